@@ -1,0 +1,314 @@
+"""Generate the embedded dataset ``data/parcels.geojson`` from the facts in ``data/parks.csv``.
+
+Run ``python data/generate.py``; the output is the same on every run. Each park of the
+facts table (name, municipality, town, approximate location, gross hectares, unsold hard
+and soft hectares, recent take-up, opening year, profile) becomes a rotated rectangle of
+that gross area, laid out as rows of parcels between roads, with a green edge. Parcels
+are sold from one end in the order the park was built, the unsold hard land comes next
+and the soft plan capacity lies at the far end, as business parks grow.
+
+The parcels are synthetic; the facts are the province's and the municipalities' own
+figures as listed in the README. ``generate_parcels(facts, copies=n)`` scales the same
+realism to any number of parcels for the benchmarks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import zlib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+DATA = Path(__file__).resolve().parent
+REFERENCE_YEAR = 2026  # sales are dated up to the end of the year before
+RECENT_YEARS = 20  # the facts' take-up rate holds over these years before REFERENCE_YEAR
+ROAD_M = 20.0
+GREEN_EDGE_M = 10.0
+
+# segment shares, milieucategorie ladder (low to high, one step per row of parcels),
+# parcel size (median ha, min ha, max ha), share of large lots, price range EUR/m²
+PROFILES = {
+    "lokaal": {
+        "segments": {"gemengd": 0.85, "woon_werk": 0.1, "detailhandel": 0.05},
+        "milieu": ["2", "3.1", "3.2"],
+        "size": (0.35, 0.12, 1.5),
+        "large": 0.0,
+        "depth": (70, 100),
+        "price": (35, 60),
+    },
+    "regionaal": {
+        "segments": {"gemengd": 0.7, "logistiek": 0.12, "kantoor": 0.08, "detailhandel": 0.1},
+        "milieu": ["2", "3.1", "3.2", "4.1"],
+        "size": (0.9, 0.2, 5.0),
+        "large": 0.03,
+        "depth": (100, 160),
+        "price": (45, 90),
+    },
+    "zwaar": {
+        "segments": {"zwaar": 0.7, "gemengd": 0.15, "logistiek": 0.15},
+        "milieu": ["3.2", "4.1", "4.2", "5.1", "5.2", "5.3"],
+        "size": (2.0, 0.5, 8.0),
+        "large": 0.06,
+        "depth": (150, 220),
+        "price": (30, 60),
+    },
+    "logistiek": {
+        "segments": {"logistiek": 0.75, "gemengd": 0.2, "kantoor": 0.05},
+        "milieu": ["3.1", "3.2", "4.1", "4.2"],
+        "size": (2.5, 0.8, 10.0),
+        "large": 0.08,
+        "depth": (160, 230),
+        "price": (50, 85),
+    },
+    "haven": {
+        "segments": {"haven": 0.6, "zwaar": 0.2, "gemengd": 0.2},
+        "milieu": ["3.1", "3.2", "4.1", "4.2"],
+        "size": (1.4, 0.3, 6.0),
+        "large": 0.03,
+        "depth": (110, 170),
+        "price": (40, 70),
+    },
+    "woon_werk": {
+        "segments": {"woon_werk": 0.95, "gemengd": 0.05},
+        "milieu": ["1", "2"],
+        "size": (0.25, 0.1, 0.6),
+        "large": 0.0,
+        "depth": (60, 80),
+        "price": (85, 140),
+    },
+}
+
+_TO_RD = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
+
+
+def read_facts(path: Path = DATA / "parks.csv") -> pd.DataFrame:
+    facts = pd.read_csv(path, dtype={"cbs_code": str}, keep_default_na=False)
+    facts["profiel_aanbod"] = facts["profiel_aanbod"].where(facts["profiel_aanbod"] != "")
+    facts["profiel_aanbod"] = facts["profiel_aanbod"].fillna(facts["profiel"])
+    return facts
+
+
+def _sizes(rng: np.random.Generator, profile: dict, total_ha: float, large_room: float) -> list:
+    median, low, high = profile["size"]
+    sizes, remaining = [], total_ha
+    while remaining > 0:
+        if rng.random() < profile["large"] and large_room >= 10:
+            size = rng.uniform(8, min(20, large_room))
+        else:
+            size = float(np.clip(rng.lognormal(np.log(median), 0.55), low, high))
+        size = min(size, remaining) if remaining - size < low / 2 else size
+        sizes.append(size)
+        remaining -= size
+    if len(sizes) > 1 and sizes[-1] < low:  # no slivers: the last piece joins its neighbour
+        sizes[-2] += sizes.pop()
+    return sizes
+
+
+def _park_layout(rng: np.random.Generator, fact: pd.Series) -> list[tuple[shapely.Polygon, str]]:
+    """Parcels of one park in local metres around (0, 0): (polygon, kind) with kind
+    ``kavel`` or ``infra``; parcels in the order the park was built (along its long side)."""
+    profile = PROFILES[fact["profiel"]]
+    area = fact["bruto_ha"] * 10_000
+    aspect = rng.uniform(1.3, 2.2)
+    width = np.sqrt(area * aspect)
+    height = area / width
+    depth = rng.uniform(*profile["depth"])
+    inner = height - 2 * GREEN_EDGE_M
+    n_rows = max(1, int((inner + ROAD_M) // (depth + ROAD_M)))
+    depth = (inner - (n_rows - 1) * ROAD_M) / n_rows
+    x0, y0 = -width / 2, -height / 2
+    pieces: list[tuple[shapely.Polygon, str, float]] = [
+        (shapely.box(x0, y0, x0 + width, y0 + GREEN_EDGE_M), "infra", 0.0),
+        (shapely.box(x0, y0 + height - GREEN_EDGE_M, x0 + width, y0 + height), "infra", 0.0),
+    ]
+    y = y0 + GREEN_EDGE_M
+    for row in range(n_rows):
+        row_ha = width * depth / 10_000
+        sizes = np.array(_sizes(rng, profile, row_ha, large_room=row_ha / 2))
+        widths = sizes / sizes.sum() * width
+        edges = x0 + np.concatenate([[0], np.cumsum(widths)])
+        edges[-1] = x0 + width
+        pieces += [
+            (shapely.box(a, y, b, y + depth), f"kavel{row}", (a + b) / 2)
+            for a, b in itertools.pairwise(edges)
+        ]
+        y += depth
+        if row < n_rows - 1:
+            pieces.append((shapely.box(x0, y, x0 + width, y + ROAD_M), "infra", 0.0))
+            y += ROAD_M
+    infra = [(p, "infra") for p, kind, _ in pieces if kind == "infra"]
+    parcels = sorted((p for p in pieces if p[1] != "infra"), key=lambda p: p[2])
+    return infra + [(p, kind) for p, kind, _ in parcels]
+
+
+def _take(areas: np.ndarray, order: np.ndarray, target: float) -> np.ndarray:
+    """Parcels from ``order`` until their area reaches ``target`` (to within half a parcel)."""
+    chosen, total = [], 0.0
+    for i in order:
+        if total >= target or total + areas[i] / 2 > target:
+            break
+        chosen.append(i)
+        total += areas[i]
+    return np.array(chosen, dtype=int)
+
+
+def _sale_dates(rng, areas, sold, fact) -> dict[int, str]:
+    """Sale dates: going back from the last built parcel, sold at the park's recent take-up
+    rate until the recent years are filled; older parcels from the opening year on."""
+    order = sold[::-1]  # last built first
+    first_recent = max(REFERENCE_YEAR - RECENT_YEARS, fact["open_jaar"])
+    rate = fact["uitgifte_ha_jaar"]
+    if rate > 0:
+        midpoints = np.cumsum(areas[order]) - areas[order] / 2
+        years = REFERENCE_YEAR - 1 - np.floor(midpoints / rate).astype(int)
+    else:
+        years = np.full(len(order), first_recent - 1)
+    older = years < first_recent
+    last_old = max(fact["open_jaar"], first_recent - 1)
+    n_old = older.sum()
+    # oldest built first, spread evenly from the opening year to the recent years
+    span = last_old - fact["open_jaar"] + 1
+    years[older] = fact["open_jaar"] + span * np.arange(n_old)[::-1] // max(1, n_old)
+    start = pd.Timestamp(year=2000, month=1, day=1)
+    days = rng.integers(0, 365, len(order))
+    return {
+        int(i): (start + pd.DateOffset(years=int(y) - 2000) + pd.Timedelta(days=int(d))).strftime(
+            "%Y-%m-%d"
+        )
+        for i, y, d in zip(order, years, days, strict=True)
+    }
+
+
+def _park_parcels(fact: pd.Series, park_no: int, offset: tuple[float, float]) -> pd.DataFrame:
+    rng = np.random.default_rng(zlib.crc32(fact["terrein"].encode()) + 7919 * park_no)
+    layout = _park_layout(rng, fact)
+    cx, cy = _TO_RD.transform(fact["lon"], fact["lat"])
+    angle = rng.uniform(-25, 25)
+    geoms = np.array([p for p, _ in layout], dtype=object)
+    geoms = shapely.affinity.rotate(shapely.GeometryCollection(list(geoms)), angle, origin=(0, 0))
+    geoms = shapely.get_parts(shapely.affinity.translate(geoms, cx + offset[0], cy + offset[1]))
+    kinds = [kind for _, kind in layout]
+    areas = shapely.area(geoms) / 10_000
+    n = len(geoms)
+    is_plot = np.array([k != "infra" for k in kinds])
+    plots = np.flatnonzero(is_plot)
+
+    soft = _take(areas, plots[::-1], fact["zacht_ha"])
+    rest = np.setdiff1d(plots, soft, assume_unique=True)[::-1]
+    hard = _take(areas, np.sort(rest)[::-1], fact["hard_ha"])
+    sold = np.setdiff1d(plots, np.concatenate([soft, hard]))
+
+    status = np.where(is_plot, "uitgegeven", "niet_uitgeefbaar").astype(object)
+    planfase = np.ones(n, dtype=int)
+    status[hard] = rng.choice(
+        ["terstond_uitgeefbaar", "niet_terstond_uitgeefbaar", "optie"], len(hard), p=[0.7, 0.2, 0.1]
+    )
+    planfase[hard] = fact["hard_planfase"]
+    status[soft] = "niet_terstond_uitgeefbaar"
+    planfase[soft] = fact["zacht_planfase"]
+
+    unsold = np.concatenate([hard, soft])
+    segment = np.empty(n, dtype=object)
+    milieu = np.empty(n, dtype=object)
+    for part, profile_name in ((sold, "profiel"), (unsold, "profiel_aanbod")):
+        profile = PROFILES[fact[profile_name]]
+        names, shares = zip(*profile["segments"].items(), strict=True)
+        segment[part] = rng.choice(names, len(part), p=np.array(shares) / sum(shares))
+        ladder = profile["milieu"]
+        rows = np.array([int(kinds[i][5:]) for i in part], dtype=int)
+        top = max(1, rows.max() + 1) if len(rows) else 1
+        milieu[part] = [ladder[min(len(ladder) - 1, r * len(ladder) // top)] for r in rows]
+    main = PROFILES[fact["profiel"]]
+    segment[~is_plot] = max(main["segments"], key=main["segments"].get)
+    milieu[~is_plot] = main["milieu"][0]
+
+    eigenaar = np.where(is_plot, "particulier", "gemeente").astype(object)
+    eigenaar[unsold] = rng.choice(["gemeente", "particulier"], len(unsold), p=[0.85, 0.15])
+    low, high = PROFILES[fact["profiel_aanbod"]]["price"]
+    prijs = np.round(rng.uniform(low, high, n) * 2) / 2
+    prijs[~is_plot] = np.nan
+    uitgiftedatum = np.full(n, None, dtype=object)
+    for i, date in _sale_dates(rng, areas, sold, fact).items():
+        uitgiftedatum[i] = date
+    updated = pd.Timestamp(f"{REFERENCE_YEAR - 2}-01-01") + pd.to_timedelta(
+        rng.integers(0, 700, n), unit="D"
+    )
+    rin = f"{fact['cbs_code']}{park_no:03d}"
+    return pd.DataFrame(
+        {
+            "kavel_id": [f"{rin}-{k:03d}" for k in range(1, n + 1)],
+            "terrein": fact["terrein"],
+            "rin_nummer": rin,
+            "kern": fact["kern"],
+            "gemeente": fact["gemeente"],
+            "provincie": fact["provincie"],
+            "status": status,
+            "planfase": planfase,
+            "milieucategorie": milieu,
+            "segment": segment,
+            "eigenaar": eigenaar,
+            "uitgiftedatum": uitgiftedatum,
+            "prijs_m2": prijs,
+            "laatst_bijgewerkt": updated.strftime("%Y-%m-%d"),
+            "geometry": geoms,
+        }
+    )
+
+
+def generate_parcels(facts: pd.DataFrame | None = None, *, copies: int = 1) -> gpd.GeoDataFrame:
+    """Parcels in EPSG:28992 for every park in ``facts``; ``copies`` > 1 repeats the whole
+    set shifted east and south (copy k's parks are named "<park> k") for benchmarks."""
+    facts = read_facts() if facts is None else facts
+    frames = []
+    for copy in range(copies):
+        offset = ((copy % 4) * 60_000.0 - 90_000, -(copy // 4) * 30_000.0)
+        for gemeente, parks in facts.groupby("gemeente", sort=False):
+            for park_no, (_, fact) in enumerate(parks.iterrows(), start=1):
+                if copy:
+                    fact = fact.copy()
+                    fact["terrein"] = f"{fact['terrein']} {copy + 1}"
+                    fact["gemeente"] = f"{gemeente} {copy + 1}"
+                frames.append(_park_parcels(fact, park_no, offset if copy else (0.0, 0.0)))
+    parcels = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(parcels, geometry="geometry", crs="EPSG:28992")
+
+
+def _check_parks_apart(parcels: gpd.GeoDataFrame) -> None:
+    outlines = parcels.dissolve("terrein").geometry
+    tree = shapely.STRtree(outlines.to_numpy())
+    left, right = tree.query(outlines.to_numpy(), predicate="intersects")
+    clash = [
+        (outlines.index[a], outlines.index[b]) for a, b in zip(left, right, strict=False) if a < b
+    ]
+    if clash:
+        sys.exit(f"parks overlap, move them apart in parks.csv: {clash}")
+
+
+def write_geojson(parcels: gpd.GeoDataFrame, path: Path) -> None:
+    """Write as RFC 7946 GeoJSON (WGS84, 8 decimals, about 1 mm)."""
+    tmp = path.with_name(path.name + ".tmp")
+    parcels.to_crs("EPSG:4326").to_file(
+        tmp,
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO", "COORDINATE_PRECISION": 8},
+    )
+    tmp.replace(path)
+
+
+def main() -> None:
+    parcels = generate_parcels()
+    _check_parks_apart(parcels)
+    write_geojson(parcels, DATA / "parcels.geojson")
+    summary = parcels.assign(ha=parcels.area / 10_000).groupby("provincie")
+    print(summary.agg(parcels=("kavel_id", "size"), parks=("terrein", "nunique"), ha=("ha", "sum")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from terreinen.cli import main
+
+main()

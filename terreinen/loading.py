@@ -1,0 +1,230 @@
+"""Reading parcels from the files users have, in any CRS, into the data contract."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from terreinen import schema
+from terreinen.validation import (
+    Finding,
+    TerreinenDataError,
+    TerreinenReadError,
+    ValidationReport,
+    check_parcels,
+)
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_WKT_COLUMNS = ("geometry", "wkt", "geom", "the_geom", "geometrie")
+_PREFERRED_LAYERS = ("kavels", "parcels")
+_TEXT_SUFFIXES = {".geojson", ".json", ".geojsonl", *_CSV_SUFFIXES}
+
+
+class TerreinenDataWarning(UserWarning):
+    """Parcels were read, with findings worth a look (see :func:`terreinen.validate`)."""
+
+
+def read_parcels(
+    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None, crs=None
+) -> gpd.GeoDataFrame:
+    """Read parcels (kavels) into a GeoDataFrame in EPSG:28992 that follows DATA_MODEL.md.
+
+    ``source`` is a GeoDataFrame or a path to GeoJSON, GeoPackage (``layer`` picks one),
+    Shapefile (also zipped), GeoParquet (a file or a folder of files) or CSV with a WKT
+    geometry column. Column names from IBIS and plain English are renamed, categories
+    become ordered categoricals, dates become dates, and ``oppervlakte_ha`` is computed
+    in RD New. ``crs`` states the CRS of a file that has none (or a wrong one).
+
+    Raises :class:`TerreinenDataError` listing every error with row and column; warnings
+    are summed up in one :class:`TerreinenDataWarning`.
+
+    >>> parcels = read_parcels("data/parcels.geojson")  # doctest: +SKIP
+    >>> parcels.crs.to_epsg(), parcels["oppervlakte_ha"].sum().round()  # doctest: +SKIP
+    (28992, 3084.0)
+    """
+    parcels, report = load_parcels(source, layer=layer, crs=crs)
+    if not report.ok:
+        raise TerreinenDataError(report)
+    if report.warnings:
+        first = "; ".join(str(f) for f in report.warnings[:3])
+        more = ", ..." if len(report.warnings) > 3 else ""
+        warnings.warn(
+            f"{report.summary()}: {first}{more} (terreinen.validate() lists them all)",
+            TerreinenDataWarning,
+            stacklevel=2,
+        )
+    return parcels
+
+
+def load_parcels(
+    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None, crs=None
+) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
+    """Like :func:`read_parcels`, but returns ``(parcels, report)`` instead of raising.
+
+    ``parcels`` is None when the report has errors that leave no usable geometry.
+    Only a source that cannot be read at all raises :class:`TerreinenReadError`.
+    """
+    frame, label, findings = read_table(source, layer=layer)
+    frame, rename_findings = rename_columns(frame)
+    parcels, report = check_parcels(frame, label, crs=crs)
+    report.findings[:0] = findings + rename_findings
+    return parcels, report
+
+
+def read_table(
+    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None
+) -> tuple[pd.DataFrame, str, list[Finding]]:
+    """The raw table of a source, its name for messages, and findings about the reading."""
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), "<GeoDataFrame>", []
+    path = Path(source)
+    label = str(source)
+    if not path.exists():
+        raise TerreinenReadError(label, "file not found", "check the path and the file name")
+    if path.is_file() and path.stat().st_size == 0:
+        raise TerreinenReadError(label, "the file is empty")
+    suffix = path.suffix.lower()
+    findings: list[Finding] = []
+    if suffix in _TEXT_SUFFIXES:
+        _require_utf8(path, label)
+    try:
+        if suffix in _PARQUET_SUFFIXES or (path.is_dir() and any(path.glob("*.parquet"))):
+            frame = gpd.read_parquet(path)
+        elif suffix in _CSV_SUFFIXES:
+            frame = _read_csv(path, label)
+        else:
+            layer = layer if layer is not None else _pick_layer(path, findings)
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
+    except TerreinenReadError:
+        raise
+    except Exception as exc:  # GDAL, Arrow and JSON errors: say what was wrong in plain words
+        raise TerreinenReadError(label, _explain_read_error(path, exc)) from None
+    return frame, label, findings
+
+
+def _pick_layer(path: Path, findings: list[Finding]) -> str | None:
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception:  # the read itself will explain why the file is unreadable
+        return None
+    if len(layers) <= 1:
+        return None
+    chosen = next((name for name in layers if name.lower() in _PREFERRED_LAYERS), layers[0])
+    findings.append(
+        Finding(
+            "warning",
+            f"the file has layers {', '.join(layers)}; read {chosen!r}",
+            suggestion="choose one with layer=... (CLI: --layer)",
+        )
+    )
+    return chosen
+
+
+def _read_csv(path: Path, label: str) -> gpd.GeoDataFrame:
+    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    frame = pd.read_csv(path, dtype=str, sep=sep, engine="python", encoding="utf-8-sig")
+    by_name = {schema.normalise_name(c): c for c in frame.columns}
+    column = next((by_name[c] for c in _WKT_COLUMNS if c in by_name), None)
+    if column is None:
+        raise TerreinenReadError(
+            label,
+            "the CSV file has no geometry column",
+            f"add the outline as WKT text in a column named one of {', '.join(_WKT_COLUMNS)}",
+        )
+    text = frame.pop(column)
+    geoms = shapely.from_wkt(text, on_invalid="ignore")
+    unreadable = text.notna() & text.str.strip().ne("") & pd.isna(geoms)
+    if unreadable.any():
+        rows = ", ".join(str(r + 1) for r in unreadable.to_numpy().nonzero()[0][:10])
+        raise TerreinenReadError(
+            label,
+            f"column {column!r} holds text that is not WKT geometry in rows {rows}",
+            "write outlines as WKT, e.g. POLYGON ((x1 y1, x2 y2, ...))",
+        )
+    return gpd.GeoDataFrame(frame, geometry=geoms)
+
+
+def _require_utf8(path: Path, label: str) -> None:
+    """GeoJSON and CSV must be UTF-8; GDAL and Arrow fail late and obscurely otherwise."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 24):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise TerreinenReadError(
+            label, f"the file is not UTF-8 text: {_first_bad_line(path)}", "save it as UTF-8"
+        ) from None
+
+
+def _first_bad_line(path: Path) -> str:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                byte = line[exc.start]
+                return f"line {number} has the byte 0x{byte:02x} at character {exc.start + 1}"
+    return "an invalid byte"
+
+
+def _explain_read_error(path: Path, exc: Exception) -> str:
+    if path.suffix.lower() in {".geojson", ".json"} and path.is_file():
+        try:
+            with path.open(encoding="utf-8") as handle:
+                json.load(handle)
+        except json.JSONDecodeError as err:
+            return (
+                f"the file is not valid JSON (is it cut off?): {err.msg} at line {err.lineno}, "
+                f"character {err.colno}"
+            )
+        except (UnicodeDecodeError, OSError):
+            pass
+    if "not recognized as" in str(exc) or "not recognised as" in str(exc):
+        return (
+            "the file is not in a format terreinen reads "
+            "(GeoJSON, GeoPackage, Shapefile, GeoParquet, CSV)"
+        )
+    return f"the file cannot be read: {exc}"
+
+
+def rename_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
+    """Rename IBIS-style and English column names to the DATA_MODEL names."""
+    lookup = schema.alias_lookup()
+    lookup.update(dict.fromkeys(schema.AREA_M2_ALIASES, "opgegeven_m2"))
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    renames: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    findings = []
+    # a column already named as in DATA_MODEL wins over an alias of the same column
+    columns = sorted((c for c in frame.columns if c != geometry), key=lambda c: lookup.get(c) != c)
+    for column in columns:
+        canonical = lookup.get(schema.normalise_name(column))
+        if canonical is None:
+            continue
+        if canonical in taken:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"columns {taken[canonical]!r} and {column!r} both mean {canonical!r}; "
+                    f"used {taken[canonical]!r}",
+                    column=str(column),
+                )
+            )
+            continue
+        taken[canonical] = column
+        if column != canonical:
+            renames[column] = canonical
+    frame = frame.rename(columns=renames)
+    if geometry is not None and geometry != "geometry" and "geometry" not in frame.columns:
+        frame = frame.rename_geometry("geometry")
+    return frame, findings

@@ -1,0 +1,23 @@
+"""Global defaults. Change them at run time, e.g. ``terreinen.settings.takeup_years = 5``."""
+
+#: CRS in which every area is computed and every parcel is returned (RD New).
+rd_crs: str = "EPSG:28992"
+
+#: CRS of web maps and of GeoJSON files (RFC 7946).
+web_crs: str = "EPSG:4326"
+
+#: Full calendar years before the as-of date that take-up is averaged over.
+takeup_years: int = 10
+
+#: Two parcels overlap when they share more than this fraction of the smaller one.
+overlap_tolerance: float = 0.01
+
+#: A stated area may differ this much (fraction) from the area of the geometry.
+area_tolerance: float = 0.05
+
+#: Bounding box of the Netherlands, land and territorial sea, in RD New metres
+#: (xmin, ymin, xmax, ymax): a parcel outside it is an error.
+netherlands_rd_bounds: tuple[float, float, float, float] = (-25_000, 275_000, 310_000, 650_000)
+
+#: The same in degrees (lon/lat), used to recognise WGS84 coordinates without a CRS.
+netherlands_lonlat_bounds: tuple[float, float, float, float] = (2.5, 50.5, 7.5, 54.0)
