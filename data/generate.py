@@ -58,6 +58,14 @@ PROFILES = {
         "depth": (150, 220),
         "price": (30, 60),
     },
+    "zware_industrie": {
+        "segments": {"zwaar": 1.0},
+        "milieu": ["4.1", "4.2", "5.1"],
+        "size": (2.0, 0.8, 6.0),
+        "large": 0.0,
+        "depth": (150, 200),
+        "price": (30, 50),
+    },
     "logistiek": {
         "segments": {"logistiek": 0.75, "gemengd": 0.2, "kantoor": 0.05},
         "milieu": ["3.1", "3.2", "4.1", "4.2"],

@@ -13,6 +13,7 @@ import pyogrio
 import shapely
 
 from terreinen import schema
+from terreinen.ibis import ibis_to_parcels, is_ibis_table
 from terreinen.validation import (
     Finding,
     TerreinenDataError,
@@ -73,6 +74,8 @@ def load_parcels(
     Only a source that cannot be read at all raises :class:`TerreinenReadError`.
     """
     frame, label, findings = read_table(source, layer=layer)
+    if is_ibis_table(frame):
+        return ibis_to_parcels(frame, label)
     frame, rename_findings = rename_columns(frame)
     parcels, report = check_parcels(frame, label, crs=crs)
     report.findings[:0] = findings + rename_findings

@@ -159,6 +159,8 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "prive": "particulier",
         "private": "particulier",
     },
+    "plancapaciteit": {"harde": "hard", "zachte": "zacht", "soft": "zacht", "total": "totaal"},
+    "niveau": {"municipality": "gemeente", "region": "regio", "province": "provincie"},
     "planfase": {
         "onherroepelijk": "1",
         "onherroepelijk_plan": "1",
@@ -178,6 +180,8 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "segment": SEGMENTS,
     "eigenaar": OWNERS,
     "planfase": tuple(str(phase) for phase in PLAN_PHASES),
+    "niveau": AGREEMENT_LEVELS,
+    "plancapaciteit": CAPACITY_KINDS,
 }
 
 

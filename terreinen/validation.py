@@ -273,7 +273,7 @@ def _parse_numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def _check_dates(chk: _Checker, column: str) -> pd.Series:
+def _check_dates(chk: _Checker, column: str, *, future_ok: bool = False) -> pd.Series:
     raw = chk.frame[column]
     parsed = _parse_dates(raw)
     bad = parsed.isna().to_numpy() & ~_is_blank(raw)
@@ -285,7 +285,7 @@ def _check_dates(chk: _Checker, column: str) -> pd.Series:
         lambda pos: f"{values[pos]!r} is not a date",
         "write dates as YYYY-MM-DD (or DD-MM-YYYY)",
     )
-    future = (parsed > pd.Timestamp(dt.date.today())).to_numpy()
+    future = (parsed > pd.Timestamp(dt.date.today())).to_numpy() & (not future_ok)
     chk.flag(
         future,
         "warning",
@@ -595,3 +595,34 @@ def _assemble(
     columns["oppervlakte_ha"] = area_ha
     result = gpd.GeoDataFrame(columns, index=frame.index, geometry=geoms, crs=settings.rd_crs)
     return result.reset_index(drop=True)
+
+
+def check_table(
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    required: tuple[str, ...],
+    categories: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+    numbers: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Check a plain table (agreements, regions) as parcels are checked: required columns
+    and values, categories, dates (future ones allowed) and numbers."""
+    chk = _Checker(frame, source)
+    out = frame.copy()
+    for column in required:
+        if column not in frame:
+            chk.add("error", f"required column {column!r} is missing", column)
+    for column in frame.columns:
+        if column in categories:
+            values = _check_category(chk, column, open_ended=column == "segment")
+        elif column in dates:
+            values = _check_dates(chk, column, future_ok=True)
+        elif column in numbers:
+            values = _check_numbers(chk, column)
+        else:
+            values = _as_text(frame[column])
+        if column in required:
+            chk.flag(_is_blank(frame[column]), "error", column, "value is missing")
+        out[column] = values
+    return out, chk.report
