@@ -132,10 +132,17 @@ def _levels(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
+def _with_keys(figures: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Each (parcel, area) row of ``keys`` with the parcel's figures beside it. Aligned by
+    position: ``keys`` repeats a parcel once per region, which an index join would multiply."""
+    rows = figures.loc[keys.index].reset_index(drop=True)
+    return pd.concat([rows, keys.reset_index(drop=True)], axis=1)
+
+
 def _grouped(
     figures: pd.DataFrame, keys: pd.DataFrame, levels: list[str], aggregations: dict
 ) -> pd.DataFrame:
-    table = figures.loc[keys.index].join(keys)
+    table = _with_keys(figures, keys)
     grouped = table.groupby(levels, sort=True, dropna=False).agg(**aggregations)
     return grouped.reset_index()
 
@@ -220,8 +227,7 @@ def breakdown(
         figures[by] = pd.Categorical([None] * len(parcels), categories=schema.OWNERS)
     figures["n_kavels"] = (figures["onverkocht_ha"] > 0).astype(int)
     levels = _levels(per) if per is not None else []
-    keys = area_keys(parcels, levels, regions)
-    table = figures.loc[keys.index].join(keys)
+    table = _with_keys(figures, area_keys(parcels, levels, regions))
     grouped = table.groupby([*levels, by], observed=False, sort=True)
     result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha"]].sum().reset_index()
     return result

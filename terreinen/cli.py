@@ -21,7 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(soft_wrap=True)
+# off a terminal (a pipe, a file, a notebook) tables keep their natural width
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, soft_wrap=True)
 _state = {"quiet": False, "verbose": False}
 
@@ -95,10 +96,147 @@ def validate(parcels: ParcelsArg, layer: LayerOpt = None, crs: CrsOpt = None) ->
         raise typer.Exit(EXIT_FINDINGS)
 
 
+RegionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Municipality/region table (gemeente,provincie,regio); default: "
+        "gemeenten.csv beside the parcels file."
+    ),
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="As-of date (peildatum) YYYY-MM-DD; default today.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or xlsx.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.")
+]
+
+
+def _regions_for(parcels: Path, regions: Path | None) -> Path | None:
+    if regions is not None:
+        if not regions.is_file():
+            raise _fail(f"{regions}: region table not found")
+        return regions
+    beside = parcels.parent / "gemeenten.csv"
+    return beside if beside.is_file() else None
+
+
+def _as_of(value: str | None):
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _emit(table, fmt: str, output: Path | None, title: str) -> None:
+    """A result table to the screen (rich table, CSV or JSON) or to a file."""
+    from terreinen.export import TABLE_FORMATS, table_to_json, write_table
+
+    fmt = fmt.lower()
+    if fmt not in ("table", *TABLE_FORMATS):
+        raise _fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
+    if output is not None:
+        write_table(table, output, "csv" if fmt == "table" else fmt)
+        if not _state["quiet"]:
+            err.print(f"wrote {output}")
+    elif fmt == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(table_to_json(table) + "\n")
+    elif fmt == "xlsx":
+        raise _fail("--format xlsx needs --output FILE.xlsx")
+    else:
+        out.print(_rich_table(table, title))
+
+
+def _rich_table(table, title: str):
+    import pandas as pd
+    from rich.table import Table
+
+    view = Table(title=title, header_style="bold", show_lines=False)
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    for column, is_number in zip(table.columns, numeric, strict=True):
+        view.add_column(str(column), justify="right" if is_number else "left")
+    for row in table.itertuples(index=False):
+        cells = []
+        for value, is_number in zip(row, numeric, strict=True):
+            if pd.isna(value):
+                cells.append("")
+            elif is_number and isinstance(value, float):
+                cells.append(f"{value:,.2f}")
+            else:
+                cells.append(str(value))
+        view.add_row(*cells, style="bold" if cells[0] == "Totaal" else None)
+    return view
+
+
+@app.command()
+def capacity(
+    parcels: ParcelsArg,
+    by: Annotated[
+        str,
+        typer.Option(help="terrein, gemeente, regio, provincie, or several: provincie,gemeente"),
+    ] = "gemeente",
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Hard and soft plan capacity, take-up and supply in years per area."""
+    levels = [level.strip() for level in by.split(",") if level.strip()]
+    frame = _load(parcels, layer, crs)
+    from terreinen.capacity import capacity as compute
+
+    try:
+        table = compute(
+            frame,
+            levels if len(levels) > 1 else levels[0],
+            as_of=_as_of(as_of),
+            regions=_regions_for(parcels, regions),
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})")
+
+
+@app.command()
+def agreements(
+    parcels: ParcelsArg,
+    agreements: Annotated[Path, typer.Option("--agreements", "-a", help="Agreements CSV.")],
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Compare plan capacity with the programming agreements (programmeringsafspraken)."""
+    frame = _load(parcels, layer, crs)
+    from terreinen.agreements import compare_agreements
+
+    table = compare_agreements(
+        frame, agreements, as_of=_as_of(as_of), regions=_regions_for(parcels, regions)
+    )
+    if fmt == "table":
+        table = table.drop(columns=["periode_start", "periode_eind", "bron"])
+    _emit(table, fmt, output, f"Programmeringsafspraken ({agreements.name})")
+
+
 def main() -> None:
     """Entry point of the console script."""
+    from terreinen.validation import TerreinenError
+
     try:
         app()
+    except TerreinenError as exc:  # bad input found after loading: a table, an output path
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_UNUSABLE)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

@@ -175,10 +175,11 @@ def ibis_to_parcels(
             "grootste_deel_ha": records["grootste_deel_ha"],
         }
     ).reset_index(drop=True)
-    geometry = None
+    geometry = gpd.GeoSeries([None] * len(parcels), crs=settings.rd_crs)  # a table without outlines
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
-        geometry = frame.geometry.to_crs(settings.rd_crs).to_numpy()[records.index.to_numpy()]
-    return gpd.GeoDataFrame(parcels, geometry=geometry, crs=settings.rd_crs), report
+        outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()[records.index.to_numpy()]
+        geometry = gpd.GeoSeries(outlines, crs=settings.rd_crs)
+    return gpd.GeoDataFrame(parcels, geometry=geometry.to_numpy(), crs=settings.rd_crs), report
 
 
 def _records(ha, status, owner, *, planfase=1, sold_in=None, largest=0.0) -> pd.DataFrame:

@@ -131,11 +131,13 @@ def _pick_layer(path: Path, findings: list[Finding]) -> str | None:
     return chosen
 
 
-def _read_csv(path: Path, label: str) -> gpd.GeoDataFrame:
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
     sep = "\t" if path.suffix.lower() == ".tsv" else None
     frame = pd.read_csv(path, dtype=str, sep=sep, engine="python", encoding="utf-8-sig")
     by_name = {schema.normalise_name(c): c for c in frame.columns}
     column = next((by_name[c] for c in _WKT_COLUMNS if c in by_name), None)
+    if column is None and is_ibis_table(frame):  # park figures without outlines
+        return frame
     if column is None:
         raise TerreinenReadError(
             label,

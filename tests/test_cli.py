@@ -69,3 +69,81 @@ def test_validate_unreadable_file_exits_2(tmp_path, content):
 
 def test_unknown_option_exits_2():
     assert run("validate", "--nonsense").returncode == 2
+
+
+def test_capacity_csv_to_stdout_has_the_data_model_columns():
+    result = run(
+        "capacity",
+        "data/parcels.geojson",
+        "--by",
+        "provincie",
+        "--as-of",
+        "2026-01-01",
+        "-f",
+        "csv",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "gebied,n_kavels,bruto_ha,netto_ha,uitgegeven_ha,optie_ha,terstond_ha,niet_terstond_ha,"
+        "hard_ha,zacht_ha,grootste_kavel_ha,uitgifte_ha_per_jaar,voorraad_jaren_hard"
+    )
+    assert [line.split(",")[0] for line in lines[1:]] == ["Drenthe", "Overijssel", "Totaal"]
+    drenthe_bruto = float(lines[1].split(",")[2])
+    assert drenthe_bruto == pytest.approx(2620, rel=1e-4)  # the facts' gross hectares
+
+
+def test_capacity_table_regions_from_beside_the_file():
+    result = run("capacity", "data/parcels.geojson", "--by", "regio", "--as-of", "2026-01-01")
+    assert result.returncode == 0, result.stderr
+    assert "West-Overijssel" in result.stdout and "Totaal" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx", "csv"])
+def test_capacity_to_file(tmp_path, fmt):
+    import openpyxl
+    import pandas as pd
+
+    path = tmp_path / f"cap.{fmt}"
+    result = run(
+        "capacity", "data/parcels.geojson", "--as-of", "2026-01-01", "-f", fmt, "-o", str(path)
+    )
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        rows = json.loads(path.read_text())
+        assert rows[-1]["gebied"] == "Totaal" and rows[-1]["bruto_ha"] == pytest.approx(
+            3105, rel=1e-4
+        )
+    elif fmt == "csv":
+        assert pd.read_csv(path)["gebied"].iloc[-1] == "Totaal"
+    else:
+        sheet = openpyxl.load_workbook(path).active
+        assert sheet["A1"].value == "gebied" and sheet.freeze_panes == "A2"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_agreements_command(tmp_path):
+    path = tmp_path / "afspraken.csv"
+    result = run("agreements", "data/parcels.geojson", "--agreements", "data/agreements.csv",
+                 "--as-of", "2021-06-01", "-f", "csv", "-o", str(path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    import pandas as pd
+
+    table = pd.read_csv(path).set_index("afspraak_id")
+    assert table.loc["WO-2019-1", "status"] in {"binnen_afspraak", "overprogrammering"}
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["capacity", "data/parcels.geojson", "--as-of", "2026-13-01"], "not a date"),
+        (["capacity", "data/parcels.geojson", "--by", "wijk"], "cannot group by"),
+        (["capacity", "data/parcels.geojson", "-f", "pdf"], "--format"),
+        (["capacity", "data/parcels.geojson", "-o", "/no/such/folder/x.csv"], "does not exist"),
+        (["agreements", "data/parcels.geojson", "--agreements", "nope.csv"], "not found"),
+    ],
+)
+def test_bad_arguments_exit_2_without_traceback(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
