@@ -113,7 +113,7 @@ def compare_agreements(
     outside the agreement's period. Then one ``geen_afspraak`` row per municipality with
     unsold capacity that no active municipal or regional agreement covers.
 
-    >>> compare_agreements(parcels, "data/agreements.csv", regions="data/gemeenten.csv")  # doctest: +SKIP
+    >>> compare_agreements(parcels, "agreements.csv", regions="gemeenten.csv")  # doctest: +SKIP
     """
     date = as_of_date(as_of)
     table = read_agreements(agreements)
