@@ -37,6 +37,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise TerreinenWriteError(f"{target}: cannot write here ({exc.strerror})") from None
     os.close(handle)
     temporary = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; the result is not
     try:
         yield temporary
         temporary.replace(target)
