@@ -228,6 +228,120 @@ def agreements(
     _emit(table, fmt, output, f"Programmeringsafspraken ({agreements.name})")
 
 
+AgreementsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--agreements", "-a", help="Agreements CSV; default: agreements.csv beside the parcels."
+    ),
+]
+EMBEDDED = Path(__file__).resolve().parents[1] / "data" / "parcels.geojson"
+
+
+def _beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
+    """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
+    if given is not None:
+        if not given.is_file():
+            raise _fail(f"{given}: {what} not found")
+        return given
+    beside = parcels.parent / name
+    return beside if beside.is_file() else None
+
+
+def _slug(name: str) -> str:
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "gemeente"
+
+
+@app.command(name="map")
+def map_command(
+    parcels: ParcelsArg,
+    gemeente: Annotated[str | None, typer.Option(help="Only this municipality.")] = None,
+    agreements: AgreementsOpt = None,
+    regions: RegionsOpt = None,
+    boundaries: Annotated[
+        Path | None, typer.Option(help="Municipality polygons (with a name column): a choropleth.")
+    ] = None,
+    as_of: AsOfOpt = None,
+    target: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "maps/overview.html"
+    ),
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Write the interactive map (one self-contained HTML file that works offline)."""
+    frame = _load(parcels, layer, crs)
+    from terreinen.maps import municipality_map, overview_map, save_map
+
+    options = {
+        "agreements": _beside(parcels, agreements, "agreements.csv", "agreements table"),
+        "regions": _regions_for(parcels, regions),
+        "boundaries": boundaries,
+        "as_of": _as_of(as_of),
+    }
+    if boundaries is not None and not boundaries.exists():
+        raise _fail(f"{boundaries}: boundaries file not found")
+    m = municipality_map(frame, gemeente, **options) if gemeente else overview_map(frame, **options)
+    save_map(m, target)
+    if not _state["quiet"]:
+        err.print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+def overview(
+    parcels: Annotated[
+        Path, typer.Argument(help="Parcels file; default: the embedded Drenthe + Hardenberg data.")
+    ] = EMBEDDED,
+    agreements: AgreementsOpt = None,
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the maps.")] = Path("maps"),
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """The main job: validate, print capacity and agreements, write the overview map and
+    one map per municipality."""
+    from rich.progress import Progress
+
+    agreements = _beside(parcels, agreements, "agreements.csv", "agreements table")
+    regions = _regions_for(parcels, regions)
+    date = _as_of(as_of)
+    if not out_dir.is_dir():
+        try:
+            out_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise _fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
+    frame = _load(parcels, layer, crs)
+    from terreinen.agreements import compare_agreements
+    from terreinen.capacity import capacity as compute
+    from terreinen.maps import municipality_map, overview_map, save_map
+
+    if not _state["quiet"]:
+        err.print(f"{parcels}: {len(frame):,} parcels, valid")
+    out.print(_rich_table(compute(frame, "provincie", as_of=date), "Plancapaciteit per provincie"))
+    out.print(_rich_table(compute(frame, "gemeente", as_of=date), "Plancapaciteit per gemeente"))
+    if agreements is not None:
+        comparison = compare_agreements(frame, agreements, as_of=date, regions=regions)
+        shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
+        out.print(_rich_table(shown, f"Programmeringsafspraken ({agreements.name})"))
+    options = {"agreements": agreements, "regions": regions, "as_of": date}
+    municipalities = sorted(frame["gemeente"].astype(str).unique())
+    written = []
+    with Progress(console=err, transient=True, disable=_state["quiet"]) as progress:
+        task = progress.add_task("maps", total=len(municipalities) + 1)
+        path = out_dir / "overview.html"
+        written.append(save_map(overview_map(frame, **options), path))
+        progress.advance(task)
+        for name in municipalities:
+            path = out_dir / f"{_slug(name)}.html"
+            written.append(save_map(municipality_map(frame, name, **options), path))
+            progress.advance(task)
+    if not _state["quiet"]:
+        err.print(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
+
+
 def main() -> None:
     """Entry point of the console script."""
     from terreinen.validation import TerreinenError

@@ -147,3 +147,27 @@ def test_bad_arguments_exit_2_without_traceback(args, message):
     result = run(*args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_map_command(tmp_path):
+    path = tmp_path / "hardenberg.html"
+    result = run("map", "data/parcels.geojson", "--gemeente", "Hardenberg", "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    assert path.stat().st_size > 100_000 and "Heemserpoort" in path.read_text()
+
+
+def test_map_unknown_municipality():
+    result = run("map", "data/parcels.geojson", "--gemeente", "Hardenburg", "-o", "/tmp/x.html")
+    assert result.returncode == 2
+    assert "did you mean 'Hardenberg'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_overview_main_job(tmp_path):
+    result = run("overview", "--as-of", "2026-01-01", "--out-dir", str(tmp_path / "maps"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Plancapaciteit per provincie" in result.stdout and "Programmeringsafspraken" in result.stdout
+    assert "Totaal" in result.stdout and "WO-2019-1" in result.stdout
+    written = sorted(p.name for p in (tmp_path / "maps").iterdir())
+    assert "overview.html" in written and "hardenberg.html" in written and "aa-en-hunze.html" in written
+    assert len(written) == 1 + 13
+    assert "13 municipality maps" in result.stderr
