@@ -183,6 +183,9 @@ def capacity(
     ] = "gemeente",
     regions: RegionsOpt = None,
     as_of: AsOfOpt = None,
+    takeup_years: Annotated[
+        int, typer.Option(min=1, help="Full years before the as-of date that take-up averages.")
+    ] = 10,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     layer: LayerOpt = None,

@@ -163,11 +163,20 @@ def test_map_unknown_municipality():
 
 
 def test_overview_main_job(tmp_path):
-    result = run("overview", "--as-of", "2026-01-01", "--out-dir", str(tmp_path / "maps"), cwd=tmp_path)
+    result = run(
+        "overview", "--as-of", "2026-01-01", "--out-dir", str(tmp_path / "maps"), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
-    assert "Plancapaciteit per provincie" in result.stdout and "Programmeringsafspraken" in result.stdout
+    assert (
+        "Plancapaciteit per provincie" in result.stdout
+        and "Programmeringsafspraken" in result.stdout
+    )
     assert "Totaal" in result.stdout and "WO-2019-1" in result.stdout
     written = sorted(p.name for p in (tmp_path / "maps").iterdir())
-    assert "overview.html" in written and "hardenberg.html" in written and "aa-en-hunze.html" in written
+    assert (
+        "overview.html" in written
+        and "hardenberg.html" in written
+        and "aa-en-hunze.html" in written
+    )
     assert len(written) == 1 + 13
     assert "13 municipality maps" in result.stderr
