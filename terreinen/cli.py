@@ -201,6 +201,7 @@ def capacity(
             frame,
             levels if len(levels) > 1 else levels[0],
             as_of=_as_of(as_of),
+            takeup_years=takeup_years,
             regions=_regions_for(parcels, regions),
         )
     except ValueError as exc:

@@ -180,3 +180,30 @@ def test_overview_main_job(tmp_path):
     )
     assert len(written) == 1 + 13
     assert "13 municipality maps" in result.stderr
+
+
+def test_capacity_takeup_years():
+    def takeup(years):
+        result = run(
+            "capacity",
+            "data/parcels.geojson",
+            "--by",
+            "provincie",
+            "--as-of",
+            "2026-01-01",
+            "--takeup-years",
+            years,
+            "-f",
+            "csv",
+        )
+        return float(result.stdout.splitlines()[-1].split(",")[11])
+
+    import pandas as pd
+
+    parcels = pd.DataFrame(json.loads((ROOT / "data/parcels.geojson").read_text())["features"])
+    props = pd.DataFrame(list(parcels["properties"]))
+    assert takeup("10") != takeup("5")
+    sold_2021_2025 = props[
+        (props["status"] == "uitgegeven") & props["uitgiftedatum"].str[:4].between("2021", "2025")
+    ]
+    assert len(sold_2021_2025) > 0
