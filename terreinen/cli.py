@@ -28,6 +28,7 @@ _state = {"quiet": False, "verbose": False}
 
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
+EXIT_INTERNAL = 3
 
 ParcelsArg = Annotated[
     Path,
@@ -346,6 +347,96 @@ def overview(
         err.print(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
 
 
+@app.command()
+def find(
+    parcels: Annotated[
+        Path, typer.Argument(help="Parcels file; default: the embedded data.")
+    ] = EMBEDDED,
+    min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
+    max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
+    milieucategorie: Annotated[
+        str | None,
+        typer.Option("--milieucategorie", "-m", help="Category the company needs, e.g. 4.2."),
+    ] = None,
+    segment: Annotated[str | None, typer.Option(help="Segment, e.g. logistiek.")] = None,
+    near: Annotated[
+        str | None, typer.Option(help="Municipality or town in the data, or lat,lon.")
+    ] = None,
+    radius_km: Annotated[
+        float | None, typer.Option("--radius-km", help="Within km of --near.")
+    ] = None,
+    hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Also write a map of the matches.")
+    ] = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Unsold parcels for a company: size, category, segment and place, best first."""
+    if radius_km is not None and near is None:
+        raise _fail("--radius-km needs --near PLACE")
+    frame = _load(parcels, layer, crs)
+    from terreinen.matching import find_parcels
+
+    found = find_parcels(
+        frame,
+        min_ha=min_ha,
+        max_ha=max_ha,
+        milieucategorie=milieucategorie,
+        segment=segment,
+        near=near,
+        radius_km=radius_km,
+        hard_only=hard_only,
+        as_of=_as_of(as_of),
+    )
+    table = found.drop(columns="geometry")
+    if near is None:
+        table = table.drop(columns="afstand_km")
+    _emit(table, fmt, output, f"{len(found)} kavels gevonden")
+    if map_file is not None:
+        from terreinen.maps import overview_map, save_map
+
+        if found.empty:
+            raise _fail("no parcels match, so there is no map to write")
+        singles = frame[frame["kavel_id"].isin(set("+".join(found["kavel_id"]).split("+")))]
+        save_map(overview_map(singles, title="Gevonden kavels", as_of=_as_of(as_of)), map_file)
+        if not _state["quiet"]:
+            err.print(f"wrote {map_file}")
+
+
+@app.command()
+def export(
+    parcels: ParcelsArg,
+    to: Annotated[Path, typer.Option("--to", help="File to write: .gpkg, .xlsx, .geojson.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="gpkg, xlsx, geojson or ibis; default: from --to."),
+    ] = None,
+    agreements: AgreementsOpt = None,
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
+    frame = _load(parcels, layer, crs)
+    from terreinen.export import export as write
+
+    write(
+        frame,
+        to,
+        fmt,
+        agreements=_beside(parcels, agreements, "agreements.csv", "agreements table"),
+        regions=_regions_for(parcels, regions),
+        as_of=_as_of(as_of),
+    )
+    if not _state["quiet"]:
+        err.print(f"wrote {to}")
+
+
 def main() -> None:
     """Entry point of the console script."""
     from terreinen.validation import TerreinenError
@@ -358,3 +449,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
+        if _state["verbose"]:
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(run again with --verbose for details, and please report it)",
+            highlight=False,
+        )
+        sys.exit(EXIT_INTERNAL)

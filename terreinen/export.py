@@ -37,11 +37,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise TerreinenWriteError(f"{target}: cannot write here ({exc.strerror})") from None
     os.close(handle)
     temporary = Path(name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; the result is not
+    temporary.unlink()  # the name is ours; GDAL wants to create the file itself
     try:
         yield temporary
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's files are private; results are not
         temporary.replace(target)
     except OSError as exc:
         raise TerreinenWriteError(f"{target}: cannot write ({exc.strerror or exc})") from None
@@ -106,3 +107,70 @@ def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.date
     return frame.replace({np.nan: None})
+
+
+EXPORT_FORMATS = ("gpkg", "xlsx", "geojson", "ibis")
+
+
+def export(
+    parcels,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    agreements=None,
+    regions=None,
+    as_of=None,
+) -> Path:
+    """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
+    ``xlsx`` (one formatted workbook of every table), ``geojson`` (the parcels, WGS84) or
+    ``ibis`` (the IBIS park-level table; CSV without outlines, GeoPackage with)."""
+    import geopandas as gpd
+
+    from terreinen import settings
+    from terreinen.capacity import breakdown, capacity, takeup
+    from terreinen.ibis import to_ibis
+
+    path = Path(path)
+    fmt = (fmt or {".json": "geojson"}.get(path.suffix.lower(), path.suffix.lstrip("."))).lower()
+    if fmt not in EXPORT_FORMATS:
+        raise TerreinenWriteError(
+            f"{path}: cannot export {fmt!r}; choose {', '.join(EXPORT_FORMATS)}"
+        )
+    if fmt == "xlsx":
+        sheets = {
+            "gemeenten": capacity(parcels, "gemeente", as_of=as_of),
+            "provincies": capacity(parcels, "provincie", as_of=as_of),
+            "terreinen": capacity(parcels, ["gemeente", "terrein"], as_of=as_of),
+        }
+        if regions is not None:
+            sheets["regio's"] = capacity(parcels, "regio", as_of=as_of, regions=regions)
+        for by in ("milieucategorie", "segment", "eigenaar", "grootteklasse"):
+            sheets[by] = breakdown(parcels, by, per="gemeente", as_of=as_of)
+        if agreements is not None:
+            from terreinen.agreements import compare_agreements
+
+            sheets["afspraken"] = compare_agreements(
+                parcels, agreements, as_of=as_of, regions=regions
+            )
+        sheets["uitgifte per jaar"] = takeup(parcels, "gemeente", as_of=as_of).reset_index()
+        return write_workbook(sheets, path)
+    with atomic_path(path) as tmp:
+        if fmt == "geojson":
+            parcels.to_crs(settings.web_crs).to_file(tmp, driver="GeoJSON", engine="pyogrio")
+        elif fmt == "ibis":
+            table = to_ibis(parcels, as_of=as_of)
+            if path.suffix.lower() == ".csv":
+                pd.DataFrame(table.drop(columns="geometry")).to_csv(tmp, index=False)
+            else:
+                table.to_file(tmp, driver="GPKG", layer="ibis", engine="pyogrio")
+        else:
+            parcels.to_file(tmp, driver="GPKG", layer="kavels", engine="pyogrio")
+            parks = to_ibis(parcels, as_of=as_of)
+            parks.to_file(tmp, driver="GPKG", layer="terreinen", engine="pyogrio")
+            table = capacity(parcels, "gemeente", as_of=as_of)
+            outlines = parcels[["gemeente", "geometry"]].dissolve("gemeente").geometry
+            municipalities = gpd.GeoDataFrame(
+                table, geometry=outlines.reindex(table["gebied"]).to_numpy(), crs=parcels.crs
+            )
+            municipalities.to_file(tmp, driver="GPKG", layer="gemeenten", engine="pyogrio")
+    return path

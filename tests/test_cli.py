@@ -204,3 +204,38 @@ def test_capacity_takeup_years(embedded):
     ].iloc[-1]
     ten = capacity(embedded, "provincie", as_of="2026-01-01")["uitgifte_ha_per_jaar"].iloc[-1]
     assert total == pytest.approx(five) and total != pytest.approx(ten)
+
+
+def test_find_command(tmp_path):
+    path = tmp_path / "matches.json"
+    result = run("find", "--min-ha", "3", "-m", "4.2", "--near", "Hardenberg", "--radius-km", "15",
+                 "--as-of", "2026-01-01", "-f", "json", "-o", str(path), "--map", str(tmp_path / "m.html"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(path.read_text())
+    assert rows and all(r["afstand_km"] <= 15 and r["oppervlakte_ha"] >= 3 for r in rows)
+    assert (tmp_path / "m.html").stat().st_size > 100_000
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["find", "--near", "Hardenburg"], "did you mean 'Hardenberg'"),
+        (["find", "--min-ha", "-2"], "must not be negative"),
+        (["find", "--radius-km", "5"], "needs --near"),
+        (["find", "-o", "/no/such/dir/x.csv", "-f", "csv"], "does not exist"),
+        (["export", "data/parcels.geojson", "--to", "/tmp/x.pdf"], "cannot export"),
+    ],
+)
+def test_find_and_export_bad_arguments(args, message):
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_command(tmp_path):
+    path = tmp_path / "drenthe.gpkg"
+    result = run("export", "data/parcels.geojson", "--to", str(path))
+    assert result.returncode == 0, result.stderr
+    import pyogrio
+
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["kavels", "terreinen", "gemeenten"]

@@ -1,0 +1,212 @@
+"""Matching a company to land: the unsold parcels that fit its size, environmental category,
+segment and location, best first, and adjacent parcels that together are large enough."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from terreinen import schema, settings
+from terreinen.capacity import status_on
+from terreinen.validation import TerreinenError
+
+MATCH_COLUMNS = (
+    "kavel_id",
+    "terrein",
+    "gemeente",
+    "oppervlakte_ha",
+    "milieucategorie",
+    "segment",
+    "status",
+    "capaciteit",
+    "prijs_m2",
+    "afstand_km",
+    "combinatie",
+)
+_STATUS_RANK = {"terstond_uitgeefbaar": 0, "niet_terstond_uitgeefbaar": 1, "optie": 2}
+_ADJACENT_M = 0.5  # parcels this close share a border; a road between them is wider
+_MAX_COMBINED = 6  # parcels in one combination
+
+
+def reference_point(parcels: gpd.GeoDataFrame, near: str) -> shapely.Point:
+    """The point ``near`` names, in RD New: ``"lat,lon"``, or a municipality or town in the
+    data (the area-weighted centre of its parcels)."""
+    match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*", near)
+    if match:
+        lat, lon = float(match.group(1)), float(match.group(2))
+        point = gpd.GeoSeries([shapely.Point(lon, lat)], crs=settings.web_crs).to_crs(parcels.crs)
+        return point.iloc[0]
+    for column in ("gemeente", "kern"):
+        if column in parcels:
+            names = parcels[column].astype(str).str.casefold()
+            chosen = parcels[names == near.strip().casefold()]
+            if len(chosen):
+                centroids = shapely.get_coordinates(shapely.centroid(chosen.geometry.to_numpy()))
+                weights = chosen["oppervlakte_ha"].to_numpy()
+                x, y = (centroids * weights[:, None]).sum(axis=0) / weights.sum()
+                return shapely.Point(x, y)
+    known = sorted(
+        {*parcels["gemeente"].astype(str), *parcels.get("kern", pd.Series()).dropna().astype(str)}
+    )
+    close = difflib.get_close_matches(near, known, n=1)
+    hint = (
+        f"did you mean {close[0]!r}?"
+        if close
+        else "give a municipality or town in the data, or lat,lon"
+    )
+    raise TerreinenError(f"--near {near!r} is not a municipality or town in the data; {hint}")
+
+
+def find_parcels(
+    parcels: gpd.GeoDataFrame,
+    *,
+    min_ha: float | None = None,
+    max_ha: float | None = None,
+    milieucategorie: str | None = None,
+    segment: str | None = None,
+    near: str | None = None,
+    radius_km: float | None = None,
+    hard_only: bool = False,
+    as_of=None,
+    combinations: bool = True,
+) -> gpd.GeoDataFrame:
+    """Unsold parcels that fit a company, best first: hard before soft capacity, immediately
+    available before not immediately and under option, then nearest (distance in km from
+    ``near`` to the parcel's centroid), then largest.
+
+    ``milieucategorie`` is the category the company needs: parcels that allow it or a higher
+    one qualify. With ``min_ha``, adjacent unsold parcels of one park that are each too small
+    but together large enough are offered as a combination (``kavel_id`` ``"A+B"``,
+    ``combinatie`` True), judged by their weakest part.
+
+    >>> find_parcels(parcels, min_ha=3, milieucategorie="4.2", near="Hardenberg")  # doctest: +SKIP
+    """
+    for name, value in (("min_ha", min_ha), ("max_ha", max_ha), ("radius_km", radius_km)):
+        if value is not None and value < 0:
+            raise TerreinenError(f"{name} must not be negative (got {value})")
+    if min_ha is not None and max_ha is not None and min_ha > max_ha:
+        raise TerreinenError(f"min_ha {min_ha} is larger than max_ha {max_ha}")
+    if milieucategorie is not None and str(milieucategorie) not in schema.MILIEUCATEGORIEEN:
+        raise TerreinenError(
+            f"milieucategorie {milieucategorie!r} is unknown; "
+            f"one of {', '.join(schema.MILIEUCATEGORIEEN)}"
+        )
+    status = status_on(parcels, as_of)
+    fit = status.isin(schema.UNSOLD_STATUSES).to_numpy()
+    if hard_only:
+        fit = fit & parcels["planfase"].isin(schema.HARD_PHASES).to_numpy()
+    if milieucategorie is not None:
+        fit = fit & (parcels["milieucategorie"] >= str(milieucategorie)).to_numpy()
+    if segment is not None:
+        fit = fit & (parcels["segment"].astype(str) == segment).to_numpy()
+    candidates = parcels[fit].assign(status=status[fit].to_numpy())
+    distance = np.full(len(candidates), np.nan)
+    if near is not None:
+        point = reference_point(parcels, near)
+        distance = shapely.distance(shapely.centroid(candidates.geometry.to_numpy()), point) / 1000
+        if radius_km is not None:
+            candidates, distance = (
+                candidates[distance <= radius_km],
+                distance[distance <= radius_km],
+            )
+    candidates = candidates.assign(afstand_km=distance)
+    ha = candidates["oppervlakte_ha"]
+    size_ok = ha.ge(min_ha if min_ha is not None else 0) & ha.le(
+        max_ha if max_ha is not None else np.inf
+    )
+    singles = _rows(candidates[size_ok])
+    found = [singles]
+    if combinations and min_ha is not None:
+        found.append(_combinations(candidates[ha < min_ha], min_ha, max_ha))
+    result = (
+        pd.concat([f for f in found if len(f)], ignore_index=True)
+        if any(len(f) for f in found)
+        else singles
+    )
+    return _ordered(gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs))
+
+
+def _rows(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    capacity = np.where(parts["planfase"].isin(schema.HARD_PHASES), "hard", "zacht")
+    rows = parts.assign(capaciteit=capacity, combinatie=False)
+    for column in MATCH_COLUMNS:
+        if column not in rows:
+            rows[column] = np.nan
+    return rows[[*MATCH_COLUMNS, "geometry"]]
+
+
+def _combinations(small: gpd.GeoDataFrame, min_ha: float, max_ha: float | None) -> pd.DataFrame:
+    """Groups of adjacent parcels in one park that together reach ``min_ha``: from each
+    parcel, add the largest adjacent one until the group is large enough."""
+    if len(small) < 2:
+        return pd.DataFrame()
+    geoms = small.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=_ADJACENT_M)
+    park = small["terrein"].astype(str).to_numpy()
+    same_park = (left != right) & (park[left] == park[right])
+    neighbours: dict[int, set[int]] = {}
+    for a, b in zip(left[same_park], right[same_park], strict=True):
+        neighbours.setdefault(a, set()).add(b)
+    ha = small["oppervlakte_ha"].to_numpy()
+    groups = set()
+    for seed in range(len(small)):
+        group, total = {seed}, ha[seed]
+        while total < min_ha and len(group) < _MAX_COMBINED:
+            frontier = set().union(*(neighbours.get(i, set()) for i in group)) - group
+            if not frontier:
+                break
+            best = max(frontier, key=lambda i: (ha[i], -i))
+            group.add(best)
+            total += ha[best]
+        if total >= min_ha and (max_ha is None or total <= max_ha):
+            groups.add(frozenset(group))
+    # a group that holds another whole group offers nothing more
+    minimal = [g for g in groups if not any(other < g for other in groups)]
+    rows = [_combined(small.iloc[sorted(group)]) for group in sorted(minimal, key=sorted)]
+    return pd.DataFrame(rows)
+
+
+def _combined(parts: gpd.GeoDataFrame) -> dict:
+    """One offer for several parcels, as good as its weakest part."""
+    ha = parts["oppervlakte_ha"]
+    hard = parts["planfase"].isin(schema.HARD_PHASES).all()
+    status = max(parts["status"], key=_STATUS_RANK.get)
+    segments = parts["segment"].astype(str).unique()
+    price = (parts["prijs_m2"] * ha).sum() / ha.sum() if "prijs_m2" in parts else np.nan
+    return {
+        "kavel_id": "+".join(parts["kavel_id"].astype(str)),
+        "terrein": parts["terrein"].iloc[0],
+        "gemeente": parts["gemeente"].iloc[0],
+        "oppervlakte_ha": float(ha.sum()),
+        "milieucategorie": parts["milieucategorie"].min(),
+        "segment": segments[0] if len(segments) == 1 else "/".join(sorted(segments)),
+        "status": status,
+        "capaciteit": "hard" if hard else "zacht",
+        "prijs_m2": price,
+        "afstand_km": parts["afstand_km"].min(),
+        "combinatie": True,
+        "geometry": shapely.union_all(parts.geometry.to_numpy()),
+    }
+
+
+def _ordered(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    keys = pd.DataFrame(
+        {
+            "soft": found["capaciteit"].eq("zacht").to_numpy(),
+            "status": found["status"].astype(str).map(_STATUS_RANK).to_numpy(),
+            "distance": found["afstand_km"].fillna(0).to_numpy(),
+            "size": -found["oppervlakte_ha"].to_numpy(),
+            "id": found["kavel_id"].astype(str).to_numpy(),
+        }
+    )
+    order = keys.sort_values(["soft", "status", "distance", "size", "id"], kind="stable").index
+    found = found.iloc[order.to_numpy()].reset_index(drop=True)
+    found["status"] = found["status"].astype(str)
+    found["milieucategorie"] = found["milieucategorie"].astype(str)
+    found["segment"] = found["segment"].astype(str)
+    return found
