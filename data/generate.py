@@ -271,18 +271,23 @@ def _park_parcels(fact: pd.Series, park_no: int, offset: tuple[float, float]) ->
 
 def generate_parcels(facts: pd.DataFrame | None = None, *, copies: int = 1) -> gpd.GeoDataFrame:
     """Parcels in EPSG:28992 for every park in ``facts``; ``copies`` > 1 repeats the whole
-    set shifted east and south (copy k's parks are named "<park> k") for benchmarks."""
+    set for benchmarks, each copy shifted on a 9 km grid around the original (parks of
+    different copies may overlap), its parks and municipalities named "<name> k" and its
+    ids prefixed "k-"."""
     facts = read_facts() if facts is None else facts
     frames = []
     for copy in range(copies):
-        offset = ((copy % 4) * 60_000.0 - 90_000, -(copy // 4) * 30_000.0)
+        offset = (((copy % 6) - 2.5) * 9_000.0, ((copy // 6) % 5 - 2) * 9_000.0) if copy else (0, 0)
         for gemeente, parks in facts.groupby("gemeente", sort=False):
             for park_no, (_, fact) in enumerate(parks.iterrows(), start=1):
                 if copy:
                     fact = fact.copy()
                     fact["terrein"] = f"{fact['terrein']} {copy + 1}"
                     fact["gemeente"] = f"{gemeente} {copy + 1}"
-                frames.append(_park_parcels(fact, park_no, offset if copy else (0.0, 0.0)))
+                frame = _park_parcels(fact, park_no, offset)
+                if copy:
+                    frame["kavel_id"] = f"{copy + 1}-" + frame["kavel_id"]
+                frames.append(frame)
     parcels = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(parcels, geometry="geometry", crs="EPSG:28992")
 

@@ -1,0 +1,188 @@
+"""Benchmarks: terreinen beside the plain geopandas path, printed as one markdown table.
+
+    python benchmarks/run.py                 # 1k, 10k and 100k parcels
+    python benchmarks/run.py --sizes 1000    # quick
+    python benchmarks/run.py --million       # adds 1M parcels (several minutes more)
+    python benchmarks/run.py --no-explore    # skip GeoDataFrame.explore() (slow at 100k)
+
+Every measurement runs in a fresh Python process, so its peak memory (max RSS) is its own.
+Data comes from data/generate.py (copies of the embedded parks) and is kept in
+benchmarks/_data/ between runs. Needs Debian's /usr/bin/chromium for the draw times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "_data"
+PARCELS_PER_COPY = 3360
+FORMATS = {"GeoParquet": ".parquet", "GeoPackage": ".gpkg", "GeoJSON": ".geojson"}
+
+# (untimed setup, timed work)
+SETUP = "import warnings; warnings.simplefilter('ignore'); import geopandas, pyogrio, terreinen"
+PLAIN_READ = {
+    ".parquet": (SETUP, "frame = geopandas.read_parquet(PATH)"),
+    ".gpkg": (SETUP, "frame = pyogrio.read_dataframe(PATH, use_arrow=True)"),
+    ".geojson": (SETUP, "frame = pyogrio.read_dataframe(PATH, use_arrow=True)"),
+}
+TERREINEN = (
+    SETUP + "; from terreinen.capacity import capacity",
+    "capacity(terreinen.read_parcels(PATH), 'gemeente')",
+)
+OUR_MAP = (
+    SETUP + "; from terreinen.maps import overview_map, save_map",
+    "save_map(overview_map(terreinen.read_parcels(PATH)), OUT)",
+)
+EXPLORE = (
+    SETUP + "; import folium, mapclassify",
+    "geopandas.read_parquet(PATH).explore().save(OUT)",
+)
+_RUNNER = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    PATH, OUT = sys.argv[1], sys.argv[2]
+    exec(sys.argv[3])
+    start = time.perf_counter()
+    exec(sys.argv[4])
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "peak": peak}))
+    """
+)
+
+
+def measure(code: tuple[str, str], path: Path, out: Path | None = None) -> dict:
+    """Seconds of the timed part of ``code`` and peak memory, in a fresh process."""
+    setup, timed = code
+    result = subprocess.run(
+        [sys.executable, "-c", _RUNNER, str(path), str(out or ""), setup, timed],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def make_data(size: int) -> dict[str, Path]:
+    """The benchmark parcels of one size in every format (made once, then reused)."""
+    paths = {name: DATA / f"parcels_{size}{suffix}" for name, suffix in FORMATS.items()}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    sys.path.insert(0, str(ROOT / "data"))
+    import generate
+
+    copies = -(-size // PARCELS_PER_COPY)
+    parcels = generate.generate_parcels(copies=copies).iloc[:size]
+    DATA.mkdir(exist_ok=True)
+    parcels.to_parquet(paths["GeoParquet"])
+    parcels.to_file(paths["GeoPackage"], driver="GPKG", engine="pyogrio")
+    generate.write_geojson(parcels, paths["GeoJSON"])
+    return paths
+
+
+def first_draw(html: Path, *, ours: bool) -> float:
+    """Milliseconds from navigation to the first frame with the map drawn, network blocked."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import CHROMIUM, FLAGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
+        )
+        page.set_default_timeout(600_000)
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        if ours:
+            page.wait_for_function("window.terreinenMap && window.terreinenMap.firstDraw !== null")
+            ms = page.evaluate("terreinenMap.firstDraw")
+        else:  # explore() draws while the page loads; the next frame shows it
+            ms = page.evaluate(
+                "new Promise(r => requestAnimationFrame("
+                "() => requestAnimationFrame(() => r(performance.now()))))"
+            )
+        browser.close()
+    return ms
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), ""
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    system = f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {system}"
+
+
+def row(*cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--million", action="store_true", help="add 1,000,000 parcels")
+    parser.add_argument("--no-explore", action="store_true", help="skip GeoDataFrame.explore()")
+    parser.add_argument("--results", type=Path, help="also write the table to this markdown file")
+    args = parser.parse_args()
+    sizes = args.sizes + ([1_000_000] if args.million else [])
+    lines = [
+        "| parcels | format | plain read s | read + validate + capacity s | ratio | peak MB |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    map_lines = [
+        "| parcels | map | build + save s | HTML MB | first draw s | peak MB |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        paths = make_data(size)
+        for name, path in paths.items():
+            plain = measure(PLAIN_READ[path.suffix], path)
+            ours = measure(TERREINEN, path)
+            ratio = ours["seconds"] / plain["seconds"]
+            lines.append(
+                row(f"{size:,}", name, f"{plain['seconds']:.2f}", f"{ours['seconds']:.2f}",
+                    f"{ratio:.1f}x", f"{ours['peak'] / 1e6:,.0f}")
+            )  # fmt: skip
+            print(lines[-1], flush=True)
+        if size > 100_000:
+            continue  # the maps are measured up to 100k parcels
+        for label, code, ours in (
+            ("terreinen overview_map", OUR_MAP, True),
+            ("GeoDataFrame.explore()", EXPLORE, False),
+        ):
+            if not ours and args.no_explore:
+                continue
+            html = DATA / f"map_{'ours' if ours else 'explore'}_{size}.html"
+            built = measure(code, paths["GeoParquet"], html)
+            draw = first_draw(html, ours=ours) / 1000
+            megabytes = html.stat().st_size / 1e6
+            map_lines.append(
+                row(f"{size:,}", label, f"{built['seconds']:.1f}", f"{megabytes:.1f}",
+                    f"{draw:.1f}", f"{built['peak'] / 1e6:,.0f}")
+            )  # fmt: skip
+            print(map_lines[-1], flush=True)
+    table = "\n".join([f"Machine: {machine()}", "", *lines, "", *map_lines, ""])
+    print("\n" + table)
+    if args.results:
+        args.results.write_text(table)
+
+
+if __name__ == "__main__":
+    main()
