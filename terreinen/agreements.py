@@ -12,19 +12,12 @@ from terreinen.capacity import as_of_date, parcel_figures, read_regions
 from terreinen.validation import TerreinenDataError, TerreinenReadError, check_table
 
 COMPARISON_COLUMNS = (
-    "afspraak_id",
-    "gebied",
-    "niveau",
-    "segment",
-    "plancapaciteit",
-    "max_ha",
+    *schema.AGREEMENT_COLUMNS[:6],  # afspraak_id ... max_ha
     "actual_ha",
     "ruimte_ha",
     "benutting_pct",
     "status",
-    "periode_start",
-    "periode_eind",
-    "bron",
+    *schema.AGREEMENT_COLUMNS[6:],  # periode_start, periode_eind, bron
 )
 _KIND_COLUMN = {"hard": "hard_ha", "zacht": "zacht_ha", "totaal": "onverkocht_ha"}
 

@@ -24,16 +24,8 @@ SIZE_CLASSES = ("< 0.1 ha", "0.1-0.25 ha", "0.25-0.5 ha", "0.5-1 ha", ">= 1 ha")
 _SIZE_EDGES = (0, 0.1, 0.25, 0.5, 1, np.inf)
 BREAKDOWNS = ("milieucategorie", "segment", "eigenaar", "grootteklasse")
 
-_SUMMED = (
-    "bruto_ha",
-    "netto_ha",
-    "uitgegeven_ha",
-    "optie_ha",
-    "terstond_ha",
-    "niet_terstond_ha",
-    "hard_ha",
-    "zacht_ha",
-)
+# bruto_ha ... zacht_ha: the capacity columns that are sums of parcel hectares
+_SUMMED = schema.CAPACITY_COLUMNS[schema.CAPACITY_COLUMNS.index("bruto_ha") : -3]
 
 
 def as_of_date(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:

@@ -240,6 +240,9 @@ AgreementsOpt = Annotated[
     ),
 ]
 EMBEDDED = Path(__file__).resolve().parents[1] / "data" / "parcels.geojson"
+EmbeddedParcelsArg = Annotated[
+    Path, typer.Argument(help="Parcels file; default: the embedded Drenthe + Hardenberg data.")
+]
 
 
 def _beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
@@ -296,9 +299,7 @@ def map_command(
 
 @app.command()
 def overview(
-    parcels: Annotated[
-        Path, typer.Argument(help="Parcels file; default: the embedded Drenthe + Hardenberg data.")
-    ] = EMBEDDED,
+    parcels: EmbeddedParcelsArg = EMBEDDED,
     agreements: AgreementsOpt = None,
     regions: RegionsOpt = None,
     as_of: AsOfOpt = None,
@@ -349,9 +350,7 @@ def overview(
 
 @app.command()
 def find(
-    parcels: Annotated[
-        Path, typer.Argument(help="Parcels file; default: the embedded data.")
-    ] = EMBEDDED,
+    parcels: EmbeddedParcelsArg = EMBEDDED,
     min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
     max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
     milieucategorie: Annotated[
