@@ -322,7 +322,8 @@
   fullscreen.addTo(map);
   document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
 
-  map.fitBounds(D.bounds);
+  // no animation: a zoom asked for while one runs would be dropped
+  map.fitBounds(D.bounds, { animate: false });
   updateZoom();
 
   // For tests and for pages that embed the map
