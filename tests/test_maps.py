@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -228,3 +229,37 @@ def test_municipality_map(tmp_path, embedded, browser):
 def test_unknown_municipality(embedded):
     with pytest.raises(TerreinenError, match="did you mean 'Hardenberg'"):
         municipality_map(embedded, "Hardenburg")
+
+
+def _boundaries(embedded):
+    hulls = embedded.dissolve("gemeente").convex_hull.buffer(500)
+    return gpd.GeoDataFrame(
+        {"gemeentenaam": hulls.index}, geometry=hulls.to_numpy(), crs=embedded.crs
+    )
+
+
+def test_choropleth_with_boundaries(browser, tmp_path, embedded):
+    path = tmp_path / "gemeenten.gpkg"
+    _boundaries(embedded).to_crs(4326).to_file(path)
+    m = overview_map(
+        embedded,
+        agreements=DATA / "agreements.csv",
+        regions=DATA / "gemeenten.csv",
+        boundaries=path,
+    )
+    opened = open_map(browser, save_map(m, tmp_path / "choropleth.html"))
+    assert opened.errors == []
+    kinds = opened.js("terreinenMap.municipalities.getLayers().map(l => l instanceof L.Polygon)")
+    assert kinds == [True] * embedded["gemeente"].nunique()
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda b: b.rename(columns={"gemeentenaam": "x"}), "name column"),
+        (lambda b: b.set_crs(None, allow_override=True), "no coordinate system"),
+    ],
+)
+def test_bad_boundaries(embedded, change, message):
+    with pytest.raises(TerreinenError, match=message):
+        overview_map(embedded, boundaries=change(_boundaries(embedded)))
