@@ -33,14 +33,18 @@ def as_of_date(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
     return pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
 
 
+def sale_dates(parcels: pd.DataFrame) -> pd.Series:
+    """``uitgiftedatum``, or no dates at all where the optional column is absent."""
+    if "uitgiftedatum" in parcels:
+        return parcels["uitgiftedatum"]
+    return pd.Series(pd.NaT, index=parcels.index, dtype="datetime64[ns]")
+
+
 def status_on(parcels: pd.DataFrame, as_of=None) -> pd.Series:
     """Each parcel's status on the as-of date: sold after it means still unsold then."""
-    date = as_of_date(as_of)
     status = parcels["status"].astype(object)
-    if "uitgiftedatum" in parcels:
-        sold_later = (status == "uitgegeven") & (parcels["uitgiftedatum"] > date)
-        status = status.mask(sold_later, "terstond_uitgeefbaar")
-    return status
+    sold_later = (status == "uitgegeven") & (sale_dates(parcels) > as_of_date(as_of))
+    return status.mask(sold_later, "terstond_uitgeefbaar")
 
 
 def parcel_figures(
@@ -77,9 +81,9 @@ def parcel_figures(
 
 def _sold_in_window(parcels: pd.DataFrame, date: pd.Timestamp, years: int) -> np.ndarray:
     """Sold in the ``years`` full calendar years before the as-of date."""
-    if "uitgiftedatum" not in parcels or years <= 0:
+    if years <= 0:
         return np.zeros(len(parcels), bool)
-    sale_year = parcels["uitgiftedatum"].dt.year
+    sale_year = sale_dates(parcels).dt.year
     sold = parcels["status"].astype(object) == "uitgegeven"
     return (sold & sale_year.between(date.year - years, date.year - 1)).to_numpy()
 
@@ -241,15 +245,13 @@ def takeup(
     >>> takeup(parcels, "gemeente").loc[2016:2025, "Hardenberg"].mean()  # doctest: +SKIP
     """
     date = as_of_date(as_of)
-    sold = parcels[
-        (parcels["status"].astype(object) == "uitgegeven")
-        & parcels["uitgiftedatum"].notna()
-        & (parcels["uitgiftedatum"] <= date)
-    ]
+    dates = sale_dates(parcels)
+    is_sold = (parcels["status"].astype(object) == "uitgegeven") & dates.notna() & (dates <= date)
+    sold, dates = parcels[is_sold], dates[is_sold]
     keys = area_keys(sold, [by], regions)
     table = pd.DataFrame(
         {
-            "jaar": sold.loc[keys.index, "uitgiftedatum"].dt.year.to_numpy(),
+            "jaar": dates.loc[keys.index].dt.year.to_numpy(),
             "gebied": keys[by].to_numpy(),
             "ha": sold.loc[keys.index, "oppervlakte_ha"].to_numpy(),
         }
@@ -260,7 +262,7 @@ def takeup(
     wide = table.pivot_table(index="jaar", columns="gebied", values="ha", aggfunc="sum")
     areas = sorted(set(area_keys(parcels, [by], regions)[by]))
     wide = wide.reindex(index=years, columns=areas, fill_value=0.0).fillna(0.0)
-    totals = sold.groupby(sold["uitgiftedatum"].dt.year)["oppervlakte_ha"].sum()
+    totals = sold["oppervlakte_ha"].groupby(dates.dt.year).sum()
     wide[TOTAL] = totals.reindex(years, fill_value=0.0)
     wide.columns.name = None
     return wide

@@ -113,13 +113,18 @@ OutputOpt = Annotated[
 ]
 
 
-def _regions_for(parcels: Path, regions: Path | None) -> Path | None:
-    if regions is not None:
-        if not regions.is_file():
-            raise _fail(f"{regions}: region table not found")
-        return regions
-    beside = parcels.parent / "gemeenten.csv"
+def _beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
+    """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
+    if given is not None:
+        if not given.is_file():
+            raise _fail(f"{given}: {what} not found")
+        return given
+    beside = parcels.parent / name
     return beside if beside.is_file() else None
+
+
+def _regions_for(parcels: Path, regions: Path | None) -> Path | None:
+    return _beside(parcels, regions, "gemeenten.csv", "region table")
 
 
 def _as_of(value: str | None):
@@ -243,16 +248,6 @@ EMBEDDED = Path(__file__).resolve().parents[1] / "data" / "parcels.geojson"
 EmbeddedParcelsArg = Annotated[
     Path, typer.Argument(help="Parcels file; default: the embedded Drenthe + Hardenberg data.")
 ]
-
-
-def _beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
-    """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
-    if given is not None:
-        if not given.is_file():
-            raise _fail(f"{given}: {what} not found")
-        return given
-    beside = parcels.parent / name
-    return beside if beside.is_file() else None
 
 
 def _slug(name: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
-from terreinen.capacity import as_of_date, parcel_figures, status_on
+from terreinen.capacity import as_of_date, parcel_figures, sale_dates, status_on
 from terreinen.validation import ValidationReport, check_table
 
 HA_COLUMNS = (
@@ -58,9 +58,10 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     """
     date = as_of_date(as_of)
     figures = parcel_figures(parcels, as_of=date)
-    owner = parcels["eigenaar"].astype(object) if "eigenaar" in parcels else None
+    # owner unknown (optional column absent): counted in the totals, in neither split
+    owner = parcels.get("eigenaar", pd.Series(None, index=parcels.index)).astype(object)
     sold_this_year = (status_on(parcels, date) == "uitgegeven") & (
-        parcels["uitgiftedatum"].dt.year == date.year
+        sale_dates(parcels).dt.year == date.year
     )
     available = figures["terstond_ha"] + figures["optie_ha"]
     later = figures["niet_terstond_ha"]

@@ -295,3 +295,17 @@ def test_property_reprojection_changes_no_area(rows):
     rd = read_parcels(original)["oppervlakte_ha"]
     wgs84 = read_parcels(original.to_crs(4326))["oppervlakte_ha"]
     np.testing.assert_allclose(wgs84, rd, rtol=1e-4)
+
+
+def test_parcels_without_sale_dates(three_parcels):
+    from terreinen.ibis import to_ibis
+
+    unsold = read_parcels(
+        three_parcels.drop(columns="uitgiftedatum").assign(
+            status="terstond_uitgeefbaar", planfase=1
+        )
+    )
+    assert "uitgiftedatum" not in unsold
+    assert capacity(unsold, "gemeente", as_of=AS_OF)["hard_ha"].iloc[-1] == pytest.approx(3.5)
+    assert takeup(unsold, as_of=AS_OF)["Totaal"].sum() == 0
+    assert to_ibis(unsold, as_of=AS_OF)["UITGEGEVEN_JAAR"].iloc[0] == 0
