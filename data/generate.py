@@ -8,8 +8,8 @@ are sold from one end in the order the park was built, the unsold hard land come
 and the soft plan capacity lies at the far end, as business parks grow.
 
 The parcels are synthetic; the facts are the province's and the municipalities' own
-figures as listed in the README. ``generate_parcels(facts, copies=n)`` scales the same
-realism to any number of parcels for the benchmarks.
+figures as listed in the README. ``scaled_parcels(n)`` scales the same realism to any
+number of parcels for the benchmarks.
 """
 
 from __future__ import annotations
@@ -269,27 +269,101 @@ def _park_parcels(fact: pd.Series, park_no: int, offset: tuple[float, float]) ->
     )
 
 
-def generate_parcels(facts: pd.DataFrame | None = None, *, copies: int = 1) -> gpd.GeoDataFrame:
-    """Parcels in EPSG:28992 for every park in ``facts``; ``copies`` > 1 repeats the whole
-    set for benchmarks, each copy shifted on a 9 km grid around the original (parks of
-    different copies may overlap), its parks and municipalities named "<name> k" and its
-    ids prefixed "k-"."""
+def generate_parcels(facts: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Parcels in EPSG:28992 for every park in ``facts`` (default: ``data/parks.csv``)."""
     facts = read_facts() if facts is None else facts
-    frames = []
-    for copy in range(copies):
-        offset = (((copy % 6) - 2.5) * 9_000.0, ((copy // 6) % 5 - 2) * 9_000.0) if copy else (0, 0)
-        for gemeente, parks in facts.groupby("gemeente", sort=False):
-            for park_no, (_, fact) in enumerate(parks.iterrows(), start=1):
-                if copy:
-                    fact = fact.copy()
-                    fact["terrein"] = f"{fact['terrein']} {copy + 1}"
-                    fact["gemeente"] = f"{gemeente} {copy + 1}"
-                frame = _park_parcels(fact, park_no, offset)
-                if copy:
-                    frame["kavel_id"] = f"{copy + 1}-" + frame["kavel_id"]
-                frames.append(frame)
+    frames = [
+        _park_parcels(fact, park_no, (0.0, 0.0))
+        for _, parks in facts.groupby("gemeente", sort=False)
+        for park_no, (_, fact) in enumerate(parks.iterrows(), start=1)
+    ]
     parcels = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(parcels, geometry="geometry", crs="EPSG:28992")
+
+
+# Copies of the parks are laid out in rows over the Netherlands' bounding box in RD New (the
+# one validation checks; at millions of parcels, copies also lie in the sea and across the
+# border), apart from each other and from the original parks.
+_SPREAD_BOUNDS = (-24_000.0, 276_000.0, 309_000.0, 649_000.0)
+_COPY_GAP_M = 150.0
+_MAX_COPIES = 1_500  # 5 million parcels
+
+
+def scaled_parcels(size: int, facts: pd.DataFrame | None = None, *, first: int = 0):
+    """``size`` parcels for benchmarks: the embedded parks (copy 1) followed by copies of
+    them with the same parcels and attributes, each park moved to its own free place in the
+    Netherlands, so that no parcels overlap. In copy k (k > 1) parks and municipalities are
+    named "<name> k" and ids are prefixed "k-". ``first`` skips that many parcels, so a
+    large set can be made in pieces: ``scaled_parcels(n, first=m)`` are rows m..m+n."""
+    base = generate_parcels(facts)
+    n_base = len(base)
+    first_copy, last_copy = first // n_base, (first + size - 1) // n_base
+    park = pd.factorize(base["terrein"])[0]
+    bounds = shapely.bounds(base.geometry.to_numpy())
+    boxes = (
+        pd.DataFrame(bounds, columns=["x0", "y0", "x1", "y1"])
+        .groupby(park)
+        .agg(x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max"))
+        .to_numpy()
+    )
+    if last_copy >= _MAX_COPIES:
+        raise ValueError(f"at most {_MAX_COPIES * n_base:,} parcels fit in the Netherlands")
+    offsets = _copy_offsets(boxes, avoid=shapely.total_bounds(base.geometry))
+    frames = [base] if first_copy == 0 else []
+    copies = np.arange(max(first_copy, 1), last_copy + 1)
+    if len(copies):
+        frames.append(_copies(base, park, offsets, copies))
+    parcels = pd.concat(frames, ignore_index=True)
+    start = first - first_copy * n_base
+    parcels = parcels.iloc[start : start + size].reset_index(drop=True)
+    return gpd.GeoDataFrame(parcels, geometry="geometry", crs="EPSG:28992")
+
+
+def _copies(base, park: np.ndarray, offsets: np.ndarray, copies: np.ndarray) -> pd.DataFrame:
+    """The base parcels once per copy number in ``copies``, moved by ``offsets``."""
+    copy = np.repeat(copies, len(base))
+    frame = pd.concat([pd.DataFrame(base)] * len(copies), ignore_index=True)
+    label = pd.Series(copy + 1, dtype=str)
+    for column in ("terrein", "gemeente"):
+        frame[column] = frame[column] + " " + label
+    frame["kavel_id"] = label + "-" + frame["kavel_id"]
+    shift = offsets[copy, np.tile(park, len(copies))]
+    geoms = frame["geometry"].to_numpy()
+    per_point = np.repeat(shift, shapely.get_num_coordinates(geoms), axis=0)
+    frame["geometry"] = shapely.transform(geoms, lambda xy: xy + per_point)
+    return frame
+
+
+def _copy_offsets(boxes: np.ndarray, avoid: np.ndarray) -> np.ndarray:
+    """Shifts (copy, park, xy) that put each park of copies 1.._MAX_COPIES - 1 in rows
+    across ``_SPREAD_BOUNDS``, bounding boxes ``_COPY_GAP_M`` apart and clear of ``avoid``.
+    The copies of the tallest park come first, so that rows hold parks of like height."""
+    xmin, ymin, xmax, ymax = _SPREAD_BOUNDS
+    gap = _COPY_GAP_M
+    offsets = np.zeros((_MAX_COPIES, len(boxes), 2))
+    x, y, row_height = xmin, ymin, 0.0
+    for park in np.argsort(boxes[:, 1] - boxes[:, 3], kind="stable"):
+        x0, y0, x1, y1 = boxes[park]
+        width, height = x1 - x0, y1 - y0
+        for copy in range(1, _MAX_COPIES):
+            while True:
+                if x + width > xmax:  # next row
+                    x, y, row_height = xmin, y + row_height + gap, 0.0
+                if y + height > ymax:
+                    raise ValueError(f"{_MAX_COPIES} copies of the parks do not fit")
+                clash = (
+                    x < avoid[2] + gap
+                    and x + width > avoid[0] - gap
+                    and y < avoid[3] + gap
+                    and y + height > avoid[1] - gap
+                )
+                if not clash:
+                    break
+                x = avoid[2] + gap
+            offsets[copy, park] = (x - x0, y - y0)
+            x += width + gap
+            row_height = max(row_height, height)
+    return offsets
 
 
 def _check_parks_apart(parcels: gpd.GeoDataFrame) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -152,13 +153,26 @@ def _capacity_aggregations() -> dict:
     }
 
 
+# how partial sums of several parts of the parcels add up
+_COMBINE = {
+    "n_kavels": "sum",
+    **dict.fromkeys(_SUMMED, "sum"),
+    "grootste_kavel_ha": "max",
+    "uitgifte_ha": "sum",
+}
+
+Engine = Literal["pandas", "dask"]
+
+
 def capacity(
-    parcels: pd.DataFrame,
+    parcels,
     by: str | Sequence[str] = "gemeente",
     *,
     as_of=None,
     takeup_years: int | None = None,
     regions: pd.DataFrame | str | Path | None = None,
+    engine: Engine = "pandas",
+    engine_kwds: dict | None = None,
 ) -> pd.DataFrame:
     """Capacity table: one row per area with the DATA_MODEL capacity columns, and a total.
 
@@ -167,20 +181,57 @@ def capacity(
     With one level the area column is ``gebied``; with several, one column per level. The
     last row (``Totaal``) counts every parcel once. Hectares are not rounded.
 
+    ``engine="dask"`` computes the same table on a dask cluster from partitioned GeoParquet
+    (``parcels``: a folder or file path, or a dask-geopandas frame), validating every part as
+    :func:`terreinen.read_parcels` does. ``engine_kwds`` go to
+    :func:`terreinen.distributed.capacity_sums`, e.g. ``{"scheduler": "tcp://host:8786"}``
+    (default: a local cluster).
+
     >>> capacity(parcels, by="provincie")  # doctest: +SKIP
          gebied  n_kavels  bruto_ha  ...  hard_ha  zacht_ha  ...  voorraad_jaren_hard
     0   Drenthe      2803    2620.0  ...    401.6     187.7  ...                  9.9
     """
     levels = _levels(by)
     years = settings.takeup_years if takeup_years is None else takeup_years
-    figures = parcel_figures(parcels, as_of=as_of, takeup_years=years)
+    if engine == "dask":
+        from terreinen.distributed import capacity_sums
+
+        sums = capacity_sums(
+            parcels, levels, as_of=as_of, takeup_years=years, regions=regions, **(engine_kwds or {})
+        )
+    elif engine == "pandas":
+        sums = [capacity_sums_of(parcels, levels, as_of=as_of, takeup_years=years, regions=regions)]
+    else:
+        raise ValueError(f"engine {engine!r}: choose 'pandas' or 'dask'")
+    return _capacity_table(sums, levels, years)
+
+
+def capacity_sums_of(
+    parcels: pd.DataFrame,
+    levels: list[str],
+    *,
+    as_of=None,
+    takeup_years: int,
+    regions: pd.DataFrame | str | Path | None = None,
+) -> pd.DataFrame:
+    """The additive part of :func:`capacity` (counts, hectare sums, largest parcel) per area,
+    with the ``Totaal`` row: the sums of several sets of parcels combine into theirs."""
+    figures = parcel_figures(parcels, as_of=as_of, takeup_years=takeup_years)
     keys = area_keys(parcels, levels, regions)
     table = _grouped(figures, keys, levels, _capacity_aggregations())
     # the total counts every parcel once, whatever regions its municipality is in
     total_keys = pd.DataFrame(dict.fromkeys(levels, ""), index=parcels.index)
     total_keys[levels[0]] = TOTAL
     total = _grouped(figures, total_keys, levels, _capacity_aggregations())
-    table = pd.concat([table, total], ignore_index=True)
+    return pd.concat([table, total], ignore_index=True)
+
+
+def _capacity_table(sums: list[pd.DataFrame], levels: list[str], years: int) -> pd.DataFrame:
+    """Capacity table from the sums of one or more sets of parcels."""
+    table = pd.concat(sums, ignore_index=True)
+    table = table.groupby(levels, sort=True, dropna=False).agg(_COMBINE).reset_index()
+    is_total = table[levels[0]] == TOTAL
+    table = pd.concat([table[~is_total], table[is_total]], ignore_index=True)
     table["grootste_kavel_ha"] = table["grootste_kavel_ha"].fillna(0.0)
     table["uitgifte_ha_per_jaar"] = table.pop("uitgifte_ha") / years if years > 0 else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -196,23 +196,104 @@ def capacity(
     output: OutputOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="pandas (in memory) or dask (partitioned GeoParquet on a dask cluster; "
+            "see `terreinen partition`)."
+        ),
+    ] = "pandas",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address, e.g. tcp://10.0.0.5:8786; default: a "
+            "local cluster on this machine."
+        ),
+    ] = None,
 ) -> None:
     """Hard and soft plan capacity, take-up and supply in years per area."""
     levels = [level.strip() for level in by.split(",") if level.strip()]
-    frame = _load(parcels, layer, crs)
+    if engine not in ("pandas", "dask"):
+        raise _fail(f"--engine {engine!r}: choose pandas or dask")
+    options = {
+        "as_of": _as_of(as_of),
+        "takeup_years": takeup_years,
+        "regions": _regions_for(parcels, regions),
+    }
     from terreinen.capacity import capacity as compute
 
     try:
-        table = compute(
-            frame,
-            levels if len(levels) > 1 else levels[0],
-            as_of=_as_of(as_of),
-            takeup_years=takeup_years,
-            regions=_regions_for(parcels, regions),
-        )
+        if engine == "dask":
+            table = _on_cluster(compute, parcels, levels, scheduler, options)
+        else:
+            table = compute(_load(parcels, layer, crs), _by(levels), **options)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})")
+
+
+@app.command()
+def partition(
+    parcels: ParcelsArg,
+    folder: Annotated[Path, typer.Argument(help="New folder for the GeoParquet parts.")],
+    parcels_per_part: Annotated[
+        int, typer.Option(min=1, help="Parcels per part (a part is validated in memory).")
+    ] = 100_000,
+    layer: LayerOpt = None,
+) -> None:
+    """Write parcels as partitioned GeoParquet in spatial order, for `capacity --engine dask`."""
+    from terreinen.distributed import partition as write_parts
+    from terreinen.validation import TerreinenReadError
+
+    try:
+        parts = write_parts(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
+    except TerreinenReadError as exc:
+        raise _fail(str(exc)) from None
+    if not _state["quiet"]:
+        err.print(f"wrote {folder} ({parts} parts)")
+
+
+def _by(levels: list[str]) -> str | list[str]:
+    return levels if len(levels) > 1 else levels[0]
+
+
+def _on_cluster(compute, parcels: Path, levels: list[str], scheduler: str | None, options: dict):
+    """The capacity table from the dask engine, with a progress bar over the parts."""
+    import warnings
+
+    from rich.progress import Progress
+
+    from terreinen.loading import TerreinenDataWarning
+    from terreinen.validation import TerreinenDataError
+
+    with (
+        Progress(console=err, transient=True, disable=_state["quiet"]) as progress,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always", TerreinenDataWarning)
+        task = progress.add_task("parts done", total=None)
+        try:
+            table = compute(
+                parcels,
+                _by(levels),
+                engine="dask",
+                engine_kwds={
+                    "scheduler": scheduler,
+                    "on_part_done": lambda done, total: progress.update(
+                        task, completed=done, total=total
+                    ),
+                },
+                **options,
+            )
+        except TerreinenDataError as exc:
+            if exc.report.errors and exc.report.errors[0].row is not None:
+                _print_findings(exc.report, limit=None if _state["verbose"] else 20)
+            raise _fail(str(exc).splitlines()[0]) from None
+        except OSError as exc:  # no scheduler at the address
+            raise _fail(f"cannot reach the dask scheduler {scheduler}: {exc}") from None
+    if caught and not _state["quiet"]:
+        err.print(f"[yellow]{caught[0].message}[/]", highlight=False)
+    return table
 
 
 @app.command()

@@ -104,7 +104,8 @@ def read_table(
         elif suffix in _CSV_SUFFIXES:
             frame = _read_csv(path, label)
         else:
-            layer = layer if layer is not None else _pick_layer(path, findings)
+            if layer is None and suffix not in _TEXT_SUFFIXES:  # text files have one layer
+                layer = _pick_layer(path, findings)
             frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
     except TerreinenReadError:
         raise

@@ -1,5 +1,7 @@
 """Global defaults. Change them at run time, e.g. ``terreinen.settings.takeup_years = 5``."""
 
+import os
+
 #: CRS in which every area is computed and every parcel is returned (RD New).
 rd_crs: str = "EPSG:28992"
 
@@ -12,6 +14,10 @@ takeup_years: int = 10
 #: Two parcels overlap when they share more than this fraction of the smaller one.
 overlap_tolerance: float = 0.01
 
+#: Overlaps shallower than this (metres) are taken as rounding in the coordinates (a GeoJSON
+#: file with 7 decimals rounds to about 5 mm), not as overlaps.
+overlap_depth: float = 0.02
+
 #: A stated area may differ this much (fraction) from the area of the geometry.
 area_tolerance: float = 0.05
 
@@ -21,3 +27,15 @@ netherlands_rd_bounds: tuple[float, float, float, float] = (-25_000, 275_000, 31
 
 #: The same in degrees (lon/lat), used to recognise WGS84 coordinates without a CRS.
 netherlands_lonlat_bounds: tuple[float, float, float, float] = (2.5, 50.5, 7.5, 54.0)
+
+#: Threads for the geometry checks (GEOS runs them without Python's lock).
+threads: int = max(1, min(4, os.cpu_count() or 1))
+
+#: Parcels per part of partitioned GeoParquet (dask engine): a part is validated in memory,
+#: which takes about 0.5 GB per 100,000 parcels.
+parcels_per_part: int = 100_000
+
+#: Worker processes of the LocalCluster that the dask engine starts when given no cluster
+#: (None: one per core), and each worker's memory limit (dask's "auto": RAM / workers).
+dask_workers: int | None = None
+dask_memory_limit: str | int = "auto"

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -36,9 +37,10 @@ class Finding:
     kavel_id: str | None = None
     column: str | None = None
     suggestion: str | None = None
+    source: str | None = None  # the file or part, where a report covers several
 
     def __str__(self) -> str:
-        where = []
+        where = [self.source] if self.source else []
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.kavel_id:
@@ -162,20 +164,28 @@ class _Checker:
 
 
 def _is_blank(values: pd.Series) -> np.ndarray:
-    return (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
+    return _as_text(values).isna().to_numpy()
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Text column with numbers written as whole numbers (1.0 -> "1") and blanks as missing."""
-    text = values.map(
-        lambda v: (
-            None
-            if v is None or (isinstance(v, float) and np.isnan(v))
-            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
-        ),
-        na_action="ignore",
-    ).astype(object)
-    return text.where(~_is_blank(text), None)
+    """Text column (pandas ``str``) with numbers written as whole numbers (1.0 -> "1") and
+    blanks as missing."""
+    if values.dtype == "str":
+        text = values.str.strip()
+    else:  # each distinct value is converted once: columns repeat few values, except ids
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        texts = np.array([*map(_text_of, distinct), None], dtype=object)  # code -1: missing
+        text = pd.Series(texts[codes], index=values.index, dtype="str")
+    return text.mask(text.eq(""))
+
+
+def _text_of(value) -> str | None:
+    if isinstance(value, float):
+        if np.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
 
 
 def _canonical_milieucategorie(text: str) -> str:
@@ -317,16 +327,15 @@ def _check_text(chk: _Checker, column: str) -> pd.Series:
 
 
 def _check_ids(chk: _Checker, ids: pd.Series) -> None:
-    first_row = {}
-    dup = ids.duplicated(keep="first") & ids.notna()
-    for pos in np.flatnonzero(~dup.to_numpy() & ids.notna().to_numpy()):
-        first_row.setdefault(ids.iloc[pos], pos + 1)
-    values = ids.to_numpy()
+    dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    if not dup.any():
+        return
+    first_row = pd.Series(np.arange(1, len(ids) + 1)).groupby(ids.to_numpy()).transform("min")
     chk.flag(
-        dup.to_numpy(),
+        dup,
         "error",
         "kavel_id",
-        lambda pos: f"duplicate kavel_id, first used in row {first_row[values[pos]]}",
+        lambda pos: f"duplicate kavel_id, first used in row {first_row.iloc[pos]}",
         "give every parcel its own id",
     )
 
@@ -335,10 +344,13 @@ def _resolve_crs(chk: _Checker, geoms: gpd.GeoSeries, crs) -> gpd.GeoSeries | No
     """The geometries with their CRS set: given, from the file, or told by the coordinates."""
     if crs is not None:
         return geoms.set_crs(crs, allow_override=True)
-    points = shapely.point_on_surface(geoms[~(geoms.isna() | geoms.is_empty)].to_numpy())
-    if len(points) == 0:
+    if geoms.crs is not None and not geoms.crs.is_geographic:
+        return geoms
+    bounds = shapely.bounds(geoms.to_numpy())
+    bounds = bounds[~np.isnan(bounds[:, 0])]
+    if len(bounds) == 0:
         return geoms if geoms.crs is not None else geoms.set_crs(settings.rd_crs)
-    xy = shapely.get_coordinates(points)
+    xy = (bounds[:, :2] + bounds[:, 2:]) / 2  # centres of the bounding boxes
 
     def share_inside(bounds) -> float:
         xmin, ymin, xmax, ymax = bounds
@@ -442,12 +454,7 @@ def _check_inside_netherlands(chk: _Checker, geoms: np.ndarray) -> None:
 
 
 def _check_overlaps(chk: _Checker, geoms: np.ndarray, areas_m2: np.ndarray) -> None:
-    usable = ~shapely.is_missing(geoms)
-    index = np.flatnonzero(usable)
-    tree = shapely.STRtree(geoms[index])
-    left, right = tree.query(geoms[index], predicate="intersects")
-    keep = left < right
-    left, right = index[left[keep]], index[right[keep]]
+    left, right = _overlap_candidates(geoms)
     shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     smaller = np.minimum(areas_m2[left], areas_m2[right])
     overlap = shared > settings.overlap_tolerance * smaller
@@ -465,6 +472,34 @@ def _check_overlaps(chk: _Checker, geoms: np.ndarray, areas_m2: np.ndarray) -> N
         ),
         "parcels should not overlap: their area is counted twice",
     )
+
+
+def _overlap_candidates(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of parcels whose overlap may be more than rounding.
+
+    Neighbours share edges, and rounding in the coordinates (of a reprojection, or of a
+    GeoJSON file's decimals) makes shared edges cross by a hair. Querying with parcels
+    shrunk by ``settings.overlap_depth`` leaves only real overlaps to measure, much cheaper
+    than intersecting every pair of neighbours."""
+    index = np.flatnonzero(~shapely.is_missing(geoms))
+    tree = shapely.STRtree(geoms[index])
+
+    def pairs_of(part: np.ndarray) -> np.ndarray:
+        shrunk = shapely.buffer(geoms[index[part]], -settings.overlap_depth, join_style="mitre")
+        left, right = tree.query(shrunk, predicate="intersects")
+        return np.column_stack([part[left], right])
+
+    pairs = _in_threads(pairs_of, np.arange(len(index)))
+    pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
+    return index[pairs[:, 0]], index[pairs[:, 1]]
+
+
+def _in_threads(func, values: np.ndarray) -> np.ndarray:
+    """``func`` on parts of ``values`` in ``settings.threads`` threads, results joined: for
+    shapely and pyproj work, which runs without Python's lock."""
+    parts = np.array_split(values, settings.threads)
+    with ThreadPoolExecutor(settings.threads) as pool:
+        return np.concatenate(list(pool.map(func, parts)))
 
 
 def _check_area(chk: _Checker, stated: pd.Series, area_ha: np.ndarray) -> None:
@@ -493,6 +528,23 @@ def check_parcels(
 
     The frame is None when the geometries cannot be placed (no geometry, unknown CRS).
     """
+    # GEOS releases the GIL: the geometry checks run beside the attribute checks
+    with ThreadPoolExecutor(1) as pool:
+        geometry_checks = pool.submit(_check_geometries, frame, source, crs)
+        chk, out = _check_attributes(frame, source)
+        values, geometry_findings, overlap_findings = geometry_checks.result()
+    chk.report.findings += geometry_findings
+    if values is None:
+        return None, chk.report
+    area_ha = shapely.area(values) / 10_000
+    if "opgegeven_ha" in out:
+        _check_area(chk, out["opgegeven_ha"], area_ha)
+    chk.report.findings += overlap_findings
+    return _assemble(frame, out, values, area_ha), chk.report
+
+
+def _check_attributes(frame: pd.DataFrame, source: str) -> tuple[_Checker, dict[str, pd.Series]]:
+    """Every column but the geometry: the findings and the columns in contract types."""
     chk = _Checker(frame, source)
     missing = [c for c in schema.REQUIRED_COLUMNS if c not in frame]
     for column in missing:
@@ -548,24 +600,32 @@ def check_parcels(
                 "land in a plan that is not yet adopted cannot be issued at once",
             )
 
+    return chk, out
+
+
+def _check_geometries(
+    frame: pd.DataFrame, source: str, crs
+) -> tuple[np.ndarray | None, list[Finding], list[Finding]]:
+    """Usable geometries in RD New (None if they cannot be placed), the findings about them
+    and, apart, the overlap findings (reported last)."""
+    chk = _Checker(frame, source)
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
     if geometry is None:
         chk.add("error", "the file has no geometry", "geometry")
-        return None, chk.report
+        return None, chk.report.findings, []
     geoms = _resolve_crs(chk, geometry, crs)
     if geoms is None:
-        return None, chk.report
+        return None, chk.report.findings, []
     values = _check_geometry(chk, geoms)
-    rd = gpd.GeoSeries(values, index=frame.index, crs=geoms.crs).to_crs(settings.rd_crs)
-    values = rd.to_numpy()
+    if not geoms.crs.equals(settings.rd_crs):
+        values = _in_threads(
+            lambda part: gpd.GeoSeries(part, crs=geoms.crs).to_crs(settings.rd_crs).to_numpy(),
+            values,
+        )
     _check_inside_netherlands(chk, values)
-    area_ha = shapely.area(values) / 10_000
-    if "opgegeven_ha" in out:
-        _check_area(chk, out["opgegeven_ha"], area_ha)
-    _check_overlaps(chk, values, area_ha * 10_000)
-
-    parcels = _assemble(frame, out, values, area_ha)
-    return parcels, chk.report
+    overlaps = _Checker(frame, source)
+    _check_overlaps(overlaps, values, shapely.area(values))
+    return values, chk.report.findings, overlaps.report.findings
 
 
 def _assemble(
@@ -586,7 +646,7 @@ def _assemble(
                 ordered=column == "milieucategorie",
             )
         elif column == "segment":
-            extra = sorted(set(values.dropna()) - set(schema.SEGMENTS))
+            extra = sorted(set(values.dropna().unique()) - set(schema.SEGMENTS))
             values = pd.Categorical(values, categories=[*schema.SEGMENTS, *extra])
         columns[column] = values
     extra_columns = [c for c in frame.columns if c not in out and c != frame.geometry.name]

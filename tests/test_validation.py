@@ -253,6 +253,33 @@ def test_overlap_above_one_percent_is_reported_below_is_not(tmp_path):
     assert "'A' (row 1)" in finding.message and "2%" in finding.message
 
 
+def test_overlap_depth_separates_rounding_from_real_overlap(tmp_path):
+    """Edges crossing by 5 mm (a GeoJSON file's rounding) are not an overlap; 3 cm along
+    a 2 m wide parcel is 1.5 % of it, and is."""
+    rows = [
+        parcel("A", rect(0, 0, 100, 100)),
+        parcel("B", rect(99.995, 0, 100, 100)),  # 5 mm: rounding
+        parcel("C", rect(300, 0, 100, 100)),
+        parcel("D", rect(399.97, 0, 2, 100)),  # 3 cm x 100 m of a 2 m x 100 m parcel
+        parcel("E", rect(600, 0, 100, 100)),
+        parcel("F", rect(650, 50, 10, 10)),  # inside E
+    ]
+    report = validate(_write(tmp_path, rows))
+    assert [(f.kavel_id, f.message.split(" by ")[0]) for f in report.warnings] == [
+        ("D", "overlaps kavel_id 'C' (row 3)"),
+        ("F", "overlaps kavel_id 'E' (row 5)"),
+    ]
+    assert "by 100%" in report.warnings[1].message
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_overlaps_found_alike_in_any_number_of_threads(tmp_path, monkeypatch, threads):
+    monkeypatch.setattr("terreinen.settings.threads", threads)
+    rows = [parcel(f"P{i}", rect(95 * i, 0, 100, 100)) for i in range(7)]  # 5 % each
+    report = validate(_write(tmp_path, rows))
+    assert [f.kavel_id for f in report.warnings] == [f"P{i}" for i in range(1, 7)]
+
+
 def test_stated_area_that_differs_more_than_five_percent(tmp_path):
     rows = [
         parcel("A", rect(0, 0, 100, 100), oppervlakte_ha=1.04),

@@ -1,0 +1,196 @@
+"""The dask engine: capacity of national parcel data on a ``dask.distributed`` cluster.
+
+Parcels are read with dask-geopandas from partitioned GeoParquet (a folder of files, as
+:func:`partition` writes it). Every part is validated and brought into the data contract
+exactly as :func:`terreinen.read_parcels` does, and yields the additive sums of
+:func:`terreinen.capacity.capacity_sums_of`; only these small tables travel back, so a
+worker never holds more than one part at a time per thread.
+
+The cluster is a ``dask.distributed.Client`` given by the user, a scheduler address
+(``"tcp://scheduler:8786"``), or else a ``LocalCluster`` on this machine with
+``settings.dask_workers`` worker processes.
+
+>>> from terreinen.capacity import capacity
+>>> capacity("parcels_nl/", by="provincie", engine="dask")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from terreinen import settings
+from terreinen.capacity import as_of_date, capacity_sums_of, read_regions
+from terreinen.loading import TerreinenDataWarning, load_parcels
+from terreinen.validation import TerreinenDataError, TerreinenReadError, ValidationReport
+
+
+def capacity_sums(
+    parcels,
+    levels: list[str],
+    *,
+    as_of=None,
+    takeup_years: int,
+    regions: pd.DataFrame | str | Path | None = None,
+    scheduler=None,
+    on_part_done: Callable[[int, int], None] | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`terreinen.capacity.capacity_sums_of` of every part of ``parcels``, computed on
+    the cluster. Raises :class:`TerreinenDataError` with the errors of all parts; warnings
+    are summed up in one :class:`TerreinenDataWarning`. ``on_part_done(done, total)`` is
+    called as parts finish (for progress bars)."""
+    import dask
+    from distributed import as_completed
+
+    frame, label = _dask_frame(parcels)
+    date = as_of_date(as_of)
+    table = read_regions(regions) if isinstance(regions, str | Path) else regions
+    tasks = [
+        dask.delayed(_part_sums)(part, f"{label}, part {number}", levels, date, takeup_years, table)
+        for number, part in enumerate(frame.to_delayed(), start=1)
+    ]
+    report = ValidationReport(label)
+    with _client(scheduler) as client:
+        futures = client.compute(tasks)
+        for done, _ in enumerate(as_completed(futures), start=1):
+            if on_part_done is not None:
+                on_part_done(done, len(futures))
+        results = client.gather(futures)  # in the order of the parts
+    sums = []
+    for part_sums, n_rows, findings in results:
+        report.n_rows += n_rows
+        report.findings += findings
+        if part_sums is not None:
+            sums.append(part_sums)
+    if not report.ok:
+        raise TerreinenDataError(report)
+    if report.warnings:
+        warnings.warn(
+            f"{report.summary()}: {report.warnings[0]}, ... (terreinen.validate() on a part "
+            "lists them all)",
+            TerreinenDataWarning,
+            stacklevel=3,
+        )
+    return sums
+
+
+def _part_sums(part, label, levels, date, takeup_years, regions):
+    """One part: validated as read_parcels does, then summed. Runs on a worker."""
+    parcels, report = load_parcels(part)
+    findings = [replace(finding, source=label) for finding in report.findings]
+    if not report.ok:
+        return None, report.n_rows, findings
+    sums = capacity_sums_of(parcels, levels, as_of=date, takeup_years=takeup_years, regions=regions)
+    return sums, report.n_rows, findings
+
+
+def _dask_frame(parcels):
+    """A dask-geopandas frame of ``parcels`` and its name for messages."""
+    import dask_geopandas
+
+    if isinstance(parcels, dask_geopandas.GeoDataFrame):
+        return parcels, "<dask GeoDataFrame>"
+    if isinstance(parcels, pd.DataFrame):
+        parts = max(1, -(-len(parcels) // settings.parcels_per_part))
+        return dask_geopandas.from_geopandas(parcels, npartitions=parts), "<GeoDataFrame>"
+    path = Path(parcels)
+    label = str(parcels)
+    if not path.exists():
+        raise TerreinenReadError(label, "file or folder not found", "check the path")
+    is_parquet = path.suffix.lower() in (".parquet", ".geoparquet") or (
+        path.is_dir() and any(path.glob("*.parquet"))
+    )
+    if not is_parquet:
+        raise TerreinenReadError(
+            label,
+            "the dask engine reads GeoParquet (a file or a folder of files)",
+            f"convert it first: terreinen partition {parcels} FOLDER",
+        )
+    try:
+        return dask_geopandas.read_parquet(path), label
+    except Exception as exc:  # Arrow's errors: say what was wrong in plain words
+        raise TerreinenReadError(label, f"the GeoParquet cannot be read: {exc}") from None
+
+
+@contextlib.contextmanager
+def _client(scheduler) -> Iterator:
+    """The given client, a client of the given address, the current client, or a new
+    LocalCluster (closed afterwards)."""
+    from distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    try:
+        current = Client.current()  # e.g. a notebook's own client
+    except ValueError:
+        current = None
+    if current is not None:
+        yield current
+        return
+    with (
+        LocalCluster(
+            n_workers=settings.dask_workers,
+            threads_per_worker=1,
+            memory_limit=settings.dask_memory_limit,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def partition(
+    source: str | Path,
+    folder: str | Path,
+    *,
+    parcels_per_part: int | None = None,
+    layer: str | None = None,
+) -> int:
+    """Write ``source`` (any format dask-geopandas reads: GeoParquet, GeoPackage, GeoJSON,
+    Shapefile) as a folder of GeoParquet files of ``parcels_per_part`` parcels each, in
+    spatial order (Hilbert curve), for the dask engine. Returns the number of parts.
+
+    The folder is written beside and renamed into place, so an interrupted run leaves no
+    half-written folder. Nothing is validated here: the engine validates every part.
+    """
+    import shutil
+    import tempfile
+
+    import dask_geopandas
+    import pyogrio
+
+    source, folder = Path(source), Path(folder)
+    size = parcels_per_part or settings.parcels_per_part
+    if not source.exists():
+        raise TerreinenReadError(str(source), "file not found", "check the path")
+    if folder.exists():
+        raise TerreinenReadError(str(folder), "the output folder already exists", "remove it first")
+    if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
+        frame = dask_geopandas.read_parquet(source)
+        rows = len(frame)
+    else:
+        rows = pyogrio.read_info(source, layer=layer)["features"]
+        chunks = max(1, -(-rows // size))
+        frame = dask_geopandas.read_file(source, npartitions=chunks, layer=layer)
+    parts = max(1, -(-rows // size))
+    shuffled = frame.spatial_shuffle(by="hilbert", npartitions=parts)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        shuffled.to_parquet(scratch / folder.name)
+        (scratch / folder.name).rename(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return parts

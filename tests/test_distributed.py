@@ -1,0 +1,146 @@
+"""terreinen.distributed: the dask engine gives the in-memory engine's figures, on a
+LocalCluster, from parts of the hand-worked fixture and from partitioned GeoParquet."""
+
+from __future__ import annotations
+
+import json
+
+import dask_geopandas
+import pandas as pd
+import pytest
+from conftest import frame, parcel, rect
+from distributed import Client, LocalCluster
+from test_capacity import AS_OF, COLUMNS, EXPECTED, REGIONS, build
+from test_cli import run
+
+from terreinen import read_parcels
+from terreinen.capacity import capacity
+from terreinen.distributed import partition
+from terreinen.validation import TerreinenDataError, TerreinenReadError
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    with Client(cluster) as connected:
+        yield connected
+
+
+@pytest.fixture(scope="module")
+def fixture_parcels():
+    return build()
+
+
+def _same(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    """Equal figures; sums taken in another order may differ in the last bits."""
+    pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def _in_parts(parcels, parts: int):
+    return dask_geopandas.from_geopandas(parcels, npartitions=parts)
+
+
+@pytest.mark.parametrize(
+    ("by", "options"),
+    [
+        ("gemeente", {}),
+        ("regio", {"regions": REGIONS}),
+        (["provincie", "gemeente"], {"takeup_years": 5}),
+        ("terrein", {"as_of": "2020-06-30"}),
+    ],
+)
+def test_dask_engine_equals_in_memory_engine(client, fixture_parcels, by, options):
+    options = {"as_of": AS_OF, **options}
+    in_memory = capacity(fixture_parcels, by, **options)
+    on_cluster = capacity(
+        _in_parts(fixture_parcels, 3),
+        by,
+        engine="dask",
+        engine_kwds={"scheduler": client},
+        **options,
+    )
+    _same(on_cluster, in_memory)
+
+
+def test_dask_engine_gives_the_hand_worked_figures(client, fixture_parcels):
+    table = capacity(
+        _in_parts(fixture_parcels, 4), as_of=AS_OF, engine="dask", engine_kwds={"scheduler": client}
+    )
+    figures = table.set_index("gebied")[COLUMNS]
+    expected = pd.DataFrame.from_dict(EXPECTED, orient="index", columns=COLUMNS)
+    _same(figures.rename_axis(None), expected.astype(figures.dtypes.to_dict()))
+
+
+def test_partitioned_geoparquet_on_a_scheduler_address(tmp_path, cluster, embedded_path):
+    folder = tmp_path / "parts"
+    assert partition(embedded_path, folder, parcels_per_part=1_000) == 4
+    assert len(list(folder.glob("*.parquet"))) == 4
+    in_memory = capacity(read_parcels(embedded_path), "provincie", as_of=AS_OF)
+    on_cluster = capacity(
+        folder,
+        "provincie",
+        as_of=AS_OF,
+        engine="dask",
+        engine_kwds={"scheduler": cluster.scheduler_address},
+    )
+    _same(on_cluster, in_memory)
+
+
+def test_errors_in_a_part_name_the_part_and_row(client, fixture_parcels):
+    bad = fixture_parcels.copy()
+    bad["status"] = bad["status"].astype(object)
+    bad.loc[12, "status"] = "verkocht?"  # the 13th parcel: part 2 of 2 (rows 8-14), row 6
+    with pytest.raises(TerreinenDataError) as caught:
+        capacity(_in_parts(bad, 2), engine="dask", engine_kwds={"scheduler": client})
+    (error,) = caught.value.report.errors
+    assert (error.source, error.row, error.column) == ("<dask GeoDataFrame>, part 2", 6, "status")
+    assert "part 2, row 6, kavel_id 'M'" in str(caught.value)
+
+
+def test_warnings_of_the_parts_are_summed_up(client):
+    rows = [parcel("A", rect(0, 0, 100, 100)), parcel("B", rect(50, 0, 100, 100))]
+    with pytest.warns(UserWarning, match="2 parcels, 0 errors, 1 warnings"):
+        capacity(_in_parts(frame(rows), 1), engine="dask", engine_kwds={"scheduler": client})
+
+
+def test_dask_engine_reads_only_geoparquet(embedded_path):
+    with pytest.raises(TerreinenReadError, match="terreinen partition"):
+        capacity(embedded_path, engine="dask")
+
+
+def test_partition_will_not_overwrite(tmp_path, embedded_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    with pytest.raises(TerreinenReadError, match="already exists"):
+        partition(embedded_path, folder)
+    assert list(tmp_path.iterdir()) == [folder]  # no scratch folder left behind
+
+
+def test_unknown_engine(fixture_parcels):
+    with pytest.raises(ValueError, match="choose 'pandas' or 'dask'"):
+        capacity(fixture_parcels, engine="spark")
+
+
+def test_cli_engine_dask_prints_the_in_memory_figures(tmp_path, cluster, embedded_path):
+    folder = tmp_path / "parts"
+    result = run("partition", str(embedded_path), str(folder), "--parcels-per-part", "2000")
+    assert result.returncode == 0, result.stderr
+    assert "2 parts" in result.stderr
+    args = ["capacity", "--as-of", AS_OF, "-f", "json"]
+    expected = json.loads(run(*args, str(embedded_path)).stdout)
+    result = run(*args, str(folder), "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    _same(pd.DataFrame(json.loads(result.stdout)), pd.DataFrame(expected))
+
+
+def test_cli_engine_dask_explains_a_file_it_cannot_use(embedded_path):
+    result = run("capacity", str(embedded_path), "--engine", "dask")
+    assert result.returncode == 2
+    assert "terreinen partition" in result.stderr and "Traceback" not in result.stderr
