@@ -82,9 +82,9 @@ def measure(code: tuple, path: Path, out: Path | None = None, repeat: int = 1) -
     """Seconds of the timed part of ``code`` = (setup, timed[, after]), the best of
     ``repeat`` rounds, and peak memory, in a fresh process. ``after`` may fill ``extra``."""
     setup, timed, after = (*code, "")[:3]
+    args = [str(path), str(out or ""), setup, timed, str(repeat), after]
     result = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(path), str(out or ""), setup, timed, str(repeat)]
-        + [after],
+        [sys.executable, "-c", _RUNNER, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -239,7 +239,7 @@ def main() -> None:
                 f"{result['peak'] / 1e6:,.0f}")
         )  # fmt: skip
         print(dask_lines[-1], flush=True)
-    tables = [lines, map_lines, *([dask_lines] if args.dask else [])]
+    tables = [t for t in (lines, map_lines, dask_lines) if len(t) > 2]
     table = "\n".join([f"Machine: {machine()}", "", *("\n".join(t) + "\n" for t in tables)])
     print("\n" + table)
     if args.results:

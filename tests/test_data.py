@@ -11,6 +11,7 @@ import pytest
 from conftest import DATA
 
 from terreinen import read_parcels, validate
+from terreinen.loading import load_parcels
 
 
 def _generator():
@@ -83,3 +84,29 @@ def test_region_table_covers_every_municipality(embedded):
         "West-Overijssel",
         "Regio Zwolle",
     }
+
+
+def test_scaled_parcels_are_copies_that_do_not_overlap(embedded):
+    generate = _generator()
+    n = 3 * len(embedded) + 500  # the original, two whole copies and part of a fourth
+    scaled = generate.scaled_parcels(n)
+    assert len(scaled) == n and scaled["kavel_id"].is_unique
+    parcels, report = load_parcels(scaled)
+    assert report.findings == []  # no overlaps, all inside the Netherlands
+    copy_3 = parcels[parcels["kavel_id"].str.startswith("3-")]
+    assert copy_3["oppervlakte_ha"].sum() == pytest.approx(
+        embedded["oppervlakte_ha"].sum(), rel=1e-3
+    )
+    assert set(copy_3["gemeente"]) == {f"{g} 3" for g in embedded["gemeente"].unique()}
+
+
+def test_scaled_parcels_in_pieces_join_up():
+    generate = _generator()
+    whole = generate.scaled_parcels(7_100)
+    piece = generate.scaled_parcels(300, first=6_800)
+    assert piece["kavel_id"].tolist() == whole["kavel_id"].iloc[6_800:].tolist()
+    assert piece.geometry.geom_equals_exact(
+        whole.geometry.iloc[6_800:].reset_index(drop=True), 0
+    ).all()
+    with pytest.raises(ValueError, match="at most 5,040,000 parcels"):
+        generate.scaled_parcels(10, first=5_040_000)
