@@ -6,7 +6,7 @@
     python benchmarks/run.py --no-explore    # skip GeoDataFrame.explore() (slow at 100k)
     python benchmarks/run.py --sizes --dask 1000000 2000000 4000000   # the dask engine only
 
-Every measurement runs in a fresh Python process, so its peak memory (max RSS) is its own.
+Every measurement runs in a fresh Python process, so its peak memory (VmHWM) is its own.
 Data comes from data/generate.py (copies of the embedded parks) and is kept in
 benchmarks/_data/ between runs. Needs Debian's /usr/bin/chromium for the draw times.
 """
@@ -55,12 +55,16 @@ DASK = (
     "cluster = LocalCluster(n_workers=int(OUT), threads_per_worker=1, "
     "dashboard_address=None, silence_logs=40); client = Client(cluster)",
     "frame = capacity(PATH, 'gemeente', engine='dask', engine_kwds={'scheduler': client})",
-    "import resource; extra['workers'] = list(client.run(lambda: "
-    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024).values())",
+    "extra['workers'] = list(client.run(peak).values())",
 )
 _RUNNER = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, sys, time
+
+    def peak():  # VmHWM, not ru_maxrss: Linux carries that over from the parent's exec
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return int(line.split()[1]) * 1024
     PATH, OUT, REPEAT = sys.argv[1], sys.argv[2], int(sys.argv[5])
     extra = {}
     exec(sys.argv[3])
@@ -72,8 +76,7 @@ _RUNNER = textwrap.dedent(
         frame = None  # free the result before the next round
     exec(sys.argv[6])
     seconds = min(seconds)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "peak": peak, **extra}))
+    print(json.dumps({"seconds": seconds, "peak": peak(), **extra}))
     """
 )
 

@@ -1,3 +1,4 @@
 from terreinen.cli import main
 
-main()
+if __name__ == "__main__":  # not again in the worker processes that dask spawns
+    main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,12 +12,13 @@ import pytest
 from conftest import ROOT, frame, parcel, rect
 
 
-def run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+def run(*args: str, cwd=ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "terreinen", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
         timeout=300,
     )
 

@@ -128,16 +128,28 @@ def test_unknown_engine(fixture_parcels):
         capacity(fixture_parcels, engine="spark")
 
 
-def test_cli_engine_dask_prints_the_in_memory_figures(tmp_path, cluster, embedded_path):
+def test_cli_engine_dask_on_a_local_cluster_prints_the_in_memory_figures(tmp_path, embedded_path):
     folder = tmp_path / "parts"
     result = run("partition", str(embedded_path), str(folder), "--parcels-per-part", "2000")
     assert result.returncode == 0, result.stderr
     assert "2 parts" in result.stderr
     args = ["capacity", "--as-of", AS_OF, "-f", "json"]
     expected = json.loads(run(*args, str(embedded_path)).stdout)
-    result = run(*args, str(folder), "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    result = run(*args, str(folder), "--engine", "dask")  # starts its own LocalCluster
     assert result.returncode == 0, result.stderr
     _same(pd.DataFrame(json.loads(result.stdout)), pd.DataFrame(expected))
+
+
+def test_cli_engine_dask_explains_an_unreachable_scheduler(tmp_path, embedded_path):
+    folder = tmp_path / "parts"
+    partition(embedded_path, folder)
+    timeout = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
+    result = run(
+        "capacity", str(folder), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", env=timeout
+    )
+    assert result.returncode == 2
+    assert "cannot reach the dask scheduler tcp://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_engine_dask_explains_a_file_it_cannot_use(embedded_path):
