@@ -215,6 +215,8 @@ def capacity(
     levels = [level.strip() for level in by.split(",") if level.strip()]
     if engine not in ("pandas", "dask"):
         raise _fail(f"--engine {engine!r}: choose pandas or dask")
+    if engine == "dask" and (layer or crs):
+        raise _fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
     options = {
         "as_of": _as_of(as_of),
         "takeup_years": takeup_years,
@@ -237,8 +239,11 @@ def partition(
     parcels: ParcelsArg,
     folder: Annotated[Path, typer.Argument(help="New folder for the GeoParquet parts.")],
     parcels_per_part: Annotated[
-        int, typer.Option(min=1, help="Parcels per part (a part is validated in memory).")
-    ] = 100_000,
+        int | None,
+        typer.Option(
+            min=1, help="Parcels per part (a part is validated in memory); default 100,000."
+        ),
+    ] = None,
     layer: LayerOpt = None,
 ) -> None:
     """Write parcels as partitioned GeoParquet in spatial order, for `capacity --engine dask`."""

@@ -156,3 +156,9 @@ def test_cli_engine_dask_explains_a_file_it_cannot_use(embedded_path):
     result = run("capacity", str(embedded_path), "--engine", "dask")
     assert result.returncode == 2
     assert "terreinen partition" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_engine_dask_refuses_file_options(tmp_path):
+    result = run("capacity", str(tmp_path), "--engine", "dask", "--crs", "EPSG:28992")
+    assert result.returncode == 2
+    assert "GeoParquet parts carry their own CRS" in result.stderr
