@@ -39,3 +39,7 @@ parcels_per_part: int = 100_000
 #: (None: one per core), and each worker's memory limit (dask's "auto": RAM / workers).
 dask_workers: int | None = None
 dask_memory_limit: str | int = "auto"
+
+#: Years a date may lie in; outside them a date is taken as a placeholder or a typing error
+#: (``0001-01-01``, ``9999-12-31``) and reported.
+date_years: tuple[int, int] = (1800, 2200)
