@@ -10,7 +10,6 @@ and argument errors answer without loading pandas or geopandas.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,13 +17,11 @@ import typer
 
 from terreinen._cli import (
     EMBEDDED,
-    EXIT_CONFLICT,
     EXIT_FINDINGS,
-    EXIT_INTERNAL,
-    EXIT_UNUSABLE,
     AgreementsOpt,
     AsOfOpt,
     CrsOpt,
+    ErrorsInPlainWords,
     FormatOpt,
     LayerOpt,
     OutputOpt,
@@ -54,6 +51,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=ErrorsInPlainWords,
 )
 
 
@@ -380,26 +378,5 @@ def export(
 
 
 def main() -> None:
-    """Entry point of the console script: plain messages and exit codes, no tracebacks."""
-    from terreinen._errors import TerreinenConflictError, TerreinenError
-
-    try:
-        app()
-    except TerreinenConflictError as exc:
-        fail(str(exc), EXIT_CONFLICT)
-        sys.exit(EXIT_CONFLICT)
-    except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
-        fail(str(exc))
-        sys.exit(EXIT_UNUSABLE)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
-        if state["verbose"]:
-            raise
-        err.print(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(run again with --verbose for details, and please report it)",
-            markup=False,
-        )
-        sys.exit(EXIT_INTERNAL)
+    """Entry point of the console script."""
+    app()
