@@ -17,7 +17,6 @@ import unicodedata
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 import typer.core
 from rich.console import Console
@@ -82,7 +81,7 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: click says
             raise
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
             if state["verbose"]:
