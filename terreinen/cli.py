@@ -11,7 +11,7 @@ and argument errors answer without loading pandas or geopandas.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -112,7 +112,7 @@ def capacity(
         raise fail(f"--engine {engine!r}: choose pandas or dask")
     if engine == "dask" and (layer or crs):
         raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
-    options = {
+    options: dict[str, Any] = {
         "as_of": parse_as_of(as_of),
         "takeup_years": takeup_years,
         "regions": regions_for(parcels, regions),
@@ -228,7 +228,7 @@ def map_command(
     """Write the interactive map (one self-contained HTML file that works offline)."""
     if boundaries is not None and not boundaries.exists():
         raise fail(f"{boundaries}: boundaries file not found")
-    options = {
+    options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
         "boundaries": boundaries,
@@ -276,7 +276,7 @@ def overview(
         comparison = compare_agreements(frame, table_path, as_of=date, regions=regions)
         shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
         out.print(rich_table(shown, f"Programmeringsafspraken ({table_path.name})"))
-    options = {"agreements": table_path, "regions": regions, "as_of": date}
+    options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
     municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
     with Progress(console=err, transient=True, disable=state["quiet"]) as progress:
@@ -365,7 +365,7 @@ def export(
     crs: CrsOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
-    options = {
+    options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
