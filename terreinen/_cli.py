@@ -20,13 +20,19 @@ from typing import Annotated
 import typer
 import typer.core
 from rich.console import Console
+from rich.text import Text
 
 from terreinen._errors import TerreinenConflictError, TerreinenError
 from terreinen.datasets import get_path
 
 # off a terminal (a pipe, a file, a notebook) tables keep their natural width
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(
+    soft_wrap=True, width=None if sys.stdout.isatty() else 240, highlight=False, emoji=False
+)
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+# C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
+# bidirectional overrides that reorder what a terminal shows
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 state = {"quiet": False, "verbose": False}
 
 EXIT_FINDINGS = 1
@@ -67,6 +73,14 @@ OutputOpt = Annotated[
 ]
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that cleanup (temporary files) runs."""
+
+
+def on_sigterm(signum, frame) -> None:
+    raise Terminated
+
+
 class ErrorsInPlainWords(typer.core.TyperGroup):
     """The command group: terreinen's own errors become a plain message and an exit code,
     a bug of ours one line (the traceback with --verbose), never a traceback otherwise."""
@@ -79,31 +93,52 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
             raise fail(str(exc)) from None
         except KeyboardInterrupt:
-            err.print("interrupted")
+            line(err, "interrupted")
             raise typer.Exit(130) from None
+        except Terminated:
+            line(err, "terminated")
+            raise typer.Exit(143) from None
         except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: click says
             raise
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
             if state["verbose"]:
                 raise
-            err.print(
+            line(
+                err,
                 f"internal error: {type(exc).__name__}: {exc} "
                 "(run again with --verbose for details, and please report it)",
-                markup=False,
             )
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def plain(text: object) -> Text:
+    r"""Text exactly as written, never markup or emoji codes; control characters (terminal
+    escapes) shown as ``\xNN`` instead of being sent to the terminal.
+
+    >>> plain("[red]a\x1b]8;;x").plain
+    '[red]a\\x1b]8;;x'
+    """
+    return Text(_UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
+
+def line(console: Console, text: object, style: str | None = None, end: str = "\n") -> None:
+    """One line of plain text (see :func:`plain`)."""
+    shown = plain(text)
+    if style:
+        shown.stylize(style)
+    console.print(shown, end=end)
 
 
 def say(text: str, *, style: str | None = None) -> None:
     """A progress or result line on stderr, as plain text (suppressed by --quiet)."""
     if not state["quiet"]:
-        err.print(text, style=style, markup=False)
+        line(err, text, style)
 
 
 def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     """Print an error in plain words; ``raise fail(...)`` ends the command with ``code``."""
-    err.print("error: ", style="bold red", end="", markup=False)
-    err.print(message, markup=False)
+    line(err, "error: ", "bold red", end="")
+    line(err, message)
     return typer.Exit(code)
 
 
@@ -112,9 +147,9 @@ def print_findings(report, *, limit: int | None) -> None:
     shown = findings if limit is None else findings[:limit]
     for finding in shown:
         style = "red" if finding.severity == "error" else "yellow"
-        err.print(str(finding), style=style, markup=False)
+        line(err, finding, style)
     if len(findings) > len(shown):
-        err.print(f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
+        line(err, f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
 
 
 def load(parcels: Path, layer: str | None, crs: str | None):
@@ -163,18 +198,28 @@ def by_levels(by: str) -> str | list[str]:
     return levels if len(levels) > 1 else levels[0]
 
 
-def emit(table, fmt: str, output: Path | None, title: str) -> None:
-    """A result table to the screen (rich table, CSV or JSON) or to a file."""
-    from terreinen._io import TABLE_FORMATS, table_to_json, write_table
+def guard(inputs: tuple, *outputs: Path | None) -> None:
+    """Before any work: refuse an output that is one of the inputs (exit 2)."""
+    from terreinen._io import refuse_inputs
+
+    for output in outputs:
+        if output is not None:
+            refuse_inputs(output, inputs)
+
+
+def emit(table, fmt: str, output: Path | None, title: str, inputs: tuple = ()) -> None:
+    """A result table to the screen (rich table, CSV or JSON) or to a file, whose name
+    decides the format (a --format other than table must agree with it)."""
+    from terreinen._io import TABLE_FORMATS, csv_text, table_to_json, write_table
 
     fmt = fmt.lower()
     if fmt not in ("table", *TABLE_FORMATS):
         raise fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
     if output is not None:
-        write_table(table, output, "csv" if fmt == "table" else fmt)
+        write_table(table, output, None if fmt == "table" else fmt, inputs=inputs)
         say(f"wrote {output}")
     elif fmt == "csv":
-        sys.stdout.write(table.to_csv(index=False))
+        sys.stdout.write(csv_text(table))
     elif fmt == "json":
         sys.stdout.write(table_to_json(table) + "\n")
     elif fmt == "xlsx":
@@ -187,12 +232,11 @@ def rich_table(table, title: str):
     """A rich Table of a DataFrame; every cell is plain text (never markup)."""
     import pandas as pd
     from rich.table import Table
-    from rich.text import Text
 
-    view = Table(title=Text(title), header_style="bold", show_lines=False)
+    view = Table(title=plain(title), header_style="bold", show_lines=False)
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     for column, is_number in zip(table.columns, numeric, strict=True):
-        view.add_column(Text(str(column)), justify="right" if is_number else "left")
+        view.add_column(plain(column), justify="right" if is_number else "left")
     for row in table.itertuples(index=False):
         cells = []
         for value, is_number in zip(row, numeric, strict=True):
@@ -202,8 +246,29 @@ def rich_table(table, title: str):
                 cells.append(f"{value:,.2f}")
             else:
                 cells.append(str(value))
-        view.add_row(*map(Text, cells), style="bold" if cells[0] == "Totaal" else None)
+        view.add_row(*map(plain, cells), style="bold" if cells[0] == "Totaal" else None)
     return view
+
+
+def map_files(municipalities) -> dict[str, str]:
+    """A map file name per municipality, in name order; names that would collide
+    (``Hardenberg``, ``HARDENBERG``) get ``-2``, ``-3``: no map overwrites another.
+
+    >>> map_files(["Hardenberg", "HARDENBERG", "Overview"])  # doctest: +NORMALIZE_WHITESPACE
+    {'HARDENBERG': 'hardenberg.html', 'Hardenberg': 'hardenberg-2.html',
+     'Overview': 'overview-2.html'}
+    """
+    taken = {"overview"}  # the overview map's own file
+    files = {}
+    for name in sorted(municipalities):
+        base = candidate = slug(name)
+        number = 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        taken.add(candidate)
+        files[name] = f"{candidate}.html"
+    return files
 
 
 def slug(name: str) -> str:

@@ -10,6 +10,7 @@ and argument errors answer without loading pandas or geopandas.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,14 +33,17 @@ from terreinen._cli import (
     emit,
     err,
     fail,
+    guard,
+    line,
     load,
+    map_files,
+    on_sigterm,
     out,
     parse_as_of,
     print_findings,
     regions_for,
     rich_table,
     say,
-    slug,
     state,
 )
 
@@ -71,7 +75,7 @@ def validate(parcels: ParcelsArg = EMBEDDED, layer: LayerOpt = None, crs: CrsOpt
     _, report = load_parcels(parcels, layer=layer, crs=crs)
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
-        (out if report.ok else err).print(report.summary(), markup=False)
+        line(out if report.ok else err, report.summary())
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -117,13 +121,15 @@ def capacity(
         "takeup_years": takeup_years,
         "regions": regions_for(parcels, regions),
     }
+    inputs = (parcels, options["regions"])
+    guard(inputs, output)
     if engine == "dask":
         table = _on_cluster(parcels, by_levels(by), scheduler, options)
     else:
         from terreinen.capacity import capacity as compute
 
         table = compute(load(parcels, layer, crs), by_levels(by), **options)
-    emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})")
+    emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})", inputs)
 
 
 def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
@@ -198,15 +204,16 @@ def agreements(
             f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
             f"beside {parcels.name})"
         )
+    regions = regions_for(parcels, regions)
+    inputs = (parcels, table_path, regions)
+    guard(inputs, output)
     frame = load(parcels, layer, crs)
     from terreinen.agreements import compare_agreements
 
-    table = compare_agreements(
-        frame, table_path, as_of=parse_as_of(as_of), regions=regions_for(parcels, regions)
-    )
+    table = compare_agreements(frame, table_path, as_of=parse_as_of(as_of), regions=regions)
     if fmt == "table":
         table = table.drop(columns=["periode_start", "periode_eind", "bron"])
-    emit(table, fmt, output, f"Programmeringsafspraken ({table_path.name})")
+    emit(table, fmt, output, f"Programmeringsafspraken ({table_path.name})", inputs)
 
 
 @app.command(name="map")
@@ -234,6 +241,7 @@ def map_command(
         "boundaries": boundaries,
         "as_of": parse_as_of(as_of),
     }
+    guard((parcels, options["agreements"], options["regions"], boundaries), target)
     frame = load(parcels, layer, crs)
     from terreinen.maps import municipality_map, overview_map, save_map
 
@@ -265,6 +273,9 @@ def overview(
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
     frame = load(parcels, layer, crs)
+    files = map_files(frame["gemeente"].astype(str).unique())
+    maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
+    guard((parcels, table_path, regions), *maps)
     from terreinen.agreements import compare_agreements
     from terreinen.capacity import capacity as compute
     from terreinen.maps import municipality_map, overview_map, save_map
@@ -277,14 +288,13 @@ def overview(
         shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
         out.print(rich_table(shown, f"Programmeringsafspraken ({table_path.name})"))
     options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
-    municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
     with Progress(console=err, transient=True, disable=state["quiet"]) as progress:
-        task = progress.add_task("maps", total=len(municipalities) + 1)
+        task = progress.add_task("maps", total=len(maps))
         written.append(save_map(overview_map(frame, **options), out_dir / "overview.html"))
         progress.advance(task)
-        for name in municipalities:
-            path = out_dir / f"{slug(name)}.html"
+        for name, file_name in files.items():
+            path = out_dir / file_name
             written.append(save_map(municipality_map(frame, name, **options), path))
             progress.advance(task)
     say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
@@ -320,6 +330,7 @@ def find(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
+    guard((parcels,), output, map_file)
     frame = load(parcels, layer, crs)
     from terreinen.matching import find_parcels
 
@@ -337,7 +348,7 @@ def find(
     table = found.drop(columns="geometry")
     if near is None:
         table = table.drop(columns="afstand_km")
-    emit(table, fmt, output, f"{len(found)} kavels gevonden")
+    emit(table, fmt, output, f"{len(found)} kavels gevonden", (parcels,))
     if map_file is not None:
         from terreinen.maps import overview_map, save_map
 
@@ -370,13 +381,18 @@ def export(
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs)
     from terreinen.export import export as write
+    from terreinen.export import export_format
 
-    write(frame, to, fmt, **options)
+    export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
+    guard((parcels, options["agreements"], options["regions"]), to)
+    frame = load(parcels, layer, crs)
+    write(frame, to, fmt, inputs=(parcels,), **options)
     say(f"wrote {to}")
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script. SIGTERM ends it as Ctrl-C does: cleanup runs and no
+    temporary file stays behind."""
+    signal.signal(signal.SIGTERM, on_sigterm)
     app()
