@@ -3,6 +3,7 @@ table, GeoJSON, or the IBIS park table."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -84,7 +85,12 @@ def export(
         return write_workbook(sheets, path, inputs=inputs)
     with atomic_path(path, inputs=inputs) as tmp:
         if fmt == "geojson":
-            parcels.to_crs(settings.web_crs).to_file(tmp, driver="GeoJSON", engine="pyogrio")
+            # built in memory and written by Python: GDAL's GeoJSON writer leaves an empty
+            # file without an error on a full disk
+            buffer = io.BytesIO()
+            web = parcels.to_crs(settings.web_crs)
+            web.to_file(buffer, driver="GeoJSON", layer="kavels", engine="pyogrio")
+            tmp.write_bytes(buffer.getbuffer())
         elif fmt == "ibis":
             to_ibis(parcels, as_of=as_of).to_file(
                 tmp, driver="GPKG", layer="ibis", engine="pyogrio"
