@@ -82,7 +82,12 @@ def _is_text(values: pd.Series) -> bool:
 
 def csv_text(frame: pd.DataFrame) -> str:
     """A table as CSV text whose cells never start a formula."""
-    return _safe_frame(frame).to_csv(index=False)
+    safe = _safe_frame(frame)
+    texts = [*safe.columns, *(v for c in safe.columns for v in safe[c] if isinstance(v, str))]
+    # Python's csv quotes a field with a line break only if the line ending holds that
+    # character: a carriage return in the data needs CRLF line endings to come back whole
+    ending = "\r\n" if any("\r" in text for text in texts) else "\n"
+    return safe.to_csv(index=False, lineterminator=ending)
 
 
 def output_format(
