@@ -92,12 +92,8 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
             raise fail(str(exc), EXIT_CONFLICT) from None
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            line(err, "interrupted")
-            raise typer.Exit(130) from None
-        except Terminated:
-            line(err, "terminated")
-            raise typer.Exit(143) from None
+        except (KeyboardInterrupt, Terminated) as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
         except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: click says
             raise
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
@@ -109,6 +105,13 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
                 "(run again with --verbose for details, and please report it)",
             )
             raise typer.Exit(EXIT_INTERNAL) from None
+        # interrupted: the work's frames (and GDAL's open files) are freed by now, so the
+        # temporary files it left can go
+        from terreinen._io import remove_temporary_files
+
+        remove_temporary_files()
+        line(err, "interrupted" if interrupted else "terminated")
+        raise typer.Exit(130 if interrupted else 143)
 
 
 def plain(text: object) -> Text:

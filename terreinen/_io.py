@@ -35,6 +35,7 @@ __all__ = [
     "csv_text",
     "output_format",
     "refuse_inputs",
+    "remove_temporary_files",
     "safe_cell",
     "table_to_json",
     "write_table",
@@ -46,6 +47,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HA_DECIMALS = "#,##0.00"
 _GDAL_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 _LOW_SPACE = 1 << 20  # bytes free below which a failed write is put down to a full disk
+_PENDING: set[Path] = set()  # temporary files being written (see remove_temporary_files)
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".geojson": "geojson",
                    ".gpkg": "gpkg"}  # fmt: skip
 
@@ -166,6 +168,7 @@ def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
         raise TerreinenWriteError(f"{path}: cannot write here ({exc.strerror})") from None
     os.close(handle)
     temporary = Path(name)
+    _PENDING.add(temporary)
     temporary.unlink()  # the name is ours; GDAL wants to create the file itself
     try:
         yield temporary
@@ -174,9 +177,22 @@ def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
     except (OSError, *_GDAL_ERRORS) as exc:
         raise TerreinenWriteError(f"{path}: cannot write ({_reason(exc, target)})") from None
     finally:
-        # GDAL's side files (-journal, -wal) too: nothing of ours stays behind
-        for leftover in target.parent.glob(f"{glob.escape(temporary.name)}*"):
-            leftover.unlink(missing_ok=True)
+        _remove_temporary(temporary)
+
+
+def remove_temporary_files() -> None:
+    """Remove the temporary files of writes that were cut short. The command line calls
+    this after Ctrl-C or SIGTERM, when GDAL has let go of its files: a signal that arrives
+    while GDAL is writing can pass by the cleanup of :func:`atomic_path`."""
+    for temporary in list(_PENDING):
+        _remove_temporary(temporary)
+
+
+def _remove_temporary(temporary: Path) -> None:
+    # GDAL's side files (-journal, -wal) too: nothing of ours stays behind
+    for leftover in temporary.parent.glob(f"{glob.escape(temporary.name)}*"):
+        leftover.unlink(missing_ok=True)
+    _PENDING.discard(temporary)
 
 
 def _umask() -> int:

@@ -233,15 +233,16 @@ def map_command(
     crs: CrsOpt = None,
 ) -> None:
     """Write the interactive map (one self-contained HTML file that works offline)."""
-    if boundaries is not None and not boundaries.exists():
-        raise fail(f"{boundaries}: boundaries file not found")
     options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
-        "boundaries": boundaries,
         "as_of": parse_as_of(as_of),
     }
     guard((parcels, options["agreements"], options["regions"], boundaries), target)
+    if boundaries is not None:  # read as parcels are: a broken file is a plain message
+        from terreinen.loading import read_table
+
+        options["boundaries"] = read_table(boundaries)[0]
     frame = load(parcels, layer, crs)
     from terreinen.maps import municipality_map, overview_map, save_map
 

@@ -110,6 +110,8 @@ def read_table(
         raise TerreinenReadError(label, "the file is empty")
     suffix = path.suffix.lower()
     findings: list[Finding] = []
+    if path.is_dir() and (suffix in _TEXT_SUFFIXES or not any(path.iterdir())):
+        raise TerreinenReadError(label, "is a folder, not a file")
     if suffix in _TEXT_SUFFIXES - _CSV_SUFFIXES:
         _require_utf8(path, label)
     try:

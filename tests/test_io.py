@@ -11,10 +11,12 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import ROOT, frame, parcel, rect
+import shapely
+from conftest import ROOT, X0, Y0, frame, parcel, rect
 
 from terreinen._errors import TerreinenWriteError
 from terreinen._io import atomic_path, csv_text, refuse_inputs, safe_cell, write_table
@@ -141,9 +143,8 @@ def test_fifo_device_and_folder_targets_are_refused(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(TerreinenWriteError, match="not a regular file"):
         write_table(pd.DataFrame({"a": [1]}), fifo)
-    with pytest.raises(TerreinenWriteError, match="not a regular file"):
-        with atomic_path("/dev/null"):
-            pass
+    with pytest.raises(TerreinenWriteError, match="not a regular file"), atomic_path("/dev/null"):
+        pass
     (tmp_path / "dir.csv").mkdir()
     with pytest.raises(TerreinenWriteError, match="is a folder"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "dir.csv")
@@ -170,22 +171,28 @@ def test_interrupt_inside_the_block_leaves_no_temporary_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def big_parcels(tmp_path_factory):
-    """Enough parcels that writing their GeoJSON takes a noticeable while."""
+    """Enough parcels that writing their GeoPackage takes a noticeable while."""
     path = tmp_path_factory.mktemp("big") / "big.parquet"
-    rows = [parcel(f"K{i}", rect(i % 300 * 20, i // 300 * 20, 20, 20)) for i in range(60_000)]
-    frame(rows).to_parquet(path)
+    n = 30_000
+    x, y = np.arange(n) % 200 * 20.0, np.arange(n) // 200 * 20.0
+    parcels = frame([parcel("K", rect(0, 0, 1, 1))] * n)  # every column, then each its own
+    parcels["kavel_id"] = [f"K{i}" for i in range(n)]
+    parcels.geometry = shapely.box(X0 + x, Y0 + y, X0 + x + 20, Y0 + y + 20)
+    parcels.to_parquet(path)
     return path
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_killed_while_writing_leaves_no_temporary_file(tmp_path, big_parcels, signum):
-    command = [sys.executable, "-m", "terreinen", "export", big_parcels, "--to", "out.geojson"]
+    command = [sys.executable, "-m", "terreinen", "export", big_parcels, "--to", "out.gpkg"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not leftovers(tmp_path) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
-    assert leftovers(tmp_path), "the temporary file never appeared"
+    if not leftovers(tmp_path):
+        pytest.fail(f"no temporary file appeared: {process.communicate()[1].decode()}")
+    time.sleep(0.2)  # well inside the write (several seconds)
     process.send_signal(signum)
     stderr = process.communicate(timeout=120)[1].decode()
     assert process.returncode == (143 if signum == signal.SIGTERM else 130), stderr
