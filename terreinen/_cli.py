@@ -32,7 +32,7 @@ out = Console(
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 # C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
 # bidirectional overrides that reorder what a terminal shows
-_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 state = {"quiet": False, "verbose": False}
 
 EXIT_FINDINGS = 1

@@ -16,6 +16,7 @@ from terreinen._checks import Checker
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 _LISTED_OVERLAPS = 3  # other parcels named in one overlap finding before "and N more"
+_PAIR_BATCH = 100_000  # candidate pairs intersected at once: bounds the shapes in memory
 _QUERY_CHUNK = 2_000  # parcels queried at once: bounds the candidate pairs held in memory
 
 
@@ -198,29 +199,45 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
         "parcels should not overlap: their area is counted twice",
     )
     areas = shapely.area(geoms)
-    others: dict[int, list[tuple[int, float]]] = {}
+    # per parcel: how many earlier parcels it overlaps, and the first few of them; memory
+    # stays bounded by the parcels however many pairs a stacked file has
+    counts = np.zeros(len(geoms), np.int64)
+    kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))  # later, earlier, share
     for left, right in _overlap_candidates(np.where(copies, np.array(None), geoms)):
-        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-        smaller = np.minimum(areas[left], areas[right])
-        overlap = shared > settings.overlap_tolerance * smaller
-        for a, b, share in zip(
-            left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
-        ):
-            others.setdefault(int(b), []).append((int(a), float(share)))
-    mask = np.zeros(len(geoms), bool)
-    mask[list(others)] = True
+        for start in range(0, len(left), _PAIR_BATCH):
+            a, b = left[start : start + _PAIR_BATCH], right[start : start + _PAIR_BATCH]
+            shared = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+            smaller = np.minimum(areas[a], areas[b])
+            overlap = shared > settings.overlap_tolerance * smaller
+            np.add.at(counts, b[overlap], 1)
+            kept = _first_few(
+                np.concatenate([kept[0], b[overlap]]),
+                np.concatenate([kept[1], a[overlap]]),
+                np.concatenate([kept[2], (shared / smaller)[overlap]]),
+            )
+    listed: dict[int, list[tuple[int, float]]] = {}
+    for later, earlier, share in zip(*kept, strict=True):
+        listed.setdefault(int(later), []).append((int(earlier), float(share)))
 
     def message(pos: int) -> str:
-        pairs = sorted(others[pos])
         named = ", ".join(
-            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}"
-            for a, share in pairs[:_LISTED_OVERLAPS]
+            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}" for a, share in listed[pos]
         )
-        more = len(pairs) - _LISTED_OVERLAPS
+        more = int(counts[pos]) - _LISTED_OVERLAPS
         tail = f" and {more:,} more parcels" if more > 0 else ""
         return f"overlaps {named}{tail} (share of the smaller parcel)"
 
-    chk.flag(mask, "warning", "geometry", message, "parcels should not overlap")
+    chk.flag(counts > 0, "warning", "geometry", message, "parcels should not overlap")
+
+
+def _first_few(later: np.ndarray, earlier: np.ndarray, share: np.ndarray):
+    """The pairs with the ``_LISTED_OVERLAPS`` lowest earlier parcels per later parcel."""
+    order = np.lexsort((earlier, later))
+    later, earlier, share = later[order], earlier[order], share[order]
+    starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]]) if len(later) else []
+    rank = np.arange(len(later)) - np.repeat(starts, np.diff(np.r_[starts, len(later)]))
+    keep = rank < _LISTED_OVERLAPS
+    return later[keep], earlier[keep], share[keep]
 
 
 def _identical_outlines(geoms: np.ndarray) -> np.ndarray:

@@ -211,7 +211,7 @@ def agreements(
     from terreinen.agreements import compare_agreements
 
     table = compare_agreements(frame, table_path, as_of=parse_as_of(as_of), regions=regions)
-    if fmt == "table":
+    if fmt == "table" and output is None:  # a file gets every column
         table = table.drop(columns=["periode_start", "periode_eind", "bron"])
     emit(table, fmt, output, f"Programmeringsafspraken ({table_path.name})", inputs)
 

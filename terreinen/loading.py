@@ -168,7 +168,11 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
 
     Blank cells are missing values; nothing else is read as missing (``NA`` is text)."""
     _require_utf8(path, label)
-    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    with path.open(encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    # the separator from the header line alone: guessing from the data (csv.Sniffer) lets
+    # a value full of quotes and braces pick a separator of its own
+    sep = "\t" if path.suffix.lower() == ".tsv" else max((",", ";", "\t"), key=header.count)
     try:
         return pd.read_csv(
             path,
