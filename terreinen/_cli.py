@@ -157,6 +157,16 @@ def parse_as_of(value: str | None) -> dt.date | None:
         raise fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
 
 
+def parse_factors(value: str, option: str) -> list[float]:
+    """``--scenarios 0.7,1.0,1.3`` as numbers; the library checks how many and their sign."""
+    try:
+        return [float(part) for part in value.split(",")]
+    except ValueError:
+        raise fail(
+            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3"
+        ) from None
+
+
 def by_levels(by: str) -> str | list[str]:
     """``--by provincie,gemeente`` as the library takes it."""
     levels = [level.strip() for level in by.split(",") if level.strip()]

@@ -35,6 +35,7 @@ from terreinen._cli import (
     load,
     out,
     parse_as_of,
+    parse_factors,
     print_findings,
     regions_for,
     rich_table,
@@ -124,6 +125,44 @@ def capacity(
 
         table = compute(load(parcels, layer, crs), by_levels(by), **options)
     emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})")
+
+
+@app.command()
+def demand(
+    parcels: ParcelsArg = EMBEDDED,
+    by: Annotated[str, typer.Option(help="gemeente, regio or provincie.")] = "gemeente",
+    per: Annotated[str, typer.Option(help="segment or milieucategorie.")] = "segment",
+    horizon: Annotated[float, typer.Option(help="Years ahead that demand is estimated for.")] = 10,
+    scenarios: Annotated[
+        str, typer.Option(help="Take-up factors of the low, middle and high scenario.")
+    ] = "0.7,1.0,1.3",
+    takeup_years: Annotated[
+        int, typer.Option(min=1, help="Full years before the as-of date that take-up averages.")
+    ] = 10,
+    as_of: AsOfOpt = None,
+    regions: RegionsOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Demand (take-up x scenario x horizon) beside hard and soft supply, per area and
+    segment: the Ladder's first step."""
+    options = {
+        "by": by,
+        "per": per,
+        "horizon": horizon,
+        "scenarios": parse_factors(scenarios, "--scenarios"),
+        "takeup_years": takeup_years,
+        "as_of": parse_as_of(as_of),
+        "regions": regions_for(parcels, regions),
+    }
+    from terreinen.demand import check_scenarios
+    from terreinen.demand import demand as compute
+
+    check_scenarios(options["scenarios"])  # before loading: a typing error answers at once
+    table = compute(load(parcels, layer, crs), **options)
+    emit(table, fmt, output, f"Vraag en aanbod per {by} en {per} ({parcels.name})")
 
 
 def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):

@@ -43,3 +43,9 @@ dask_memory_limit: str | int = "auto"
 #: Years a date may lie in; outside them a date is taken as a placeholder or a typing error
 #: (``0001-01-01``, ``9999-12-31``) and reported.
 date_years: tuple[int, int] = (1800, 2200)
+
+#: Years ahead that demand is estimated for (`terreinen demand --horizon`).
+demand_horizon_years: float = 10
+
+#: Take-up factors of the low, middle and high demand scenarios (`--scenarios`).
+demand_scenarios: tuple[float, float, float] = (0.7, 1.0, 1.3)
