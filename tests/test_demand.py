@@ -97,7 +97,7 @@ def test_demand_per_milieucategorie_with_other_factors_and_horizon(hand_worked):
 
 def test_unknown_takeup_is_empty_not_zero():
     # Hardenberg's sales J and K without a date: its take-up cannot be known
-    rows = [row[:-1] + (None,) if row[2] == "Overijssel" else row for row in ROWS]
+    rows = [(*row[:-1], None) if row[2] == "Overijssel" else row for row in ROWS]
     table = demand(build(rows), "gemeente", as_of=AS_OF).set_index(["gebied", "segment"])
     for key in [("Hardenberg", "gemengd"), ("Hardenberg", "Totaal")]:
         row = table.loc[key]
@@ -111,7 +111,7 @@ def test_unknown_takeup_is_empty_not_zero():
 def test_one_unknown_segment_makes_the_area_total_unknown():
     # K (Hardenberg, gemengd) keeps its date; L becomes a sold undated zwaar parcel in Coevorden
     rows = [
-        row[:5] + ("uitgegeven", 1, "3.1", "zwaar", "gemeente", None) if row[0] == "L" else row
+        (*row[:5], "uitgegeven", 1, "3.1", "zwaar", "gemeente", None) if row[0] == "L" else row
         for row in ROWS
     ]
     table = demand(build(rows), "gemeente", as_of=AS_OF).set_index(["gebied", "segment"])
@@ -152,7 +152,7 @@ def test_cli_csv_has_the_columns_and_hand_worked_numbers(parcels_file):
 
 
 def test_cli_unknown_is_an_empty_cell(tmp_path):
-    rows = [row[:-1] + (None,) for row in ROWS]  # no sale dates at all
+    rows = [(*row[:-1], None) for row in ROWS]  # no sale dates at all
     path = tmp_path / "zonder_datums.gpkg"
     build(rows).to_file(path, driver="GPKG", engine="pyogrio")
     result = cli("demand", path, "--as-of", AS_OF, "--format", "csv")
