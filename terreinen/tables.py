@@ -85,7 +85,7 @@ def read_agreements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     for column in schema.AGREEMENT_COLUMNS:
         if column not in table:
             table[column] = pd.NaT if column.startswith("periode") else None
-    table["segment"] = table["segment"].fillna("").astype(object)  # empty: all segments
+    table["segment"] = table["segment"].astype(object).fillna("")  # empty: all segments
     # files without the optional columns keep their meaning: a ceiling on the whole stock
     defaults = {"terreinen": "", "grondslag": "voorraad", "soort": "maximum"}
     for column, default in defaults.items():
