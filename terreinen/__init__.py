@@ -15,22 +15,28 @@ __version__ = "0.1.0"
 
 _API = {
     "read_parcels": "terreinen.loading",
+    "Register": "terreinen.register",
+    "changes": "terreinen.register",
     "TerreinenDataWarning": "terreinen.loading",
     "validate": "terreinen.validation",
     "Finding": "terreinen.validation",
     "ValidationReport": "terreinen.validation",
     "TerreinenError": "terreinen.validation",
+    "TerreinenConflictError": "terreinen.validation",
     "TerreinenDataError": "terreinen.validation",
     "TerreinenReadError": "terreinen.validation",
 }
 
 __all__ = [
     "Finding",
+    "Register",
+    "TerreinenConflictError",
     "TerreinenDataError",
     "TerreinenDataWarning",
     "TerreinenError",
     "TerreinenReadError",
     "ValidationReport",
+    "changes",
     "read_parcels",
     "settings",
     "validate",
@@ -49,8 +55,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from terreinen.loading import TerreinenDataWarning, read_parcels
+    from terreinen.register import Register, changes
     from terreinen.validation import (
         Finding,
+        TerreinenConflictError,
         TerreinenDataError,
         TerreinenError,
         TerreinenReadError,

@@ -39,3 +39,7 @@ parcels_per_part: int = 100_000
 #: (None: one per core), and each worker's memory limit (dask's "auto": RAM / workers).
 dask_workers: int | None = None
 dask_memory_limit: str | int = "auto"
+
+#: A municipality's data is stale when its latest delivery to the register is older than this
+#: many months (the Overijssel parcel monitor runs every six months).
+stale_after_months: int = 6

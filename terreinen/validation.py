@@ -112,6 +112,10 @@ class TerreinenReadError(TerreinenDataError):
         Exception.__init__(self, f"{source}: {message}{hint}")
 
 
+class TerreinenConflictError(TerreinenError):
+    """An edit was refused: the parcel changed since the version the editor started from."""
+
+
 def validate(parcels: gpd.GeoDataFrame | str, *, layer: str | None = None, crs=None):
     """Check parcels against the data contract and return a :class:`ValidationReport`.
 

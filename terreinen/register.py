@@ -1,0 +1,764 @@
+"""The parcel register: every version of every parcel, from municipalities' deliveries and
+from land-sale officers' edits, in a GeoPackage file or a PostgreSQL/PostGIS database.
+
+A version is valid from ``geldig_van`` up to (not including) ``geldig_tot``, on the data's
+own dates; ``vastgelegd_op`` is when it was recorded, ``door`` by whom, ``bron`` from which
+delivery and ``reden`` why. Nothing is deleted: a parcel missing from its municipality's new
+delivery gets a last version marked ``vervallen`` (retired).
+
+>>> with Register.create("register.gpkg") as register:  # doctest: +SKIP
+...     register.import_delivery("assen-2024.geojson", date="2024-01-01", source="Assen Q1")
+...     register.set("1106001-004", date="2024-03-01", by="J. Jansen", reason="verkocht",
+...                  status="uitgegeven")
+...     parcels = register.state(as_of="2024-02-01")  # as terreinen.read_parcels returns
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import getpass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from terreinen import schema, settings
+from terreinen._store import (
+    DELIVERIES,
+    FIELDS,
+    HEADS,
+    VERSION_COLUMNS,
+    VERSIONS,
+    PostgresStore,
+    Store,
+    connect,
+    is_store_url,
+)
+from terreinen.capacity import TOTAL, area_keys
+from terreinen.loading import load_parcels
+from terreinen.validation import TerreinenConflictError, TerreinenDataError, TerreinenError
+
+HISTORY_COLUMNS = ("versie", "geldig_van", "geldig_tot", "vastgelegd_op", "door", "bron", "reden")
+CHANGES_COLUMNS = (
+    "gebied",
+    "verkocht_ha",
+    "naar_hard_ha",
+    "naar_zacht_ha",
+    "nieuw_ha",
+    "vervallen_ha",
+    "n_wijzigingen",
+)
+DIFF_COLUMNS = ("kavel_id", "gemeente", "wijziging", "veld", "oud", "nieuw")
+EDIT_SOURCE = "bewerking"
+_COMPARED = (*FIELDS, "geometry")
+_GEOMETRY_TOLERANCE_M = 0.001  # coordinates closer than 1 mm are the same outline
+_ROW_COLUMNS = ("kavel_id", *FIELDS)
+_INSERTED = (*VERSION_COLUMNS, *FIELDS, "geom")
+
+
+@dataclass
+class DeliveryDiff:
+    """What a delivery changes: new, retired and changed parcels, one row per changed field
+    in ``table`` (``kavel_id, gemeente, wijziging, veld, oud, nieuw``)."""
+
+    gemeenten: list[str]
+    new: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DIFF_COLUMNS))
+    applied: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.retired or self.changed)
+
+    def summary(self) -> str:
+        done = "applied" if self.applied else "not applied (dry run)"
+        if self.empty:
+            done = "nothing to change"
+        return (
+            f"{', '.join(self.gemeenten)}: {len(self.new)} new, {len(self.retired)} retired, "
+            f"{len(self.changed)} changed, {self.unchanged} unchanged parcels; {done}"
+        )
+
+
+class Register:
+    """A parcel register in a store: a GeoPackage path or a ``postgresql://`` URL."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    @classmethod
+    def open(cls, store: str | Path) -> Register:
+        """Open an existing register (see :meth:`create` for a new one)."""
+        if not is_store_url(store) and not Path(store).is_file():
+            raise TerreinenError(
+                f"{store}: no register there (create one with `terreinen register init "
+                f"--store {store}` or Register.create)"
+            )
+        register = cls(connect(store))
+        if not register._store.has_register():
+            register.close()
+            raise TerreinenError(
+                f"{store}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
+                f"{DELIVERIES}); create one with `terreinen register init --store {store}`"
+            )
+        return register
+
+    @classmethod
+    def create(cls, store: str | Path) -> Register:
+        """Create the register's tables (kept when they exist) and open it."""
+        register = cls(connect(store))
+        register._store.create()
+        return register
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._store.close()
+
+    @property
+    def label(self) -> str:
+        return self._store.label
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def state(self, as_of=None) -> gpd.GeoDataFrame:
+        """The parcels valid on ``as_of`` (default: the latest versions), exactly as
+        :func:`terreinen.read_parcels` returns them. An optional column is present when a
+        parcel has a value in it."""
+        rows = self._rows(as_of)
+        if rows.empty:
+            when = f"on {_day(as_of)}" if as_of is not None else "yet"
+            raise TerreinenError(f"{self.label}: the register holds no parcels {when}")
+        return _as_parcels(rows, self.label)
+
+    def history(self, kavel_id: str) -> gpd.GeoDataFrame:
+        """Every version of one parcel, oldest first: ``versie, geldig_van, geldig_tot,
+        vastgelegd_op, door, bron, reden, vervallen`` and the parcel's fields."""
+        s = self._store
+        with s.reading() as cursor:
+            cursor.execute(
+                s.sql(
+                    f"SELECT {', '.join(VERSION_COLUMNS)}, {', '.join(FIELDS)}, "
+                    f"{s.geometry_sql} FROM {VERSIONS} WHERE kavel_id = ? ORDER BY versie"
+                ),
+                [kavel_id],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                raise self._unknown(cursor, kavel_id)
+        frame = pd.DataFrame(rows, columns=[*VERSION_COLUMNS, *FIELDS, "geometry"])
+        history = _normalised(frame)
+        for column in ("versie",):
+            history[column] = history[column].astype(int)
+        for column in ("geldig_van", "geldig_tot"):
+            history[column] = pd.to_datetime(history[column])
+        history["vastgelegd_op"] = pd.to_datetime(history["vastgelegd_op"], utc=True)
+        history["vervallen"] = history["vervallen"].astype(bool)
+        geoms = s.decode(frame["geometry"])
+        history["oppervlakte_ha"] = shapely.area(geoms) / 10_000
+        order = [*HISTORY_COLUMNS, "vervallen", "kavel_id", *FIELDS, "oppervlakte_ha"]
+        return gpd.GeoDataFrame(history[order], geometry=geoms, crs=settings.rd_crs)
+
+    def version(self, kavel_id: str) -> int:
+        """The parcel's latest version number."""
+        s = self._store
+        with s.reading() as cursor:
+            cursor.execute(s.sql(f"SELECT versie FROM {HEADS} WHERE kavel_id = ?"), [kavel_id])
+            row = cursor.fetchone()
+            if row is None:
+                raise self._unknown(cursor, kavel_id)
+        return int(row[0])
+
+    def deliveries(self) -> pd.DataFrame:
+        """Per municipality its latest delivery: ``gemeente, laatste_levering, bron,
+        n_leveringen`` (for staleness: see :meth:`stale`)."""
+        s = self._store
+        with s.reading() as cursor:
+            cursor.execute(f"SELECT gemeente, datum, bron FROM {DELIVERIES}")
+            rows = pd.DataFrame(cursor.fetchall(), columns=["gemeente", "datum", "bron"])
+        rows["datum"] = pd.to_datetime(rows["datum"])
+        rows = rows.sort_values(["gemeente", "datum"], kind="stable")
+        latest = rows.groupby("gemeente", sort=True).agg(
+            laatste_levering=("datum", "last"), bron=("bron", "last"), n_leveringen=("bron", "size")
+        )
+        return latest.reset_index()
+
+    def stale(self, as_of=None, months: int | None = None) -> pd.DataFrame:
+        """The municipalities whose latest delivery is more than ``months`` (default
+        ``settings.stale_after_months``) before ``as_of`` (default today)."""
+        months = settings.stale_after_months if months is None else months
+        limit = pd.Timestamp(_day(as_of or dt.date.today())) - pd.DateOffset(months=months)
+        latest = self.deliveries()
+        return latest[latest["laatste_levering"] < limit].reset_index(drop=True)
+
+    def _rows(self, as_of=None) -> pd.DataFrame:
+        """Versions valid on ``as_of`` (latest when None) in storage types, with geometry."""
+        s = self._store
+        where, params = "geldig_tot IS NULL", []
+        if as_of is not None:
+            day = _day(as_of)
+            where = "geldig_van <= ? AND (geldig_tot IS NULL OR geldig_tot > ?)"
+            params = [day, day]
+        with s.reading() as cursor:
+            cursor.execute(
+                s.sql(
+                    f"SELECT {', '.join(_ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                    f"WHERE vervallen = ? AND {where}"
+                ),
+                [False, *params],
+            )
+            return self._frame(cursor.fetchall())
+
+    def _frame(self, rows: list) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=[*_ROW_COLUMNS, "geometry"])
+        frame["geometry"] = self._store.decode(frame["geometry"])
+        return _normalised(frame).sort_values("kavel_id", kind="stable", ignore_index=True)
+
+    def _versions_between(self, start: str, end: str) -> pd.DataFrame:
+        s = self._store
+        with s.reading() as cursor:
+            cursor.execute(
+                s.sql(
+                    f"SELECT kavel_id, terrein, gemeente, provincie FROM {VERSIONS} "
+                    "WHERE geldig_van >= ? AND geldig_van <= ?"
+                ),
+                [start, end],
+            )
+            rows = cursor.fetchall()
+        return pd.DataFrame(rows, columns=["kavel_id", "terrein", "gemeente", "provincie"])
+
+    def _unknown(self, cursor, kavel_id: str) -> TerreinenError:
+        cursor.execute(f"SELECT kavel_id FROM {HEADS}")
+        known = [row[0] for row in cursor.fetchall()]
+        close = difflib.get_close_matches(str(kavel_id), known, n=1)
+        hint = f"; is {close[0]!r} meant?" if close else ""
+        return TerreinenError(f"{self.label}: no parcel with KAVEL_ID {kavel_id!r}{hint}")
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def import_delivery(
+        self,
+        parcels,
+        *,
+        date,
+        source: str,
+        gemeente: str | Sequence[str] | None = None,
+        dry_run: bool = False,
+        by: str | None = None,
+    ) -> DeliveryDiff:
+        """Import one delivery (a file or a GeoDataFrame) for the municipalities it covers
+        (``gemeente``, default: those in the delivery), valid from ``date``.
+
+        The delivery is validated first (errors: :class:`TerreinenDataError`, nothing
+        written), compared with the latest versions of the parcels of those municipalities,
+        and applied in one transaction: changed and new parcels get a new version, parcels
+        missing from the delivery are retired. The same delivery twice changes nothing.
+        """
+        day = _day(date)
+        if not str(source).strip():
+            raise TerreinenError("a delivery needs a source (--source): where it came from")
+        delivery, covered = _checked_delivery(parcels, gemeente)
+        s = self._store
+        with s.reading() if dry_run else s.writing() as cursor:
+            if isinstance(s, PostgresStore) and not dry_run:
+                s.lock_table(cursor)
+            heads, current = self._current(cursor, covered, delivery["kavel_id"])
+            diff, changed = _compare(current, delivery, covered, heads)
+            _check_dates(diff, heads, day, self.label)
+            if not dry_run:
+                self._apply(cursor, diff, changed, current, heads, day, source, by)
+                self._record_delivery(cursor, delivery, covered, day, source, by)
+                diff.applied = not diff.empty
+        return diff
+
+    def set(
+        self,
+        kavel_id: str,
+        *,
+        date,
+        by: str,
+        reason: str,
+        status: str | None = None,
+        planfase: int | None = None,
+        prijs_m2: float | None = None,
+        eigenaar: str | None = None,
+        expect_version: int | None = None,
+    ) -> int:
+        """Record an edit of one parcel as its new version, valid from ``date``; returns the
+        version number. With ``expect_version`` the edit is refused
+        (:class:`TerreinenConflictError`) when the parcel is no longer at that version."""
+        day = _day(date)
+        if not str(by).strip() or not str(reason).strip():
+            raise TerreinenError("an edit needs who made it (--by) and why (--reason)")
+        values = _edit_values(
+            status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar
+        )
+        s = self._store
+        with s.writing() as cursor:
+            head = s.lock_parcel(cursor, kavel_id)
+            if head is None:
+                raise self._unknown(cursor, kavel_id)
+            version, since, retired = int(head[0]), _day(head[1]), bool(head[2])
+            if expect_version is not None and version != expect_version:
+                raise TerreinenConflictError(
+                    f"{kavel_id} is at version {version}, not {expect_version}: someone changed "
+                    "it meanwhile; nothing was written (see `terreinen register history`, then "
+                    "edit again)"
+                )
+            if retired:
+                raise TerreinenError(f"{kavel_id} was retired (vervallen) on {since}")
+            if day < since:
+                raise TerreinenError(
+                    f"{kavel_id}: date {day} is before its latest version {version} of {since}; "
+                    "a version starts on or after the one before"
+                )
+            cursor.execute(
+                s.sql(
+                    f"SELECT {', '.join(_ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                    "WHERE kavel_id = ? AND versie = ?"
+                ),
+                [kavel_id, version],
+            )
+            row = self._frame(cursor.fetchall())
+            if values.get("status") == "uitgegeven" and row.at[0, "uitgiftedatum"] is None:
+                values["uitgiftedatum"] = day  # a sale recorded here is dated by the edit
+            for column, value in values.items():
+                row.at[0, column] = value
+            meta = [version + 1, day, None, _now(), by, EDIT_SOURCE, reason, False]
+            s.update_rows(
+                cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], [(day, kavel_id, version)]
+            )
+            s.insert_rows(cursor, VERSIONS, _INSERTED, self._version_rows(row, [meta]))
+            s.update_rows(
+                cursor,
+                HEADS,
+                ["versie", "geldig_van"],
+                ["kavel_id"],
+                [(version + 1, day, kavel_id)],
+            )
+        return version + 1
+
+    def _current(self, cursor, covered: list[str], ids: pd.Series):
+        """The head rows of all parcels, and the latest versions of the parcels that the
+        delivery covers: those of its municipalities and those it names."""
+        s = self._store
+        cursor.execute(f"SELECT kavel_id, gemeente, versie, geldig_van, vervallen FROM {HEADS}")
+        heads = pd.DataFrame(
+            cursor.fetchall(), columns=["kavel_id", "gemeente", "versie", "geldig_van", "vervallen"]
+        ).set_index("kavel_id")
+        heads["vervallen"] = heads["vervallen"].astype(bool)
+        wanted = ~heads["vervallen"] & (heads["gemeente"].isin(covered) | heads.index.isin(ids))
+        if not wanted.any():
+            return heads, self._frame([])
+        moved = heads.index[wanted & ~heads["gemeente"].isin(covered)].tolist()
+        select = f"SELECT {', '.join(_ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} WHERE "
+        marks = ", ".join("?" * len(covered))
+        cursor.execute(
+            s.sql(f"{select} geldig_tot IS NULL AND vervallen = ? AND gemeente IN ({marks})"),
+            [False, *covered],
+        )
+        rows = cursor.fetchall()
+        for start in range(0, len(moved), 500):
+            part = moved[start : start + 500]
+            cursor.execute(
+                s.sql(
+                    f"{select} geldig_tot IS NULL AND kavel_id IN ({', '.join('?' * len(part))})"
+                ),
+                part,
+            )
+            rows += cursor.fetchall()
+        return heads, self._frame(rows)
+
+    def _apply(self, cursor, diff, changed, current, heads, day, source, by) -> None:
+        if diff.empty:
+            return
+        s = self._store
+        who = by or getpass.getuser()
+        now = _now()
+        closed = [*diff.changed, *diff.retired]
+        versions = heads["versie"]
+        s.update_rows(
+            cursor,
+            VERSIONS,
+            ["geldig_tot"],
+            ["kavel_id", "versie"],
+            [(day, k, int(versions[k])) for k in closed],
+        )
+        retired = current[current["kavel_id"].isin(diff.retired)].assign(
+            _reden=f"niet meer in de levering ({source})"
+        )
+        parts = [(changed, False), (retired, True)]
+        rows = []
+        for frame, gone in parts:
+            if frame.empty:
+                continue
+            next_version = versions.reindex(frame["kavel_id"]).fillna(0).astype(int) + 1
+            metas = [
+                [int(v), day, None, now, who, source, reason, gone]
+                for v, reason in zip(next_version, frame["_reden"], strict=True)
+            ]
+            rows += self._version_rows(frame.reset_index(drop=True), metas)
+        s.insert_rows(cursor, VERSIONS, _INSERTED, rows)
+        head_rows = pd.concat([f.assign(_gone=g) for f, g in parts if not f.empty])
+        known = head_rows["kavel_id"].isin(heads.index)
+        update = head_rows[known]
+        s.update_rows(
+            cursor,
+            HEADS,
+            ["gemeente", "versie", "geldig_van", "vervallen"],
+            ["kavel_id"],
+            [
+                (g, int(versions[k]) + 1, day, bool(gone), k)
+                for k, g, gone in zip(
+                    update["kavel_id"], update["gemeente"], update["_gone"], strict=True
+                )
+            ],
+        )
+        insert = head_rows[~known]
+        s.insert_rows(
+            cursor,
+            HEADS,
+            ["kavel_id", "gemeente", "versie", "geldig_van", "vervallen"],
+            [
+                (k, g, 1, day, False)
+                for k, g in zip(insert["kavel_id"], insert["gemeente"], strict=True)
+            ],
+        )
+
+    def _version_rows(self, frame: pd.DataFrame, metas: list[list]) -> list[tuple]:
+        """Rows for ``kavel_versies``: kavel_id, the version's own columns (``metas``: versie,
+        geldig_van, geldig_tot, vastgelegd_op, door, bron, reden, vervallen), the fields and
+        the geometry."""
+        values = [_native(frame[c], kind) for c, kind in FIELDS.items()]
+        geoms = self._store.encode(np.asarray(frame["geometry"]))
+        return [
+            (kavel_id, *meta, *fields)
+            for kavel_id, meta, *fields in zip(
+                frame["kavel_id"], metas, *values, geoms, strict=True
+            )
+        ]
+
+    def _record_delivery(self, cursor, delivery, covered, day, source, by) -> None:
+        s = self._store
+        cursor.execute(
+            s.sql(f"SELECT gemeente FROM {DELIVERIES} WHERE datum = ? AND bron = ?"), [day, source]
+        )
+        done = {row[0] for row in cursor.fetchall()}
+        counts = delivery["gemeente"].value_counts()
+        now, who = _now(), by or getpass.getuser()
+        rows = [(g, day, source, now, who, int(counts.get(g, 0))) for g in covered if g not in done]
+        s.insert_rows(
+            cursor,
+            DELIVERIES,
+            ["gemeente", "datum", "bron", "vastgelegd_op", "door", "n_kavels"],
+            rows,
+        )
+
+
+# ---- changes between two dates -----------------------------------------------------------
+
+
+def changes(
+    register: Register,
+    date_from,
+    date_to,
+    by: str = "gemeente",
+    *,
+    regions: pd.DataFrame | str | Path | None = None,
+) -> pd.DataFrame:
+    """What changed from ``date_from`` to ``date_to`` (both included), per area: the state
+    at the start (the day before ``date_from``) against the state on ``date_to``.
+
+    Columns: ``gebied``; ``verkocht_ha`` (parcels that became ``uitgegeven``);
+    ``naar_hard_ha`` (unsold, plan phase went from 3-5 to 1-2); ``naar_zacht_ha`` (the
+    reverse); ``nieuw_ha`` (parcels added); ``vervallen_ha`` (parcels retired);
+    ``n_wijzigingen`` (versions recorded in the window); and a ``Totaal`` row.
+    """
+    start, end = _day(date_from), _day(date_to)
+    if start > end:
+        raise TerreinenError(f"--from {start} is after --to {end}")
+    before = register._rows(dt.date.fromisoformat(start) - dt.timedelta(days=1)).set_index(
+        "kavel_id"
+    )
+    after = register._rows(end).set_index("kavel_id")
+    ids = before.index.union(after.index)
+    b, a = before.reindex(ids), after.reindex(ids)
+    where = a[["terrein", "gemeente", "provincie"]].fillna(b[["terrein", "gemeente", "provincie"]])
+    ha_after, ha_before = _hectares(a["geometry"]), _hectares(b["geometry"])
+    both = b["status"].notna() & a["status"].notna()
+    unsold = a["status"].isin(schema.UNSOLD_STATUSES) & b["status"].isin(schema.UNSOLD_STATUSES)
+    hard_before = b["planfase"].isin(schema.HARD_PHASES)
+    hard_after = a["planfase"].isin(schema.HARD_PHASES)
+    soft_before = b["planfase"].isin(schema.SOFT_PHASES)
+    soft_after = a["planfase"].isin(schema.SOFT_PHASES)
+    figures = pd.DataFrame(
+        {
+            "verkocht_ha": ha_after.where(
+                both & (b["status"] != "uitgegeven") & (a["status"] == "uitgegeven"), 0.0
+            ),
+            "naar_hard_ha": ha_after.where(both & unsold & soft_before & hard_after, 0.0),
+            "naar_zacht_ha": ha_after.where(both & unsold & hard_before & soft_after, 0.0),
+            "nieuw_ha": ha_after.where(b["status"].isna(), 0.0),
+            "vervallen_ha": ha_before.where(a["status"].isna(), 0.0),
+            "n_wijzigingen": 0,
+        }
+    ).reset_index(drop=True)
+    where = where.reset_index(drop=True)
+    versions = register._versions_between(start, end)
+    counted = pd.DataFrame({"n_wijzigingen": np.ones(len(versions), dtype=int)})
+    for column in figures.columns[:-1]:
+        counted[column] = 0.0
+    rows = pd.concat([figures, counted[figures.columns]], ignore_index=True)
+    places = pd.concat([where, versions[["terrein", "gemeente", "provincie"]]], ignore_index=True)
+    keys = area_keys(places, [by], regions)
+    table = (
+        pd.concat(
+            [rows.loc[keys.index].reset_index(drop=True), keys.reset_index(drop=True)], axis=1
+        )
+        .groupby(by, sort=True)
+        .sum()
+        .reset_index()
+        .rename(columns={by: "gebied"})
+    )
+    total = pd.DataFrame([{"gebied": TOTAL, **rows.sum().to_dict()}])
+    table = pd.concat([table, total], ignore_index=True)[list(CHANGES_COLUMNS)]
+    table["n_wijzigingen"] = table["n_wijzigingen"].astype(int)
+    return table
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _day(value) -> str:
+    """A date as ISO text (the form both stores compare), or a plain error."""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise TerreinenError(f"date {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _now() -> str:
+    """Now in UTC, written as GeoPackage DATETIME (which PostgreSQL reads too)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fields in the register's types, whichever store or file they came from: text or
+    None, planfase Int64, numbers float, dates ISO text or None."""
+    out = frame.copy()
+    for column, kind in FIELDS.items():
+        values = out[column] if column in out else pd.Series(None, index=out.index, dtype=object)
+        if kind == "integer":
+            out[column] = pd.to_numeric(values).astype("Int64")
+        elif kind == "real":
+            out[column] = pd.to_numeric(values).astype(float)
+        elif kind == "date":
+            days = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+            out[column] = days.astype(object).where(days.notna(), None)
+        else:
+            out[column] = values.astype(object).where(values.notna(), None)
+    return out
+
+
+def _native(values: pd.Series, kind: str) -> list:
+    """Plain Python values for the database drivers (None for missing)."""
+    if kind == "integer":
+        return [None if pd.isna(v) else int(v) for v in values]
+    if kind == "real":
+        return [None if math.isnan(v) else float(v) for v in values.astype(float)]
+    return list(values)
+
+
+def _checked_delivery(parcels, gemeente) -> tuple[pd.DataFrame, list[str]]:
+    """The delivery validated as read_parcels validates, in storage types, and the
+    municipalities it covers."""
+    frame, report = load_parcels(parcels)
+    if not report.ok or frame is None:
+        raise TerreinenDataError(report)
+    delivery = _normalised(frame[[c for c in frame.columns if c in _ROW_COLUMNS]])
+    delivery["geometry"] = frame.geometry.to_numpy()
+    present = sorted(delivery["gemeente"].unique())
+    if gemeente is None:
+        return delivery, present
+    covered = [gemeente] if isinstance(gemeente, str) else list(gemeente)
+    others = sorted(set(present) - set(covered))
+    if others:
+        raise TerreinenError(
+            f"{report.source}: the delivery for {', '.join(covered)} holds parcels of "
+            f"{', '.join(others)}; import those separately or name them with --gemeente"
+        )
+    return delivery, covered
+
+
+def _compare(current: pd.DataFrame, delivery: pd.DataFrame, covered: list[str], heads):
+    """The differences between the register's latest versions and a delivery, and the rows
+    to record as new versions (with their ``_reden``)."""
+    merged = delivery.merge(
+        current, on="kavel_id", how="outer", suffixes=("", "_oud"), indicator=True
+    )
+    both = merged["_merge"] == "both"
+    retired = merged[(merged["_merge"] == "right_only") & merged["gemeente_oud"].isin(covered)]
+    new = merged[merged["_merge"] == "left_only"]
+    pairs = merged[both].reset_index(drop=True)
+    differs = {}
+    for column in FIELDS:
+        a, b = pairs[column], pairs[f"{column}_oud"]
+        same = (a == b).fillna(False).astype(bool) | (a.isna() & b.isna())
+        differs[column] = ~same.to_numpy()
+    geoms_new = shapely.normalize(pairs["geometry"].to_numpy())
+    geoms_old = shapely.normalize(pairs["geometry_oud"].to_numpy())
+    differs["geometry"] = ~shapely.equals_exact(geoms_new, geoms_old, _GEOMETRY_TOLERANCE_M)
+    mask = pd.DataFrame(differs)
+    any_change = mask.any(axis=1).to_numpy()
+    table = _diff_table(pairs, mask, new, retired)
+    reappearing = new["kavel_id"].isin(heads.index)
+    reasons = pd.concat(
+        [
+            pd.Series(
+                [
+                    "levering: " + ", ".join(mask.columns[row])
+                    for row in mask.to_numpy()[any_change]
+                ],
+                dtype=object,
+            ),
+            pd.Series(
+                np.where(reappearing, "weer in de levering", "nieuw in de levering"), dtype=object
+            ),
+        ],
+        ignore_index=True,
+    )
+    keep = ["kavel_id", *FIELDS, "geometry"]
+    changed = pd.concat([pairs.loc[any_change, keep], new[keep]], ignore_index=True)
+    changed["_reden"] = reasons
+    diff = DeliveryDiff(
+        gemeenten=covered,
+        new=new["kavel_id"].tolist(),
+        retired=retired["kavel_id"].tolist(),
+        changed=pairs.loc[any_change, "kavel_id"].tolist(),
+        unchanged=int((~any_change).sum()),
+        table=table,
+    )
+    return diff, changed
+
+
+def _diff_table(pairs: pd.DataFrame, mask: pd.DataFrame, new, retired) -> pd.DataFrame:
+    """One row per new parcel, retired parcel and changed field, values as text."""
+    parts = [
+        pd.DataFrame(
+            {"kavel_id": new["kavel_id"], "gemeente": new["gemeente"], "wijziging": "nieuw"}
+        ),
+        pd.DataFrame(
+            {
+                "kavel_id": retired["kavel_id"],
+                "gemeente": retired["gemeente_oud"],
+                "wijziging": "vervallen",
+            }
+        ),
+    ]
+    for column in mask.columns:
+        rows = pairs[mask[column].to_numpy()]
+        if rows.empty:
+            continue
+        if column == "geometry":
+            old = [f"{ha:.4f} ha" for ha in shapely.area(rows["geometry_oud"].to_numpy()) / 10_000]
+            now = [f"{ha:.4f} ha" for ha in shapely.area(rows["geometry"].to_numpy()) / 10_000]
+        else:
+            old, now = _texts(rows[f"{column}_oud"]), _texts(rows[column])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kavel_id": rows["kavel_id"],
+                    "gemeente": rows["gemeente"],
+                    "wijziging": "gewijzigd",
+                    "veld": column,
+                    "oud": old,
+                    "nieuw": now,
+                }
+            )
+        )
+    table = pd.concat([p for p in parts if not p.empty] or [parts[0]], ignore_index=True)
+    return table.reindex(columns=list(DIFF_COLUMNS)).astype(object)
+
+
+def _hectares(geoms: pd.Series) -> pd.Series:
+    """Areas in RD New, NaN where there is no parcel."""
+    values = geoms.astype(object).where(geoms.notna(), None).to_numpy()
+    return pd.Series(shapely.area(values) / 10_000, index=geoms.index)
+
+
+def _texts(values: pd.Series) -> list:
+    return [None if pd.isna(v) else str(v) for v in values]
+
+
+def _check_dates(diff: DeliveryDiff, heads: pd.DataFrame, day: str, label: str) -> None:
+    """A delivery may not start a version before the latest version of a parcel it changes."""
+    touched = [k for k in (*diff.changed, *diff.retired, *diff.new) if k in heads.index]
+    if not touched:
+        return
+    since = heads.loc[touched, "geldig_van"].map(_day)
+    late = since[since > day]
+    if not late.empty:
+        examples = ", ".join(f"{k} ({d})" for k, d in late.head(5).items())
+        raise TerreinenError(
+            f"{label}: the delivery of {day} is older than the latest version of "
+            f"{len(late)} parcels it changes, e.g. {examples}; nothing was written"
+        )
+
+
+def _as_parcels(rows: pd.DataFrame, label: str) -> gpd.GeoDataFrame:
+    """Stored versions as terreinen.read_parcels returns parcels (same checks, same types)."""
+    empty = [c for c in schema.OPTIONAL_COLUMNS if c in rows and rows[c].isna().all()]
+    frame = gpd.GeoDataFrame(rows.drop(columns=empty), geometry="geometry", crs=settings.rd_crs)
+    parcels, report = load_parcels(frame)
+    if parcels is None:  # stored parcels passed these checks when they were recorded
+        raise TerreinenDataError(report)
+    return parcels
+
+
+def _category(column: str, value: str) -> str:
+    text = schema.normalise_value(value)
+    text = schema.VALUE_SYNONYMS.get(column, {}).get(text, text)
+    allowed = schema.CATEGORY_VALUES[column]
+    if text not in allowed:
+        close = difflib.get_close_matches(text, allowed, n=1)
+        hint = f"; is {close[0]!r} meant?" if close else ""
+        raise TerreinenError(
+            f"{column} {value!r} is not one of {', '.join(allowed)}{hint}; nothing was written"
+        )
+    return text
+
+
+def _edit_values(*, status, planfase, prijs_m2, eigenaar) -> dict:
+    """The fields an edit sets, checked and in storage types."""
+    values: dict[str, object] = {}
+    if status is not None:
+        values["status"] = _category("status", status)
+    if planfase is not None:
+        values["planfase"] = int(_category("planfase", str(planfase)))
+    if prijs_m2 is not None:
+        price = float(prijs_m2)
+        if not math.isfinite(price) or price < 0:
+            raise TerreinenError(f"prijs_m2 {prijs_m2!r} must be a price of 0 or more EUR/m²")
+        values["prijs_m2"] = price
+    if eigenaar is not None:
+        values["eigenaar"] = _category("eigenaar", eigenaar)
+    if not values:
+        raise TerreinenError("an edit sets at least one of status, planfase, prijs_m2, eigenaar")
+    return values
