@@ -1,4 +1,4 @@
-"""Generate the embedded dataset ``data/parcels.geojson`` from the facts in ``data/parks.csv``.
+"""Generate the embedded data ``terreinen/data/parcels.geojson`` from ``data/parks.csv``.
 
 Run ``python data/generate.py``; the output is the same on every run. Each park of the
 facts table (name, municipality, town, approximate location, gross hectares, unsold hard
@@ -26,6 +26,7 @@ import pyproj
 import shapely
 
 DATA = Path(__file__).resolve().parent
+PACKAGE_DATA = DATA.parent / "terreinen" / "data"  # what the package ships
 REFERENCE_YEAR = 2026  # sales are dated up to the end of the year before
 RECENT_YEARS = 20  # the facts' take-up rate holds over these years before REFERENCE_YEAR
 ROAD_M = 20.0
@@ -392,7 +393,7 @@ def write_geojson(parcels: gpd.GeoDataFrame, path: Path) -> None:
 def main() -> None:
     parcels = generate_parcels()
     _check_parks_apart(parcels)
-    write_geojson(parcels, DATA / "parcels.geojson")
+    write_geojson(parcels, PACKAGE_DATA / "parcels.geojson")
     summary = parcels.assign(ha=parcels.area / 10_000).groupby("provincie")
     print(summary.agg(parcels=("kavel_id", "size"), parks=("terrein", "nunique"), ha=("ha", "sum")))
 

@@ -15,16 +15,18 @@ __version__ = "0.1.0"
 
 _API = {
     "read_parcels": "terreinen.loading",
+    "validate": "terreinen.loading",
+    "Finding": "terreinen.report",
+    "ValidationReport": "terreinen.report",
+    "TerreinenError": "terreinen._errors",
+    "TerreinenDataError": "terreinen._errors",
+    "TerreinenDataWarning": "terreinen._errors",
+    "TerreinenReadError": "terreinen._errors",
+    "TerreinenWriteError": "terreinen._errors",
+    "TerreinenConflictError": "terreinen._errors",
+    "get_path": "terreinen.datasets",
     "Register": "terreinen.register",
     "changes": "terreinen.register",
-    "TerreinenDataWarning": "terreinen.loading",
-    "validate": "terreinen.validation",
-    "Finding": "terreinen.validation",
-    "ValidationReport": "terreinen.validation",
-    "TerreinenError": "terreinen.validation",
-    "TerreinenConflictError": "terreinen.validation",
-    "TerreinenDataError": "terreinen.validation",
-    "TerreinenReadError": "terreinen.validation",
 }
 
 __all__ = [
@@ -35,8 +37,10 @@ __all__ = [
     "TerreinenDataWarning",
     "TerreinenError",
     "TerreinenReadError",
+    "TerreinenWriteError",
     "ValidationReport",
     "changes",
+    "get_path",
     "read_parcels",
     "settings",
     "validate",
@@ -54,14 +58,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from terreinen.loading import TerreinenDataWarning, read_parcels
-    from terreinen.register import Register, changes
-    from terreinen.validation import (
-        Finding,
+    from terreinen._errors import (
         TerreinenConflictError,
         TerreinenDataError,
+        TerreinenDataWarning,
         TerreinenError,
         TerreinenReadError,
-        ValidationReport,
-        validate,
+        TerreinenWriteError,
     )
+    from terreinen.datasets import get_path
+    from terreinen.loading import read_parcels, validate
+    from terreinen.register import Register, changes
+    from terreinen.report import Finding, ValidationReport

@@ -24,7 +24,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from terreinen.validation import TerreinenError
+from terreinen._errors import TerreinenError, optional_import
 
 #: The parcel fields a version keeps (DATA_MODEL.md names), with their kind of SQL type.
 FIELDS: dict[str, str] = {
@@ -321,8 +321,7 @@ class PostgresStore(Store):
     geometry_sql = "ST_AsBinary(geom)"
 
     def __init__(self, url: str):
-        import psycopg  # optional: only PostgreSQL stores need it
-
+        psycopg = optional_import("psycopg", extra="postgis")
         self.label = _without_password(url)
         self._psycopg = psycopg
         try:

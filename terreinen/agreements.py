@@ -8,8 +8,13 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
-from terreinen.capacity import as_of_date, parcel_figures, read_regions
-from terreinen.validation import TerreinenDataError, TerreinenReadError, check_table
+from terreinen._errors import TerreinenDataError
+from terreinen._parse import closest
+from terreinen.figures import as_of_date, parcel_figures
+from terreinen.report import Finding, ValidationReport
+from terreinen.tables import read_agreements, read_regions
+
+__all__ = ["COMPARISON_COLUMNS", "compare_agreements"]
 
 COMPARISON_COLUMNS = (
     *schema.AGREEMENT_COLUMNS[:6],  # afspraak_id ... max_ha
@@ -20,59 +25,6 @@ COMPARISON_COLUMNS = (
     *schema.AGREEMENT_COLUMNS[6:],  # periode_start, periode_eind, bron
 )
 _KIND_COLUMN = {"hard": "hard_ha", "zacht": "zacht_ha", "totaal": "onverkocht_ha"}
-
-
-def read_table_checked(
-    source: str | Path | pd.DataFrame,
-    required: tuple[str, ...],
-    *,
-    kind: str,
-    categories: tuple[str, ...] = (),
-    dates: tuple[str, ...] = (),
-    numbers: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """A CSV table (or DataFrame) checked like parcels; raises with file, row and column."""
-    if isinstance(source, pd.DataFrame):
-        frame, label = source.copy(), f"<{kind}>"
-    else:
-        label = str(source)
-        path = Path(source)
-        if not path.is_file():
-            raise TerreinenReadError(label, f"{kind} not found", "check the path")
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise TerreinenReadError(
-                label, "the file is not UTF-8 text", "save it as UTF-8"
-            ) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise TerreinenReadError(
-                label, f"the {kind} is not a readable CSV file: {exc}"
-            ) from None
-    frame.columns = [schema.normalise_name(c) for c in frame.columns]
-    checked, report = check_table(
-        frame, label, required=required, categories=categories, dates=dates, numbers=numbers
-    )
-    if not report.ok:
-        raise TerreinenDataError(report)
-    return checked
-
-
-def read_agreements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Programming agreements from CSV with the DATA_MODEL columns, checked row by row."""
-    table = read_table_checked(
-        source,
-        ("afspraak_id", "gebied", "niveau", "plancapaciteit", "max_ha"),
-        kind="agreements table",
-        categories=("niveau", "plancapaciteit", "segment"),
-        dates=("periode_start", "periode_eind"),
-        numbers=("max_ha",),
-    )
-    for column in schema.AGREEMENT_COLUMNS:
-        if column not in table:
-            table[column] = pd.NaT if column.startswith("periode") else None
-    table["segment"] = table["segment"].fillna("").astype(object)  # empty: all segments
-    return table
 
 
 def _members(
@@ -112,6 +64,9 @@ def compare_agreements(
     table = read_agreements(agreements)
     region_table = read_regions(regions) if regions is not None else None
     members = _members(parcels, region_table)
+    segments = {*schema.SEGMENTS, *parcels["segment"].dropna().astype(str)}
+    source = "<agreements table>" if isinstance(agreements, pd.DataFrame) else str(agreements)
+    _check_references(table, source, members, segments)
     figures = parcel_figures(parcels, as_of=date)
     gemeente = parcels["gemeente"].astype(object)
     segment = parcels["segment"].astype(object)
@@ -119,8 +74,6 @@ def compare_agreements(
     rows = []
     for agreement in table.to_dict("records"):
         key = (agreement["niveau"], agreement["gebied"])
-        if key not in members:
-            raise _unknown_area(table, agreement, members)
         in_area = gemeente.isin(members[key])
         if agreement["segment"]:
             in_area &= segment == agreement["segment"]
@@ -171,22 +124,37 @@ def _municipalities_without_agreement(rows, members, figures, gemeente) -> list[
     ]
 
 
-def _unknown_area(table: pd.DataFrame, agreement: dict, members) -> TerreinenDataError:
-    import difflib
-
-    from terreinen.validation import Finding, ValidationReport
-
-    known = [gebied for niveau, gebied in members if niveau == agreement["niveau"]]
-    close = difflib.get_close_matches(agreement["gebied"], known, n=1)
-    row = int(np.flatnonzero(table["afspraak_id"].to_numpy() == agreement["afspraak_id"])[0]) + 1
-    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known)[:12])}"
-    if agreement["niveau"] == "regio" and not known:
-        hint = "regional agreements need the municipality/region table (regions=..., --regions)"
-    finding = Finding(
-        "error",
-        f"{agreement['niveau']} {agreement['gebied']!r} is not in the parcels or region table",
-        row=row,
-        column="gebied",
-        suggestion=hint,
-    )
-    return TerreinenDataError(ValidationReport("agreements", n_rows=len(table), findings=[finding]))
+def _check_references(table: pd.DataFrame, source: str, members: dict, segments: set[str]) -> None:
+    """Every agreement's area must exist, and its segment must be known or in the parcels:
+    an agreement on a misspelt name would otherwise count 0 ha and look kept."""
+    findings = []
+    for row, agreement in enumerate(table.to_dict("records"), start=1):
+        niveau, gebied = agreement["niveau"], agreement["gebied"]
+        if (niveau, gebied) not in members:
+            known = [name for level, name in members if level == niveau]
+            hint = closest(gebied, known, niveau)
+            if niveau == "regio" and not known:
+                hint = "regional agreements need the municipality/region table (--regions)"
+            findings.append(
+                Finding(
+                    "error",
+                    f"{niveau} {gebied!r} is not in the parcels or region table",
+                    row=row,
+                    column="gebied",
+                    suggestion=hint,
+                )
+            )
+        segment = agreement["segment"]
+        if segment and segment not in segments:
+            findings.append(
+                Finding(
+                    "error",
+                    f"unknown segment {segment!r}",
+                    row=row,
+                    column="segment",
+                    suggestion=closest(segment, segments, "segment"),
+                )
+            )
+    if findings:
+        report = ValidationReport(source, n_rows=len(table), findings=findings, noun="agreements")
+        raise TerreinenDataError(report)

@@ -1,22 +1,25 @@
-"""Hard and soft plan capacity, take-up and supply in years, exactly as in DATA_MODEL.md.
+"""Hard and soft plan capacity, take-up and supply in years per area, exactly as defined
+in docs/data-model.md.
 
 Every function takes parcels as :func:`terreinen.read_parcels` returns them and an optional
 as-of date (peildatum); a parcel sold after the as-of date counts as unsold on that date
-(as ``terstond_uitgeefbaar``: it was issued, so it was available; its plan phase is the
-current one, since plan history is not recorded).
+(see :mod:`terreinen.figures`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
+from terreinen._errors import TerreinenOptionError
+from terreinen.figures import as_of_date, parcel_figures, sale_dates
+from terreinen.tables import read_regions
+
+__all__ = ["AREA_LEVELS", "BREAKDOWNS", "TOTAL", "area_keys", "breakdown", "capacity", "takeup"]
 
 AREA_LEVELS = ("terrein", "gemeente", "regio", "provincie")
 TOTAL = "Totaal"
@@ -29,73 +32,6 @@ BREAKDOWNS = ("milieucategorie", "segment", "eigenaar", "grootteklasse")
 _SUMMED = schema.CAPACITY_COLUMNS[schema.CAPACITY_COLUMNS.index("bruto_ha") : -3]
 
 
-def as_of_date(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
-    """The as-of date as a Timestamp; today when None."""
-    return pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
-
-
-def sale_dates(parcels: pd.DataFrame) -> pd.Series:
-    """``uitgiftedatum``, or no dates at all where the optional column is absent."""
-    if "uitgiftedatum" in parcels:
-        return parcels["uitgiftedatum"]
-    return pd.Series(pd.NaT, index=parcels.index, dtype="datetime64[ns]")
-
-
-def status_on(parcels: pd.DataFrame, as_of=None) -> pd.Series:
-    """Each parcel's status on the as-of date: sold after it means still unsold then."""
-    status = parcels["status"].astype(object)
-    sold_later = (status == "uitgegeven") & (sale_dates(parcels) > as_of_date(as_of))
-    return status.mask(sold_later, "terstond_uitgeefbaar")
-
-
-def parcel_figures(
-    parcels: pd.DataFrame, *, as_of=None, takeup_years: int | None = None
-) -> pd.DataFrame:
-    """Per parcel, its hectares in each figure of DATA_MODEL.md (0 where it does not count).
-
-    >>> parcel_figures(parcels)[["hard_ha", "zacht_ha"]].sum()  # doctest: +SKIP
-    """
-    date = as_of_date(as_of)
-    years = settings.takeup_years if takeup_years is None else takeup_years
-    status = status_on(parcels, date).to_numpy()
-    ha = parcels["oppervlakte_ha"].to_numpy(dtype=float)
-    phase = parcels["planfase"].to_numpy(dtype=float)
-    unsold = np.isin(status, schema.UNSOLD_STATUSES)
-    hard = unsold & np.isin(phase, schema.HARD_PHASES)
-    soft = unsold & np.isin(phase, schema.SOFT_PHASES)
-    figures = {
-        "bruto_ha": ha,
-        "netto_ha": np.where(status != "niet_uitgeefbaar", ha, 0.0),
-        "uitgegeven_ha": np.where(status == "uitgegeven", ha, 0.0),
-        "optie_ha": np.where(status == "optie", ha, 0.0),
-        "terstond_ha": np.where(status == "terstond_uitgeefbaar", ha, 0.0),
-        "niet_terstond_ha": np.where(status == "niet_terstond_uitgeefbaar", ha, 0.0),
-        "hard_ha": np.where(hard, ha, 0.0),
-        "zacht_ha": np.where(soft, ha, 0.0),
-        "onverkocht_ha": np.where(unsold, ha, 0.0),
-        # IBIS park records carry their largest available part; parcels are their own
-        "grootste_ha": np.where(unsold, parcels.get("grootste_deel_ha", ha), 0.0),
-        "uitgifte_ha": np.where(_sold_in_window(parcels, date, years), ha, 0.0),
-    }
-    return pd.DataFrame(figures, index=parcels.index)
-
-
-def _sold_in_window(parcels: pd.DataFrame, date: pd.Timestamp, years: int) -> np.ndarray:
-    """Sold in the ``years`` full calendar years before the as-of date."""
-    if years <= 0:
-        return np.zeros(len(parcels), bool)
-    sale_year = sale_dates(parcels).dt.year
-    sold = parcels["status"].astype(object) == "uitgegeven"
-    return (sold & sale_year.between(date.year - years, date.year - 1)).to_numpy()
-
-
-def read_regions(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """The municipality/region table (``gemeente, provincie, regio``)."""
-    from terreinen.agreements import read_table_checked
-
-    return read_table_checked(source, schema.REGION_COLUMNS, kind="municipality/region table")
-
-
 def area_keys(
     parcels: pd.DataFrame, by: Sequence[str], regions: pd.DataFrame | str | Path | None = None
 ) -> pd.DataFrame:
@@ -103,7 +39,9 @@ def area_keys(
     region its municipality belongs to. The index points at the parcel rows."""
     unknown = [level for level in by if level not in AREA_LEVELS]
     if unknown:
-        raise ValueError(f"cannot group by {unknown}; choose from {', '.join(AREA_LEVELS)}")
+        raise TerreinenOptionError(
+            f"cannot group by {unknown}; choose from {', '.join(AREA_LEVELS)}"
+        )
     keys = pd.DataFrame(
         {level: parcels[level].astype(object) for level in by if level != "regio"},
         index=parcels.index,
@@ -111,7 +49,7 @@ def area_keys(
     if "regio" not in by:
         return keys
     if regions is None:
-        raise ValueError(
+        raise TerreinenOptionError(
             "grouping by regio needs the municipality/region table (regions=..., CLI: --regions)"
         )
     table = read_regions(regions)[["gemeente", "regio"]].drop_duplicates()
@@ -125,7 +63,7 @@ def area_keys(
     return keys.join(joined[["regio"]], how="right")[list(by)]
 
 
-def _levels(by: str | Sequence[str]) -> list[str]:
+def levels_of(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
@@ -161,49 +99,36 @@ _COMBINE = {
     "uitgifte_ha": "sum",
 }
 
-Engine = Literal["pandas", "dask"]
-
 
 def capacity(
-    parcels,
+    parcels: pd.DataFrame,
     by: str | Sequence[str] = "gemeente",
     *,
     as_of=None,
     takeup_years: int | None = None,
     regions: pd.DataFrame | str | Path | None = None,
-    engine: Engine = "pandas",
-    engine_kwds: dict | None = None,
 ) -> pd.DataFrame:
-    """Capacity table: one row per area with the DATA_MODEL capacity columns, and a total.
+    """Capacity table: one row per area with the contract's capacity columns, and a total.
 
     ``by`` is ``terrein``, ``gemeente``, ``regio`` (through ``regions``, the municipality/region
     table; a municipality in several regions counts in each), ``provincie`` or a list of these.
     With one level the area column is ``gebied``; with several, one column per level. The
-    last row (``Totaal``) counts every parcel once. Hectares are not rounded.
+    last row (``Totaal``) counts every parcel once. Hectares are not rounded. For national
+    data on a dask cluster, :func:`terreinen.distributed.capacity` gives the same table.
 
-    ``engine="dask"`` computes the same table on a dask cluster from partitioned GeoParquet
-    (``parcels``: a folder or file path, or a dask-geopandas frame), validating every part as
-    :func:`terreinen.read_parcels` does. ``engine_kwds`` go to
-    :func:`terreinen.distributed.capacity_sums`, e.g. ``{"scheduler": "tcp://host:8786"}``
-    (default: a local cluster).
-
-    >>> capacity(parcels, by="provincie")  # doctest: +SKIP
-         gebied  n_kavels  bruto_ha  ...  hard_ha  zacht_ha  ...  voorraad_jaren_hard
-    0   Drenthe      2803    2620.0  ...    401.6     187.7  ...                  9.9
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> table = capacity(read_parcels(get_path("parcels")), by="provincie", as_of="2026-01-01")
+    >>> table[["gebied", "n_kavels", "bruto_ha", "hard_ha", "zacht_ha"]].round(2)
+           gebied  n_kavels  bruto_ha  hard_ha  zacht_ha
+    0     Drenthe      2803    2620.0   407.86    196.07
+    1  Overijssel       557     485.0    55.86      0.00
+    2      Totaal      3360    3105.0   463.72    196.07
     """
-    levels = _levels(by)
+    levels = levels_of(by)
     years = settings.takeup_years if takeup_years is None else takeup_years
-    if engine == "dask":
-        from terreinen.distributed import capacity_sums
-
-        sums = capacity_sums(
-            parcels, levels, as_of=as_of, takeup_years=years, regions=regions, **(engine_kwds or {})
-        )
-    elif engine == "pandas":
-        sums = [capacity_sums_of(parcels, levels, as_of=as_of, takeup_years=years, regions=regions)]
-    else:
-        raise ValueError(f"engine {engine!r}: choose 'pandas' or 'dask'")
-    return _capacity_table(sums, levels, years)
+    sums = capacity_sums_of(parcels, levels, as_of=as_of, takeup_years=years, regions=regions)
+    return table_from_sums([sums], levels, years)
 
 
 def capacity_sums_of(
@@ -226,8 +151,8 @@ def capacity_sums_of(
     return pd.concat([table, total], ignore_index=True)
 
 
-def _capacity_table(sums: list[pd.DataFrame], levels: list[str], years: int) -> pd.DataFrame:
-    """Capacity table from the sums of one or more sets of parcels."""
+def table_from_sums(sums: list[pd.DataFrame], levels: list[str], years: int) -> pd.DataFrame:
+    """The capacity table from :func:`capacity_sums_of` of one or more sets of parcels."""
     table = pd.concat(sums, ignore_index=True)
     table = table.groupby(levels, sort=True, dropna=False).agg(_COMBINE).reset_index()
     is_total = table[levels[0]] == TOTAL
@@ -264,7 +189,9 @@ def breakdown(
     >>> breakdown(parcels, "milieucategorie", per="gemeente")  # doctest: +SKIP
     """
     if by not in BREAKDOWNS:
-        raise ValueError(f"cannot break down by {by!r}; choose from {', '.join(BREAKDOWNS)}")
+        raise TerreinenOptionError(
+            f"cannot break down by {by!r}; choose from {', '.join(BREAKDOWNS)}"
+        )
     figures = parcel_figures(parcels, as_of=as_of)
     if by == "grootteklasse":
         figures[by] = _size_class(parcels["oppervlakte_ha"])
@@ -273,7 +200,7 @@ def breakdown(
     else:  # optional column absent: every category, with nothing in it
         figures[by] = pd.Categorical([None] * len(parcels), categories=schema.OWNERS)
     figures["n_kavels"] = (figures["onverkocht_ha"] > 0).astype(int)
-    levels = _levels(per) if per is not None else []
+    levels = levels_of(per) if per is not None else []
     table = _with_keys(figures, area_keys(parcels, levels, regions))
     grouped = table.groupby([*levels, by], observed=False, sort=True)
     result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha"]].sum().reset_index()

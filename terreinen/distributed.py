@@ -10,25 +10,64 @@ The cluster is a ``dask.distributed.Client`` given by the user, a scheduler addr
 (``"tcp://scheduler:8786"``), or else a ``LocalCluster`` on this machine with
 ``settings.dask_workers`` worker processes.
 
->>> from terreinen.capacity import capacity
->>> capacity("parcels_nl/", by="provincie", engine="dask")  # doctest: +SKIP
+>>> from terreinen.distributed import capacity
+>>> capacity("parcels_nl/", by="provincie")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import dask
+import dask_geopandas
 import pandas as pd
+import pyogrio
+from distributed import Client, LocalCluster, as_completed
 
 from terreinen import settings
-from terreinen.capacity import as_of_date, capacity_sums_of, read_regions
-from terreinen.loading import TerreinenDataWarning, load_parcels
-from terreinen.validation import TerreinenDataError, TerreinenReadError, ValidationReport
+from terreinen._errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
+from terreinen.figures import as_of_date
+from terreinen.loading import load_parcels
+from terreinen.report import ValidationReport
+from terreinen.tables import read_regions
+
+__all__ = ["capacity", "capacity_sums", "partition"]
+
+
+def capacity(
+    parcels,
+    by: str | list[str] = "gemeente",
+    *,
+    as_of=None,
+    takeup_years: int | None = None,
+    regions: pd.DataFrame | str | Path | None = None,
+    scheduler=None,
+    on_part_done: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """:func:`terreinen.capacity.capacity` on a dask cluster, from partitioned GeoParquet
+    (``parcels``: a folder or file path, or a dask-geopandas frame), validating every part as
+    :func:`terreinen.read_parcels` does. ``scheduler``: a ``distributed.Client``, an address
+    such as ``"tcp://host:8786"``, or None for the current client or a local cluster."""
+    levels = levels_of(by)
+    years = settings.takeup_years if takeup_years is None else takeup_years
+    sums = capacity_sums(
+        parcels,
+        levels,
+        as_of=as_of,
+        takeup_years=years,
+        regions=regions,
+        scheduler=scheduler,
+        on_part_done=on_part_done,
+    )
+    return table_from_sums(sums, levels, years)
 
 
 def capacity_sums(
@@ -45,9 +84,6 @@ def capacity_sums(
     the cluster. Raises :class:`TerreinenDataError` with the errors of all parts; warnings
     are summed up in one :class:`TerreinenDataWarning`. ``on_part_done(done, total)`` is
     called as parts finish (for progress bars)."""
-    import dask
-    from distributed import as_completed
-
     frame, label = _dask_frame(parcels)
     date = as_of_date(as_of)
     table = read_regions(regions) if isinstance(regions, str | Path) else regions
@@ -92,8 +128,6 @@ def _part_sums(part, label, levels, date, takeup_years, regions):
 
 def _dask_frame(parcels):
     """A dask-geopandas frame of ``parcels`` and its name for messages."""
-    import dask_geopandas
-
     if isinstance(parcels, dask_geopandas.GeoDataFrame):
         return parcels, "<dask GeoDataFrame>"
     if isinstance(parcels, pd.DataFrame):
@@ -122,8 +156,6 @@ def _dask_frame(parcels):
 def _client(scheduler) -> Iterator:
     """The given client, a client of the given address, the current client, or a new
     LocalCluster (closed afterwards)."""
-    from distributed import Client, LocalCluster
-
     if isinstance(scheduler, Client):
         yield scheduler
         return
@@ -165,12 +197,6 @@ def partition(
     The folder is written beside and renamed into place, so an interrupted run leaves no
     half-written folder. Nothing is validated here: the engine validates every part.
     """
-    import shutil
-    import tempfile
-
-    import dask_geopandas
-    import pyogrio
-
     source, folder = Path(source), Path(folder)
     size = parcels_per_part or settings.parcels_per_part
     if not source.exists():

@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
-from terreinen.capacity import as_of_date, parcel_figures, sale_dates, status_on
-from terreinen.validation import ValidationReport, check_table
+from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.report import ValidationReport
+from terreinen.validation import check_table
+
+__all__ = ["IBIS_COLUMNS", "ibis_to_parcels", "is_ibis_table", "to_ibis"]
 
 HA_COLUMNS = (
     "UITGEGEVEN",
@@ -127,6 +130,7 @@ def ibis_to_parcels(
         table,
         source,
         required=("plan_naam", "gemeente", "oppbruto", "oppnetto", "terstond_uitgeefbaar"),
+        noun="parks",
         numbers=tuple(c for c in numbers if c in table),
     )
     if not report.ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import warnings
 from pathlib import Path
@@ -13,14 +14,12 @@ import pyogrio
 import shapely
 
 from terreinen import schema
+from terreinen._errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
 from terreinen.ibis import ibis_to_parcels, is_ibis_table
-from terreinen.validation import (
-    Finding,
-    TerreinenDataError,
-    TerreinenReadError,
-    ValidationReport,
-    check_parcels,
-)
+from terreinen.report import Finding, ValidationReport
+from terreinen.validation import check_parcels
+
+__all__ = ["load_parcels", "read_csv", "read_parcels", "read_table", "rename_columns", "validate"]
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -29,14 +28,11 @@ _PREFERRED_LAYERS = ("kavels", "parcels")
 _TEXT_SUFFIXES = {".geojson", ".json", ".geojsonl", *_CSV_SUFFIXES}
 
 
-class TerreinenDataWarning(UserWarning):
-    """Parcels were read, with findings worth a look (see :func:`terreinen.validate`)."""
-
-
 def read_parcels(
     source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None, crs=None
 ) -> gpd.GeoDataFrame:
-    """Read parcels (kavels) into a GeoDataFrame in EPSG:28992 that follows DATA_MODEL.md.
+    """Read parcels (kavels) into a GeoDataFrame in EPSG:28992 that follows the data contract
+    (docs/data-model.md).
 
     ``source`` is a GeoDataFrame or a path to GeoJSON, GeoPackage (``layer`` picks one),
     Shapefile (also zipped), GeoParquet (a file or a folder of files) or CSV with a WKT
@@ -47,9 +43,10 @@ def read_parcels(
     Raises :class:`TerreinenDataError` listing every error with row and column; warnings
     are summed up in one :class:`TerreinenDataWarning`.
 
-    >>> parcels = read_parcels("data/parcels.geojson")  # doctest: +SKIP
-    >>> parcels.crs.to_epsg(), parcels["oppervlakte_ha"].sum().round()  # doctest: +SKIP
-    (28992, 3084.0)
+    >>> from terreinen.datasets import get_path
+    >>> parcels = read_parcels(get_path("parcels"))
+    >>> parcels.crs.to_epsg(), round(float(parcels["oppervlakte_ha"].sum()))
+    (28992, 3105)
     """
     parcels, report = load_parcels(source, layer=layer, crs=crs)
     if not report.ok:
@@ -82,6 +79,23 @@ def load_parcels(
     return parcels, report
 
 
+def validate(
+    parcels: gpd.GeoDataFrame | str | Path, *, layer: str | None = None, crs=None
+) -> ValidationReport:
+    """Check parcels against the data contract and return a :class:`ValidationReport`.
+
+    Takes a path (any format :func:`read_parcels` reads) or a GeoDataFrame and never raises
+    for problems in the data; only a file that cannot be read at all raises
+    :class:`TerreinenReadError`.
+
+    >>> from terreinen.datasets import get_path
+    >>> report = validate(get_path("parcels"))
+    >>> report.ok, len(report.warnings)
+    (True, 0)
+    """
+    return load_parcels(parcels, layer=layer, crs=crs)[1]
+
+
 def read_table(
     source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None
 ) -> tuple[pd.DataFrame, str, list[Finding]]:
@@ -96,16 +110,16 @@ def read_table(
         raise TerreinenReadError(label, "the file is empty")
     suffix = path.suffix.lower()
     findings: list[Finding] = []
-    if suffix in _TEXT_SUFFIXES:
+    if suffix in _TEXT_SUFFIXES - _CSV_SUFFIXES:
         _require_utf8(path, label)
     try:
         if suffix in _PARQUET_SUFFIXES or (path.is_dir() and any(path.glob("*.parquet"))):
             frame = gpd.read_parquet(path)
         elif suffix in _CSV_SUFFIXES:
-            frame = _read_csv(path, label)
+            frame = _with_wkt_geometry(read_csv(path, label), label)
         else:
-            if layer is None and suffix not in _TEXT_SUFFIXES:  # text files have one layer
-                layer = _pick_layer(path, findings)
+            if suffix not in _TEXT_SUFFIXES:  # text files have one layer
+                layer = _pick_layer(path, label, layer, findings)
             frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
     except TerreinenReadError:
         raise
@@ -114,27 +128,60 @@ def read_table(
     return frame, label, findings
 
 
-def _pick_layer(path: Path, findings: list[Finding]) -> str | None:
+def _pick_layer(path: Path, label: str, layer: str | None, findings: list[Finding]) -> str | None:
+    """The layer to read: the one asked for, the only one, or the one named kavels/parcels.
+    Anything else is an error that lists the layers, so no layer is silently skipped."""
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception:  # the read itself will explain why the file is unreadable
-        return None
+        return layer
+    listed = ", ".join(repr(name) for name in layers)
+    if layer is not None:
+        if layer not in layers:
+            raise TerreinenReadError(
+                label, f"the file has no layer {layer!r}", f"its layers are {listed}"
+            )
+        return layer
     if len(layers) <= 1:
         return None
-    chosen = next((name for name in layers if name.lower() in _PREFERRED_LAYERS), layers[0])
-    findings.append(
-        Finding(
-            "warning",
-            f"the file has layers {', '.join(layers)}; read {chosen!r}",
-            suggestion="choose one with layer=... (CLI: --layer)",
+    preferred = [name for name in layers if name.lower() in _PREFERRED_LAYERS]
+    if len(preferred) == 1:
+        findings.append(
+            Finding(
+                "warning",
+                f"the file has layers {listed}; read {preferred[0]!r}",
+                suggestion="choose another with layer=... (CLI: --layer NAME)",
+            )
         )
+        return preferred[0]
+    raise TerreinenReadError(
+        label,
+        f"the file has {len(layers)} layers ({listed}) and none is named 'kavels' or 'parcels'",
+        "choose one with layer=... (CLI: --layer NAME)",
     )
-    return chosen
 
 
-def _read_csv(path: Path, label: str) -> pd.DataFrame:
+def read_csv(path: Path, label: str) -> pd.DataFrame:
+    """A CSV file as text columns, its separator (comma, semicolon, tab) told from the file.
+
+    Blank cells are missing values; nothing else is read as missing (``NA`` is text)."""
+    _require_utf8(path, label)
     sep = "\t" if path.suffix.lower() == ".tsv" else None
-    frame = pd.read_csv(path, dtype=str, sep=sep, engine="python", encoding="utf-8-sig")
+    try:
+        return pd.read_csv(
+            path,
+            dtype=str,
+            sep=sep,
+            engine="python",
+            encoding="utf-8-sig",
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise TerreinenReadError(label, f"the file is not a readable CSV table: {exc}") from None
+
+
+def _with_wkt_geometry(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     by_name = {schema.normalise_name(c): c for c in frame.columns}
     column = next((by_name[c] for c in _WKT_COLUMNS if c in by_name), None)
     if column is None and is_ibis_table(frame):  # park figures without outlines

@@ -24,11 +24,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import xstatic.pkg.leaflet as xleaflet
+import xyzservices.providers as xyz
 
 from terreinen import schema, settings
-from terreinen.capacity import capacity, status_on
-from terreinen.export import atomic_path
-from terreinen.validation import TerreinenError
+from terreinen._errors import TerreinenError
+from terreinen._io import atomic_path
+from terreinen.agreements import compare_agreements
+from terreinen.capacity import capacity
+from terreinen.figures import status_on
+from terreinen.loading import read_parcels
+from terreinen.tables import read_regions
 
 STATES = (
     "Terstond uitgeefbaar",
@@ -63,8 +69,6 @@ _BOUNDARY_NAMES = ("gemeente", "gemeentenaam", "statnaam", "naam", "name")
 
 
 def _default_tiles() -> list:
-    import xyzservices.providers as xyz
-
     return [xyz.nlmaps.standaard, xyz.nlmaps.grijs, xyz.OpenStreetMap.Mapnik]
 
 
@@ -245,9 +249,6 @@ def _municipality_agreements(parcels, names, agreements, regions, as_of):
     """Per municipality: the summary status and one line per agreement that covers it."""
     if agreements is None:
         return [""] * len(names), [[] for _ in names]
-    from terreinen.agreements import compare_agreements
-    from terreinen.capacity import read_regions
-
     comparison = compare_agreements(parcels, agreements, as_of=as_of, regions=regions)
     region_table = read_regions(regions) if regions is not None else None
     status, texts = [], []
@@ -299,8 +300,6 @@ def _boundary_shapes(boundaries, names: list[str]) -> np.ndarray:
 @cache
 def _leaflet_assets() -> tuple[str, str]:
     """Leaflet's script and style sheet from the xstatic-leaflet package, its images inlined."""
-    import xstatic.pkg.leaflet as xleaflet
-
     base = Path(xleaflet.BASE_DIR)
     script = (base / "leaflet.js").read_text(encoding="utf-8")
 
@@ -346,8 +345,6 @@ def _as_parcels(parcels) -> gpd.GeoDataFrame:
         and parcels.crs.equals(settings.rd_crs)
     ):
         return parcels
-    from terreinen.loading import read_parcels
-
     return read_parcels(parcels)
 
 

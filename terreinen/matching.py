@@ -12,8 +12,8 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen.capacity import status_on
-from terreinen.validation import TerreinenError
+from terreinen._errors import TerreinenError
+from terreinen.figures import status_on
 
 MATCH_COLUMNS = (
     "kavel_id",

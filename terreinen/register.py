@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
+from terreinen._errors import TerreinenConflictError, TerreinenDataError, TerreinenError
 from terreinen._store import (
     DELIVERIES,
     FIELDS,
@@ -42,7 +43,6 @@ from terreinen._store import (
 )
 from terreinen.capacity import TOTAL, area_keys
 from terreinen.loading import load_parcels
-from terreinen.validation import TerreinenConflictError, TerreinenDataError, TerreinenError
 
 HISTORY_COLUMNS = ("versie", "geldig_van", "geldig_tot", "vastgelegd_op", "door", "bron", "reden")
 CHANGES_COLUMNS = (

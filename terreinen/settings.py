@@ -43,3 +43,7 @@ dask_memory_limit: str | int = "auto"
 #: A municipality's data is stale when its latest delivery to the register is older than this
 #: many months (the Overijssel parcel monitor runs every six months).
 stale_after_months: int = 6
+
+#: Years a date may lie in; outside them a date is taken as a placeholder or a typing error
+#: (``0001-01-01``, ``9999-12-31``) and reported.
+date_years: tuple[int, int] = (1800, 2200)

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+DATA = ROOT / "terreinen" / "data"
 ARTIFACTS = ROOT / "tests" / "_artifacts"
 
 # A spot in Assen, in RD New metres

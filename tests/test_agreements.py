@@ -8,7 +8,8 @@ import pytest
 from test_capacity import AS_OF, REGIONS, build
 
 from terreinen import TerreinenDataError, TerreinenReadError
-from terreinen.agreements import compare_agreements, read_agreements
+from terreinen.agreements import compare_agreements
+from terreinen.tables import read_agreements
 
 AGREEMENTS = pd.DataFrame(
     [

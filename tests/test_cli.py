@@ -39,7 +39,7 @@ def test_help_is_quick():
 
 def test_validate_embedded_data(embedded_path):
     n_features = len(json.loads(embedded_path.read_text())["features"])
-    result = run("validate", "data/parcels.geojson")
+    result = run("validate", "terreinen/data/parcels.geojson")
     assert result.returncode == 0
     assert f"{n_features:,} parcels, 0 errors, 0 warnings" in result.stdout
 
@@ -76,7 +76,7 @@ def test_unknown_option_exits_2():
 def test_capacity_csv_to_stdout_has_the_data_model_columns():
     result = run(
         "capacity",
-        "data/parcels.geojson",
+        "terreinen/data/parcels.geojson",
         "--by",
         "provincie",
         "--as-of",
@@ -96,7 +96,9 @@ def test_capacity_csv_to_stdout_has_the_data_model_columns():
 
 
 def test_capacity_table_regions_from_beside_the_file():
-    result = run("capacity", "data/parcels.geojson", "--by", "regio", "--as-of", "2026-01-01")
+    result = run(
+        "capacity", "terreinen/data/parcels.geojson", "--by", "regio", "--as-of", "2026-01-01"
+    )
     assert result.returncode == 0, result.stderr
     assert "West-Overijssel" in result.stdout and "Totaal" in result.stdout
 
@@ -108,7 +110,14 @@ def test_capacity_to_file(tmp_path, fmt):
 
     path = tmp_path / f"cap.{fmt}"
     result = run(
-        "capacity", "data/parcels.geojson", "--as-of", "2026-01-01", "-f", fmt, "-o", str(path)
+        "capacity",
+        "terreinen/data/parcels.geojson",
+        "--as-of",
+        "2026-01-01",
+        "-f",
+        fmt,
+        "-o",
+        str(path),
     )
     assert result.returncode == 0, result.stderr
     if fmt == "json":
@@ -126,7 +135,7 @@ def test_capacity_to_file(tmp_path, fmt):
 
 def test_agreements_command(tmp_path):
     path = tmp_path / "afspraken.csv"
-    result = run("agreements", "data/parcels.geojson", "--agreements", "data/agreements.csv",
+    result = run("agreements", "terreinen/data/parcels.geojson", "--agreements", "terreinen/data/agreements.csv",
                  "--as-of", "2021-06-01", "-f", "csv", "-o", str(path))  # fmt: skip
     assert result.returncode == 0, result.stderr
     import pandas as pd
@@ -138,11 +147,14 @@ def test_agreements_command(tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["capacity", "data/parcels.geojson", "--as-of", "2026-13-01"], "not a date"),
-        (["capacity", "data/parcels.geojson", "--by", "wijk"], "cannot group by"),
-        (["capacity", "data/parcels.geojson", "-f", "pdf"], "--format"),
-        (["capacity", "data/parcels.geojson", "-o", "/no/such/folder/x.csv"], "does not exist"),
-        (["agreements", "data/parcels.geojson", "--agreements", "nope.csv"], "not found"),
+        (["capacity", "terreinen/data/parcels.geojson", "--as-of", "2026-13-01"], "not a date"),
+        (["capacity", "terreinen/data/parcels.geojson", "--by", "wijk"], "cannot group by"),
+        (["capacity", "terreinen/data/parcels.geojson", "-f", "pdf"], "--format"),
+        (
+            ["capacity", "terreinen/data/parcels.geojson", "-o", "/no/such/folder/x.csv"],
+            "does not exist",
+        ),
+        (["agreements", "terreinen/data/parcels.geojson", "--agreements", "nope.csv"], "not found"),
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(args, message):
@@ -153,13 +165,17 @@ def test_bad_arguments_exit_2_without_traceback(args, message):
 
 def test_map_command(tmp_path):
     path = tmp_path / "hardenberg.html"
-    result = run("map", "data/parcels.geojson", "--gemeente", "Hardenberg", "-o", str(path))
+    result = run(
+        "map", "terreinen/data/parcels.geojson", "--gemeente", "Hardenberg", "-o", str(path)
+    )
     assert result.returncode == 0, result.stderr
     assert path.stat().st_size > 100_000 and "Heemserpoort" in path.read_text()
 
 
 def test_map_unknown_municipality():
-    result = run("map", "data/parcels.geojson", "--gemeente", "Hardenburg", "-o", "/tmp/x.html")
+    result = run(
+        "map", "terreinen/data/parcels.geojson", "--gemeente", "Hardenburg", "-o", "/tmp/x.html"
+    )
     assert result.returncode == 2
     assert "did you mean 'Hardenberg'" in result.stderr and "Traceback" not in result.stderr
 
@@ -189,7 +205,7 @@ def test_capacity_takeup_years(embedded):
 
     result = run(
         "capacity",
-        "data/parcels.geojson",
+        "terreinen/data/parcels.geojson",
         "--by",
         "provincie",
         "--as-of",
@@ -225,7 +241,7 @@ def test_find_command(tmp_path):
         (["find", "--min-ha", "-2"], "must not be negative"),
         (["find", "--radius-km", "5"], "needs --near"),
         (["find", "-o", "/no/such/dir/x.csv", "-f", "csv"], "does not exist"),
-        (["export", "data/parcels.geojson", "--to", "/tmp/x.pdf"], "cannot export"),
+        (["export", "terreinen/data/parcels.geojson", "--to", "/tmp/x.pdf"], "cannot export"),
     ],
 )
 def test_find_and_export_bad_arguments(args, message):
@@ -236,7 +252,7 @@ def test_find_and_export_bad_arguments(args, message):
 
 def test_export_command(tmp_path):
     path = tmp_path / "drenthe.gpkg"
-    result = run("export", "data/parcels.geojson", "--to", str(path))
+    result = run("export", "terreinen/data/parcels.geojson", "--to", str(path))
     assert result.returncode == 0, result.stderr
     import pyogrio
 

@@ -8,14 +8,14 @@ import importlib.util
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA
+from conftest import DATA, ROOT
 
 from terreinen import read_parcels, validate
 from terreinen.loading import load_parcels
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("generate", DATA / "generate.py")
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "data" / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -13,10 +13,10 @@ from distributed import Client, LocalCluster
 from test_capacity import AS_OF, COLUMNS, EXPECTED, REGIONS, build
 from test_cli import run
 
-from terreinen import read_parcels
+from terreinen import TerreinenDataError, TerreinenReadError, read_parcels
 from terreinen.capacity import capacity
+from terreinen.distributed import capacity as dask_capacity
 from terreinen.distributed import partition
-from terreinen.validation import TerreinenDataError, TerreinenReadError
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +59,12 @@ def _in_parts(parcels, parts: int):
 def test_dask_engine_equals_in_memory_engine(client, fixture_parcels, by, options):
     options = {"as_of": AS_OF, **options}
     in_memory = capacity(fixture_parcels, by, **options)
-    on_cluster = capacity(
-        _in_parts(fixture_parcels, 3),
-        by,
-        engine="dask",
-        engine_kwds={"scheduler": client},
-        **options,
-    )
+    on_cluster = dask_capacity(_in_parts(fixture_parcels, 3), by, scheduler=client, **options)
     _same(on_cluster, in_memory)
 
 
 def test_dask_engine_gives_the_hand_worked_figures(client, fixture_parcels):
-    table = capacity(
-        _in_parts(fixture_parcels, 4), as_of=AS_OF, engine="dask", engine_kwds={"scheduler": client}
-    )
+    table = dask_capacity(_in_parts(fixture_parcels, 4), as_of=AS_OF, scheduler=client)
     figures = table.set_index("gebied")[COLUMNS]
     expected = pd.DataFrame.from_dict(EXPECTED, orient="index", columns=COLUMNS)
     _same(figures.rename_axis(None), expected.astype(figures.dtypes.to_dict()))
@@ -83,12 +75,8 @@ def test_partitioned_geoparquet_on_a_scheduler_address(tmp_path, cluster, embedd
     assert partition(embedded_path, folder, parcels_per_part=1_000) == 4
     assert len(list(folder.glob("*.parquet"))) == 4
     in_memory = capacity(read_parcels(embedded_path), "provincie", as_of=AS_OF)
-    on_cluster = capacity(
-        folder,
-        "provincie",
-        as_of=AS_OF,
-        engine="dask",
-        engine_kwds={"scheduler": cluster.scheduler_address},
+    on_cluster = dask_capacity(
+        folder, "provincie", as_of=AS_OF, scheduler=cluster.scheduler_address
     )
     _same(on_cluster, in_memory)
 
@@ -98,7 +86,7 @@ def test_errors_in_a_part_name_the_part_and_row(client, fixture_parcels):
     bad["status"] = bad["status"].astype(object)
     bad.loc[12, "status"] = "verkocht?"  # the 13th parcel: part 2 of 2 (rows 8-14), row 6
     with pytest.raises(TerreinenDataError) as caught:
-        capacity(_in_parts(bad, 2), engine="dask", engine_kwds={"scheduler": client})
+        dask_capacity(_in_parts(bad, 2), scheduler=client)
     (error,) = caught.value.report.errors
     assert (error.source, error.row, error.column) == ("<dask GeoDataFrame>, part 2", 6, "status")
     assert "part 2, row 6, kavel_id 'M'" in str(caught.value)
@@ -107,12 +95,12 @@ def test_errors_in_a_part_name_the_part_and_row(client, fixture_parcels):
 def test_warnings_of_the_parts_are_summed_up(client):
     rows = [parcel("A", rect(0, 0, 100, 100)), parcel("B", rect(50, 0, 100, 100))]
     with pytest.warns(UserWarning, match="2 parcels, 0 errors, 1 warnings"):
-        capacity(_in_parts(frame(rows), 1), engine="dask", engine_kwds={"scheduler": client})
+        dask_capacity(_in_parts(frame(rows), 1), scheduler=client)
 
 
 def test_dask_engine_reads_only_geoparquet(embedded_path):
     with pytest.raises(TerreinenReadError, match="terreinen partition"):
-        capacity(embedded_path, engine="dask")
+        dask_capacity(embedded_path)
 
 
 def test_partition_will_not_overwrite(tmp_path, embedded_path):
@@ -121,11 +109,6 @@ def test_partition_will_not_overwrite(tmp_path, embedded_path):
     with pytest.raises(TerreinenReadError, match="already exists"):
         partition(embedded_path, folder)
     assert list(tmp_path.iterdir()) == [folder]  # no scratch folder left behind
-
-
-def test_unknown_engine(fixture_parcels):
-    with pytest.raises(ValueError, match="choose 'pandas' or 'dask'"):
-        capacity(fixture_parcels, engine="spark")
 
 
 def test_cli_engine_dask_on_a_local_cluster_prints_the_in_memory_figures(tmp_path, embedded_path):

@@ -11,7 +11,9 @@ import pytest
 from conftest import DATA
 from test_capacity import AS_OF, build
 
-from terreinen.export import TerreinenWriteError, atomic_path, export
+from terreinen import TerreinenWriteError
+from terreinen._io import atomic_path
+from terreinen.export import export
 
 
 def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):

@@ -1,0 +1,163 @@
+"""Column checks shared by parcels and plain tables: each converts a column into the
+contract's type and records what cannot be converted as a finding with its row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from terreinen import schema
+from terreinen._parse import (
+    as_text,
+    canonical_value,
+    count,
+    is_blank,
+    parse_dates,
+    parse_numbers,
+    row_list,
+    suggest,
+)
+from terreinen.report import Finding, Severity, ValidationReport
+
+Text = str | Callable[[int], str | None] | None
+
+
+class Checker:
+    """Collects findings while the columns of one frame are checked and converted."""
+
+    def __init__(self, frame: pd.DataFrame, source: str, noun: str = "parcels"):
+        self.frame = frame
+        self.report = ValidationReport(source, n_rows=len(frame), noun=noun)
+        ids = frame["kavel_id"] if "kavel_id" in frame else pd.Series(None, index=frame.index)
+        self.ids = ids.where(ids.notna(), None).astype(object).to_numpy()
+
+    def add(self, severity: Severity, message: str, column: str | None = None, **kw) -> None:
+        self.report.findings.append(Finding(severity, message, column=column, **kw))
+
+    def flag(
+        self,
+        mask: Iterable[bool],
+        severity: Severity,
+        column: str | None,
+        message: Text,
+        suggestion: Text = None,
+    ) -> None:
+        """One finding per flagged row; ``message``/``suggestion`` may be functions of the row."""
+        for pos in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            kavel_id = self.ids[pos]
+            self.report.findings.append(
+                Finding(
+                    severity,
+                    str(message(pos) if callable(message) else message),
+                    row=int(pos) + 1,
+                    kavel_id=None if kavel_id is None else str(kavel_id),
+                    column=column,
+                    suggestion=suggestion(pos) if callable(suggestion) else suggestion,
+                )
+            )
+
+
+def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd.Series:
+    """Values in their canonical spelling; respellings are warnings, unknown values errors.
+
+    ``open_ended`` (segments) accepts any plain lower-case word besides the known values.
+    """
+    raw = as_text(chk.frame[column])
+    allowed = set(schema.CATEGORY_VALUES[column])
+    mapping: dict[str, str | None] = {}
+    for value in raw.dropna().unique():
+        canonical = canonical_value(column, value)
+        if canonical in allowed or (open_ended and re.fullmatch(r"[a-z0-9_]+", canonical)):
+            mapping[value] = canonical
+        else:
+            mapping[value] = None
+    converted = raw.map(mapping, na_action="ignore")
+    unknown = raw.notna() & converted.isna()
+    values = raw.to_numpy()
+    chk.flag(
+        unknown,
+        "error",
+        column,
+        lambda pos: f"unknown value {values[pos]!r}",
+        lambda pos: suggest(column, values[pos]),
+    )
+    respelled = raw.notna() & converted.notna() & (raw != converted)
+    for original in raw[respelled].unique():
+        rows = np.flatnonzero((raw == original).to_numpy()) + 1
+        chk.add(
+            "warning",
+            f"{count(len(rows), 'value')} written as {original!r} read as {mapping[original]!r} "
+            f"(rows {row_list(rows)})",
+            column,
+        )
+    return converted
+
+
+def check_dates(chk: Checker, column: str, *, future_ok: bool = False) -> pd.Series:
+    raw = chk.frame[column]
+    parsed = parse_dates(raw)
+    bad = parsed.isna().to_numpy() & ~is_blank(raw)
+    values = raw.to_numpy()
+    chk.flag(
+        bad,
+        "error",
+        column,
+        lambda pos: f"{values[pos]!r} is not a date",
+        "write dates as YYYY-MM-DD (or DD-MM-YYYY), between the years 1800 and 2200",
+    )
+    if not future_ok:
+        future = (parsed > pd.Timestamp(dt.date.today())).to_numpy()
+        chk.flag(
+            future,
+            "warning",
+            column,
+            lambda pos: f"date {parsed.iloc[pos].date()} lies in the future",
+        )
+    return parsed
+
+
+def check_numbers(chk: Checker, column: str, *, positive: bool = False) -> pd.Series:
+    """Numbers; unreadable, infinite and negative ones (or zero, ``positive``) are errors
+    and read as missing."""
+    raw = chk.frame[column]
+    parsed = parse_numbers(raw)
+    values = raw.to_numpy()
+    chk.flag(
+        parsed.isna().to_numpy() & ~is_blank(raw),
+        "error",
+        column,
+        lambda pos: f"{values[pos]!r} is not a number",
+    )
+    infinite = np.isinf(parsed.to_numpy())
+    chk.flag(infinite, "error", column, lambda pos: f"{values[pos]!r} is not a finite number")
+    parsed = parsed.mask(infinite)
+    too_small = (parsed <= 0) if positive else (parsed < 0)
+    limit = "must be more than 0" if positive else "must not be negative"
+    chk.flag(too_small.to_numpy(), "error", column, limit)
+    return parsed
+
+
+def check_text(chk: Checker, column: str, *, required: bool) -> pd.Series:
+    text = as_text(chk.frame[column])
+    if required:
+        chk.flag(text.isna().to_numpy(), "error", column, "value is missing")
+    return text
+
+
+def check_unique(chk: Checker, values: pd.Series, column: str, what: str) -> None:
+    """Duplicate values are errors pointing at the row that used the value first."""
+    dup = (values.duplicated(keep="first") & values.notna()).to_numpy()
+    if not dup.any():
+        return
+    first_row = pd.Series(np.arange(1, len(values) + 1)).groupby(values.to_numpy()).transform("min")
+    chk.flag(
+        dup,
+        "error",
+        column,
+        lambda pos: f"duplicate {column}, first used in row {first_row.iloc[pos]}",
+        f"give every {what} its own id",
+    )

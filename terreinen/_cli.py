@@ -1,0 +1,187 @@
+"""What the commands of the ``terreinen`` command line share: options, printing, loading.
+
+Only light modules are imported here (typer, rich): ``terreinen --help`` and argument
+errors answer without loading pandas or geopandas. The commands import the library when
+they run.
+
+Everything from the data (names, notes, file names, messages quoting values) is printed as
+plain text, never as rich markup, so a park named ``[link=...]`` prints as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from terreinen.datasets import get_path
+
+# off a terminal (a pipe, a file, a notebook) tables keep their natural width
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+state = {"quiet": False, "verbose": False}
+
+EXIT_FINDINGS = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERNAL = 3
+EXIT_CONFLICT = 4
+
+EMBEDDED = get_path("parcels")
+
+ParcelsArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Parcels file (GeoJSON, GeoPackage, Shapefile, GeoParquet, CSV with WKT, an IBIS "
+        "table); default: the embedded Drenthe + Hardenberg data."
+    ),
+]
+LayerOpt = Annotated[str | None, typer.Option(help="Layer of a GeoPackage to read.")]
+CrsOpt = Annotated[str | None, typer.Option(help="CRS of a file that has none, e.g. EPSG:28992.")]
+RegionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Municipality/region table (gemeente,provincie,regio); default: "
+        "gemeenten.csv beside the parcels file."
+    ),
+]
+AgreementsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--agreements", "-a", help="Agreements CSV; default: agreements.csv beside the parcels."
+    ),
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="As-of date (peildatum) YYYY-MM-DD; default today.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or xlsx.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.")
+]
+
+
+def say(text: str, *, style: str | None = None) -> None:
+    """A progress or result line on stderr, as plain text (suppressed by --quiet)."""
+    if not state["quiet"]:
+        err.print(text, style=style, markup=False)
+
+
+def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
+    """Print an error in plain words; ``raise fail(...)`` ends the command with ``code``."""
+    err.print("error: ", style="bold red", end="", markup=False)
+    err.print(message, markup=False)
+    return typer.Exit(code)
+
+
+def print_findings(report, *, limit: int | None) -> None:
+    findings = report.findings if not state["quiet"] else report.errors
+    shown = findings if limit is None else findings[:limit]
+    for finding in shown:
+        style = "red" if finding.severity == "error" else "yellow"
+        err.print(str(finding), style=style, markup=False)
+    if len(findings) > len(shown):
+        err.print(f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
+
+
+def load(parcels: Path, layer: str | None, crs: str | None):
+    """Parcels from a file for the commands that compute with them, or exit 2 explaining why."""
+    from terreinen.loading import load_parcels
+
+    frame, report = load_parcels(parcels, layer=layer, crs=crs)
+    if not report.ok:
+        print_findings(report, limit=None if state["verbose"] else 20)
+        raise fail(f"{report.summary()}; fix the errors above first (see `terreinen validate`)")
+    if report.warnings:
+        say(f"{report.summary()} (`terreinen validate` lists them)", style="yellow")
+    return frame
+
+
+def beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
+    """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
+    if given is not None:
+        if not given.is_file():
+            raise fail(f"{given}: {what} not found")
+        return given
+    found = parcels.parent / name
+    return found if found.is_file() else None
+
+
+def regions_for(parcels: Path, regions: Path | None) -> Path | None:
+    return beside(parcels, regions, "gemeenten.csv", "region table")
+
+
+def agreements_for(parcels: Path, agreements: Path | None) -> Path | None:
+    return beside(parcels, agreements, "agreements.csv", "agreements table")
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def by_levels(by: str) -> str | list[str]:
+    """``--by provincie,gemeente`` as the library takes it."""
+    levels = [level.strip() for level in by.split(",") if level.strip()]
+    return levels if len(levels) > 1 else levels[0]
+
+
+def emit(table, fmt: str, output: Path | None, title: str) -> None:
+    """A result table to the screen (rich table, CSV or JSON) or to a file."""
+    from terreinen._io import TABLE_FORMATS, table_to_json, write_table
+
+    fmt = fmt.lower()
+    if fmt not in ("table", *TABLE_FORMATS):
+        raise fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
+    if output is not None:
+        write_table(table, output, "csv" if fmt == "table" else fmt)
+        say(f"wrote {output}")
+    elif fmt == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(table_to_json(table) + "\n")
+    elif fmt == "xlsx":
+        raise fail("--format xlsx needs --output FILE.xlsx")
+    else:
+        out.print(rich_table(table, title))
+
+
+def rich_table(table, title: str):
+    """A rich Table of a DataFrame; every cell is plain text (never markup)."""
+    import pandas as pd
+    from rich.table import Table
+    from rich.text import Text
+
+    view = Table(title=Text(title), header_style="bold", show_lines=False)
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    for column, is_number in zip(table.columns, numeric, strict=True):
+        view.add_column(Text(str(column)), justify="right" if is_number else "left")
+    for row in table.itertuples(index=False):
+        cells = []
+        for value, is_number in zip(row, numeric, strict=True):
+            if pd.isna(value):
+                cells.append("")
+            elif is_number and isinstance(value, float):
+                cells.append(f"{value:,.2f}")
+            else:
+                cells.append(str(value))
+        view.add_row(*map(Text, cells), style="bold" if cells[0] == "Totaal" else None)
+    return view
+
+
+def slug(name: str) -> str:
+    """A file name for a municipality's map.
+
+    >>> slug("Aa en Hunze"), slug("Súdwest-Fryslân")
+    ('aa-en-hunze', 'sudwest-fryslan')
+    """
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "gemeente"

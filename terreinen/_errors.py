@@ -1,0 +1,87 @@
+"""terreinen's exceptions and warnings, in one place.
+
+Every error a user can cause is a :class:`TerreinenError`: the command line prints its
+message in plain words and exits 2 (4 for an edit conflict), never with a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from terreinen.report import Finding, ValidationReport
+
+__all__ = [
+    "TerreinenConflictError",
+    "TerreinenDataError",
+    "TerreinenDataWarning",
+    "TerreinenError",
+    "TerreinenOptionError",
+    "TerreinenReadError",
+    "TerreinenWriteError",
+    "optional_import",
+]
+
+DATA_MODEL_HINT = "see docs/data-model.md in the terreinen repository"
+_MAX_LISTED = 20  # errors in an exception's message before "... and N more"
+
+
+class TerreinenError(Exception):
+    """Base class of terreinen's own errors."""
+
+
+class TerreinenDataError(TerreinenError, ValueError):
+    """The input has errors; ``report`` lists every one with its row and column."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        lines = [str(f) for f in report.errors[:_MAX_LISTED]]
+        if len(report.errors) > _MAX_LISTED:
+            lines.append(f"... and {len(report.errors) - _MAX_LISTED} more errors")
+        super().__init__(f"{report.summary()}\n" + "\n".join(lines))
+
+
+class TerreinenReadError(TerreinenDataError):
+    """The input cannot be read at all (missing, empty, truncated, wrong encoding, ...)."""
+
+    def __init__(self, source: str, message: str, suggestion: str | None = None):
+        self.report = ValidationReport(
+            source, findings=[Finding("error", message, suggestion=suggestion)]
+        )
+        hint = f" ({suggestion})" if suggestion else ""
+        Exception.__init__(self, f"{source}: {message}{hint}")
+
+
+class TerreinenOptionError(TerreinenError, ValueError):
+    """An argument or option has a value terreinen cannot use (an unknown level, a
+    category, a format)."""
+
+
+class TerreinenWriteError(TerreinenError, OSError):
+    """An output cannot be written (folder missing, no permission, disk full, or the output
+    is one of the inputs)."""
+
+
+class TerreinenConflictError(TerreinenError):
+    """An edit was refused because someone else changed the record first."""
+
+
+class TerreinenDataWarning(UserWarning):
+    """Data were read, with findings worth a look (see :func:`terreinen.validate`)."""
+
+
+def optional_import(name: str, extra: str) -> ModuleType:
+    """Import an optional dependency, or raise a TerreinenError that says how to install it.
+
+    >>> optional_import("no_such_module", extra="dask")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    terreinen._errors.TerreinenError: ...: pip install "terreinen[dask]"
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        missing = exc.name or name  # the package really missing, e.g. dask for our engine
+        raise TerreinenError(
+            f'this needs the optional package {missing!r}: pip install "terreinen[{extra}]"'
+        ) from None

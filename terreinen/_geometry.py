@@ -1,0 +1,278 @@
+"""Checks of the parcels' geometries: coordinate system, type and validity, the country,
+and overlaps. GEOS runs without Python's lock, so the heavy parts run in threads."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from terreinen import settings
+from terreinen._checks import Checker
+
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+_LISTED_OVERLAPS = 3  # other parcels named in one overlap finding before "and N more"
+_QUERY_CHUNK = 2_000  # parcels queried at once: bounds the candidate pairs held in memory
+
+
+def resolve_crs(chk: Checker, geoms: gpd.GeoSeries, crs) -> gpd.GeoSeries | None:
+    """The geometries with their CRS set: given, from the file, or told by the coordinates.
+    None (with an error finding) where they cannot be placed."""
+    looks_rd, looks_lonlat = _coordinates_look_like(geoms)
+    if crs is not None:
+        try:
+            given = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError:
+            chk.add(
+                "error",
+                f"{crs!r} is not a coordinate system terreinen knows",
+                "geometry",
+                suggestion="give an EPSG code, e.g. EPSG:28992 (RD New) or EPSG:4326 (WGS84)",
+            )
+            return None
+        if given.is_geographic and looks_rd:
+            chk.add(
+                "error",
+                f"the coordinates are RD New metres, not the degrees of {crs}",
+                "geometry",
+                suggestion="leave --crs out, or give EPSG:28992",
+            )
+            return None
+        return geoms.set_crs(given, allow_override=True)
+    if geoms.crs is not None and not geoms.crs.is_geographic:
+        return geoms
+    if geoms.crs is not None:
+        if looks_rd:
+            # GDAL reads GeoJSON without a "crs" member as WGS84, whatever the numbers are
+            chk.add(
+                "warning",
+                f"the file says {geoms.crs.to_string()}, but the coordinates are RD New metres; "
+                f"read as {settings.rd_crs}",
+                "geometry",
+                suggestion="add the CRS to the file or pass crs='EPSG:28992'",
+            )
+            return geoms.set_crs(settings.rd_crs, allow_override=True)
+        return geoms
+    if looks_rd or looks_lonlat or geoms.isna().all():
+        guess = settings.rd_crs if looks_rd or not looks_lonlat else settings.web_crs
+        if looks_rd or looks_lonlat:
+            name = "RD New metres" if looks_rd else "WGS84 degrees"
+            chk.add(
+                "warning",
+                f"the file has no coordinate system; the coordinates look like {name}, "
+                f"read as {guess}",
+                "geometry",
+                suggestion=f"add the CRS to the file or pass crs='{guess}'",
+            )
+        return geoms.set_crs(guess)
+    chk.add(
+        "error",
+        "the file has no coordinate system and the coordinates are neither RD New metres nor "
+        "WGS84 degrees in the Netherlands",
+        "geometry",
+        suggestion="pass the CRS explicitly, e.g. crs='EPSG:28992' (CLI: --crs EPSG:28992)",
+    )
+    return None
+
+
+def _coordinates_look_like(geoms: gpd.GeoSeries) -> tuple[bool, bool]:
+    """Whether nine in ten geometries lie in the Netherlands in RD metres, or in degrees."""
+    bounds = shapely.bounds(geoms.to_numpy())
+    bounds = bounds[~np.isnan(bounds[:, 0])]
+    if len(bounds) == 0:
+        return False, False
+    xy = (bounds[:, :2] + bounds[:, 2:]) / 2  # centres of the bounding boxes
+
+    def share_inside(box) -> float:
+        xmin, ymin, xmax, ymax = box
+        inside = (xy[:, 0] >= xmin) & (xy[:, 0] <= xmax) & (xy[:, 1] >= ymin) & (xy[:, 1] <= ymax)
+        return float(inside.mean())
+
+    return (
+        share_inside(settings.netherlands_rd_bounds) >= 0.9,
+        share_inside(settings.netherlands_lonlat_bounds) >= 0.9,
+    )
+
+
+def check_geometry(chk: Checker, geoms: gpd.GeoSeries) -> np.ndarray:
+    """Polygonal, valid (repaired if needed) geometries; None where unusable."""
+    values = geoms.to_numpy().copy()
+    missing = shapely.is_missing(values) | shapely.is_empty(values)
+    chk.flag(missing, "error", "geometry", "geometry is missing or empty")
+    type_ids = shapely.get_type_id(values)
+    wrong_type = ~missing & ~np.isin(type_ids, _POLYGONAL)
+    chk.flag(
+        wrong_type,
+        "error",
+        "geometry",
+        lambda pos: f"geometry is a {values[pos].geom_type}, not a polygon",
+        "a parcel must be a Polygon or MultiPolygon",
+    )
+    values[missing | wrong_type] = None
+    coords_ok = np.array([_finite(g) for g in values], dtype=bool)
+    chk.flag(~coords_ok, "error", "geometry", "geometry has coordinates that are not numbers")
+    values[~coords_ok] = None
+    invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(values[invalid])
+        repaired = shapely.make_valid(values[invalid], method="structure", keep_collapsed=False)
+        still_bad = shapely.is_empty(repaired) | ~np.isin(shapely.get_type_id(repaired), _POLYGONAL)
+        repaired[still_bad] = None
+        values[invalid] = repaired
+        reason_of = dict(zip(np.flatnonzero(invalid), reasons, strict=True))
+        bad_after = np.zeros(len(values), bool)
+        bad_after[np.flatnonzero(invalid)[still_bad]] = True
+        chk.flag(
+            invalid & ~bad_after,
+            "warning",
+            "geometry",
+            lambda pos: f"invalid geometry ({reason_of[pos]}) repaired with make_valid",
+            "check the parcel's outline",
+        )
+        chk.flag(
+            bad_after,
+            "error",
+            "geometry",
+            lambda pos: f"invalid geometry ({reason_of[pos]}) that cannot be repaired",
+        )
+    return values
+
+
+def _finite(geometry) -> bool:
+    return geometry is None or bool(np.isfinite(shapely.bounds(geometry)).all())
+
+
+def to_rd(values: np.ndarray, crs) -> np.ndarray:
+    """Geometries reprojected to RD New, in threads."""
+    if pyproj.CRS.from_user_input(crs).equals(settings.rd_crs):
+        return values
+    return in_threads(
+        lambda part: gpd.GeoSeries(part, crs=crs).to_crs(settings.rd_crs).to_numpy(), values
+    )
+
+
+def check_inside_netherlands(chk: Checker, geoms: np.ndarray) -> None:
+    bounds = shapely.bounds(geoms)
+    xmin, ymin, xmax, ymax = settings.netherlands_rd_bounds
+    with np.errstate(invalid="ignore"):
+        outside = (
+            (bounds[:, 0] < xmin)
+            | (bounds[:, 1] < ymin)
+            | (bounds[:, 2] > xmax)
+            | (bounds[:, 3] > ymax)
+        )
+    chk.flag(
+        outside,
+        "error",
+        "geometry",
+        lambda pos: (
+            "parcel lies outside the Netherlands "
+            f"(RD x {bounds[pos, 0]:,.0f}, y {bounds[pos, 1]:,.0f})"
+        ),
+        "check the coordinates and the coordinate system of the file",
+    )
+
+
+def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
+    """Parcels that overlap others by more than ``settings.overlap_tolerance`` of the smaller
+    one: their land would be counted twice.
+
+    Parcels with the very same outline are reported as copies of the first one and only that
+    first one is compared with the rest, so that a file of stacked copies costs as much as
+    one parcel. One finding per parcel names the first few parcels it overlaps, then a count.
+    """
+    first_copy = _identical_outlines(geoms)
+    copies = first_copy >= 0
+    chk.flag(
+        copies,
+        "warning",
+        "geometry",
+        lambda pos: (
+            f"has the same outline as kavel_id {chk.ids[first_copy[pos]]!r} "
+            f"(row {first_copy[pos] + 1})"
+        ),
+        "parcels should not overlap: their area is counted twice",
+    )
+    areas = shapely.area(geoms)
+    others: dict[int, list[tuple[int, float]]] = {}
+    for left, right in _overlap_candidates(np.where(copies, None, geoms)):
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        smaller = np.minimum(areas[left], areas[right])
+        overlap = shared > settings.overlap_tolerance * smaller
+        for a, b, share in zip(
+            left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
+        ):
+            others.setdefault(int(b), []).append((int(a), float(share)))
+    mask = np.zeros(len(geoms), bool)
+    mask[list(others)] = True
+
+    def message(pos: int) -> str:
+        pairs = sorted(others[pos])
+        named = ", ".join(
+            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}"
+            for a, share in pairs[:_LISTED_OVERLAPS]
+        )
+        more = len(pairs) - _LISTED_OVERLAPS
+        tail = f" and {more:,} more parcels" if more > 0 else ""
+        return f"overlaps {named}{tail} (share of the smaller parcel)"
+
+    chk.flag(mask, "warning", "geometry", message, "parcels should not overlap")
+
+
+def _identical_outlines(geoms: np.ndarray) -> np.ndarray:
+    """For each parcel, the position of the first parcel with the same outline (-1: none)."""
+    result = np.full(len(geoms), -1)
+    bounds = pd.DataFrame(shapely.bounds(geoms)).round(3)
+    same_box = bounds.duplicated(keep=False).to_numpy() & ~shapely.is_missing(geoms)
+    if not same_box.any():
+        return result
+    positions = np.flatnonzero(same_box)
+    # millimetre precision: the same outline written twice may differ in the last decimals
+    outlines = shapely.normalize(shapely.set_precision(geoms[positions], 0.001))
+    shapes = pd.Series(shapely.to_wkb(outlines))
+    first = pd.Series(positions).groupby(shapes.to_numpy()).transform("min").to_numpy()
+    result[positions] = np.where(first != positions, first, -1)
+    return result
+
+
+def _overlap_candidates(geoms: np.ndarray):
+    """Pairs (i < j) of parcels whose overlap may be more than rounding, a chunk at a time.
+
+    Neighbours share edges, and rounding in the coordinates (of a reprojection, or of a
+    GeoJSON file's decimals) makes shared edges cross by a hair. Querying with parcels
+    shrunk by ``settings.overlap_depth`` leaves only real overlaps to measure, much cheaper
+    than intersecting every pair of neighbours."""
+    index = np.flatnonzero(~shapely.is_missing(geoms))
+    tree = shapely.STRtree(geoms[index])
+
+    def shrunk(part: np.ndarray) -> np.ndarray:
+        return shapely.buffer(geoms[index[part]], -settings.overlap_depth, join_style="mitre")
+
+    def pairs_of(part: np.ndarray) -> np.ndarray:
+        left, right = tree.query(shrunk(part), predicate="intersects")
+        pairs = np.column_stack([part[left], right])
+        return pairs[pairs[:, 0] != pairs[:, 1]]
+
+    for start in range(0, len(index), _QUERY_CHUNK):
+        pairs = in_threads(pairs_of, np.arange(start, min(start + _QUERY_CHUNK, len(index))))
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+        # a pair whose first parcel was in an earlier chunk was measured there if that
+        # parcel's query found it (the shrunk query is not symmetric)
+        earlier = np.flatnonzero(pairs[:, 0] < start)
+        if len(earlier):
+            first, second = pairs[earlier, 0], pairs[earlier, 1]
+            seen = shapely.intersects(shrunk(first), geoms[index[second]])
+            pairs = np.delete(pairs, earlier[seen], axis=0)
+        yield index[pairs[:, 0]], index[pairs[:, 1]]
+
+
+def in_threads(func, values: np.ndarray) -> np.ndarray:
+    """``func`` on parts of ``values`` in ``settings.threads`` threads, results joined: for
+    shapely and pyproj work, which runs without Python's lock."""
+    parts = np.array_split(values, settings.threads)
+    with ThreadPoolExecutor(settings.threads) as pool:
+        return np.concatenate(list(pool.map(func, parts)))

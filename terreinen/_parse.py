@@ -1,0 +1,154 @@
+"""Reading values as the contract spells them: text, numbers, dates and category values.
+
+Pure functions on pandas Series, shared by the checks of parcels and of plain tables.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import numpy as np
+import pandas as pd
+
+from terreinen import schema, settings
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Text column (pandas ``str``) with numbers written as whole numbers (1.0 -> "1") and
+    blanks as missing.
+
+    >>> as_text(pd.Series([1.0, " a ", "", None])).tolist()
+    ['1', 'a', nan, nan]
+    """
+    if values.dtype == "str":
+        text = values.str.strip()
+    else:  # each distinct value is converted once: columns repeat few values, except ids
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        texts = np.array([*map(_text_of, distinct), None], dtype=object)  # code -1: missing
+        text = pd.Series(texts[codes], index=values.index, dtype="str")
+    return text.mask(text.eq(""))
+
+
+def is_blank(values: pd.Series) -> np.ndarray:
+    return as_text(values).isna().to_numpy()
+
+
+def _text_of(value) -> str | None:
+    if isinstance(value, float):
+        if np.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def _canonical_milieucategorie(text: str) -> str:
+    match = re.fullmatch(r"(?:(?:max_?)?(?:milieu)?cat(?:egorie)?\.?_?)?(\d)(?:\.(\d))?", text)
+    return ".".join(g for g in match.groups() if g) if match else text
+
+
+def canonical_value(column: str, raw: str) -> str:
+    """A category value in the contract's spelling where only its writing differs.
+
+    >>> canonical_value("milieucategorie", "4,2"), canonical_value("status", "Verkocht")
+    ('4.2', 'uitgegeven')
+    """
+    text = schema.normalise_value(raw)
+    if column == "milieucategorie":
+        text = _canonical_milieucategorie(text)
+    return schema.VALUE_SYNONYMS.get(column, {}).get(text, text)
+
+
+def suggest(column: str, raw: str) -> str | None:
+    """What a user probably meant by an unknown category value.
+
+    >>> suggest("segment", "logistik")
+    "did you mean 'logistiek'?"
+    """
+    text = canonical_value(column, raw)
+    if column == "milieucategorie" and text in {"3", "4", "5"}:
+        subs = [c for c in schema.MILIEUCATEGORIEEN if c.startswith(text + ".")]
+        return f"IBIS records only the main number; write one of {', '.join(subs)}"
+    allowed = schema.CATEGORY_VALUES[column]
+    candidates = [*allowed, *schema.VALUE_SYNONYMS.get(column, {})]
+    match = difflib.get_close_matches(text, candidates, n=1, cutoff=0.6)
+    if not match:
+        return f"allowed values: {', '.join(allowed)}"
+    best = schema.VALUE_SYNONYMS.get(column, {}).get(match[0], match[0])
+    return f"did you mean {best!r}?"
+
+
+def closest(name: str, known, what: str) -> str:
+    """A suggestion for a name that is not among ``known``: the closest one, or a list.
+
+    >>> closest("Hardenburg", ["Assen", "Hardenberg"], "municipality")
+    "did you mean 'Hardenberg'?"
+    """
+    known = sorted({str(k) for k in known})
+    match = difflib.get_close_matches(str(name), known, n=1)
+    if match:
+        return f"did you mean {match[0]!r}?"
+    shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"known {what}s: {shown}" if known else f"there is no {what} to choose from"
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates from ISO text, Dutch day-month-year text or datetime values; NaT where unreadable.
+
+    A date with a time-zone offset reads as its local date. Years outside
+    ``settings.date_years`` (such as ``0001-01-01``, a common placeholder) are unreadable.
+
+    >>> parse_dates(pd.Series(["2024-03-01", "01-03-2024", "2024-03-01T10:00+02:00", "x"]))
+    0   2024-03-01
+    1   2024-03-01
+    2   2024-03-01
+    3          NaT
+    dtype: datetime64[ns]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        first, last = settings.date_years
+        parsed = parsed.where(parsed.dt.year.between(first, last))
+        return parsed.dt.normalize().astype("datetime64[ns]")
+    # each distinct text is read once: a date column repeats few values
+    codes, distinct = pd.factorize(as_text(values), use_na_sentinel=True)
+    dates = np.array([*map(_one_date, distinct), None], dtype="datetime64[ns]")  # -1: missing
+    return pd.Series(dates[codes], index=values.index, dtype="datetime64[ns]")
+
+
+def _one_date(text: str) -> np.datetime64 | None:
+    """One date in ISO or Dutch notation, its offset dropped (the local date is meant)."""
+    iso = re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", text)
+    for fmt in ("ISO8601",) if iso else ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            stamp = pd.to_datetime(text, format=fmt)
+        except (ValueError, OverflowError):
+            continue
+        first, last = settings.date_years
+        if first <= stamp.year <= last:
+            return np.datetime64(stamp.date(), "ns")
+    return None
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Numbers from numbers or text (Dutch ``1.250,50`` too); NaN where unreadable.
+
+    >>> parse_numbers(pd.Series(["1.250,50", "3", "", "x"])).tolist()
+    [1250.5, 3.0, nan, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    text = as_text(values).str.replace(r"\s", "", regex=True)
+    dutch = text.str.contains(",", na=False)
+    text = text.where(~dutch, text.str.replace(".", "", regex=False).str.replace(",", "."))
+    return pd.to_numeric(text, errors="coerce")
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def row_list(rows: np.ndarray) -> str:
+    shown = ", ".join(str(r) for r in rows[:10])
+    return shown + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
