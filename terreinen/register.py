@@ -468,6 +468,24 @@ class Register:
         )
 
 
+def is_register(source) -> bool:
+    """Whether ``source`` names a register: a ``postgresql://`` URL, or a GeoPackage file
+    that holds the register's tables."""
+    if is_store_url(source):
+        return True
+    if not isinstance(source, str | Path) or Path(source).suffix.lower() != ".gpkg":
+        return False
+    if not Path(source).is_file():
+        return False
+    store = connect(source)
+    try:
+        return store.has_register()
+    except TerreinenError:  # not a GeoPackage at all: the file readers will say so
+        return False
+    finally:
+        store.close()
+
+
 # ---- changes between two dates -----------------------------------------------------------
 
 
