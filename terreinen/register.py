@@ -57,7 +57,6 @@ CHANGES_COLUMNS = (
 DIFF_COLUMNS = ("kavel_id", "gemeente", "wijziging", "veld", "oud", "nieuw")
 EDIT_SOURCE = "bewerking"
 _COMPARED = (*FIELDS, "geometry")
-_GEOMETRY_TOLERANCE_M = 0.001  # coordinates closer than 1 mm are the same outline
 _ROW_COLUMNS = ("kavel_id", *FIELDS)
 _INSERTED = (*VERSION_COLUMNS, *FIELDS, "geom")
 
@@ -182,12 +181,15 @@ class Register:
                 raise self._unknown(cursor, kavel_id)
         return int(row[0])
 
-    def deliveries(self) -> pd.DataFrame:
-        """Per municipality its latest delivery: ``gemeente, laatste_levering, bron,
-        n_leveringen`` (for staleness: see :meth:`stale`)."""
+    def deliveries(self, as_of=None) -> pd.DataFrame:
+        """Per municipality its latest delivery (up to ``as_of``): ``gemeente,
+        laatste_levering, bron, n_leveringen`` (for staleness: see :meth:`stale`)."""
         s = self._store
         with s.reading() as cursor:
-            cursor.execute(f"SELECT gemeente, datum, bron FROM {DELIVERIES}")
+            cursor.execute(
+                s.sql(f"SELECT gemeente, datum, bron FROM {DELIVERIES} WHERE datum <= ?"),
+                [_day(as_of or dt.date.max)],
+            )
             rows = pd.DataFrame(cursor.fetchall(), columns=["gemeente", "datum", "bron"])
         rows["datum"] = pd.to_datetime(rows["datum"])
         rows = rows.sort_values(["gemeente", "datum"], kind="stable")
@@ -201,7 +203,7 @@ class Register:
         ``settings.stale_after_months``) before ``as_of`` (default today)."""
         months = settings.stale_after_months if months is None else months
         limit = pd.Timestamp(_day(as_of or dt.date.today())) - pd.DateOffset(months=months)
-        latest = self.deliveries()
+        latest = self.deliveries(as_of)
         return latest[latest["laatste_levering"] < limit].reset_index(drop=True)
 
     def _rows(self, as_of=None) -> pd.DataFrame:
@@ -640,9 +642,7 @@ def _compare(current: pd.DataFrame, delivery: pd.DataFrame, covered: list[str], 
         a, b = pairs[column], pairs[f"{column}_oud"]
         same = (a == b).fillna(False).astype(bool) | (a.isna() & b.isna())
         differs[column] = ~same.to_numpy()
-    geoms_new = shapely.normalize(pairs["geometry"].to_numpy())
-    geoms_old = shapely.normalize(pairs["geometry_oud"].to_numpy())
-    differs["geometry"] = ~shapely.equals_exact(geoms_new, geoms_old, _GEOMETRY_TOLERANCE_M)
+    differs["geometry"] = _moved(pairs["geometry"].to_numpy(), pairs["geometry_oud"].to_numpy())
     mask = pd.DataFrame(differs)
     any_change = mask.any(axis=1).to_numpy()
     table = _diff_table(pairs, mask, new, retired)
@@ -674,6 +674,15 @@ def _compare(current: pd.DataFrame, delivery: pd.DataFrame, covered: list[str], 
         table=table,
     )
     return diff, changed
+
+
+def _moved(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Outlines that moved more than ``settings.register_geometry_tolerance`` anywhere: the
+    same outline sent again through another CRS or file format is not a change."""
+    tolerance = settings.register_geometry_tolerance
+    moved = ~shapely.equals_exact(new, old, tolerance)  # quick: same vertices in same order
+    moved[moved] = shapely.hausdorff_distance(new[moved], old[moved]) > tolerance
+    return moved
 
 
 def _diff_table(pairs: pd.DataFrame, mask: pd.DataFrame, new, retired) -> pd.DataFrame:
