@@ -18,6 +18,7 @@ The hand-worked history (rectangles, so every hectare is known):
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -283,7 +284,9 @@ def test_delivery_diff_lists_new_retired_and_changed_fields(store):
         assert register.state()["kavel_id"].tolist() == ["A1", "A2", "A3", "A4", "T1", "T2", "T4"]
     assert (diff.new, diff.retired, sorted(diff.changed)) == (["A5"], ["A3"], ["A1", "A2"])
     changed = diff.table[diff.table["wijziging"] == "gewijzigd"]
-    assert set(zip(changed["kavel_id"], changed["veld"], changed["oud"], changed["nieuw"])) == {
+    assert set(
+        zip(changed["kavel_id"], changed["veld"], changed["oud"], changed["nieuw"], strict=True)
+    ) == {
         ("A1", "status", "terstond_uitgeefbaar", "uitgegeven"),
         ("A1", "uitgiftedatum", None, "2020-06-15"),
         ("A2", "planfase", "3", "2"),
@@ -543,8 +546,8 @@ def test_cli_import_prints_the_differences_and_dry_run_writes_nothing(store, tmp
         "--dry-run", "--format", "csv",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype=str)
-    assert set(zip(table["kavel_id"], table["wijziging"])) == {
+    table = pd.read_csv(io.StringIO(result.stdout), dtype=str)
+    assert set(zip(table["kavel_id"], table["wijziging"], strict=True)) == {
         ("A5", "nieuw"),
         ("A3", "vervallen"),
         ("A1", "gewijzigd"),
@@ -573,7 +576,7 @@ def test_cli_history_and_changes(worked):
         "csv",
     )
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == list(CHANGES_COLUMNS)
     assert table.set_index("gebied").loc["Totaal", "verkocht_ha"] == pytest.approx(2.5)
 
@@ -581,7 +584,7 @@ def test_cli_history_and_changes(worked):
 def test_cli_reading_commands_take_a_store_and_as_of(worked):
     result = cli("capacity", worked, "--as-of", "2021-07-01", "--format", "csv")
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(pd.io.common.StringIO(result.stdout)).set_index("gebied")
+    table = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
     assert table.loc["Tynaarlo", "hard_ha"] == pytest.approx(0.6)
     assert table.loc["Assen", "hard_ha"] == pytest.approx(2.8)
     # on 2021-07-01 Tynaarlo's latest delivery was of 2020-01-01; Assen's of 2021-01-01
@@ -591,6 +594,6 @@ def test_cli_reading_commands_take_a_store_and_as_of(worked):
     for as_of in ("2020-06-01", "2021-03-01"):  # A1 was sold in between
         result = cli("find", worked, "--as-of", as_of, "--min-ha", "3", "--format", "csv")
         assert result.exit_code == 0, result.output
-        found[as_of] = set(pd.read_csv(pd.io.common.StringIO(result.stdout))["kavel_id"])
+        found[as_of] = set(pd.read_csv(io.StringIO(result.stdout))["kavel_id"])
     assert found == {"2020-06-01": {"T1", "A1+A2"}, "2021-03-01": {"T1"}}
     assert cli("validate", worked).exit_code == 0
