@@ -14,6 +14,8 @@ Tables (see docs/data-model.md, "Register"):
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import math
 import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
@@ -21,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
@@ -117,6 +120,50 @@ _INDEXES = (
     f"CREATE INDEX IF NOT EXISTS kavel_versies_geldig ON {VERSIONS} (geldig_tot, geldig_van)",
     f"CREATE INDEX IF NOT EXISTS kavels_gemeente ON {HEADS} (gemeente)",
 )
+
+
+def as_day(value) -> str:
+    """A date as ISO text (the form both stores compare), or a plain error."""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise TerreinenError(f"date {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def now_text() -> str:
+    """Now in UTC, written as GeoPackage DATETIME (which PostgreSQL reads too)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fields in the register's types, whichever store or file they came from: text or
+    None, planfase Int64, numbers float, dates ISO text or None."""
+    out = frame.copy()
+    for column, kind in FIELDS.items():
+        values = out[column] if column in out else pd.Series(None, index=out.index, dtype=object)
+        if kind == "integer":
+            out[column] = pd.to_numeric(values).astype("Int64")
+        elif kind == "real":
+            out[column] = pd.to_numeric(values).astype(float)
+        elif kind == "date":
+            days = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+            out[column] = days.astype(object).where(days.notna(), None)
+        else:
+            out[column] = values.astype(object).where(values.notna(), None)
+    return out
+
+
+def native(values: pd.Series, kind: str) -> list:
+    """Plain Python values for the database drivers (None for missing)."""
+    if kind == "integer":
+        return [None if pd.isna(v) else int(v) for v in values]
+    if kind == "real":
+        return [None if math.isnan(v) else float(v) for v in values.astype(float)]
+    return list(values)
 
 
 class Store:

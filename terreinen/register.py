@@ -18,9 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import getpass
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,8 +36,20 @@ from terreinen._store import (
     VERSIONS,
     PostgresStore,
     Store,
+    as_day,
     connect,
     is_store_url,
+    native,
+    normalised,
+    now_text,
+)
+from terreinen._versions import (
+    ROW_COLUMNS,
+    DeliveryDiff,
+    check_dates,
+    checked_delivery,
+    compare,
+    edit_values,
 )
 from terreinen.capacity import TOTAL, area_keys
 from terreinen.loading import load_parcels
@@ -54,38 +64,8 @@ CHANGES_COLUMNS = (
     "vervallen_ha",
     "n_wijzigingen",
 )
-DIFF_COLUMNS = ("kavel_id", "gemeente", "wijziging", "veld", "oud", "nieuw")
 EDIT_SOURCE = "bewerking"
-_COMPARED = (*FIELDS, "geometry")
-_ROW_COLUMNS = ("kavel_id", *FIELDS)
 _INSERTED = (*VERSION_COLUMNS, *FIELDS, "geom")
-
-
-@dataclass
-class DeliveryDiff:
-    """What a delivery changes: new, retired and changed parcels, one row per changed field
-    in ``table`` (``kavel_id, gemeente, wijziging, veld, oud, nieuw``)."""
-
-    gemeenten: list[str]
-    new: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DIFF_COLUMNS))
-    applied: bool = False
-
-    @property
-    def empty(self) -> bool:
-        return not (self.new or self.retired or self.changed)
-
-    def summary(self) -> str:
-        done = "applied" if self.applied else "not applied (dry run)"
-        if self.empty:
-            done = "nothing to change"
-        return (
-            f"{', '.join(self.gemeenten)}: {len(self.new)} new, {len(self.retired)} retired, "
-            f"{len(self.changed)} changed, {self.unchanged} unchanged parcels; {done}"
-        )
 
 
 class Register:
@@ -139,7 +119,7 @@ class Register:
         parcel has a value in it."""
         rows = self._rows(as_of)
         if rows.empty:
-            when = f"on {_day(as_of)}" if as_of is not None else "yet"
+            when = f"on {as_day(as_of)}" if as_of is not None else "yet"
             raise TerreinenError(f"{self.label}: the register holds no parcels {when}")
         return _as_parcels(rows, self.label)
 
@@ -159,7 +139,7 @@ class Register:
             if not rows:
                 raise self._unknown(cursor, kavel_id)
         frame = pd.DataFrame(rows, columns=[*VERSION_COLUMNS, *FIELDS, "geometry"])
-        history = _normalised(frame)
+        history = normalised(frame)
         for column in ("versie",):
             history[column] = history[column].astype(int)
         for column in ("geldig_van", "geldig_tot"):
@@ -188,7 +168,7 @@ class Register:
         with s.reading() as cursor:
             cursor.execute(
                 s.sql(f"SELECT gemeente, datum, bron FROM {DELIVERIES} WHERE datum <= ?"),
-                [_day(as_of or dt.date.max)],
+                [as_day(as_of or dt.date.max)],
             )
             rows = pd.DataFrame(cursor.fetchall(), columns=["gemeente", "datum", "bron"])
         rows["datum"] = pd.to_datetime(rows["datum"])
@@ -202,7 +182,7 @@ class Register:
         """The municipalities whose latest delivery is more than ``months`` (default
         ``settings.stale_after_months``) before ``as_of`` (default today)."""
         months = settings.stale_after_months if months is None else months
-        limit = pd.Timestamp(_day(as_of or dt.date.today())) - pd.DateOffset(months=months)
+        limit = pd.Timestamp(as_day(as_of or dt.date.today())) - pd.DateOffset(months=months)
         latest = self.deliveries(as_of)
         return latest[latest["laatste_levering"] < limit].reset_index(drop=True)
 
@@ -211,13 +191,13 @@ class Register:
         s = self._store
         where, params = "geldig_tot IS NULL", []
         if as_of is not None:
-            day = _day(as_of)
+            day = as_day(as_of)
             where = "geldig_van <= ? AND (geldig_tot IS NULL OR geldig_tot > ?)"
             params = [day, day]
         with s.reading() as cursor:
             cursor.execute(
                 s.sql(
-                    f"SELECT {', '.join(_ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                    f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
                     f"WHERE vervallen = ? AND {where}"
                 ),
                 [False, *params],
@@ -225,9 +205,9 @@ class Register:
             return self._frame(cursor.fetchall())
 
     def _frame(self, rows: list) -> pd.DataFrame:
-        frame = pd.DataFrame(rows, columns=[*_ROW_COLUMNS, "geometry"])
+        frame = pd.DataFrame(rows, columns=[*ROW_COLUMNS, "geometry"])
         frame["geometry"] = self._store.decode(frame["geometry"])
-        return _normalised(frame).sort_values("kavel_id", kind="stable", ignore_index=True)
+        return normalised(frame).sort_values("kavel_id", kind="stable", ignore_index=True)
 
     def _versions_between(self, start: str, end: str) -> pd.DataFrame:
         s = self._store
@@ -269,17 +249,17 @@ class Register:
         and applied in one transaction: changed and new parcels get a new version, parcels
         missing from the delivery are retired. The same delivery twice changes nothing.
         """
-        day = _day(date)
+        day = as_day(date)
         if not str(source).strip():
             raise TerreinenError("a delivery needs a source (--source): where it came from")
-        delivery, covered = _checked_delivery(parcels, gemeente)
+        delivery, covered = checked_delivery(parcels, gemeente)
         s = self._store
         with s.reading() if dry_run else s.writing() as cursor:
             if isinstance(s, PostgresStore) and not dry_run:
                 s.lock_table(cursor)
             heads, current = self._current(cursor, covered, delivery["kavel_id"])
-            diff, changed = _compare(current, delivery, covered, heads)
-            _check_dates(diff, heads, day, self.label)
+            diff, changed = compare(current, delivery, covered, heads)
+            check_dates(diff, heads, day, self.label)
             if not dry_run:
                 self._apply(cursor, diff, changed, current, heads, day, source, by)
                 self._record_delivery(cursor, delivery, covered, day, source, by)
@@ -302,18 +282,16 @@ class Register:
         """Record an edit of one parcel as its new version, valid from ``date``; returns the
         version number. With ``expect_version`` the edit is refused
         (:class:`TerreinenConflictError`) when the parcel is no longer at that version."""
-        day = _day(date)
+        day = as_day(date)
         if not str(by).strip() or not str(reason).strip():
             raise TerreinenError("an edit needs who made it (--by) and why (--reason)")
-        values = _edit_values(
-            status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar
-        )
+        values = edit_values(status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar)
         s = self._store
         with s.writing() as cursor:
             head = s.lock_parcel(cursor, kavel_id)
             if head is None:
                 raise self._unknown(cursor, kavel_id)
-            version, since, retired = int(head[0]), _day(head[1]), bool(head[2])
+            version, since, retired = int(head[0]), as_day(head[1]), bool(head[2])
             if expect_version is not None and version != expect_version:
                 raise TerreinenConflictError(
                     f"{kavel_id} is at version {version}, not {expect_version}: someone changed "
@@ -329,7 +307,7 @@ class Register:
                 )
             cursor.execute(
                 s.sql(
-                    f"SELECT {', '.join(_ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                    f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
                     "WHERE kavel_id = ? AND versie = ?"
                 ),
                 [kavel_id, version],
@@ -339,7 +317,7 @@ class Register:
                 values["uitgiftedatum"] = day  # a sale recorded here is dated by the edit
             for column, value in values.items():
                 row.at[0, column] = value
-            meta = [version + 1, day, None, _now(), by, EDIT_SOURCE, reason, False]
+            meta = [version + 1, day, None, now_text(), by, EDIT_SOURCE, reason, False]
             s.update_rows(
                 cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], [(day, kavel_id, version)]
             )
@@ -366,7 +344,7 @@ class Register:
         if not wanted.any():
             return heads, self._frame([])
         moved = heads.index[wanted & ~heads["gemeente"].isin(covered)].tolist()
-        select = f"SELECT {', '.join(_ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} WHERE "
+        select = f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} WHERE "
         marks = ", ".join("?" * len(covered))
         cursor.execute(
             s.sql(f"{select} geldig_tot IS NULL AND vervallen = ? AND gemeente IN ({marks})"),
@@ -389,7 +367,7 @@ class Register:
             return
         s = self._store
         who = by or getpass.getuser()
-        now = _now()
+        now = now_text()
         closed = [*diff.changed, *diff.retired]
         versions = heads["versie"]
         s.update_rows(
@@ -444,7 +422,7 @@ class Register:
         """Rows for ``kavel_versies``: kavel_id, the version's own columns (``metas``: versie,
         geldig_van, geldig_tot, vastgelegd_op, door, bron, reden, vervallen), the fields and
         the geometry."""
-        values = [_native(frame[c], kind) for c, kind in FIELDS.items()]
+        values = [native(frame[c], kind) for c, kind in FIELDS.items()]
         geoms = self._store.encode(np.asarray(frame["geometry"]))
         return [
             (kavel_id, *meta, *fields)
@@ -460,7 +438,7 @@ class Register:
         )
         done = {row[0] for row in cursor.fetchall()}
         counts = delivery["gemeente"].value_counts()
-        now, who = _now(), by or getpass.getuser()
+        now, who = now_text(), by or getpass.getuser()
         rows = [(g, day, source, now, who, int(counts.get(g, 0))) for g in covered if g not in done]
         s.insert_rows(
             cursor,
@@ -507,7 +485,7 @@ def changes(
     reverse); ``nieuw_ha`` (parcels added); ``vervallen_ha`` (parcels retired);
     ``n_wijzigingen`` (versions recorded in the window); and a ``Totaal`` row.
     """
-    start, end = _day(date_from), _day(date_to)
+    start, end = as_day(date_from), as_day(date_to)
     if start > end:
         raise TerreinenError(f"--from {start} is after --to {end}")
     before = register._rows(dt.date.fromisoformat(start) - dt.timedelta(days=1)).set_index(
@@ -559,194 +537,10 @@ def changes(
     return table
 
 
-# ---- helpers ------------------------------------------------------------------------------
-
-
-def _day(value) -> str:
-    """A date as ISO text (the form both stores compare), or a plain error."""
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise TerreinenError(f"date {value!r} is not a date; write YYYY-MM-DD") from None
-
-
-def _now() -> str:
-    """Now in UTC, written as GeoPackage DATETIME (which PostgreSQL reads too)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fields in the register's types, whichever store or file they came from: text or
-    None, planfase Int64, numbers float, dates ISO text or None."""
-    out = frame.copy()
-    for column, kind in FIELDS.items():
-        values = out[column] if column in out else pd.Series(None, index=out.index, dtype=object)
-        if kind == "integer":
-            out[column] = pd.to_numeric(values).astype("Int64")
-        elif kind == "real":
-            out[column] = pd.to_numeric(values).astype(float)
-        elif kind == "date":
-            days = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-            out[column] = days.astype(object).where(days.notna(), None)
-        else:
-            out[column] = values.astype(object).where(values.notna(), None)
-    return out
-
-
-def _native(values: pd.Series, kind: str) -> list:
-    """Plain Python values for the database drivers (None for missing)."""
-    if kind == "integer":
-        return [None if pd.isna(v) else int(v) for v in values]
-    if kind == "real":
-        return [None if math.isnan(v) else float(v) for v in values.astype(float)]
-    return list(values)
-
-
-def _checked_delivery(parcels, gemeente) -> tuple[pd.DataFrame, list[str]]:
-    """The delivery validated as read_parcels validates, in storage types, and the
-    municipalities it covers."""
-    frame, report = load_parcels(parcels)
-    if not report.ok or frame is None:
-        raise TerreinenDataError(report)
-    delivery = _normalised(frame[[c for c in frame.columns if c in _ROW_COLUMNS]])
-    delivery["geometry"] = frame.geometry.to_numpy()
-    present = sorted(delivery["gemeente"].unique())
-    if gemeente is None:
-        return delivery, present
-    covered = [gemeente] if isinstance(gemeente, str) else list(gemeente)
-    others = sorted(set(present) - set(covered))
-    if others:
-        raise TerreinenError(
-            f"{report.source}: the delivery for {', '.join(covered)} holds parcels of "
-            f"{', '.join(others)}; import those separately or name them with --gemeente"
-        )
-    return delivery, covered
-
-
-def _compare(current: pd.DataFrame, delivery: pd.DataFrame, covered: list[str], heads):
-    """The differences between the register's latest versions and a delivery, and the rows
-    to record as new versions (with their ``_reden``)."""
-    merged = delivery.merge(
-        current, on="kavel_id", how="outer", suffixes=("", "_oud"), indicator=True
-    )
-    both = merged["_merge"] == "both"
-    retired = merged[(merged["_merge"] == "right_only") & merged["gemeente_oud"].isin(covered)]
-    new = merged[merged["_merge"] == "left_only"]
-    pairs = merged[both].reset_index(drop=True)
-    differs = {}
-    for column in FIELDS:
-        a, b = pairs[column], pairs[f"{column}_oud"]
-        same = (a == b).fillna(False).astype(bool) | (a.isna() & b.isna())
-        differs[column] = ~same.to_numpy()
-    differs["geometry"] = _moved(pairs["geometry"].to_numpy(), pairs["geometry_oud"].to_numpy())
-    mask = pd.DataFrame(differs)
-    any_change = mask.any(axis=1).to_numpy()
-    table = _diff_table(pairs, mask, new, retired)
-    reappearing = new["kavel_id"].isin(heads.index)
-    reasons = pd.concat(
-        [
-            pd.Series(
-                [
-                    "levering: " + ", ".join(mask.columns[row])
-                    for row in mask.to_numpy()[any_change]
-                ],
-                dtype=object,
-            ),
-            pd.Series(
-                np.where(reappearing, "weer in de levering", "nieuw in de levering"), dtype=object
-            ),
-        ],
-        ignore_index=True,
-    )
-    keep = ["kavel_id", *FIELDS, "geometry"]
-    changed = pd.concat([pairs.loc[any_change, keep], new[keep]], ignore_index=True)
-    changed["_reden"] = reasons
-    diff = DeliveryDiff(
-        gemeenten=covered,
-        new=new["kavel_id"].tolist(),
-        retired=retired["kavel_id"].tolist(),
-        changed=pairs.loc[any_change, "kavel_id"].tolist(),
-        unchanged=int((~any_change).sum()),
-        table=table,
-    )
-    return diff, changed
-
-
-def _moved(new: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """Outlines that moved more than ``settings.register_geometry_tolerance`` anywhere: the
-    same outline sent again through another CRS or file format is not a change."""
-    tolerance = settings.register_geometry_tolerance
-    moved = ~shapely.equals_exact(new, old, tolerance)  # quick: same vertices in same order
-    moved[moved] = shapely.hausdorff_distance(new[moved], old[moved]) > tolerance
-    return moved
-
-
-def _diff_table(pairs: pd.DataFrame, mask: pd.DataFrame, new, retired) -> pd.DataFrame:
-    """One row per new parcel, retired parcel and changed field, values as text."""
-    parts = [
-        pd.DataFrame(
-            {"kavel_id": new["kavel_id"], "gemeente": new["gemeente"], "wijziging": "nieuw"}
-        ),
-        pd.DataFrame(
-            {
-                "kavel_id": retired["kavel_id"],
-                "gemeente": retired["gemeente_oud"],
-                "wijziging": "vervallen",
-            }
-        ),
-    ]
-    for column in mask.columns:
-        rows = pairs[mask[column].to_numpy()]
-        if rows.empty:
-            continue
-        if column == "geometry":
-            old = [f"{ha:.4f} ha" for ha in shapely.area(rows["geometry_oud"].to_numpy()) / 10_000]
-            now = [f"{ha:.4f} ha" for ha in shapely.area(rows["geometry"].to_numpy()) / 10_000]
-        else:
-            old, now = _texts(rows[f"{column}_oud"]), _texts(rows[column])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kavel_id": rows["kavel_id"],
-                    "gemeente": rows["gemeente"],
-                    "wijziging": "gewijzigd",
-                    "veld": column,
-                    "oud": old,
-                    "nieuw": now,
-                }
-            )
-        )
-    table = pd.concat([p for p in parts if not p.empty] or [parts[0]], ignore_index=True)
-    return table.reindex(columns=list(DIFF_COLUMNS)).astype(object)
-
-
 def _hectares(geoms: pd.Series) -> pd.Series:
     """Areas in RD New, NaN where there is no parcel."""
     values = geoms.astype(object).where(geoms.notna(), None).to_numpy()
     return pd.Series(shapely.area(values) / 10_000, index=geoms.index)
-
-
-def _texts(values: pd.Series) -> list:
-    return [None if pd.isna(v) else str(v) for v in values]
-
-
-def _check_dates(diff: DeliveryDiff, heads: pd.DataFrame, day: str, label: str) -> None:
-    """A delivery may not start a version before the latest version of a parcel it changes."""
-    touched = [k for k in (*diff.changed, *diff.retired, *diff.new) if k in heads.index]
-    if not touched:
-        return
-    since = heads.loc[touched, "geldig_van"].map(_day)
-    late = since[since > day]
-    if not late.empty:
-        examples = ", ".join(f"{k} ({d})" for k, d in late.head(5).items())
-        raise TerreinenError(
-            f"{label}: the delivery of {day} is older than the latest version of "
-            f"{len(late)} parcels it changes, e.g. {examples}; nothing was written"
-        )
 
 
 def _as_parcels(rows: pd.DataFrame, label: str) -> gpd.GeoDataFrame:
@@ -757,35 +551,3 @@ def _as_parcels(rows: pd.DataFrame, label: str) -> gpd.GeoDataFrame:
     if parcels is None:  # stored parcels passed these checks when they were recorded
         raise TerreinenDataError(report)
     return parcels
-
-
-def _category(column: str, value: str) -> str:
-    text = schema.normalise_value(value)
-    text = schema.VALUE_SYNONYMS.get(column, {}).get(text, text)
-    allowed = schema.CATEGORY_VALUES[column]
-    if text not in allowed:
-        close = difflib.get_close_matches(text, allowed, n=1)
-        hint = f"; is {close[0]!r} meant?" if close else ""
-        raise TerreinenError(
-            f"{column} {value!r} is not one of {', '.join(allowed)}{hint}; nothing was written"
-        )
-    return text
-
-
-def _edit_values(*, status, planfase, prijs_m2, eigenaar) -> dict:
-    """The fields an edit sets, checked and in storage types."""
-    values: dict[str, object] = {}
-    if status is not None:
-        values["status"] = _category("status", status)
-    if planfase is not None:
-        values["planfase"] = int(_category("planfase", str(planfase)))
-    if prijs_m2 is not None:
-        price = float(prijs_m2)
-        if not math.isfinite(price) or price < 0:
-            raise TerreinenError(f"prijs_m2 {prijs_m2!r} must be a price of 0 or more EUR/m²")
-        values["prijs_m2"] = price
-    if eigenaar is not None:
-        values["eigenaar"] = _category("eigenaar", eigenaar)
-    if not values:
-        raise TerreinenError("an edit sets at least one of status, planfase, prijs_m2, eigenaar")
-    return values
