@@ -61,11 +61,19 @@ def _plain_errors():
 
 
 @register_app.command("init")
-def init(store: StoreOpt) -> None:
+def init(
+    store: StoreOpt,
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example", help="Fill it with the embedded data's yearly deliveries from 2019."
+        ),
+    ] = False,
+) -> None:
     """Create a register (its tables are kept when they exist)."""
-    from terreinen.register import Register
+    from terreinen.register import Register, example_register
 
-    with _plain_errors(), Register.create(store) as register:
+    with _plain_errors(), (example_register if example else Register.create)(store) as register:
         say(f"register ready: {register.label}")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import getpass
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -52,7 +52,8 @@ from terreinen._versions import (
     edit_values,
 )
 from terreinen.capacity import TOTAL, area_keys
-from terreinen.loading import load_parcels
+from terreinen.datasets import get_path
+from terreinen.loading import load_parcels, read_parcels
 
 HISTORY_COLUMNS = ("versie", "geldig_van", "geldig_tot", "vastgelegd_op", "door", "bron", "reden")
 CHANGES_COLUMNS = (
@@ -464,6 +465,32 @@ def is_register(source) -> bool:
         return False
     finally:
         store.close()
+
+
+def example_deliveries() -> Iterator[tuple[str, str, gpd.GeoDataFrame]]:
+    """The embedded data as a history: ``(date, source, parcels)`` of the yearly deliveries
+    of all municipalities from 2019; the last is the embedded parcels themselves."""
+    parcels = read_parcels(get_path("parcels"))
+    listed = pd.read_csv(get_path("leveringen"), dtype=str)
+    differences = pd.read_csv(get_path("leveringen_verschillen"), dtype=str)
+    for date, source in zip(listed["datum"], listed["bron"], strict=True):
+        delivery = parcels.copy()
+        changed = differences[differences["datum"] == date].set_index("kavel_id")
+        rows = delivery["kavel_id"].isin(changed.index).to_numpy()
+        before = changed.loc[delivery.loc[rows, "kavel_id"]]
+        delivery.loc[rows, "status"] = before["status"].to_numpy()
+        delivery.loc[rows, "planfase"] = before["planfase"].astype(int).to_numpy()
+        delivery.loc[rows, "uitgiftedatum"] = pd.to_datetime(before["uitgiftedatum"]).to_numpy()
+        yield date, source, delivery
+
+
+def example_register(store: str | Path) -> Register:
+    """A new register in ``store`` holding the embedded data's history (see
+    :func:`example_deliveries`), e.g. for ``changes`` and ``history`` on shipped data."""
+    register = Register.create(store)
+    for date, source, delivery in example_deliveries():
+        register.import_delivery(delivery, date=date, source=source, by="terreinen")
+    return register
 
 
 # ---- changes between two dates -----------------------------------------------------------

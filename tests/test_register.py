@@ -18,6 +18,7 @@ The hand-worked history (rectangles, so every hectare is known):
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -34,10 +35,22 @@ import pytest
 from conftest import ROOT, frame, parcel, rect
 from typer.testing import CliRunner
 
-from terreinen import TerreinenConflictError, TerreinenDataError, TerreinenError
+from terreinen import (
+    TerreinenConflictError,
+    TerreinenDataError,
+    TerreinenError,
+    read_parcels,
+)
 from terreinen.capacity import capacity
 from terreinen.cli import app
-from terreinen.register import CHANGES_COLUMNS, HISTORY_COLUMNS, Register, changes
+from terreinen.datasets import get_path
+from terreinen.register import (
+    CHANGES_COLUMNS,
+    HISTORY_COLUMNS,
+    Register,
+    changes,
+    example_register,
+)
 
 TYNAARLO = 500  # metres north of the Assen parcels
 
@@ -258,8 +271,6 @@ def test_edit_of_a_sale_dates_it(worked):
 
 
 def test_state_is_what_read_parcels_returns(store):
-    from terreinen import read_parcels
-
     with Register.create(store) as register:
         register.import_delivery(delivery_1(), date="2020-01-01", source="1")
         state = register.state()
@@ -597,3 +608,78 @@ def test_cli_reading_commands_take_a_store_and_as_of(worked):
         found[as_of] = set(pd.read_csv(io.StringIO(result.stdout))["kavel_id"])
     assert found == {"2020-06-01": {"T1", "A1+A2"}, "2021-03-01": {"T1"}}
     assert cli("validate", worked).exit_code == 0
+
+
+# ---- the embedded data as a history ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory):
+    path = tmp_path_factory.mktemp("example") / "register.gpkg"
+    example_register(path).close()
+    return path
+
+
+def test_example_register_ends_in_the_embedded_parcels(example, embedded):
+    with Register.open(example) as register:
+        state = register.state()
+        deliveries = register.deliveries()
+    pd.testing.assert_frame_equal(state, embedded.sort_values("kavel_id", ignore_index=True))
+    assert set(deliveries["laatste_levering"]) == {pd.Timestamp("2026-01-01")}
+    assert set(deliveries["n_leveringen"]) == {8}  # 2019 .. 2026
+
+
+def test_example_history_has_hardenbergs_conversions(example, embedded):
+    # the agreement's parks: their land unsold and hard today was soft before 2019-2022
+    agreed = {
+        "Heemserpoort": embedded["segment"] == "woon_werk",
+        "Broeklanden II (Zuid)": embedded["segment"] == "zwaar",
+        "Bedrijventerrein Dedemsvaart": True,
+    }
+    unsold_hard = embedded["status"].isin(
+        ["terstond_uitgeefbaar", "niet_terstond_uitgeefbaar", "optie"]
+    ) & embedded["planfase"].isin([1, 2])
+    expected = {
+        park: embedded.loc[
+            (embedded["terrein"] == park) & unsold_hard & rows, "oppervlakte_ha"
+        ].sum()
+        for park, rows in agreed.items()
+    }
+    assert expected == pytest.approx(
+        {"Heemserpoort": 15, "Broeklanden II (Zuid)": 12, "Bedrijventerrein Dedemsvaart": 10}, abs=1
+    )
+    with Register.open(example) as register:
+        table = changes(register, "2019-01-02", "2022-12-31", by="terrein").set_index("gebied")
+        gemeenten = changes(register, "2019-01-02", "2022-12-31").set_index("gebied")
+        converted = embedded.loc[
+            (embedded["terrein"] == "Heemserpoort") & unsold_hard & agreed["Heemserpoort"],
+            "kavel_id",
+        ].iloc[0]
+        history = register.history(converted)
+    for park, ha in expected.items():
+        assert table.loc[park, "naar_hard_ha"] == pytest.approx(ha)
+    assert gemeenten.loc["Hardenberg", "naar_hard_ha"] == pytest.approx(sum(expected.values()))
+    assert gemeenten.drop(index=["Hardenberg", "Totaal"])["naar_hard_ha"].eq(0).all()
+    assert history["planfase"].tolist() == [4, 2]
+    assert history["geldig_van"].iloc[1] == pd.Timestamp("2020-01-01")
+
+
+def test_example_history_sales_per_year(example, embedded):
+    sold_2023 = embedded[embedded["uitgiftedatum"].dt.year == 2023]
+    expected = sold_2023.groupby("gemeente", observed=True)["oppervlakte_ha"].sum()
+    with Register.open(example) as register:  # sales of 2023 arrive with the 2024 delivery
+        table = changes(register, "2023-01-02", "2024-01-01").set_index("gebied")
+    sold = table["verkocht_ha"].drop("Totaal")
+    assert sold[sold > 0].to_dict() == pytest.approx(expected.to_dict())
+    assert table.loc["Totaal", "verkocht_ha"] == pytest.approx(sold_2023["oppervlakte_ha"].sum())
+
+
+def test_generator_reproduces_the_shipped_deliveries():
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "data" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    listed, differences = generate.deliveries(generate.generate_parcels())
+    shipped = pd.read_csv(get_path("leveringen_verschillen"), dtype=str)
+    regenerated = pd.read_csv(io.StringIO(differences.to_csv(index=False)), dtype=str)
+    pd.testing.assert_frame_equal(regenerated, shipped)
+    assert listed["datum"].tolist() == [f"{y}-01-01" for y in range(2019, 2027)]
