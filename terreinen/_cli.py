@@ -143,10 +143,11 @@ def register_state(source: Path, as_of: dt.date | None = None):
     except TerreinenError as exc:
         raise fail(str(exc)) from None
     when = as_of or dt.date.today()
-    for row in stale.itertuples():
+    for day, rows in stale.groupby("laatste_levering"):
         say(
-            f"warning: {row.gemeente}: latest delivery {row.laatste_levering:%Y-%m-%d} is more "
-            f"than {settings.stale_after_months} months before {when}; the data may be stale",
+            f"warning: data may be stale: latest delivery {day:%Y-%m-%d}, more than "
+            f"{settings.stale_after_months} months before {when}, for "
+            f"{', '.join(rows['gemeente'])}",
             style="yellow",
         )
     return frame
