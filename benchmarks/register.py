@@ -6,7 +6,7 @@ register at an as-of date beside capacity from a GeoParquet file, on both stores
     python benchmarks/register.py --size 10000       # quick
     python benchmarks/register.py --postgres postgresql:///terreinen_test
 
-PostgreSQL must run (.ci/start-postgres); each run uses a new schema and drops it after.
+PostgreSQL must run (tests/install.sh starts it); each run uses a new schema and drops it after.
 Prints a markdown table for benchmarks/RESULTS.md.
 """
 

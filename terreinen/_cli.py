@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 from rich.console import Console
 
+from terreinen._errors import TerreinenConflictError, TerreinenError
 from terreinen.datasets import get_path
 
 # off a terminal (a pipe, a file, a notebook) tables keep their natural width
@@ -84,6 +86,33 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.")
 ]
+
+
+class ErrorsInPlainWords(typer.core.TyperGroup):
+    """The command group: terreinen's own errors become a plain message and an exit code,
+    a bug of ours one line (the traceback with --verbose), never a traceback otherwise."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TerreinenConflictError as exc:
+            raise fail(str(exc), EXIT_CONFLICT) from None
+        except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
+            raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: click says
+            raise
+        except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
+            if state["verbose"]:
+                raise
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(run again with --verbose for details, and please report it)",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
 
 
 def say(text: str, *, style: str | None = None) -> None:

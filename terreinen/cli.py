@@ -10,21 +10,18 @@ and argument errors answer without loading pandas or geopandas.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from terreinen._cli import (
     EMBEDDED,
-    EXIT_CONFLICT,
     EXIT_FINDINGS,
-    EXIT_INTERNAL,
-    EXIT_UNUSABLE,
     AgreementsOpt,
     AsOfOpt,
     CrsOpt,
+    ErrorsInPlainWords,
     FormatOpt,
     LayerOpt,
     OutputOpt,
@@ -56,6 +53,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=ErrorsInPlainWords,
 )
 
 
@@ -121,7 +119,7 @@ def capacity(
         raise fail(f"--engine {engine!r}: choose pandas or dask")
     if engine == "dask" and (layer or crs):
         raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
-    options = {
+    options: dict[str, Any] = {
         "as_of": parse_as_of(as_of),
         "takeup_years": takeup_years,
         "regions": regions_for(parcels, regions),
@@ -237,7 +235,7 @@ def map_command(
     """Write the interactive map (one self-contained HTML file that works offline)."""
     if boundaries is not None and not boundaries.exists():
         raise fail(f"{boundaries}: boundaries file not found")
-    options = {
+    options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
         "boundaries": boundaries,
@@ -285,7 +283,7 @@ def overview(
         comparison = compare_agreements(frame, table_path, as_of=date, regions=regions)
         shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
         out.print(rich_table(shown, f"Programmeringsafspraken ({table_path.name})"))
-    options = {"agreements": table_path, "regions": regions, "as_of": date}
+    options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
     municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
     with Progress(console=err, transient=True, disable=state["quiet"]) as progress:
@@ -374,7 +372,7 @@ def export(
     crs: CrsOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
-    options = {
+    options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
@@ -387,26 +385,5 @@ def export(
 
 
 def main() -> None:
-    """Entry point of the console script: plain messages and exit codes, no tracebacks."""
-    from terreinen._errors import TerreinenConflictError, TerreinenError
-
-    try:
-        app()
-    except TerreinenConflictError as exc:
-        fail(str(exc), EXIT_CONFLICT)
-        sys.exit(EXIT_CONFLICT)
-    except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
-        fail(str(exc))
-        sys.exit(EXIT_UNUSABLE)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
-        if state["verbose"]:
-            raise
-        err.print(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(run again with --verbose for details, and please report it)",
-            markup=False,
-        )
-        sys.exit(EXIT_INTERNAL)
+    """Entry point of the console script."""
+    app()

@@ -121,14 +121,14 @@ def _postgres_schema_url(schema: str) -> str:
 @pytest.fixture(params=["gpkg", "postgis"])
 def store(request, tmp_path):
     """A new, empty store: a GeoPackage path, or a URL to a fresh schema of the test
-    database (PostgreSQL must run in CI: .ci/start-postgres)."""
+    database (PostgreSQL must run in CI: tests/install.sh starts it)."""
     if request.param == "gpkg":
         yield str(tmp_path / "register.gpkg")
         return
     try:
         admin = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        message = f"PostgreSQL at {POSTGRES} is unreachable ({exc}); run .ci/start-postgres"
+        message = f"PostgreSQL at {POSTGRES} is unreachable ({exc}); run tests/install.sh"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
