@@ -8,6 +8,7 @@ import difflib
 import math
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -215,3 +216,13 @@ def edit_values(*, status, planfase, prijs_m2, eigenaar) -> dict:
     if not values:
         raise TerreinenError("an edit sets at least one of status, planfase, prijs_m2, eigenaar")
     return values
+
+
+def as_parcels(rows: pd.DataFrame, label: str) -> gpd.GeoDataFrame:
+    """Stored versions as terreinen.read_parcels returns parcels (same checks, same types)."""
+    empty = [c for c in schema.OPTIONAL_COLUMNS if c in rows and rows[c].isna().all()]
+    frame = gpd.GeoDataFrame(rows.drop(columns=empty), geometry="geometry", crs=settings.rd_crs)
+    parcels, report = load_parcels(frame)
+    if parcels is None:  # stored parcels passed these checks when they were recorded
+        raise TerreinenDataError(report)
+    return parcels
