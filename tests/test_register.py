@@ -141,9 +141,7 @@ def store(request, tmp_path):
         admin.close()
 
 
-@pytest.fixture
-def worked(store):
-    """The hand-worked history in a store."""
+def _work(store) -> str:
     with Register.create(store) as register:
         register.import_delivery(delivery_1(), date="2020-01-01", source="levering 1", by="a")
         register.import_delivery(
@@ -153,6 +151,18 @@ def worked(store):
         register.set("A2", date="2021-09-01", by="P. de Vries", reason="raad", prijs_m2=55)
         register.import_delivery(delivery_3(), date="2022-01-01", source="levering 3", by="b")
     return store
+
+
+@pytest.fixture
+def worked(store):
+    """The hand-worked history in a store."""
+    return _work(store)
+
+
+@pytest.fixture(scope="session")
+def worked_gpkg(tmp_path_factory):
+    """The hand-worked history in a GeoPackage, shared by tests that must not change it."""
+    return _work(str(tmp_path_factory.mktemp("worked") / "register.gpkg"))
 
 
 def dump(store) -> dict[str, list]:
@@ -491,6 +501,46 @@ def test_edit_conflict_exits_4(worked):
     assert "A2 is at version 4, not 3" in message
     with Register.open(worked) as register, pytest.raises(TerreinenConflictError):
         register.set("A2", date="2022-03-01", by="x", reason="y", status="optie", expect_version=3)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("set", "A2", "--date", "2022-13-01", "--status", "optie"), "'2022-13-01' is not a date"),
+        (("set", "A2", "--date", "2022-02-01"), "an edit sets at least one of status"),
+        (("set", "A2", "--date", "2022-02-01", "--prijs-m2", "-5"), "must be a price of 0 or more"),
+        (("set", "A2", "--date", "2022-02-01", "--eigenaar", "rijk"), "eigenaar 'rijk' is not one"),
+        (("set", "A2", "--date", "2022-02-01", "--planfase", "7"), "planfase '7' is not one"),
+        (("set", "A3", "--date", "2022-02-01", "--status", "optie"), "A3 was retired (vervallen)"),
+        (("set", "A2", "--date", "2022-02-01", "--status", "optie", "--by", " "), "who made it"),
+        (("changes", "--from", "2022-01-01", "--to", "2021-01-01"), "is after --to"),
+        (("changes", "--from", "2021-01-01", "--to", "2021-12-31", "--by", "straat"), "straat"),
+        (("changes", "--from", "2021-01-01", "--to", "2021-12-31", "--by", "regio"), "regions"),
+    ],
+)
+def test_more_bad_input_is_refused_plainly(worked_gpkg, args, message):
+    command, *rest = args
+    if command == "set":
+        full = ("register", "set", rest[0], "--store", worked_gpkg, "--by", "x", "--reason", "y")
+        full += tuple(rest[1:])
+    else:
+        full = ("changes", "--store", worked_gpkg, *rest)
+    assert message in _refused(worked_gpkg, *full)
+
+
+def test_import_needs_a_date_and_a_source(worked_gpkg, tmp_path):
+    path = tmp_path / "d.gpkg"
+    delivery_2().to_file(path)
+    base = ("register", "import", str(path), "--store", worked_gpkg, "--gemeente", "Assen")
+    assert "not a date" in _refused(worked_gpkg, *base, "--date", "1-1-2023", "--source", "x")
+    assert "needs a source" in _refused(worked_gpkg, *base, "--date", "2023-01-01", "--source", "")
+
+
+def test_a_store_is_a_gpkg_or_a_url(tmp_path):
+    result = cli("register", "init", "--store", str(tmp_path / "register.sqlite"))
+    assert (
+        result.exit_code == 2 and "GeoPackage file (.gpkg) or a postgresql:// URL" in result.stderr
+    )
 
 
 def test_unreachable_postgres_is_a_plain_error():
