@@ -402,11 +402,12 @@ _EDITOR = textwrap.dedent(
     store, worker, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     runner = CliRunner()
     register = Register.open(store)
+    open(f"{go}.{worker}", "w").close()  # ready
     while not os.path.exists(go):
-        time.sleep(0.01)
+        time.sleep(0.001)
     done = []
     for i in range(50):
-        kavel = f"P{(3 * i + worker) % 10}"
+        kavel = f"P{i % 10}"  # both workers on the same parcel at about the same time
         version = register.version(kavel)
         reason = f"worker {worker} edit {i}"
         result = runner.invoke(app, [
@@ -426,8 +427,11 @@ def test_concurrent_edits_lose_nothing(store, tmp_path):
         register.import_delivery(frame(rows), date="2022-01-01", source="start")
     go = tmp_path / "go"
     workers = [_python(_EDITOR, store, str(w), str(go)) for w in (1, 2)]
-    time.sleep(0.5)  # let both start; the go file releases them together
-    go.touch()
+    deadline = time.monotonic() + 120
+    while not all((tmp_path / f"go.{w}").exists() for w in (1, 2)):  # both ready
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers)
+        time.sleep(0.01)
+    go.touch()  # releases them together
     edits = []
     for process in workers:
         stdout, stderr = process.communicate(timeout=300)
