@@ -115,17 +115,21 @@ class Register:
     def label(self) -> str:
         return self._store.label
 
-    # ---- reading -------------------------------------------------------------------------
-
     def state(self, as_of=None) -> gpd.GeoDataFrame:
         """The parcels valid on ``as_of`` (default: the latest versions), exactly as
         :func:`terreinen.read_parcels` returns them. An optional column is present when a
-        parcel has a value in it."""
+        parcel has a value in it. ``attrs["leveringen"]`` holds each municipality's latest
+        delivery date (maps show it)."""
         rows = self._rows(as_of)
         if rows.empty:
             when = f"on {as_day(as_of)}" if as_of is not None else "yet"
             raise TerreinenError(f"{self.label}: the register holds no parcels {when}")
-        return as_parcels(rows, self.label)
+        parcels = as_parcels(rows, self.label)
+        latest = self.deliveries(as_of)  # the data date per municipality, shown on maps
+        parcels.attrs["leveringen"] = dict(
+            zip(latest["gemeente"], latest["laatste_levering"].dt.strftime("%Y-%m-%d"), strict=True)
+        )
+        return parcels
 
     def history(self, kavel_id: str) -> gpd.GeoDataFrame:
         """Every version of one parcel, oldest first: ``versie, geldig_van, geldig_tot,
@@ -144,8 +148,7 @@ class Register:
                 raise self._unknown(cursor, kavel_id)
         frame = pd.DataFrame(rows, columns=[*VERSION_COLUMNS, *FIELDS, "geometry"])
         history = normalised(frame)
-        for column in ("versie",):
-            history[column] = history[column].astype(int)
+        history["versie"] = history["versie"].astype(int)
         for column in ("geldig_van", "geldig_tot"):
             history[column] = pd.to_datetime(history[column])
         history["vastgelegd_op"] = pd.to_datetime(history["vastgelegd_op"], utc=True)
@@ -232,8 +235,6 @@ class Register:
         close = difflib.get_close_matches(str(kavel_id), known, n=1)
         hint = f"; is {close[0]!r} meant?" if close else ""
         return TerreinenError(f"{self.label}: no parcel with KAVEL_ID {kavel_id!r}{hint}")
-
-    # ---- writing -------------------------------------------------------------------------
 
     def import_delivery(
         self,

@@ -44,6 +44,7 @@ from terreinen import (
 from terreinen.capacity import capacity
 from terreinen.cli import app
 from terreinen.datasets import get_path
+from terreinen.maps import municipality_map, overview_map
 from terreinen.register import (
     CHANGES_COLUMNS,
     HISTORY_COLUMNS,
@@ -740,3 +741,13 @@ def test_generator_reproduces_the_shipped_deliveries():
     regenerated = pd.read_csv(io.StringIO(differences.to_csv(index=False)), dtype=str)
     pd.testing.assert_frame_equal(regenerated, shipped)
     assert listed["datum"].tolist() == [f"{y}-01-01" for y in range(2019, 2027)]
+
+
+def test_map_of_a_register_shows_each_municipalitys_data_date(worked_gpkg):
+    with Register.open(worked_gpkg) as register:
+        state = register.state(as_of="2021-07-01")
+    html = overview_map(state).get_root().render()
+    assert '"dataDate":["2021-01-01","2020-01-01"]' in html  # Assen, Tynaarlo on that day
+    html = municipality_map(state, "Tynaarlo").get_root().render()
+    assert '"dataDate":["2020-01-01"]' in html
+    assert '"dataDate":[null]' in municipality_map(delivery_1(), "Assen").get_root().render()
