@@ -18,6 +18,7 @@ The hand-worked history (rectangles, so every hectare is known):
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -119,12 +120,12 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES}{joiner}options=-csearch_path%3D{schema},public"
 
 
-@pytest.fixture(params=["gpkg", "postgis"])
-def store(request, tmp_path):
+@contextlib.contextmanager
+def _new_store(kind: str, folder):
     """A new, empty store: a GeoPackage path, or a URL to a fresh schema of the test
     database (PostgreSQL must run in CI: tests/install.sh starts it)."""
-    if request.param == "gpkg":
-        yield str(tmp_path / "register.gpkg")
+    if kind == "gpkg":
+        yield str(folder / "register.gpkg")
         return
     try:
         admin = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
@@ -142,6 +143,12 @@ def store(request, tmp_path):
         admin.close()
 
 
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request, tmp_path):
+    with _new_store(request.param, tmp_path) as path:
+        yield path
+
+
 def _work(store) -> str:
     with Register.create(store) as register:
         register.import_delivery(delivery_1(), date="2020-01-01", source="levering 1", by="a")
@@ -154,9 +161,16 @@ def _work(store) -> str:
     return store
 
 
+@pytest.fixture(scope="session", params=["gpkg", "postgis"])
+def worked(request, tmp_path_factory):
+    """The hand-worked history in each store, shared: tests given it must not change it."""
+    with _new_store(request.param, tmp_path_factory.mktemp("worked")) as path:
+        yield _work(path)
+
+
 @pytest.fixture
-def worked(store):
-    """The hand-worked history in a store."""
+def fresh_worked(store):
+    """The hand-worked history in a new store, for a test that changes it."""
     return _work(store)
 
 
@@ -491,20 +505,20 @@ def test_date_before_the_last_version_is_refused(worked):
     assert "before its latest version 3 of 2021-09-01" in message
 
 
-def test_edit_conflict_exits_4(worked):
+def test_edit_conflict_exits_4(fresh_worked):
     assert (
         cli(
-            *_edit(worked, "A2", "2022-02-01", "--status", "optie", "--expect-version", "3")
+            *_edit(fresh_worked, "A2", "2022-02-01", "--status", "optie", "--expect-version", "3")
         ).exit_code
         == 0
     )
     message = _refused(
-        worked,
-        *_edit(worked, "A2", "2022-02-01", "--status", "uitgegeven", "--expect-version", "3"),
+        fresh_worked,
+        *_edit(fresh_worked, "A2", "2022-02-01", "--status", "uitgegeven", "--expect-version", "3"),
         code=4,
     )
     assert "A2 is at version 4, not 3" in message
-    with Register.open(worked) as register, pytest.raises(TerreinenConflictError):
+    with Register.open(fresh_worked) as register, pytest.raises(TerreinenConflictError):
         register.set("A2", date="2022-03-01", by="x", reason="y", status="optie", expect_version=3)
 
 
