@@ -272,8 +272,7 @@ class SQLiteStore(Store):
 
     @contextlib.contextmanager
     def reading(self):
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN")
+        cursor = self._begin("BEGIN")
         try:
             yield cursor
         finally:
@@ -281,14 +280,21 @@ class SQLiteStore(Store):
 
     @contextlib.contextmanager
     def writing(self):
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        cursor = self._begin("BEGIN IMMEDIATE")
         try:
             yield cursor
         except BaseException:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+
+    def _begin(self, statement: str):
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(statement)
+        except sqlite3.DatabaseError as exc:  # not a database, locked for over a minute, ...
+            raise TerreinenError(f"{self.label}: cannot use it as a register ({exc})") from None
+        return cursor
 
     def encode(self, geoms: np.ndarray) -> list:
         """GeoPackage binary: the GP header (version 0, little endian, xy envelope, SRS id)

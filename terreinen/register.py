@@ -373,8 +373,9 @@ class Register:
         s = self._store
         who = by or getpass.getuser()
         now = now_text()
-        closed = [*diff.changed, *diff.retired]
         versions = heads["versie"]
+        back = [k for k in diff.new if k in versions.index]  # retired before, delivered again
+        closed = [*diff.changed, *diff.retired, *back]
         s.update_rows(
             cursor,
             VERSIONS,

@@ -288,6 +288,32 @@ def test_retired_parcel_keeps_its_history(worked):
     assert history["geldig_van"].iloc[1] == pd.Timestamp("2021-01-01")
 
 
+def test_retired_parcel_delivered_again_comes_back(store):
+    with Register.create(store) as register:
+        register.import_delivery(frame([assen(**A1), assen(**A2)]), date="2020-01-01", source="1")
+        register.import_delivery(frame([assen(**A1)]), date="2021-01-01", source="2")
+        diff = register.import_delivery(
+            frame([assen(**A1), assen(**A2)]), date="2022-01-01", source="3"
+        )
+        history = register.history("A2")
+        ids = {
+            day: register.state(as_of=day)["kavel_id"].tolist()
+            for day in ("2021-06-01", "2022-06-01")
+        }
+    assert diff.new == ["A2"]
+    assert history["reden"].tolist() == [
+        "nieuw in de levering",
+        "niet meer in de levering (2)",
+        "weer in de levering",
+    ]
+    assert history["geldig_tot"].dt.strftime("%Y-%m-%d").fillna("").tolist() == [
+        "2021-01-01",
+        "2022-01-01",
+        "",
+    ]
+    assert ids == {"2021-06-01": ["A1"], "2022-06-01": ["A1", "A2"]}
+
+
 def test_edit_of_a_sale_dates_it(worked):
     with Register.open(worked) as register:
         t2 = register.state().set_index("kavel_id").loc["T2"]
@@ -560,6 +586,11 @@ def test_a_store_is_a_gpkg_or_a_url(tmp_path):
     assert (
         result.exit_code == 2 and "GeoPackage file (.gpkg) or a postgresql:// URL" in result.stderr
     )
+    text = tmp_path / "notes.gpkg"
+    text.write_text("not a database, but named like one\n" * 100)
+    result = cli("register", "init", "--store", str(text))
+    assert result.exit_code == 2 and "cannot use it as a register" in result.stderr
+    assert text.read_text() == "not a database, but named like one\n" * 100
 
 
 def test_unreachable_postgres_is_a_plain_error():
