@@ -796,3 +796,31 @@ def test_map_of_a_register_shows_each_municipalitys_data_date(worked_gpkg):
     html = municipality_map(state, "Tynaarlo").get_root().render()
     assert '"dataDate":["2020-01-01"]' in html
     assert '"dataDate":[null]' in municipality_map(delivery_1(), "Assen").get_root().render()
+
+
+def test_every_reading_command_takes_a_register(worked_gpkg, tmp_path):
+    agreements = tmp_path / "afspraken.csv"
+    agreements.write_text(
+        "afspraak_id,gebied,niveau,segment,plancapaciteit,max_ha,periode_start,periode_eind,bron\n"
+        "X1,Assen,gemeente,,hard,5,2020-01-01,2025-12-31,test\n"
+    )
+    result = cli("agreements", worked_gpkg, "-a", agreements, "--as-of", "2021-07-01", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
+    assert table.loc["Assen", "actual_ha"] == pytest.approx(2.8)  # A2 2 + A5 0.8, hard
+    assert table.loc["Tynaarlo", "actual_ha"] == pytest.approx(4.6)  # T1 4 soft + T4 0.6
+    out = tmp_path / "export.xlsx"
+    assert cli("export", worked_gpkg, "--to", out, "--as-of", "2021-07-01").exit_code == 0
+    assert out.stat().st_size > 0
+    page = tmp_path / "kaart.html"
+    assert cli("map", worked_gpkg, "-o", page, "--as-of", "2021-07-01").exit_code == 0
+    assert '"dataDate":["2021-01-01","2020-01-01"]' in page.read_text()
+    result = cli(
+        "--quiet", "overview", worked_gpkg, "--as-of", "2021-07-01", "--out-dir", tmp_path / "maps"
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
+        "assen.html",
+        "overview.html",
+        "tynaarlo.html",
+    ]
