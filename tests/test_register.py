@@ -716,14 +716,11 @@ def test_cli_reading_commands_take_a_store_and_as_of(worked):
 # ---- the embedded data as a history ------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def example(tmp_path_factory):
-    path = tmp_path_factory.mktemp("example") / "register.gpkg"
-    example_register(path).close()
-    return path
-
-
-def test_example_register_ends_in_the_embedded_parcels(example, embedded):
+def test_example_register(tmp_path, embedded):
+    """The embedded history, built once (about 4 s): it ends in the embedded parcels, holds
+    Hardenberg's conversions and the sales of each year."""
+    example = tmp_path / "register.gpkg"
+    example_register(example).close()
     with Register.open(example) as register:
         state = register.state()
         deliveries = register.deliveries()
@@ -731,8 +728,6 @@ def test_example_register_ends_in_the_embedded_parcels(example, embedded):
     assert set(deliveries["laatste_levering"]) == {pd.Timestamp("2026-01-01")}
     assert set(deliveries["n_leveringen"]) == {8}  # 2019 .. 2026
 
-
-def test_example_history_has_hardenbergs_conversions(example, embedded):
     # the agreement's parks: their land unsold and hard today was soft before 2019-2022
     agreed = {
         "Heemserpoort": embedded["segment"] == "woon_werk",
@@ -766,8 +761,6 @@ def test_example_history_has_hardenbergs_conversions(example, embedded):
     assert history["planfase"].tolist() == [4, 2]
     assert history["geldig_van"].iloc[1] == pd.Timestamp("2020-01-01")
 
-
-def test_example_history_sales_per_year(example, embedded):
     sold_2023 = embedded[embedded["uitgiftedatum"].dt.year == 2023]
     expected = sold_2023.groupby("gemeente", observed=True)["oppervlakte_ha"].sum()
     with Register.open(example) as register:  # sales of 2023 arrive with the 2024 delivery
