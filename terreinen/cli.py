@@ -38,11 +38,13 @@ from terreinen._cli import (
     parse_factors,
     print_findings,
     regions_for,
+    register_state,
     rich_table,
     say,
     slug,
     state,
 )
+from terreinen.cli_register import changes_command, register_app
 
 __all__ = ["app", "main"]
 
@@ -54,6 +56,10 @@ app = typer.Typer(
     add_completion=False,
     cls=ErrorsInPlainWords,
 )
+
+
+app.add_typer(register_app, name="register")
+app.command(name="changes")(changes_command)
 
 
 @app.callback()
@@ -69,7 +75,8 @@ def validate(parcels: ParcelsArg = EMBEDDED, layer: LayerOpt = None, crs: CrsOpt
     """Check a parcels file against the data model and list every finding."""
     from terreinen.loading import load_parcels
 
-    _, report = load_parcels(parcels, layer=layer, crs=crs)
+    stored = register_state(parcels)  # a register: check its latest versions
+    _, report = load_parcels(parcels if stored is None else stored, layer=layer, crs=crs)
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
         (out if report.ok else err).print(report.summary(), markup=False)
@@ -123,7 +130,7 @@ def capacity(
     else:
         from terreinen.capacity import capacity as compute
 
-        table = compute(load(parcels, layer, crs), by_levels(by), **options)
+        table = compute(load(parcels, layer, crs, options["as_of"]), by_levels(by), **options)
     emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})")
 
 
@@ -237,7 +244,7 @@ def agreements(
             f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
             f"beside {parcels.name})"
         )
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, parse_as_of(as_of))
     from terreinen.agreements import compare_agreements
 
     table = compare_agreements(
@@ -273,7 +280,7 @@ def map_command(
         "boundaries": boundaries,
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, options["as_of"])
     from terreinen.maps import municipality_map, overview_map, save_map
 
     m = municipality_map(frame, gemeente, **options) if gemeente else overview_map(frame, **options)
@@ -303,7 +310,7 @@ def overview(
             out_dir.mkdir(parents=True)
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, date)
     from terreinen.agreements import compare_agreements
     from terreinen.capacity import capacity as compute
     from terreinen.maps import municipality_map, overview_map, save_map
@@ -359,7 +366,7 @@ def find(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, date)
     from terreinen.matching import find_parcels
 
     found = find_parcels(
@@ -409,7 +416,7 @@ def export(
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, options["as_of"])
     from terreinen.export import export as write
 
     write(frame, to, fmt, **options)
