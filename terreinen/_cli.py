@@ -10,6 +10,7 @@ plain text, never as rich markup, so a park named ``[link=...]`` prints as writt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sys
@@ -180,6 +181,27 @@ def register_state(source: Path, as_of: dt.date | None = None):
             style="yellow",
         )
     return frame
+
+
+@contextlib.contextmanager
+def history_for(parcels: Path, store: str | None):
+    """The parcel history that ``toevoeging`` agreements count from: the register ``--store``
+    names, else PARCELS when it is a register, else for the embedded parcels the embedded
+    yearly deliveries; None otherwise."""
+    from terreinen.register import Register, is_register
+
+    source = store or getattr(parcels, "url", "") or parcels
+    if store is None and not is_register(source):
+        if parcels != EMBEDDED:
+            yield None
+            return
+        from terreinen.agreements import DeliveryHistory
+        from terreinen.register import example_deliveries
+
+        yield DeliveryHistory((date, frame) for date, _, frame in example_deliveries())
+        return
+    with Register.open(source) as register:
+        yield register
 
 
 def beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:

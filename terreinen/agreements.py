@@ -18,7 +18,7 @@ from terreinen.figures import as_of_date, parcel_figures
 from terreinen.report import Finding, ValidationReport
 from terreinen.tables import read_agreements, read_regions
 
-__all__ = ["COMPARISON_COLUMNS", "History", "compare_agreements"]
+__all__ = ["COMPARISON_COLUMNS", "DeliveryHistory", "History", "compare_agreements"]
 
 COMPARISON_COLUMNS = (
     *schema.AGREEMENT_COLUMNS[:6],  # afspraak_id ... max_ha
@@ -46,6 +46,38 @@ class History(Protocol):
     def state(self, as_of=None) -> pd.DataFrame: ...
 
     def deliveries(self, as_of=None) -> pd.DataFrame: ...
+
+
+class DeliveryHistory:
+    """A :class:`History` held in memory: dated full deliveries ``(date, parcels)``, each the
+    complete parcels (as :func:`terreinen.read_parcels` returns them) of the municipalities
+    it covers (as
+    :func:`terreinen.register.example_deliveries` yields them). A register serves the same
+    purpose from a store."""
+
+    def __init__(self, deliveries):
+        self._deliveries = sorted(
+            ((as_of_date(date), parcels) for date, parcels in deliveries), key=lambda d: d[0]
+        )
+
+    def deliveries(self, as_of=None) -> pd.DataFrame:
+        """Per municipality its latest delivery date up to ``as_of``."""
+        latest: dict[str, pd.Timestamp] = {}
+        for date, parcels in self._deliveries:
+            if as_of is None or date <= as_of_date(as_of):
+                latest.update(dict.fromkeys(parcels["gemeente"].astype(str), date))
+        return pd.DataFrame({"gemeente": list(latest), "laatste_levering": list(latest.values())})
+
+    def state(self, as_of=None) -> pd.DataFrame:
+        """Per municipality, its parcels in its latest delivery up to ``as_of``."""
+        latest = self.deliveries(as_of).set_index("gemeente")["laatste_levering"]
+        parts = [
+            parcels[parcels["gemeente"].astype(str).map(latest).eq(date)]
+            for date, parcels in self._deliveries
+        ]
+        if not any(len(part) for part in parts):
+            raise TerreinenError(f"no delivery on or before {as_of_date(as_of).date()}")
+        return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
 def _members(

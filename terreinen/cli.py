@@ -32,6 +32,7 @@ from terreinen._cli import (
     emit,
     err,
     fail,
+    history_for,
     load,
     out,
     parse_as_of,
@@ -168,7 +169,7 @@ def demand(
     from terreinen.demand import demand as compute
 
     check_scenarios(options["scenarios"])  # before loading: a typing error answers at once
-    table = compute(load(parcels, layer, crs), **options)
+    table = compute(load(parcels, layer, crs, options["as_of"]), **options)
     emit(table, fmt, output, f"Vraag en aanbod per {by} en {per} ({parcels.name})")
 
 
@@ -236,20 +237,33 @@ def agreements(
     output: OutputOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            "-s",
+            help="Register (.gpkg or postgresql:// URL) whose history 'toevoeging' agreements "
+            "count; default: PARCELS when it is a register (the embedded data: its yearly "
+            "deliveries).",
+        ),
+    ] = None,
 ) -> None:
-    """Compare plan capacity with the programming agreements (programmeringsafspraken)."""
+    """Compare plan capacity with the programming agreements (programmeringsafspraken) as
+    they are written: maxima and minima, on the stock or on capacity added in the period."""
     table_path = agreements_for(parcels, agreements)
     if table_path is None:
         raise fail(
             f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
             f"beside {parcels.name})"
         )
-    frame = load(parcels, layer, crs, parse_as_of(as_of))
+    date = parse_as_of(as_of)
+    frame = load(parcels, layer, crs, date)
     from terreinen.agreements import compare_agreements
 
-    table = compare_agreements(
-        frame, table_path, as_of=parse_as_of(as_of), regions=regions_for(parcels, regions)
-    )
+    with history_for(parcels, store) as history:
+        table = compare_agreements(
+            frame, table_path, as_of=date, regions=regions_for(parcels, regions), history=history
+        )
     if fmt == "table":
         table = table.drop(columns=["periode_start", "periode_eind", "bron"])
     emit(table, fmt, output, f"Programmeringsafspraken ({table_path.name})")
