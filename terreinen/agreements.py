@@ -325,6 +325,8 @@ def _park_findings(agreement: dict, row: int, members: dict, parcels: pd.DataFra
     """Each park named in ``terreinen`` that is not in the parcels, or not in the area."""
     findings = []
     area = members[(agreement["niveau"], agreement["gebied"])]
+    if not parcels["gemeente"].astype(object).isin(area).any():
+        return []  # parcels of other areas only (one municipality's map): nothing to count
     for token in _park_tokens(agreement["terreinen"]):
         named = _in_parks(parcels, [token])
         if not named.any():
