@@ -333,7 +333,10 @@ def overview(
     out.print(rich_table(compute(frame, "provincie", as_of=date), "Plancapaciteit per provincie"))
     out.print(rich_table(compute(frame, "gemeente", as_of=date), "Plancapaciteit per gemeente"))
     if table_path is not None:
-        comparison = compare_agreements(frame, table_path, as_of=date, regions=regions)
+        with history_for(parcels, None) as history:
+            comparison = compare_agreements(
+                frame, table_path, as_of=date, regions=regions, history=history
+            )
         shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
         out.print(rich_table(shown, f"Programmeringsafspraken ({table_path.name})"))
     options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
@@ -433,7 +436,8 @@ def export(
     frame = load(parcels, layer, crs, options["as_of"])
     from terreinen.export import export as write
 
-    write(frame, to, fmt, **options)
+    with history_for(parcels, None) as history:
+        write(frame, to, fmt, history=history, **options)
     say(f"wrote {to}")
 
 

@@ -29,11 +29,12 @@ def export(
     agreements=None,
     regions=None,
     as_of=None,
+    history=None,
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
     ``xlsx`` (one formatted workbook of every table, demand beside supply included),
     ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table; CSV without
-    outlines, GeoPackage with)."""
+    outlines, GeoPackage with). ``history`` (a register) counts ``toevoeging`` agreements."""
     path = Path(path)
     fmt = (fmt or {".json": "geojson"}.get(path.suffix.lower(), path.suffix.lstrip("."))).lower()
     if fmt not in EXPORT_FORMATS:
@@ -52,7 +53,7 @@ def export(
             sheets[by] = breakdown(parcels, by, per="gemeente", as_of=as_of)
         if agreements is not None:
             sheets["afspraken"] = compare_agreements(
-                parcels, agreements, as_of=as_of, regions=regions
+                parcels, agreements, as_of=as_of, regions=regions, history=history
             )
         sheets["uitgifte per jaar"] = takeup(parcels, "gemeente", as_of=as_of).reset_index()
         sheets["vraag en aanbod"] = demand(parcels, "gemeente", as_of=as_of)

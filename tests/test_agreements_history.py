@@ -13,6 +13,9 @@ The hand-worked history (rectangles 100 m high, so every hectare is known), Hard
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import DATA, cli, frame, parcel, rect
@@ -174,20 +177,21 @@ def test_cli_store_that_is_no_register(tmp_path):
     assert result.exit_code == 2 and "no register there" in result.stderr
 
 
-def test_embedded_agreements_show_the_realised_conversions(embedded):
-    """West-Overijssel 2019-2022 on the embedded history: each park's hectares that were
-    soft at the first delivery and hard at the end of 2022."""
-    result = cli("agreements", "--as-of", "2022-12-31", "-f", "csv")
-    assert result.exit_code == 0, result.stderr
-    table = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype={"segment": str})
-    table = table.set_index("afspraak_id")
+WEST_OVERIJSSEL = [
+    ("WO-2019-1", "Heemserpoort", "woon_werk"),
+    ("WO-2019-2", "Broeklanden II (Zuid)", "zwaar"),
+    ("WO-2019-3", "Bedrijventerrein Dedemsvaart", None),
+]
+
+
+@pytest.fixture(scope="module")
+def made_hard(embedded):
+    """Per West-Overijssel agreement, the hectares of its park (and segment) that were soft
+    in the first embedded delivery and are hard and issuable in the embedded parcels."""
     first = next(d for date, _, d in example_deliveries() if date == FIRST)
     soft_then = set(first.loc[first["planfase"] >= 3, "kavel_id"])
-    for afspraak, park, segment in [
-        ("WO-2019-1", "Heemserpoort", "woon_werk"),
-        ("WO-2019-2", "Broeklanden II (Zuid)", "zwaar"),
-        ("WO-2019-3", "Bedrijventerrein Dedemsvaart", None),
-    ]:
+    made = {}
+    for afspraak, park, segment in WEST_OVERIJSSEL:
         at_park = embedded[
             (embedded["terrein"] == park)
             & embedded["kavel_id"].isin(soft_then)
@@ -197,5 +201,27 @@ def test_embedded_agreements_show_the_realised_conversions(embedded):
         if segment:
             at_park = at_park[at_park["segment"] == segment]
         assert len(at_park) > 0
-        assert table.loc[afspraak, "actual_ha"] == pytest.approx(at_park["oppervlakte_ha"].sum())
+        made[afspraak] = at_park["oppervlakte_ha"].sum()
+    return made
+
+
+def test_embedded_agreements_show_the_realised_conversions(made_hard):
+    """West-Overijssel 2019-2022 on the embedded history (the default of the command)."""
+    result = cli("agreements", "--as-of", "2022-12-31", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(io.StringIO(result.stdout), dtype={"segment": str})
+    table = table.set_index("afspraak_id")
+    for afspraak, hectares in made_hard.items():
+        assert table.loc[afspraak, "actual_ha"] == pytest.approx(hectares)
         assert table.loc[afspraak, "grondslag"] == "toevoeging"
+
+
+def test_embedded_workbook_counts_them_too(made_hard, tmp_path):
+    path = tmp_path / "studie.xlsx"
+    result = cli("export", "--to", path, "--as-of", "2022-12-31")
+    assert result.exit_code == 0, result.stderr
+    sheet = openpyxl.load_workbook(path)["afspraken"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    for afspraak, hectares in made_hard.items():
+        assert rows[afspraak][header.index("actual_ha")] == pytest.approx(hectares)
