@@ -225,3 +225,16 @@ def test_embedded_workbook_counts_them_too(made_hard, tmp_path):
     rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
     for afspraak, hectares in made_hard.items():
         assert rows[afspraak][header.index("actual_ha")] == pytest.approx(hectares)
+
+
+def test_demand_reads_a_register_on_the_as_of_date(store):
+    result = cli("demand", store, "--as-of", "2022-12-31", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    row = next(r for r in result.stdout.splitlines() if r.startswith("Hardenberg,woon_werk,"))
+    cells = row.split(",")
+    # take-up 2012-2021: H2 1 ha sold 2019-10-01 -> 0.1 ha a year, 1 ha in 10 years;
+    # hard and unsold on 2022-12-31: H1 2 + H3 0.5 + H4 0.6 (Heemserpoort) + B1 3 (Broeklanden)
+    assert float(cells[2]) == pytest.approx(0.1)
+    assert float(cells[4]) == pytest.approx(1.0)
+    assert float(cells[6]) == pytest.approx(6.1)
+    assert cells[-1] == "voldoende"
