@@ -156,20 +156,22 @@ def demand(
 ) -> None:
     """Demand (take-up x scenario x horizon) beside hard and soft supply, per area and
     segment: the Ladder's first step."""
-    options = {
-        "by": by,
-        "per": per,
-        "horizon": horizon,
-        "scenarios": parse_factors(scenarios, "--scenarios"),
-        "takeup_years": takeup_years,
-        "as_of": parse_as_of(as_of),
-        "regions": regions_for(parcels, regions),
-    }
+    factors = parse_factors(scenarios, "--scenarios")
+    date = parse_as_of(as_of)
     from terreinen.demand import check_scenarios
     from terreinen.demand import demand as compute
 
-    check_scenarios(options["scenarios"])  # before loading: a typing error answers at once
-    table = compute(load(parcels, layer, crs, options["as_of"]), **options)
+    check_scenarios(factors)  # before loading: a typing error answers at once
+    table = compute(
+        load(parcels, layer, crs, date),
+        by,
+        per=per,
+        horizon=horizon,
+        scenarios=factors,
+        takeup_years=takeup_years,
+        as_of=date,
+        regions=regions_for(parcels, regions),
+    )
     emit(table, fmt, output, f"Vraag en aanbod per {by} en {per} ({parcels.name})")
 
 
