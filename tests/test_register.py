@@ -32,6 +32,7 @@ import uuid
 
 import pandas as pd
 import psycopg
+import pyogrio
 import pytest
 from conftest import ROOT, frame, parcel, rect
 from typer.testing import CliRunner
@@ -817,3 +818,13 @@ def test_every_reading_command_takes_a_register(worked_gpkg, tmp_path):
         "overview.html",
         "tynaarlo.html",
     ]
+
+
+def test_gis_software_reads_the_geopackage(worked_gpkg):
+    layers = dict(pyogrio.list_layers(worked_gpkg))
+    assert layers["kavel_versies"] == "Unknown" and layers["kavels"] is None
+    versions = pyogrio.read_dataframe(worked_gpkg, layer="kavel_versies")
+    assert versions.crs.to_epsg() == 28992
+    latest = versions[versions["geldig_tot"].isna() & ~versions["vervallen"].astype(bool)]
+    areas = dict(zip(latest["kavel_id"], (latest.area / 10_000).round(6), strict=True))
+    assert areas == {"A1": 1, "A2": 2, "A4": 3, "A5": 0.8, "T1": 4, "T2": 1.5, "T3": 1, "T4": 0.6}
