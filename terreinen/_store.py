@@ -378,7 +378,8 @@ class PostgresStore(Store):
         self.label = _without_password(url)
         self._psycopg = psycopg
         try:
-            self.connection = psycopg.connect(url, connect_timeout=10)
+            # autocommit: every transaction is an explicit one (reading / writing)
+            self.connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
         except psycopg.Error as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise TerreinenError(
@@ -408,6 +409,16 @@ class PostgresStore(Store):
     def writing(self):
         with self.connection.transaction(), self.connection.cursor() as cursor:
             yield cursor
+
+    def create(self) -> None:
+        with self.reading() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")
+            if not cursor.fetchone()[0]:
+                raise TerreinenError(
+                    f"{self.label}: PostGIS is not installed in this database; run "
+                    "`create extension postgis` in it (as a superuser) first"
+                )
+        super().create()
 
     def lock_table(self, cursor) -> None:
         """Imports run one at a time and beside no edit (edits lock rows of ``kavels``)."""

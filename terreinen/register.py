@@ -99,7 +99,11 @@ class Register:
     def create(cls, store: str | Path) -> Register:
         """Create the register's tables (kept when they exist) and open it."""
         register = cls(connect(store))
-        register._store.create()
+        try:
+            register._store.create()
+        except BaseException:
+            register.close()
+            raise
         return register
 
     def __enter__(self) -> Register:

@@ -29,6 +29,7 @@ import sys
 import textwrap
 import time
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
@@ -121,6 +122,17 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES}{joiner}options=-csearch_path%3D{schema},public"
 
 
+def _admin() -> psycopg.Connection:
+    """A connection to the test database; where there is none, a skip (a failure in CI)."""
+    try:
+        return psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at {POSTGRES} is unreachable ({exc}); run tests/install.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @contextlib.contextmanager
 def _new_store(kind: str, folder):
     """A new, empty store: a GeoPackage path, or a URL to a fresh schema of the test
@@ -128,13 +140,7 @@ def _new_store(kind: str, folder):
     if kind == "gpkg":
         yield str(folder / "register.gpkg")
         return
-    try:
-        admin = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL at {POSTGRES} is unreachable ({exc}); run tests/install.sh"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    admin = _admin()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin.execute(f"CREATE SCHEMA {schema}")
     try:
@@ -592,6 +598,22 @@ def test_a_store_is_a_gpkg_or_a_url(tmp_path):
     result = cli("register", "init", "--store", str(text))
     assert result.exit_code == 2 and "cannot use it as a register" in result.stderr
     assert text.read_text() == "not a database, but named like one\n" * 100
+
+
+def test_postgres_database_without_postgis_is_a_plain_error():
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            url = urlunsplit(urlsplit(POSTGRES)._replace(path=f"/{name}"))
+            result = cli("register", "init", "--store", url)
+            assert result.exit_code == 2 and "PostGIS is not installed" in result.stderr
+            with psycopg.connect(url) as plain:  # and nothing was created
+                assert plain.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchone() == (0,)
+        finally:
+            admin.execute(f"DROP DATABASE {name}")
 
 
 def test_unreachable_postgres_is_a_plain_error():
