@@ -220,6 +220,11 @@ class Store:
         where = " AND ".join(f"{k} = ?" for k in keys)
         cursor.executemany(self.sql(f"UPDATE {table} SET {sets} WHERE {where}"), rows)
 
+    def close_versions(self, cursor, day: str, versions: list[tuple[str, int]]) -> None:
+        """End the versions ``(kavel_id, versie)`` on ``day``."""
+        rows = [(day, kavel_id, version) for kavel_id, version in versions]
+        self.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], rows)
+
     def create(self) -> None:
         with self.writing() as cursor:
             for table, columns in _TABLES.items():
