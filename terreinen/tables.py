@@ -83,7 +83,7 @@ def read_agreements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     for column in schema.AGREEMENT_COLUMNS:
         if column not in table:
             table[column] = pd.NaT if column.startswith("periode") else None
-    table["segment"] = table["segment"].fillna("").astype(object)  # empty: all segments
+    table["segment"] = table["segment"].astype(object).fillna("")  # empty: all segments
     return table
 
 
