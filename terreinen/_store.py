@@ -220,6 +220,11 @@ class Store:
         where = " AND ".join(f"{k} = ?" for k in keys)
         cursor.executemany(self.sql(f"UPDATE {table} SET {sets} WHERE {where}"), rows)
 
+    def close_versions(self, cursor, day: str, versions: list[tuple[str, int]]) -> None:
+        """End the versions ``(kavel_id, versie)`` on ``day``."""
+        rows = [(day, kavel_id, version) for kavel_id, version in versions]
+        self.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], rows)
+
     def create(self) -> None:
         with self.writing() as cursor:
             for table, columns in _TABLES.items():
@@ -378,7 +383,8 @@ class PostgresStore(Store):
         self.label = _without_password(url)
         self._psycopg = psycopg
         try:
-            self.connection = psycopg.connect(url, connect_timeout=10)
+            # autocommit: every transaction is an explicit one (reading / writing)
+            self.connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
         except psycopg.Error as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise TerreinenError(
@@ -408,6 +414,16 @@ class PostgresStore(Store):
     def writing(self):
         with self.connection.transaction(), self.connection.cursor() as cursor:
             yield cursor
+
+    def create(self) -> None:
+        with self.reading() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")
+            if not cursor.fetchone()[0]:
+                raise TerreinenError(
+                    f"{self.label}: PostGIS is not installed in this database; run "
+                    "`create extension postgis` in it (as a superuser) first"
+                )
+        super().create()
 
     def lock_table(self, cursor) -> None:
         """Imports run one at a time and beside no edit (edits lock rows of ``kavels``)."""

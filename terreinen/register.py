@@ -99,7 +99,11 @@ class Register:
     def create(cls, store: str | Path) -> Register:
         """Create the register's tables (kept when they exist) and open it."""
         register = cls(connect(store))
-        register._store.create()
+        try:
+            register._store.create()
+        except BaseException:
+            register.close()
+            raise
         return register
 
     def __enter__(self) -> Register:
@@ -323,17 +327,10 @@ class Register:
             for column, value in values.items():
                 row.at[0, column] = value
             meta = [version + 1, day, None, now_text(), by, EDIT_SOURCE, reason, False]
-            s.update_rows(
-                cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], [(day, kavel_id, version)]
-            )
+            s.close_versions(cursor, day, [(kavel_id, version)])
             s.insert_rows(cursor, VERSIONS, _INSERTED, self._version_rows(row, [meta]))
-            s.update_rows(
-                cursor,
-                HEADS,
-                ["versie", "geldig_van"],
-                ["kavel_id"],
-                [(version + 1, day, kavel_id)],
-            )
+            heads = [(version + 1, day, kavel_id)]
+            s.update_rows(cursor, HEADS, ["versie", "geldig_van"], ["kavel_id"], heads)
         return version + 1
 
     def _current(self, cursor, covered: list[str], ids: pd.Series):
@@ -376,13 +373,7 @@ class Register:
         versions = heads["versie"]
         back = [k for k in diff.new if k in versions.index]  # retired before, delivered again
         closed = [*diff.changed, *diff.retired, *back]
-        s.update_rows(
-            cursor,
-            VERSIONS,
-            ["geldig_tot"],
-            ["kavel_id", "versie"],
-            [(day, k, int(versions[k])) for k in closed],
-        )
+        s.close_versions(cursor, day, [(k, int(versions[k])) for k in closed])
         retired = current[current["kavel_id"].isin(diff.retired)].assign(
             _reden=f"niet meer in de levering ({source})"
         )

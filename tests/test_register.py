@@ -32,6 +32,7 @@ import uuid
 
 import pandas as pd
 import psycopg
+import pyogrio
 import pytest
 from conftest import ROOT, frame, parcel, rect
 from typer.testing import CliRunner
@@ -120,6 +121,17 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES}{joiner}options=-csearch_path%3D{schema},public"
 
 
+def _admin() -> psycopg.Connection:
+    """A connection to the test database; where there is none, a skip (a failure in CI)."""
+    try:
+        return psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at {POSTGRES} is unreachable ({exc}); run tests/install.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @contextlib.contextmanager
 def _new_store(kind: str, folder):
     """A new, empty store: a GeoPackage path, or a URL to a fresh schema of the test
@@ -127,13 +139,7 @@ def _new_store(kind: str, folder):
     if kind == "gpkg":
         yield str(folder / "register.gpkg")
         return
-    try:
-        admin = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL at {POSTGRES} is unreachable ({exc}); run tests/install.sh"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    admin = _admin()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin.execute(f"CREATE SCHEMA {schema}")
     try:
@@ -593,6 +599,22 @@ def test_a_store_is_a_gpkg_or_a_url(tmp_path):
     assert text.read_text() == "not a database, but named like one\n" * 100
 
 
+def test_postgres_database_without_postgis_is_a_plain_error():
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            url = f"{POSTGRES.split('?')[0].rsplit('/', 1)[0]}/{name}"  # same server
+            result = cli("register", "init", "--store", url)
+            assert result.exit_code == 2 and "PostGIS is not installed" in result.stderr
+            with psycopg.connect(url) as plain:  # and nothing was created
+                assert plain.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchone() == (0,)
+        finally:
+            admin.execute(f"DROP DATABASE {name}")
+
+
 def test_unreachable_postgres_is_a_plain_error():
     url = "postgresql://nobody@127.0.0.1:9/nowhere"
     result = cli("register", "history", "A1", "--store", url)
@@ -817,3 +839,13 @@ def test_every_reading_command_takes_a_register(worked_gpkg, tmp_path):
         "overview.html",
         "tynaarlo.html",
     ]
+
+
+def test_gis_software_reads_the_geopackage(worked_gpkg):
+    layers = dict(pyogrio.list_layers(worked_gpkg))
+    assert layers["kavel_versies"] == "Unknown" and layers["kavels"] is None
+    versions = pyogrio.read_dataframe(worked_gpkg, layer="kavel_versies")
+    assert versions.crs.to_epsg() == 28992
+    latest = versions[versions["geldig_tot"].isna() & ~versions["vervallen"].astype(bool)]
+    areas = dict(zip(latest["kavel_id"], (latest.area / 10_000).round(6), strict=True))
+    assert areas == {"A1": 1, "A2": 2, "A4": 3, "A5": 0.8, "T1": 4, "T2": 1.5, "T3": 1, "T4": 0.6}
