@@ -103,8 +103,8 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: click says
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            raise  # usage errors: click says what is wrong; a closed pipe: main() ends quietly
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
             if state["verbose"]:
                 raise

@@ -10,6 +10,8 @@ and argument errors answer without loading pandas or geopandas.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -445,4 +447,8 @@ def export(
 
 def main() -> None:
     """Entry point of the console script."""
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # the reader stopped reading (`| head`): end without a word
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
