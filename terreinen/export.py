@@ -14,6 +14,7 @@ from terreinen import settings
 from terreinen._io import atomic_path, csv_text, output_format, write_workbook
 from terreinen.agreements import compare_agreements
 from terreinen.capacity import breakdown, capacity, takeup
+from terreinen.demand import demand
 from terreinen.ibis import to_ibis
 
 __all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format"]
@@ -49,12 +50,14 @@ def export(
     agreements=None,
     regions=None,
     as_of=None,
+    history=None,
     inputs: Iterable = (),
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
-    ``xlsx`` (one formatted workbook of every table), ``geojson`` (the parcels, WGS84) or
-    ``ibis`` (the IBIS park-level table: ``.csv`` or ``.xlsx`` without outlines, ``.gpkg``
-    with). The file name decides the format; ``fmt``, if given, must agree with it.
+    ``xlsx`` (one formatted workbook of every table, demand beside supply included),
+    ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table: ``.csv`` or
+    ``.xlsx`` without outlines, ``.gpkg`` with). The file name decides the format; ``fmt``,
+    if given, must agree with it. ``history`` (a register) counts ``toevoeging`` agreements.
     ``inputs`` (and ``agreements``/``regions`` given as paths) are never overwritten."""
     path = Path(path)
     inputs = (*inputs, agreements, regions)
@@ -79,9 +82,10 @@ def export(
             sheets[by] = breakdown(parcels, by, per="gemeente", as_of=as_of)
         if agreements is not None:
             sheets["afspraken"] = compare_agreements(
-                parcels, agreements, as_of=as_of, regions=regions
+                parcels, agreements, as_of=as_of, regions=regions, history=history
             )
         sheets["uitgifte per jaar"] = takeup(parcels, "gemeente", as_of=as_of).reset_index()
+        sheets["vraag en aanbod"] = demand(parcels, "gemeente", as_of=as_of)
         return write_workbook(sheets, path, inputs=inputs)
     with atomic_path(path, inputs=inputs) as tmp:
         if fmt == "geojson":
