@@ -110,6 +110,7 @@ def terminal(monkeypatch):
     for console in (_cli.out, _cli.err):
         monkeypatch.setattr(console, "_force_terminal", True)
         monkeypatch.setattr(console, "_color_system", console._detect_color_system())
+        monkeypatch.setattr(console, "_width", 10_000)  # cells whole, not wrapped
 
 
 def test_the_terminal_fixture_would_show_a_link(terminal, capsys):
