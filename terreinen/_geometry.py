@@ -234,7 +234,9 @@ def _first_few(later: np.ndarray, earlier: np.ndarray, share: np.ndarray):
     """The pairs with the ``_LISTED_OVERLAPS`` lowest earlier parcels per later parcel."""
     order = np.lexsort((earlier, later))
     later, earlier, share = later[order], earlier[order], share[order]
-    starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]]) if len(later) else []
+    if len(later) == 0:
+        return later, earlier, share
+    starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
     rank = np.arange(len(later)) - np.repeat(starts, np.diff(np.r_[starts, len(later)]))
     keep = rank < _LISTED_OVERLAPS
     return later[keep], earlier[keep], share[keep]
