@@ -341,6 +341,16 @@ def test_broken_tables_never_crash(tmp_path, option):
         assert "internal error" not in said and "Traceback" not in said, (case, said)
 
 
+def test_findings_of_tables_and_unnamed_parcels_name_no_kavel_id(tmp_path):
+    path = tmp_path / "agreements.csv"
+    path.write_text("afspraak_id,gebied,niveau,plancapaciteit,max_ha\nA,Assen,gemeente,hard,x\n")
+    result = cli("agreements", write_parcels(tmp_path), "-a", path)
+    assert result.exit_code == 2 and "row 1, column 'max_ha'" in result.stderr
+    assert "kavel_id" not in result.stderr
+    report = validate(frame([parcel(None, rect(0, 0, 100, 100))]))
+    assert [str(f) for f in report.errors] == ["error: row 1, column 'kavel_id': value is missing"]
+
+
 # --- 6. IBIS tables checked like parcels --------------------------------------------------
 
 
