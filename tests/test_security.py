@@ -322,6 +322,16 @@ def test_broken_parcels_files_never_crash_a_command(tmp_path, command):
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_broken_files_never_crash_partition(tmp_path):
+    pytest.importorskip("dask_geopandas")
+    for case, path in broken_files(tmp_path).items():
+        result = cli("partition", path, tmp_path / "parts")
+        said = result.stdout + result.stderr
+        assert result.exit_code == 2, (case, said)
+        assert "internal error" not in said and "Traceback" not in said, (case, said)
+    assert not (tmp_path / "parts").exists()
+
+
 @pytest.mark.parametrize("option", ["-a", "--regions", "--boundaries"])
 def test_broken_tables_never_crash(tmp_path, option):
     parcels = write_parcels(tmp_path)
