@@ -217,6 +217,7 @@ def overview_map(
     parks, park_of = park_data(parcels, date)
     bounds = parcels.to_crs(settings.web_crs).total_bounds
     data = {
+        "title": title,
         "text": _TEXT,
         "asOf": date.strftime("%Y-%m-%d"),
         "source": source,

@@ -467,7 +467,10 @@
     return tableRow(cells, keys);
   }));
 
-  // ---- Method: as-of date, source, data dates, more information ----
+  // ---- Method: title, as-of date, source, data dates, more information ----
+  // the title is in the page as escaped HTML already; as text it also keeps a carriage return
+  document.title = D.title;
+  document.querySelector("h1").textContent = D.title;
   $("tr-lead").textContent = T.lead + " " + D.asOf + ".";
   [["Peildatum", D.asOf], ["Bron", D.source], ["Gegevens per gemeente", T.dataDates],
     ["Uitgifte per jaar", T.takeup]].forEach(function (pair) {
