@@ -196,7 +196,11 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         if "laatst_bijgewerkt" in parcels
         else empty
     )
-    owner = parcels["eigenaar"].astype(object) if "eigenaar" in parcels else empty
+    owner = (
+        parcels["eigenaar"].map({o: i for i, o in enumerate(schema.OWNERS)}).fillna(-1)
+        if "eigenaar" in parcels
+        else pd.Series(-1, index=parcels.index)
+    )
     figures = parcel_figures(parcels, as_of=as_of)
     return {
         "id": parcels["kavel_id"].astype(str).tolist(),
@@ -207,7 +211,7 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         "planfase": parcels["planfase"].astype(int).tolist(),
         "milieu": [schema.MILIEUCATEGORIEEN.index(str(c)) for c in parcels["milieucategorie"]],
         "segment": [schema.SEGMENTS.index(str(s)) for s in parcels["segment"]],
-        "owner": owner.fillna("").astype(str).tolist(),
+        "owner": owner.astype(int).tolist(),  # an index into schema.OWNERS, -1 unknown
         "price": clean(parcels["prijs_m2"]) if "prijs_m2" in parcels else [None] * len(parcels),
         "updated": updated.tolist(),
         "notes": parcels.get("opmerking", empty).fillna("").astype(str).tolist(),

@@ -191,7 +191,6 @@ def overview_map(
     tiles="default",
     parcel_zoom: int = 13,
     map_kwds: dict | None = None,
-    _found: dict | None = None,
 ) -> MapPage:
     """The overview map of every business park and parcel in ``parcels``.
 
@@ -212,6 +211,41 @@ def overview_map(
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
     """
+    return _page(
+        parcels,
+        agreements=agreements,
+        regions=regions,
+        boundaries=boundaries,
+        demand=demand,
+        data_dates=data_dates,
+        as_of=as_of,
+        title=title,
+        source=source,
+        more_info_url=more_info_url,
+        tiles=tiles,
+        parcel_zoom=parcel_zoom,
+        map_kwds=map_kwds,
+    )
+
+
+def _page(
+    parcels,
+    *,
+    agreements=None,
+    regions=None,
+    boundaries=None,
+    demand=None,
+    data_dates=None,
+    as_of=None,
+    title: str,
+    source: str = DEFAULT_SOURCE,
+    more_info_url: str | None = None,
+    tiles="default",
+    parcel_zoom: int = 13,
+    map_kwds: dict | None = None,
+    found: dict | None = None,
+) -> MapPage:
+    """The page's data; ``found`` are the matches of a search (see :func:`find_map`)."""
     parcels = _as_parcels(parcels)
     date = as_of_date(as_of)
     parks, park_of = park_data(parcels, date)
@@ -235,6 +269,7 @@ def overview_map(
         "agreementStates": [s.replace("_", " ") for s in AGREEMENT_STATES],
         "agreementColors": list(AGREEMENT_COLORS),
         "phases": ["", *schema.PLAN_PHASES.values()],
+        "owners": list(schema.OWNERS),
         "tiles": _tile_layers(tiles),
         "mapOptions": map_kwds or {},
         "parcelZoom": parcel_zoom,
@@ -251,7 +286,7 @@ def overview_map(
             demand=demand,
             data_dates=data_dates,
         ),
-        "found": _found,
+        "found": found,
     }
     return MapPage(data, title)
 
@@ -295,7 +330,7 @@ def find_map(
         lonlat = gpd.GeoSeries([point], crs=parcels.crs).to_crs(settings.web_crs).iloc[0]
         extra["point"] = [round(lonlat.y, 6), round(lonlat.x, 6)]
         extra["radius"] = None if radius_km is None else radius_km * 1000
-    return overview_map(shown, title=title, _found=extra, **kwargs)
+    return _page(shown, title=title, found=extra, **kwargs)
 
 
 def save_map(page: MapPage, path: str | Path, *, offline: bool = True) -> Path:

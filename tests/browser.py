@@ -92,7 +92,7 @@ def open_map(browser, path: Path, *, width: int = 1280, height: int = 860) -> Ma
 
     page.route("**/*", route)
     page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.terreinenMap && window.terreinenMap.firstDraw !== null")
+    page.wait_for_function("window.terreinenMap && window.terreinenMap.ready")
     return opened
 
 

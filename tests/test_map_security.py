@@ -3,6 +3,7 @@ and every text comes back literally (issue 10, item 1)."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pandas as pd
@@ -157,7 +158,7 @@ def test_any_text_comes_back_literally(
             "periode_eind": ["2030-12-31"],
         }
     )
-    agreements.to_csv(tmp_path / "a.csv", index=False)
+    agreements.to_csv(tmp_path / "a.csv", index=False, quoting=csv.QUOTE_ALL)  # a CR too
     page = save_map(
         overview_map(parcels, agreements=tmp_path / "a.csv", title=terrein), tmp_path / "m.html"
     )

@@ -74,7 +74,6 @@
   var base = baseLayers[0].addTo(map);
 
   // ---- Parks: a symbol whose area follows unsold hectares; shapes when closer ----
-  var parkShapes = decode(K.geometry);
   var unsold = K.figures.map(function (f) { return (f[4] || 0) + (f[5] || 0); });
   var maxUnsold = Math.max.apply(null, unsold.concat([1e-9]));
   var DASH = [null, "6 4", "2 4", null];
@@ -105,7 +104,7 @@
   }
   function parkPopup(i) { return rowsTable(K.name[i], parkRows(i)); }
   var parkMarkers = L.featureGroup(), parkFills = L.featureGroup(), parkOutlines = L.featureGroup();
-  var markers = [], fills = [];
+  var markers = [], fills = null;
   K.name.forEach(function (name, i) {
     var radius = K.cls[i] === 3 ? 3 : 24 * Math.sqrt(unsold[i] / maxUnsold);
     var marker = L.circleMarker(K.center[i], {
@@ -115,18 +114,26 @@
     marker.bindTooltip(el("span", null, name));
     marker.bindPopup(function () { return parkPopup(i); });
     markers.push(marker.addTo(parkMarkers));
-    var fill = L.polygon(parkShapes[i], {
-      renderer: canvas, color: "#1a1a1a", weight: 1, dashArray: DASH[K.cls[i]], fillOpacity: 0.7,
-    });
-    fill.bindTooltip(el("span", null, name), { sticky: true });
-    fill.bindPopup(function () { return parkPopup(i); });
-    fills.push(fill.addTo(parkFills));
-    L.polygon(parkShapes[i], { renderer: canvas, color: "#1a1a1a", weight: 1.2, fill: false, interactive: false })
-      .addTo(parkOutlines);
   });
+  // the parks' shapes: made the first time they are needed, so the first draw stays quick
+  function parkShapesBuilt() {
+    if (fills) return fills;
+    fills = decode(K.geometry).map(function (shape, i) {
+      var fill = L.polygon(shape, {
+        renderer: canvas, color: "#1a1a1a", weight: 1, dashArray: DASH[K.cls[i]], fillOpacity: 0.7,
+        fillColor: parkColour(i),
+      });
+      fill.bindTooltip(el("span", null, K.name[i]), { sticky: true });
+      fill.bindPopup(function () { return parkPopup(i); });
+      L.polygon(shape, { renderer: canvas, color: "#1a1a1a", weight: 1.2, fill: false, interactive: false })
+        .addTo(parkOutlines);
+      return fill.addTo(parkFills);
+    });
+    return fills;
+  }
   function recolour() {
     markers.forEach(function (m, i) { m.setStyle({ fillColor: parkColour(i) }); });
-    fills.forEach(function (m, i) { m.setStyle({ fillColor: parkColour(i) }); });
+    (fills || []).forEach(function (m, i) { m.setStyle({ fillColor: parkColour(i) }); });
     drawLegend();
   }
 
@@ -145,7 +152,7 @@
       ["Planfase", P.planfase[i] + " " + D.phases[P.planfase[i]]],
       ["Milieucategorie", D.milieus[P.milieu[i]]],
       ["Segment", D.segments[P.segment[i]]],
-      ["Eigenaar", P.owner[i] || "–"],
+      ["Eigenaar", P.owner[i] < 0 ? "–" : D.owners[P.owner[i]]],
       ["Prijs", missing(P.price[i]) ? "–" : "€ " + num(P.price[i], 2) + " per m²"],
       ["Bijgewerkt", P.updated[i] || "–"],
     ];
@@ -239,6 +246,7 @@
   }
   function updateZoom() {
     var lv = level();
+    if (lv >= 1) parkShapesBuilt();
     if (lv === 2 && !parcelLayers) buildParcels();
     [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
       if (pair[1] === lv) pair[0].addTo(map); else map.removeLayer(pair[0]);
@@ -374,7 +382,7 @@
   // ---- Details: a park's popup, reachable by keyboard; Esc closes ----
   var returnFocus = null;
   function showPark(i, from) {
-    var bounds = fills[i].getBounds();
+    var bounds = parkShapesBuilt()[i].getBounds();
     map.fitBounds(bounds, { maxZoom: Math.max(D.parcelZoom, 14), animate: false });
     var popup = L.popup().setLatLng(bounds.getCenter()).setContent(parkPopup(i)).openOn(map);
     returnFocus = from || null;
@@ -446,26 +454,28 @@
     });
     return { node: tr, keys: keys };
   }
-  sortable($("tr-park-table"), [["Terrein"], ["Gemeente"], [T.klasse], ["Bruto", 1], ["Harde plancapaciteit", 1],
-    ["Terstond uitgeefbaar", 1], ["Zachte plancapaciteit", 1], ["Uitgifte per jaar", 1], ["Voorraad (hard)", 1]],
-  K.name.map(function (name, i) {
-    var f = K.figures[i];
-    var button = el("button", null, name);
-    button.type = "button";
-    button.addEventListener("click", function () { $("tr-map").scrollIntoView(); showPark(i, button); });
-    return tableRow([button, K.gemeente[i], D.parkClasses[K.cls[i]], ha(f[0]), ha(f[4]), ha(f[3]), ha(f[5]), ha(f[7]), years(f[8])],
-      [name, K.gemeente[i], K.cls[i], f[0], f[4], f[3], f[5], f[7], f[8]]);
-  }));
-  var muniHead = [["Gemeente"], ["Harde plancapaciteit", 1], ["Zachte plancapaciteit", 1], ["Terstond uitgeefbaar", 1],
-    ["Uitgifte per jaar", 1], ["Voorraad (hard)", 1], ["Afspraken"], ["Gegevens van"]];
-  if (M.oordeel) muniHead.push(["Oordeel vraag en aanbod"]);
-  sortable($("tr-municipality-table"), muniHead, M.name.map(function (name, i) {
-    var rows = municipalRows(i);
-    var cells = [name].concat(rows.slice(0, 5).map(function (r) { return r[1]; }), [rows[5][1], rows[6][1]]);
-    var keys = [name].concat(M.figures[i], [rows[5][1], M.dataDate[i]]);
-    if (M.oordeel) { cells.push(rows[7][1]); keys.push(rows[7][1]); }
-    return tableRow(cells, keys);
-  }));
+  function buildTables() {
+    sortable($("tr-park-table"), [["Terrein"], ["Gemeente"], [T.klasse], ["Bruto", 1], ["Harde plancapaciteit", 1],
+      ["Terstond uitgeefbaar", 1], ["Zachte plancapaciteit", 1], ["Uitgifte per jaar", 1], ["Voorraad (hard)", 1]],
+    K.name.map(function (name, i) {
+      var f = K.figures[i];
+      var button = el("button", null, name);
+      button.type = "button";
+      button.addEventListener("click", function () { $("tr-map").scrollIntoView(); showPark(i, button); });
+      return tableRow([button, K.gemeente[i], D.parkClasses[K.cls[i]], ha(f[0]), ha(f[4]), ha(f[3]), ha(f[5]), ha(f[7]), years(f[8])],
+        [name, K.gemeente[i], K.cls[i], f[0], f[4], f[3], f[5], f[7], f[8]]);
+    }));
+    var muniHead = [["Gemeente"], ["Harde plancapaciteit", 1], ["Zachte plancapaciteit", 1], ["Terstond uitgeefbaar", 1],
+      ["Uitgifte per jaar", 1], ["Voorraad (hard)", 1], ["Afspraken"], ["Gegevens van"]];
+    if (M.oordeel) muniHead.push(["Oordeel vraag en aanbod"]);
+    sortable($("tr-municipality-table"), muniHead, M.name.map(function (name, i) {
+      var rows = municipalRows(i);
+      var cells = [name].concat(rows.slice(0, 5).map(function (r) { return r[1]; }), [rows[5][1], rows[6][1]]);
+      var keys = [name].concat(M.figures[i], [rows[5][1], M.dataDate[i]]);
+      if (M.oordeel) { cells.push(rows[7][1]); keys.push(rows[7][1]); }
+      return tableRow(cells, keys);
+    }));
+  }
 
   // ---- Method: title, as-of date, source, data dates, more information ----
   // the title is in the page as escaped HTML already; as text it also keeps a carriage return
@@ -538,6 +548,10 @@
     firstDraw: null,
   };
   requestAnimationFrame(function () {
-    requestAnimationFrame(function () { window.terreinenMap.firstDraw = performance.now(); });
+    requestAnimationFrame(function () {
+      window.terreinenMap.firstDraw = performance.now();
+      buildTables();  // below the map: after its first frame
+      window.terreinenMap.ready = true;
+    });
   });
 })();
