@@ -51,8 +51,9 @@ MILIEU_COLORS = (
     "#482878",
     "#440154",
 )
-AGREEMENT_STATES = ("overprogrammering", "binnen_afspraak", "geen_afspraak")
-AGREEMENT_COLORS = ("#D55E00", "#009E73", "#BBBBBB")
+# a municipality's summary is the first of these that one of its active agreements has
+AGREEMENT_STATES = ("overprogrammering", "tekort", "onbekend", "binnen_afspraak", "geen_afspraak")
+AGREEMENT_COLORS = ("#D55E00", "#CC79A7", "#F0E442", "#009E73", "#BBBBBB")
 COORDINATE_SCALE = 1_000_000  # 1e-6 degree: 0.11 m north-south, 0.07 m east-west here
 _BOUNDARY_NAMES = ("gemeente", "gemeentenaam", "statnaam", "naam", "name")
 _SHOWN_COLUMNS = {*schema.REQUIRED_COLUMNS, *schema.OPTIONAL_COLUMNS, "oppervlakte_ha"}
@@ -246,7 +247,9 @@ def municipality_data(
 
 
 def _data_dates(parcels: pd.DataFrame, names: list[str], given) -> list[str]:
-    """The date of each municipality's data: given, or its latest ``laatst_bijgewerkt``."""
+    """The date of each municipality's data: given, a register's latest delivery (its
+    state's ``attrs["leveringen"]``), or the latest ``laatst_bijgewerkt``."""
+    given = parcels.attrs.get("leveringen") if given is None else given
     if given is not None:
         return [str(pd.Timestamp(given[n]).date()) if n in given else "" for n in names]
     if "laatst_bijgewerkt" not in parcels:

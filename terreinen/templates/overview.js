@@ -211,8 +211,10 @@
   function municipalPopup(i) {
     var box = rowsTable(M.name[i], municipalRows(i));
     M.agreements[i].forEach(function (a) {
+      var line = el("div", "tr-agreement", agreementText(a));
       var status = D.agreementKeys.indexOf(a.status);
-      box.appendChild(el("div", "tr-agreement tr-agreement-" + status, agreementText(a)));
+      if (status >= 0) line.style.borderLeftColor = D.agreementColors[status];
+      box.appendChild(line);
     });
     return box;
   }
