@@ -41,9 +41,13 @@ def overview_file(tmp_path_factory, embedded):
 
 @pytest.fixture(scope="module")
 def hardenberg_file(tmp_path_factory, embedded):
-    path = tmp_path_factory.mktemp("maps") / "hardenberg.html"
-    save_map(municipality_map(embedded, "Hardenberg", as_of="2021-06-01", **AGREEMENTS), path)
-    return path
+    """Hardenberg with its agreements read as limits on the stock (no history needed)."""
+    folder = tmp_path_factory.mktemp("maps")
+    agreements = pd.read_csv(DATA / "agreements.csv", dtype=str)
+    agreements = agreements[agreements["gebied"] == "Hardenberg"]
+    agreements.assign(grondslag="voorraad", terreinen="").to_csv(folder / "a.csv", index=False)
+    m = municipality_map(embedded, "Hardenberg", as_of="2021-06-01", agreements=folder / "a.csv")
+    return save_map(m, folder / "hardenberg.html")
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +125,10 @@ def test_data_dates_demand_and_more_information(embedded):
     assert verdict["Assen"] == "tekort" and verdict["Emmen"] == "ruim" and verdict["Meppel"] == ""
     assert dates["Assen"] == "2026-03-01" and dates["Emmen"] == ""
     assert page.data["moreInfo"] == "https://www.example.nl/werklocaties"
+    delivered = embedded.copy()
+    delivered.attrs["leveringen"] = {"Emmen": "2026-02-01"}  # as a register's state has them
+    data = overview_map(delivered).data["municipalities"]
+    assert dict(zip(data["name"], data["dataDate"], strict=True))["Emmen"] == "2026-02-01"
     with pytest.raises(TerreinenError, match="http"):
         overview_map(embedded, more_info_url="javascript:alert(1)")
 
