@@ -53,7 +53,9 @@ def axe_violations(opened: MapPage) -> list[dict]:
 
     axe = Path(axe_playwright_python.__file__).parent / "axe.min.js"
     opened.page.evaluate(axe.read_text(encoding="utf-8"))
-    result = opened.page.evaluate("async () => await axe.run(document)")
+    result = opened.page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:120] for n in v["nodes"][:3]]}
         for v in result["violations"]

@@ -299,20 +299,6 @@ def test_keyboard_search_details_and_table(browser, overview_file, embedded):
     opened.close()
 
 
-def test_narrow_screen_legend_and_controls_apart(browser, overview_file):
-    opened = open_map(browser, overview_file, width=375, height=800)
-    boxes = opened.js(
-        "Array.from(document.querySelectorAll('.leaflet-control, #tr-legend, #tr-search'))"
-        ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
-    )
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            overlap = min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-            assert not overlap, (a, b)
-    assert opened.js("document.documentElement.scrollWidth") <= 375
-    opened.close()
-
-
 def test_municipality_map_agreements_in_dutch_numbers(browser, hardenberg_file, embedded):
     opened = open_map(browser, hardenberg_file)
     assert opened.errors == []
@@ -361,17 +347,37 @@ def test_no_accessibility_violations(browser, request, which):
     opened.close()
 
 
-def test_screenshots(browser, overview_file, hardenberg_file, artifacts, embedded):
-    """Province, municipality and parcel zoom, 1280 and 375 px wide, for people to look at."""
-    for width in (1280, 375):
-        for name, path in (("province", overview_file), ("municipality", hardenberg_file)):
-            opened = open_map(browser, path, width=width, height=860)
+def _apart(opened) -> None:
+    """The map's controls, the search and the legend do not cover each other; no sideways
+    scrolling."""
+    boxes = opened.js(
+        "Array.from(document.querySelectorAll('.leaflet-control, #tr-legend, #tr-search'))"
+        ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+    )
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap = min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+            assert not overlap, (a, b)
+    assert opened.js("document.documentElement.scrollWidth") <= opened.js("window.innerWidth")
+
+
+def test_screenshots_and_layout(browser, overview_file, hardenberg_file, artifacts):
+    """Province, municipality and parcel zoom, 1280 and 375 px wide, for people to look at;
+    at both widths nothing covers anything else."""
+    for name, path in (("province", overview_file), ("municipality", hardenberg_file)):
+        opened = open_map(browser, path, width=1280, height=860)
+        for width in (1280, 375):
+            opened.page.set_viewport_size({"width": width, "height": 860})
+            opened.js("void terreinenMap.map.invalidateSize({animate: false})")
+            opened.js("void terreinenMap.map.fitBounds(terreinenMap.bounds, {animate: false})")
+            _apart(opened)
             opened.page.screenshot(path=str(artifacts / f"map-{name}-{width}.png"))
             if name == "municipality":
                 opened.js("terreinenMap.findPark('Heemserpoort')")
                 opened.js("void terreinenMap.map.closePopup()")
                 opened.page.screenshot(path=str(artifacts / f"map-parcels-{width}.png"))
-            opened.close()
+        assert opened.errors == []
+        opened.close()
     shots = sorted(p.name for p in artifacts.glob("map-*.png"))
     assert len(shots) == 6 and all((artifacts / s).stat().st_size > 10_000 for s in shots)
 

@@ -532,6 +532,7 @@
   // For tests and for pages that embed the map
   window.terreinenMap = {
     map: map,
+    bounds: D.bounds,
     parcelGroup: parcelGroup,
     municipalities: municipalLayer,
     parkSymbols: function () {
