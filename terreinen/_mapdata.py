@@ -16,7 +16,7 @@ import shapely
 from terreinen import schema, settings
 from terreinen._errors import TerreinenError
 from terreinen.agreements import compare_agreements
-from terreinen.capacity import capacity
+from terreinen.capacity import TOTAL, capacity
 from terreinen.figures import parcel_figures, status_on
 from terreinen.tables import read_regions
 
@@ -259,10 +259,17 @@ def _data_dates(parcels: pd.DataFrame, names: list[str], given) -> list[str]:
 
 
 def _verdicts(demand, names: list[str]) -> list[str] | None:
-    """Per municipality the demand table's ``oordeel``; None without a demand table."""
+    """Per municipality the ``oordeel`` of a demand table (:func:`terreinen.demand.demand`
+    by gemeente: its ``Totaal`` rows; or any table with ``gemeente`` and ``oordeel``);
+    None without one."""
     if demand is None or "oordeel" not in demand:
         return None
-    verdict = demand.set_index(demand["gemeente"].astype(str))["oordeel"]
+    key = "gemeente" if "gemeente" in demand else "gebied"
+    rows = demand
+    for split in ("segment", "milieucategorie"):
+        if split in rows:
+            rows = rows[rows[split].astype(str) == TOTAL]
+    verdict = rows.set_index(rows[key].astype(str))["oordeel"]
     verdict = verdict[~verdict.index.duplicated()]
     return [str(verdict[n]) if n in verdict.index and pd.notna(verdict[n]) else "" for n in names]
 

@@ -201,7 +201,8 @@ def overview_map(
     The municipality layer shows hard and soft hectares, take-up, years of supply and, with
     ``agreements`` (and ``regions`` for regional ones), the agreement status: as areas when
     ``boundaries`` (municipality polygons with a name column) are given, circles otherwise.
-    ``demand`` (a table with ``gemeente`` and ``oordeel``) adds each municipality's verdict;
+    ``demand`` (:func:`terreinen.demand.demand` by gemeente, or a table with ``gemeente`` and
+    ``oordeel``) adds each municipality's verdict;
     ``data_dates`` (municipality -> date) the date of its data (else the latest
     ``laatst_bijgewerkt``). A summary panel, a sortable table of every park and
     municipality, and the method (as-of date, ``source``, a ``more_info_url`` link) are on

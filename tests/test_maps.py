@@ -13,6 +13,7 @@ from browser import axe_violations, open_map, page_data, popup_text
 from conftest import DATA, cli, frame, parcel, rect
 
 from terreinen import TerreinenError, read_parcels
+from terreinen.demand import demand
 from terreinen.maps import (
     STATES,
     encode_geometries,
@@ -112,10 +113,10 @@ def test_data_dates_demand_and_more_information(embedded):
     data = overview_map(embedded).data["municipalities"]
     assert data["dataDate"] == [latest[n].strftime("%Y-%m-%d") for n in data["name"]]
     assert data["oordeel"] is None
-    demand = pd.DataFrame({"gemeente": ["Assen", "Emmen"], "oordeel": ["tekort", "ruim"]})
+    verdicts = pd.DataFrame({"gemeente": ["Assen", "Emmen"], "oordeel": ["tekort", "ruim"]})
     page = overview_map(
         embedded,
-        demand=demand,
+        demand=verdicts,
         data_dates={"Assen": "2026-03-01"},
         more_info_url="https://www.example.nl/werklocaties",
     )
@@ -125,6 +126,11 @@ def test_data_dates_demand_and_more_information(embedded):
     assert verdict["Assen"] == "tekort" and verdict["Emmen"] == "ruim" and verdict["Meppel"] == ""
     assert dates["Assen"] == "2026-03-01" and dates["Emmen"] == ""
     assert page.data["moreInfo"] == "https://www.example.nl/werklocaties"
+    table = demand(embedded, "gemeente", as_of=AS_OF)  # the demand issue's table as it is
+    totals = table[table["segment"] == "Totaal"].set_index("gebied")["oordeel"]
+    data = overview_map(embedded, demand=table).data["municipalities"]
+    assert data["oordeel"] == [totals[n] or "" for n in data["name"]]
+    assert len(set(data["oordeel"])) > 1
     delivered = embedded.copy()
     delivered.attrs["leveringen"] = {"Emmen": "2026-02-01"}  # as a register's state has them
     data = overview_map(delivered).data["municipalities"]
