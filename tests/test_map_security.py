@@ -111,7 +111,7 @@ _opened = []  # the first two examples are also opened in Chromium
 
 
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -13,6 +13,7 @@ from browser import axe_violations, open_map, page_data, popup_text
 from conftest import DATA, cli, frame, parcel, rect
 
 from terreinen import TerreinenError, read_parcels
+from terreinen._mapdata import municipality_data
 from terreinen.demand import demand
 from terreinen.maps import (
     STATES,
@@ -108,35 +109,41 @@ def test_online_variant_loads_leaflet_from_its_cdn(tmp_path, embedded):
     assert "<script src=" not in full and len(full) > len(small) + 100_000
 
 
-def test_data_dates_demand_and_more_information(embedded):
+def _municipalities(parcels, **kwargs) -> dict:
+    """The municipality part of a page's data (without building the rest of the page)."""
+    options = dict.fromkeys(["agreements", "regions", "boundaries", "demand", "data_dates"])
+    return municipality_data(parcels, as_of=AS_OF, **{**options, **kwargs})
+
+
+def test_data_dates_and_verdicts(embedded):
     latest = embedded.groupby("gemeente")["laatst_bijgewerkt"].max()
-    data = overview_map(embedded).data["municipalities"]
+    data = _municipalities(embedded)
     assert data["dataDate"] == [latest[n].strftime("%Y-%m-%d") for n in data["name"]]
     assert data["oordeel"] is None
     verdicts = pd.DataFrame({"gemeente": ["Assen", "Emmen"], "oordeel": ["tekort", "ruim"]})
-    page = overview_map(
-        embedded,
-        demand=verdicts,
-        data_dates={"Assen": "2026-03-01"},
-        more_info_url="https://www.example.nl/werklocaties",
-    )
-    data = page.data["municipalities"]
+    data = _municipalities(embedded, demand=verdicts, data_dates={"Assen": "2026-03-01"})
     verdict = dict(zip(data["name"], data["oordeel"], strict=True))
     dates = dict(zip(data["name"], data["dataDate"], strict=True))
     assert verdict["Assen"] == "tekort" and verdict["Emmen"] == "ruim" and verdict["Meppel"] == ""
     assert dates["Assen"] == "2026-03-01" and dates["Emmen"] == ""
-    assert page.data["moreInfo"] == "https://www.example.nl/werklocaties"
     table = demand(embedded, "gemeente", as_of=AS_OF)  # the demand issue's table as it is
     totals = table[table["segment"] == "Totaal"].set_index("gebied")["oordeel"]
-    data = overview_map(embedded, demand=table).data["municipalities"]
+    data = _municipalities(embedded, demand=table)
     assert data["oordeel"] == [totals[n] or "" for n in data["name"]]
     assert len(set(data["oordeel"])) > 1
     delivered = embedded.copy()
     delivered.attrs["leveringen"] = {"Emmen": "2026-02-01"}  # as a register's state has them
-    data = overview_map(delivered).data["municipalities"]
+    data = _municipalities(delivered)
     assert dict(zip(data["name"], data["dataDate"], strict=True))["Emmen"] == "2026-02-01"
+
+
+def test_more_information_link(overview_file, embedded):
+    westerveld = embedded[embedded["gemeente"] == "Westerveld"]
+    url = "https://www.example.nl/werklocaties"
+    assert overview_map(westerveld, more_info_url=url).data["moreInfo"] == url
+    assert page_data(overview_file.read_text(encoding="utf-8"))["moreInfo"] is None
     with pytest.raises(TerreinenError, match="http"):
-        overview_map(embedded, more_info_url="javascript:alert(1)")
+        overview_map(westerveld, more_info_url="javascript:alert(1)")
 
 
 def _independent_parks(embedded) -> pd.DataFrame:
