@@ -256,6 +256,11 @@ def test_filter_hides_parcels_and_updates_the_summary(browser, overview_file, em
     opened.page.locator(".tr-filters summary").click()
     opened.page.locator("#tr-segments").get_by_label("woon_werk").uncheck()
     assert f"{nl(rest)} ha" in opened.page.locator("#tr-summary-figures").inner_text()
+    # one municipality, the filter still on
+    opened.page.locator("#tr-summary-area").select_option(label="Hardenberg")
+    hardenberg = hard & ~woon_werk & (embedded["gemeente"] == "Hardenberg")
+    expected = f"{nl(embedded.loc[hardenberg, 'oppervlakte_ha'].sum())} ha"
+    assert expected in opened.page.locator("#tr-summary-figures").inner_text()
     opened.js("void terreinenMap.map.setZoom(14, {animate: false})")
     opened.js("void terreinenMap.map.setView(terreinenMap.map.getCenter(), 14, {animate: false})")
     assert opened.js("terreinenMap.parcelCount()") == len(embedded)
@@ -445,3 +450,11 @@ def test_small_map_of_hand_built_parks(tmp_path):
     figures = dict(zip(parks["name"], parks["figures"], strict=True))
     assert figures["Noord"][4] == 1.0 and figures["Zuid"][5] == 0.5  # hard, soft ha
     assert dict(zip(parks["name"], parks["cls"], strict=True)) == {"Noord": 0, "Zuid": 2}
+
+
+def test_find_map_without_matches_writes_nothing(tmp_path):
+    page = tmp_path / "m.html"
+    result = cli("find", DATA / "parcels.geojson", "--min-ha", "100000", "--map", page)
+    assert result.exit_code == 2
+    assert "no parcels match, so there is no map to write" in result.stderr
+    assert not page.exists()
