@@ -250,7 +250,6 @@ def _page(
     parcels = _as_parcels(parcels)
     date = as_of_date(as_of)
     parks, park_of = park_data(parcels, date)
-    bounds = parcels.to_crs(settings.web_crs).total_bounds
     data = {
         "title": title,
         "text": _TEXT,
@@ -275,7 +274,7 @@ def _page(
         "mapOptions": map_kwds or {},
         "parcelZoom": parcel_zoom,
         "parkZoom": parcel_zoom - 2,
-        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+        "bounds": _bounds(parcels, found),
         "parks": parks,
         "parcels": parcel_data(parcels, park_of, date),
         "municipalities": municipality_data(
@@ -290,6 +289,15 @@ def _page(
         "found": found,
     }
     return MapPage(data, title)
+
+
+def _bounds(parcels: gpd.GeoDataFrame, found: dict | None) -> list[list[float]]:
+    """South-west and north-east corners of the parcels, and of a search point."""
+    west, south, east, north = parcels.to_crs(settings.web_crs).total_bounds
+    if found and found["point"]:
+        lat, lon = found["point"]
+        west, south, east, north = min(west, lon), min(south, lat), max(east, lon), max(north, lat)
+    return [[south, west], [north, east]]
 
 
 def _known(parcels: gpd.GeoDataFrame, gemeente: str) -> None:
