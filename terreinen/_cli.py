@@ -136,14 +136,15 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         raise typer.Exit(130 if interrupted else 143)
 
 
-def plain(text: object) -> Text:
+def plain(text: object, *, one_line: bool = False) -> Text:
     r"""Text exactly as written, never markup or emoji codes; control characters (terminal
     escapes) shown as ``\xNN`` instead of being sent to the terminal.
 
     >>> plain("[red]a\x1b]8;;x").plain
     '[red]a\\x1b]8;;x'
     """
-    return Text(_UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return Text(text.replace("\n", "\\x0a") if one_line else text)
 
 
 def line(console: Console, text: object, style: str | None = None, end: str = "\n") -> None:
@@ -323,7 +324,7 @@ def rich_table(table, title: str):
     view = Table(title=plain(title), header_style="bold", show_lines=False)
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     for column, is_number in zip(table.columns, numeric, strict=True):
-        view.add_column(plain(column), justify="right" if is_number else "left")
+        view.add_column(plain(column, one_line=True), justify="right" if is_number else "left")
     for row in table.itertuples(index=False):
         cells = []
         for value, is_number in zip(row, numeric, strict=True):
@@ -333,7 +334,8 @@ def rich_table(table, title: str):
                 cells.append(f"{value:,.2f}")
             else:
                 cells.append(str(value))
-        view.add_row(*map(plain, cells), style="bold" if cells[0] == "Totaal" else None)
+        shown = [plain(cell, one_line=True) for cell in cells]  # a table row stays one line
+        view.add_row(*shown, style="bold" if cells[0] == "Totaal" else None)
     return view
 
 

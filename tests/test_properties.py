@@ -72,7 +72,8 @@ def in_xlsx(text: str) -> str:
 
 
 def shown(text: str) -> str:
-    return _cli.plain(text).plain
+    """A text as a table cell shows it (documented: control characters as escapes)."""
+    return _cli.plain(text, one_line=True).plain
 
 
 @contextlib.contextmanager
