@@ -16,6 +16,7 @@ from terreinen._checks import Checker
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 _LISTED_OVERLAPS = 3  # other parcels named in one overlap finding before "and N more"
+_MEASURED_PER_PARCEL = 20  # overlaps measured per parcel; beyond them candidates are counted
 _PAIR_BATCH = 100_000  # candidate pairs intersected at once: bounds the shapes in memory
 _QUERY_CHUNK = 2_000  # parcels queried at once: bounds the candidate pairs held in memory
 
@@ -202,10 +203,18 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
     # per parcel: how many earlier parcels it overlaps, and the first few of them; memory
     # stays bounded by the parcels however many pairs a stacked file has
     counts = np.zeros(len(geoms), np.int64)
+    # a parcel stacked under thousands of others: the first few pairs are measured, the rest
+    # (which cross it deeper than settings.overlap_depth) only counted
+    measured = np.zeros(len(geoms), np.int64)
+    unmeasured = np.zeros(len(geoms), np.int64)
     kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))  # later, earlier, share
     for left, right in _overlap_candidates(np.where(copies, np.array(None), geoms)):
         for start in range(0, len(left), _PAIR_BATCH):
             a, b = left[start : start + _PAIR_BATCH], right[start : start + _PAIR_BATCH]
+            measure = _rank_per_parcel(b) + measured[b] < _MEASURED_PER_PARCEL
+            np.add.at(measured, b[measure], 1)
+            np.add.at(unmeasured, b[~measure], 1)
+            a, b = a[measure], b[measure]
             shared = shapely.area(shapely.intersection(geoms[a], geoms[b]))
             smaller = np.minimum(areas[a], areas[b])
             overlap = shared > settings.overlap_tolerance * smaller
@@ -221,13 +230,29 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
 
     def message(pos: int) -> str:
         named = ", ".join(
-            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}" for a, share in listed[pos]
+            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}"
+            for a, share in listed.get(pos, [])
         )
-        more = int(counts[pos]) - _LISTED_OVERLAPS
-        tail = f" and {more:,} more parcels" if more > 0 else ""
+        more = int(counts[pos]) - len(listed.get(pos, [])) + int(unmeasured[pos])
+        deep = f"more than {settings.overlap_depth * 100:g} cm deep"  # every candidate is
+        if not named:
+            return f"overlaps {more:,} parcels {deep}"
+        tail = f" and {more:,} more parcels {deep}" if more > 0 else ""
         return f"overlaps {named}{tail} (share of the smaller parcel)"
 
-    chk.flag(counts > 0, "warning", "geometry", message, "parcels should not overlap")
+    overlapping = (counts > 0) | (unmeasured > 0)
+    chk.flag(overlapping, "warning", "geometry", message, "parcels should not overlap")
+
+
+def _rank_per_parcel(later: np.ndarray) -> np.ndarray:
+    """Each pair's place among the pairs of the same later parcel (0, 1, 2, ...)."""
+    order = np.argsort(later, kind="stable")
+    ordered = later[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(later) else []
+    rank = np.empty(len(later), np.int64)
+    sizes = np.diff(np.r_[starts, len(later)])
+    rank[order] = np.arange(len(later)) - np.repeat(starts, sizes)
+    return rank
 
 
 def _first_few(later: np.ndarray, earlier: np.ndarray, share: np.ndarray):
@@ -262,30 +287,26 @@ def _overlap_candidates(geoms: np.ndarray):
     """Pairs (i < j) of parcels whose overlap may be more than rounding, a chunk at a time.
 
     Neighbours share edges, and rounding in the coordinates (of a reprojection, or of a
-    GeoJSON file's decimals) makes shared edges cross by a hair. Querying with parcels
-    shrunk by ``settings.overlap_depth`` leaves only real overlaps to measure, much cheaper
-    than intersecting every pair of neighbours."""
+    GeoJSON file's decimals) makes shared edges cross by a hair. Parcels shrunk by half of
+    ``settings.overlap_depth`` meet only where the originals overlap deeper than that: only
+    those pairs are left to measure, much cheaper than intersecting every pair of
+    neighbours. Shrinking both sides makes the test symmetric, so each pair is found from
+    its first parcel, whatever chunk that is in."""
     index = np.flatnonzero(~shapely.is_missing(geoms))
-    tree = shapely.STRtree(geoms[index])
-
-    def shrunk(part: np.ndarray) -> np.ndarray:
-        return shapely.buffer(geoms[index[part]], -settings.overlap_depth, join_style="mitre")
+    shrunk = in_threads(
+        lambda part: shapely.buffer(part, -settings.overlap_depth / 2, join_style="mitre"),
+        geoms[index],
+    )
+    tree = shapely.STRtree(shrunk)
 
     def pairs_of(part: np.ndarray) -> np.ndarray:
-        left, right = tree.query(shrunk(part), predicate="intersects")
+        left, right = tree.query(shrunk[part], predicate="intersects")
         pairs = np.column_stack([part[left], right])
-        return pairs[pairs[:, 0] != pairs[:, 1]]
+        return pairs[pairs[:, 0] < pairs[:, 1]]
 
     for start in range(0, len(index), _QUERY_CHUNK):
         pairs = in_threads(pairs_of, np.arange(start, min(start + _QUERY_CHUNK, len(index))))
-        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
-        # a pair whose first parcel was in an earlier chunk was measured there if that
-        # parcel's query found it (the shrunk query is not symmetric)
-        earlier = np.flatnonzero(pairs[:, 0] < start)
-        if len(earlier):
-            first, second = pairs[earlier, 0], pairs[earlier, 1]
-            seen = shapely.intersects(shrunk(first), geoms[index[second]])
-            pairs = np.delete(pairs, earlier[seen], axis=0)
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
         yield index[pairs[:, 0]], index[pairs[:, 1]]
 
 
