@@ -222,14 +222,14 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
 
 
 def municipality_data(
-    parcels, *, agreements, regions, boundaries, as_of, demand, data_dates
+    parcels, *, agreements, regions, boundaries, as_of, demand, data_dates, history=None
 ) -> dict:
     """Per municipality: capacity, agreement status and lines, data date, demand verdict."""
     table = capacity(parcels, "gemeente", as_of=as_of)
     table = table[table["gebied"] != "Totaal"].reset_index(drop=True)
     names = table["gebied"].astype(str).tolist()
     centers = _centers(parcels, parcels["gemeente"].astype(str).reset_index(drop=True)).loc[names]
-    status, lines = _agreement_lines(parcels, names, agreements, regions, as_of)
+    status, lines = _agreement_lines(parcels, names, agreements, regions, as_of, history)
     columns = ["hard_ha", "zacht_ha", "terstond_ha", "uitgifte_ha_per_jaar", "voorraad_jaren_hard"]
     data = {
         "name": names,
@@ -274,12 +274,14 @@ def _verdicts(demand, names: list[str]) -> list[str] | None:
     return [str(verdict[n]) if n in verdict.index and pd.notna(verdict[n]) else "" for n in names]
 
 
-def _agreement_lines(parcels, names, agreements, regions, as_of):
+def _agreement_lines(parcels, names, agreements, regions, as_of, history):
     """Per municipality: the summary status and the agreements that cover it, as numbers
     and plain strings (the page formats them)."""
     if agreements is None:
         return [""] * len(names), [[] for _ in names]
-    comparison = compare_agreements(parcels, agreements, as_of=as_of, regions=regions)
+    comparison = compare_agreements(
+        parcels, agreements, as_of=as_of, regions=regions, history=history
+    )
     region_table = read_regions(regions) if regions is not None else None
     status, lines = [], []
     for name in names:

@@ -184,6 +184,7 @@ def overview_map(
     boundaries=None,
     demand: pd.DataFrame | None = None,
     data_dates: dict | None = None,
+    history=None,
     as_of=None,
     title: str = "Bedrijventerreinen",
     source: str = DEFAULT_SOURCE,
@@ -204,10 +205,12 @@ def overview_map(
     ``demand`` (:func:`terreinen.demand.demand` by gemeente, or a table with ``gemeente`` and
     ``oordeel``) adds each municipality's verdict;
     ``data_dates`` (municipality -> date) the date of its data (else the latest
-    ``laatst_bijgewerkt``). A summary panel, a sortable table of every park and
-    municipality, and the method (as-of date, ``source``, a ``more_info_url`` link) are on
-    the page. Base maps PDOK BRT-Achtergrondkaart and OpenStreetMap, or ``tiles`` (a list of
-    xyzservices providers; None for none). ``map_kwds`` are Leaflet map options.
+    ``laatst_bijgewerkt``); ``history`` (a :class:`terreinen.register.Register`) lets
+    ``toevoeging`` agreements count what was added. A summary panel, a sortable table of
+    every park and municipality, and the method (as-of date, ``source``, a
+    ``more_info_url`` link) are on the page. Base maps PDOK BRT-Achtergrondkaart and
+    OpenStreetMap, or ``tiles`` (a list of xyzservices providers; None for none).
+    ``map_kwds`` are Leaflet map options.
 
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
@@ -219,6 +222,7 @@ def overview_map(
         boundaries=boundaries,
         demand=demand,
         data_dates=data_dates,
+        history=history,
         as_of=as_of,
         title=title,
         source=source,
@@ -237,6 +241,7 @@ def _page(
     boundaries=None,
     demand=None,
     data_dates=None,
+    history=None,
     as_of=None,
     title: str,
     source: str = DEFAULT_SOURCE,
@@ -285,6 +290,7 @@ def _page(
             as_of=date,
             demand=demand,
             data_dates=data_dates,
+            history=history,
         ),
         "found": found,
     }
