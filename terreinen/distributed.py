@@ -67,7 +67,7 @@ def capacity(
         scheduler=scheduler,
         on_part_done=on_part_done,
     )
-    return table_from_sums(sums, levels, years)
+    return table_from_sums(sums, levels, years, as_of=as_of)
 
 
 def capacity_sums(
