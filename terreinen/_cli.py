@@ -10,22 +10,27 @@ plain text, never as rich markup, so a park named ``[link=...]`` prints as writt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import re
+import shutil
 import sys
 import unicodedata
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import typer.core
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from terreinen._errors import TerreinenConflictError, TerreinenError
+from terreinen._errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
 from terreinen.datasets import get_path
 
-# off a terminal (a pipe, a file, a notebook) tables keep their natural width
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 240, highlight=False)
+out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 state = {"quiet": False, "verbose": False}
 
@@ -44,6 +49,16 @@ ParcelsArg = Annotated[
     ),
 ]
 LayerOpt = Annotated[str | None, typer.Option(help="Layer of a GeoPackage to read.")]
+GemeenteOpt = Annotated[
+    str | None,
+    typer.Option("--gemeente", help="Municipality of a file without one (e.g. a park export)."),
+]
+ProvincieOpt = Annotated[
+    str | None, typer.Option("--provincie", help="Province of a file without one.")
+]
+AllColumnsOpt = Annotated[
+    bool, typer.Option("--all-columns", help="On screen, every column (default: the key ones).")
+]
 CrsOpt = Annotated[str | None, typer.Option(help="CRS of a file that has none, e.g. EPSG:28992.")]
 RegionsOpt = Annotated[
     Path | None,
@@ -73,7 +88,8 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _warnings_said():
+                return super().invoke(ctx)
         except TerreinenConflictError as exc:
             raise fail(str(exc), EXIT_CONFLICT) from None
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
@@ -92,6 +108,39 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
                 markup=False,
             )
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+@contextlib.contextmanager
+def _warnings_said() -> Iterator[None]:
+    """The library's data warnings (an as-of date past the data, ...) as plain lines on
+    stderr, each once, instead of Python's file:line form."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("once", TerreinenDataWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, TerreinenDataWarning):
+                say(f"warning: {message}", style="yellow")
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def progress(what: str) -> Iterator[None]:
+    """A spinner with the time taken on stderr while ``what`` runs (off with --quiet)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=state["quiet"],
+    ) as bar:
+        bar.add_task(what, total=None)
+        yield
 
 
 def say(text: str, *, style: str | None = None) -> None:
@@ -117,11 +166,21 @@ def print_findings(report, *, limit: int | None) -> None:
         err.print(f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
 
 
-def load(parcels: Path, layer: str | None, crs: str | None):
-    """Parcels from a file for the commands that compute with them, or exit 2 explaining why."""
+def load(
+    parcels: Path,
+    layer: str | None,
+    crs: str | None,
+    gemeente: str | None = None,
+    provincie: str | None = None,
+):
+    """Parcels from a file for the commands that compute with them, or exit 2 explaining why.
+    ``gemeente``/``provincie`` fill a file without them (--gemeente, --provincie)."""
     from terreinen.loading import load_parcels
 
-    frame, report = load_parcels(parcels, layer=layer, crs=crs)
+    with progress(f"reading and checking {parcels.name}"):
+        frame, report = load_parcels(
+            parcels, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        )
     if not report.ok:
         print_findings(report, limit=None if state["verbose"] else 20)
         raise fail(f"{report.summary()}; fix the errors above first (see `terreinen validate`)")
@@ -163,8 +222,24 @@ def by_levels(by: str) -> str | list[str]:
     return levels if len(levels) > 1 else levels[0]
 
 
-def emit(table, fmt: str, output: Path | None, title: str) -> None:
-    """A result table to the screen (rich table, CSV or JSON) or to a file."""
+# the capacity columns shown on screen by default: they fit 80 columns
+KEY_CAPACITY_COLUMNS = (
+    "bruto_ha",
+    "hard_ha",
+    "zacht_ha",
+    "terstond_ha",
+    "uitgifte_ha_per_jaar",
+    "voorraad_jaren_hard",
+)
+UNKNOWN_MARK = "–"
+
+
+def emit(
+    table, fmt: str, output: Path | None, title: str, *, key_columns: tuple[str, ...] = ()
+) -> None:
+    """A result table to the screen (rich table, CSV or JSON) or to a file, with its notes
+    (on screen below it, else on stderr). On screen with ``key_columns``: the area columns
+    and those only, and a note how to get all."""
     from terreinen._io import TABLE_FORMATS, table_to_json, write_table
 
     fmt = fmt.lower()
@@ -173,31 +248,89 @@ def emit(table, fmt: str, output: Path | None, title: str) -> None:
     if output is not None:
         write_table(table, output, "csv" if fmt == "table" else fmt)
         say(f"wrote {output}")
+        for line in notes(table):
+            say(line)
     elif fmt == "csv":
         sys.stdout.write(table.to_csv(index=False))
+        for line in notes(table):
+            say(line)
     elif fmt == "json":
         sys.stdout.write(table_to_json(table) + "\n")
+        for line in notes(table):
+            say(line)
     elif fmt == "xlsx":
         raise fail("--format xlsx needs --output FILE.xlsx")
     else:
-        out.print(rich_table(table, title))
+        show(table, title, key_columns=key_columns)
+
+
+def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
+    """A table on screen with its notes below: unknown figures and why, take-up years,
+    hidden columns."""
+    import pandas as pd
+
+    out.width = _screen_width()
+    shown = table
+    if key_columns:
+        areas = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+        shown = table[[*areas, *(c for c in key_columns if c in table)]]
+    out.print(rich_table(shown, title))
+    for line in notes(table):
+        out.print(line, markup=False)
+    hidden = len(table.columns) - len(shown.columns)
+    if hidden:
+        out.print(
+            f"{hidden} more columns: --all-columns, or --format csv / -o FILE.xlsx for all",
+            markup=False,
+        )
+
+
+def _screen_width() -> int:
+    """COLUMNS when set, else the terminal's width; off a terminal (a pipe, a file) tables
+    keep their natural width. Read when printing: the console outlives the environment."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else 240
+
+
+def notes(table) -> list[str]:
+    """The lines that belong under a table: unknown figures and why, take-up years."""
+    lines = []
+    by_reason: dict[str, list[str]] = {}
+    for column, why in table.attrs.get("onbekend", {}).items():
+        if column in table.columns:
+            by_reason.setdefault(why, []).append(column)
+    for why, columns in by_reason.items():
+        lines.append(f"{UNKNOWN_MARK} unknown: {', '.join(columns)}: {why}")
+    window = table.attrs.get("uitgifte_jaren")
+    if window is not None and "uitgifte_ha_per_jaar" in table.columns:
+        first, last = window
+        lines.append(f"take-up (uitgifte_ha_per_jaar) averages {first}-{last}")
+    return lines
 
 
 def rich_table(table, title: str):
-    """A rich Table of a DataFrame; every cell is plain text (never markup)."""
+    """A rich Table of a DataFrame; every cell is plain text (never markup). Nothing is cut
+    on a narrow terminal: headers wrap at spaces, long values fold onto a second line;
+    a missing figure shows as ``–``."""
     import pandas as pd
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    view = Table(title=Text(title), header_style="bold", show_lines=False)
+    view = Table(title=Text(title), header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     for column, is_number in zip(table.columns, numeric, strict=True):
-        view.add_column(Text(str(column)), justify="right" if is_number else "left")
+        view.add_column(
+            Text(str(column).replace("_", " ")),
+            justify="right" if is_number else "left",
+            overflow="fold",
+        )
     for row in table.itertuples(index=False):
         cells = []
         for value, is_number in zip(row, numeric, strict=True):
             if pd.isna(value):
-                cells.append("")
+                cells.append(UNKNOWN_MARK if is_number else "")
             elif is_number and isinstance(value, float):
                 cells.append(f"{value:,.2f}")
             else:

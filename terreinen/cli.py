@@ -18,14 +18,18 @@ import typer
 from terreinen._cli import (
     EMBEDDED,
     EXIT_FINDINGS,
+    KEY_CAPACITY_COLUMNS,
     AgreementsOpt,
+    AllColumnsOpt,
     AsOfOpt,
     CrsOpt,
     ErrorsInPlainWords,
     FormatOpt,
+    GemeenteOpt,
     LayerOpt,
     OutputOpt,
     ParcelsArg,
+    ProvincieOpt,
     RegionsOpt,
     agreements_for,
     by_levels,
@@ -36,9 +40,10 @@ from terreinen._cli import (
     out,
     parse_as_of,
     print_findings,
+    progress,
     regions_for,
-    rich_table,
     say,
+    show,
     slug,
     state,
 )
@@ -64,11 +69,20 @@ def _options(
 
 
 @app.command()
-def validate(parcels: ParcelsArg = EMBEDDED, layer: LayerOpt = None, crs: CrsOpt = None) -> None:
+def validate(
+    parcels: ParcelsArg = EMBEDDED,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+) -> None:
     """Check a parcels file against the data model and list every finding."""
     from terreinen.loading import load_parcels
 
-    _, report = load_parcels(parcels, layer=layer, crs=crs)
+    with progress(f"reading and checking {parcels.name}"):
+        _, report = load_parcels(
+            parcels, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        )
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
         (out if report.ok else err).print(report.summary(), markup=False)
@@ -106,6 +120,9 @@ def capacity(
             "local cluster on this machine."
         ),
     ] = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+    all_columns: AllColumnsOpt = False,
 ) -> None:
     """Hard and soft plan capacity, take-up and supply in years per area."""
     if engine not in ("pandas", "dask"):
@@ -122,8 +139,14 @@ def capacity(
     else:
         from terreinen.capacity import capacity as compute
 
-        table = compute(load(parcels, layer, crs), by_levels(by), **options)
-    emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})")
+        table = compute(load(parcels, layer, crs, gemeente, provincie), by_levels(by), **options)
+    emit(
+        table,
+        fmt,
+        output,
+        f"Plancapaciteit per {by} op {table.attrs['peildatum']} ({parcels.name})",
+        key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
+    )
 
 
 def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
@@ -136,17 +159,17 @@ def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
 
     engine = optional_import("terreinen.distributed", extra="dask")
     with (
-        Progress(console=err, transient=True, disable=state["quiet"]) as progress,
+        Progress(console=err, transient=True, disable=state["quiet"]) as bar,
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always", TerreinenDataWarning)
-        task = progress.add_task("parts done", total=None)
+        task = bar.add_task("parts done", total=None)
         try:
             table = engine.capacity(
                 parcels,
                 by,
                 scheduler=scheduler,
-                on_part_done=lambda done, total: progress.update(task, completed=done, total=total),
+                on_part_done=lambda done, total: bar.update(task, completed=done, total=total),
                 **options,
             )
         except TerreinenDataError as exc:
@@ -190,6 +213,8 @@ def agreements(
     output: OutputOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
 ) -> None:
     """Compare plan capacity with the programming agreements (programmeringsafspraken)."""
     table_path = agreements_for(parcels, agreements)
@@ -198,7 +223,7 @@ def agreements(
             f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
             f"beside {parcels.name})"
         )
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, gemeente, provincie)
     from terreinen.agreements import compare_agreements
 
     table = compare_agreements(
@@ -251,6 +276,8 @@ def overview(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the maps.")] = Path("maps"),
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
 ) -> None:
     """The main job: validate, print capacity and agreements, write the overview map and
     one map per municipality."""
@@ -264,18 +291,32 @@ def overview(
             out_dir.mkdir(parents=True)
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, gemeente, provincie)
     from terreinen.agreements import compare_agreements
     from terreinen.capacity import capacity as compute
     from terreinen.maps import municipality_map, overview_map, save_map
 
     say(f"{parcels}: {len(frame):,} parcels, valid")
-    out.print(rich_table(compute(frame, "provincie", as_of=date), "Plancapaciteit per provincie"))
-    out.print(rich_table(compute(frame, "gemeente", as_of=date), "Plancapaciteit per gemeente"))
+    for level in ("provincie", "gemeente"):
+        table = compute(frame, level, as_of=date)
+        title = f"Plancapaciteit per {level} op {table.attrs['peildatum']}"
+        show(table, title, key_columns=KEY_CAPACITY_COLUMNS)
     if table_path is not None:
         comparison = compare_agreements(frame, table_path, as_of=date, regions=regions)
         shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
-        out.print(rich_table(shown, f"Programmeringsafspraken ({table_path.name})"))
+        show(shown, f"Programmeringsafspraken ({table_path.name})")
+    else:
+        say(
+            f"no agreements compared: no agreements.csv beside {parcels.name}; give one with "
+            "--agreements FILE.csv",
+            style="yellow",
+        )
+    if regions is None:
+        say(
+            f"no regions: no gemeenten.csv beside {parcels.name}; give the municipality/region "
+            "table with --regions FILE.csv for regional agreements and figures",
+            style="yellow",
+        )
     options = {"agreements": table_path, "regions": regions, "as_of": date}
     municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
@@ -315,12 +356,14 @@ def find(
     ] = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
 ) -> None:
     """Unsold parcels for a company: size, category, segment and place, best first."""
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, gemeente, provincie)
     from terreinen.matching import find_parcels
 
     found = find_parcels(
@@ -363,6 +406,8 @@ def export(
     as_of: AsOfOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
     options = {
@@ -370,7 +415,7 @@ def export(
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, gemeente, provincie)
     from terreinen.export import export as write
 
     write(frame, to, fmt, **options)
