@@ -232,6 +232,7 @@ KEY_CAPACITY_COLUMNS = (
     "voorraad_jaren_hard",
 )
 UNKNOWN_MARK = "–"
+_NAME_WIDTH = 22  # the room a name column asks for before other columns shrink
 
 
 def emit(
@@ -274,7 +275,7 @@ def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
     if key_columns:
         areas = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
         shown = table[[*areas, *(c for c in key_columns if c in table)]]
-    out.print(rich_table(shown, title))
+    out.print(rich_table(shown, title), soft_wrap=False)
     for line in notes(table):
         out.print(line, markup=False)
     hidden = len(table.columns) - len(shown.columns)
@@ -309,34 +310,65 @@ def notes(table) -> list[str]:
     return lines
 
 
-def rich_table(table, title: str):
+def rich_table(table, title: str, width: int | None = None):
     """A rich Table of a DataFrame; every cell is plain text (never markup). Nothing is cut
-    on a narrow terminal: headers wrap at spaces, long values fold onto a second line;
-    a missing figure shows as ``–``."""
+    on a narrow terminal (``width``): numbers keep their width, headers wrap at spaces and
+    names fold onto more lines when the room runs out; a missing figure shows as ``–``."""
     import pandas as pd
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    view = Table(title=Text(title), header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
-    for column, is_number in zip(table.columns, numeric, strict=True):
+    cells = [
+        [_cell(value, is_number) for value, is_number in zip(row, numeric, strict=True)]
+        for row in table.itertuples(index=False)
+    ]
+    headers = [str(c).replace("_", " ") for c in table.columns]
+    view = Table(
+        title=Text(title),
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    widths = _column_widths(headers, cells, numeric, (width or out.width) - 3 * len(headers) + 3)
+    for header, is_number, fixed in zip(headers, numeric, widths, strict=True):
         view.add_column(
-            Text(str(column).replace("_", " ")),
-            justify="right" if is_number else "left",
-            overflow="fold",
+            Text(header), justify="right" if is_number else "left", overflow="fold", width=fixed
         )
-    for row in table.itertuples(index=False):
-        cells = []
-        for value, is_number in zip(row, numeric, strict=True):
-            if pd.isna(value):
-                cells.append(UNKNOWN_MARK if is_number else "")
-            elif is_number and isinstance(value, float):
-                cells.append(f"{value:,.2f}")
-            else:
-                cells.append(str(value))
-        view.add_row(*map(Text, cells), style="bold" if cells[0] == "Totaal" else None)
+    for row in cells:
+        view.add_row(*map(Text, row), style="bold" if row and row[0] == "Totaal" else None)
     return view
+
+
+def _cell(value, is_number: bool) -> str:
+    import pandas as pd
+
+    if pd.isna(value):
+        return UNKNOWN_MARK if is_number else ""
+    if is_number and isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _column_widths(headers, cells, numeric, room: int) -> list[int]:
+    """Numbers keep their full width (headers wrap at spaces); names take what is left,
+    each up to ``_NAME_WIDTH``, the widest giving way first."""
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
+    widths = [
+        max([len(c) for c in column] + [len(w) for w in header.split()] + [1])
+        for header, column in zip(headers, columns, strict=True)
+    ]
+    names = [i for i, is_number in enumerate(numeric) if not is_number]
+    for i in names:
+        widths[i] = min(widths[i], _NAME_WIDTH)
+    while sum(widths) > room and names:
+        widest = max(names, key=lambda i: widths[i])
+        if widths[widest] <= 4:
+            break
+        widths[widest] -= 1
+    return widths
 
 
 def slug(name: str) -> str:
