@@ -296,7 +296,7 @@ def _screen_width() -> int:
 
 def notes(table) -> list[str]:
     """The lines that belong under a table: unknown figures and why, take-up years."""
-    lines = []
+    lines = list(table.attrs.get("opmerkingen", []))
     by_reason: dict[str, list[str]] = {}
     for column, why in table.attrs.get("onbekend", {}).items():
         if column in table.columns:
@@ -353,19 +353,20 @@ def _cell(value, is_number: bool) -> str:
 
 
 def _column_widths(headers, cells, numeric, room: int) -> list[int]:
-    """Numbers keep their full width (headers wrap at spaces); names take what is left,
-    each up to ``_NAME_WIDTH``, the widest giving way first."""
+    """Numbers keep their full width, the first column (ids, areas) too; headers wrap at
+    spaces (long words fold); the other names take what is left, each up to
+    ``_NAME_WIDTH``, the widest giving way first."""
     columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
     widths = [
-        max([len(c) for c in column] + [len(w) for w in header.split()] + [1])
+        max([len(c) for c in column] + [min(len(w), 10) for w in header.split()] + [1])
         for header, column in zip(headers, columns, strict=True)
     ]
-    names = [i for i, is_number in enumerate(numeric) if not is_number]
+    names = [i for i, is_number in enumerate(numeric) if not is_number and i > 0]
     for i in names:
         widths[i] = min(widths[i], _NAME_WIDTH)
     while sum(widths) > room and names:
         widest = max(names, key=lambda i: widths[i])
-        if widths[widest] <= 4:
+        if widths[widest] <= 6:
             break
         widths[widest] -= 1
     return widths

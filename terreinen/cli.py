@@ -349,6 +349,12 @@ def find(
     ] = None,
     hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
     as_of: AsOfOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1, help="Show the best N (default on screen 20; files get all)."
+        ),
+    ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     map_file: Annotated[
@@ -359,7 +365,8 @@ def find(
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
 ) -> None:
-    """Unsold parcels for a company: size, category, segment and place, best first."""
+    """Unsold parcels for a company: size, category (-m 4.2 or 4,2; 4 = 4.1 and up),
+    segment and place, best first."""
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
@@ -380,7 +387,16 @@ def find(
     table = found.drop(columns="geometry")
     if near is None:
         table = table.drop(columns="afstand_km")
-    emit(table, fmt, output, f"{len(found)} kavels gevonden")
+    on_screen = output is None and fmt == "table"
+    shown = limit if limit is not None else (_FIND_ON_SCREEN if on_screen else None)
+    rest = max(0, len(table) - shown) if shown is not None else 0
+    if rest:
+        table = table.head(shown)
+        table.attrs["opmerkingen"] = [
+            *found.attrs.get("opmerkingen", []),
+            f"and {rest} more (--limit {len(found)} shows all)",
+        ]
+    emit(table, fmt, output, f"{len(found)} kavels gevonden", key_columns=_FIND_KEY_COLUMNS)
     if map_file is not None:
         from terreinen.maps import overview_map, save_map
 
@@ -420,6 +436,11 @@ def export(
 
     write(frame, to, fmt, **options)
     say(f"wrote {to}")
+
+
+_FIND_ON_SCREEN = 20  # parcels listed on screen unless --limit says otherwise
+# besides the text columns (id, park, municipality, category, segment, status, capacity)
+_FIND_KEY_COLUMNS = ("oppervlakte_ha", "afstand_km")
 
 
 def main() -> None:
