@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
@@ -231,8 +232,8 @@ KEY_CAPACITY_COLUMNS = (
     "uitgifte_ha_per_jaar",
     "voorraad_jaren_hard",
 )
+AGREEMENT_KEY_COLUMNS = ("max_ha", "actual_ha", "ruimte_ha", "status")
 UNKNOWN_MARK = "–"
-_NAME_WIDTH = 22  # the room a name column asks for before other columns shrink
 
 
 def emit(
@@ -267,14 +268,16 @@ def emit(
 
 def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
     """A table on screen with its notes below: unknown figures and why, take-up years,
-    hidden columns."""
+    hidden columns. With ``key_columns``: the leading text columns (areas, ids) and those."""
     import pandas as pd
 
     out.width = _screen_width()
     shown = table
     if key_columns:
-        areas = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
-        shown = table[[*areas, *(c for c in key_columns if c in table)]]
+        areas = list(
+            itertools.takewhile(lambda c: not pd.api.types.is_numeric_dtype(table[c]), table)
+        )
+        shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
     out.print(rich_table(shown, title), soft_wrap=False)
     for line in notes(table):
         out.print(line, markup=False)
@@ -335,7 +338,10 @@ def rich_table(table, title: str, width: int | None = None):
     widths = _column_widths(headers, cells, numeric, (width or out.width) - 3 * len(headers) + 3)
     for header, is_number, fixed in zip(headers, numeric, widths, strict=True):
         view.add_column(
-            Text(header), justify="right" if is_number else "left", overflow="fold", width=fixed
+            Text(header),
+            justify="right" if is_number else "left",
+            overflow="fold",
+            width=fixed,
         )
     for row in cells:
         view.add_row(*map(Text, row), style="bold" if row and row[0] == "Totaal" else None)
@@ -353,22 +359,24 @@ def _cell(value, is_number: bool) -> str:
 
 
 def _column_widths(headers, cells, numeric, room: int) -> list[int]:
-    """Numbers keep their full width, the first column (ids, areas) too; headers wrap at
-    spaces (long words fold); the other names take what is left, each up to
-    ``_NAME_WIDTH``, the widest giving way first."""
+    """Each column as wide as its header and cells where there is room. Otherwise, in turn:
+    headers wrap at spaces (long words fold); names fold, the widest first, down to 5
+    characters; the first column (ids, areas) folds, down to 8. Numbers never fold."""
     columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
-    widths = [
-        max([len(c) for c in column] + [min(len(w), 10) for w in header.split()] + [1])
-        for header, column in zip(headers, columns, strict=True)
+    longest = [max([len(c) for c in column] + [1]) for column in columns]
+    widths = [max(n, len(h)) for n, h in zip(longest, headers, strict=True)]
+    names = [i for i, is_number in enumerate(numeric) if not is_number]
+    stages = [
+        dict(enumerate(longest)),  # headers fold down to the widest cell
+        {i: min(longest[i], 5) for i in names if i > 0},
+        {i: min(longest[i], 8) for i in names if i == 0},
     ]
-    names = [i for i, is_number in enumerate(numeric) if not is_number and i > 0]
-    for i in names:
-        widths[i] = min(widths[i], _NAME_WIDTH)
-    while sum(widths) > room and names:
-        widest = max(names, key=lambda i: widths[i])
-        if widths[widest] <= 6:
-            break
-        widths[widest] -= 1
+    for least in stages:
+        while sum(widths) > room:
+            slack = {i: widths[i] - m for i, m in least.items() if widths[i] > m}
+            if not slack:
+                break
+            widths[max(slack, key=lambda i: slack[i])] -= 1
     return widths
 
 

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from terreinen._cli import (
+    AGREEMENT_KEY_COLUMNS,
     EMBEDDED,
     EXIT_FINDINGS,
     KEY_CAPACITY_COLUMNS,
@@ -215,6 +216,7 @@ def agreements(
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
+    all_columns: AllColumnsOpt = False,
 ) -> None:
     """Compare plan capacity with the programming agreements (programmeringsafspraken)."""
     table_path = agreements_for(parcels, agreements)
@@ -226,12 +228,15 @@ def agreements(
     frame = load(parcels, layer, crs, gemeente, provincie)
     from terreinen.agreements import compare_agreements
 
-    table = compare_agreements(
-        frame, table_path, as_of=parse_as_of(as_of), regions=regions_for(parcels, regions)
+    date = parse_as_of(as_of)
+    table = compare_agreements(frame, table_path, as_of=date, regions=regions_for(parcels, regions))
+    emit(
+        table,
+        fmt,
+        output,
+        f"Programmeringsafspraken op {date or 'vandaag'} ({table_path.name})",
+        key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
     )
-    if fmt == "table":
-        table = table.drop(columns=["periode_start", "periode_eind", "bron"])
-    emit(table, fmt, output, f"Programmeringsafspraken ({table_path.name})")
 
 
 @app.command(name="map")
@@ -303,8 +308,8 @@ def overview(
         show(table, title, key_columns=KEY_CAPACITY_COLUMNS)
     if table_path is not None:
         comparison = compare_agreements(frame, table_path, as_of=date, regions=regions)
-        shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
-        show(shown, f"Programmeringsafspraken ({table_path.name})")
+        title = f"Programmeringsafspraken op {table.attrs['peildatum']} ({table_path.name})"
+        show(comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
     else:
         say(
             f"no agreements compared: no agreements.csv beside {parcels.name}; give one with "
@@ -387,6 +392,8 @@ def find(
     table = found.drop(columns="geometry")
     if near is None:
         table = table.drop(columns="afstand_km")
+    if fmt == "table" and output is None:  # the park names its municipality: room for ids
+        table = table.drop(columns="gemeente")
     on_screen = output is None and fmt == "table"
     shown = limit if limit is not None else (_FIND_ON_SCREEN if on_screen else None)
     rest = max(0, len(table) - shown) if shown is not None else 0

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import cli
+
+from terreinen.schema import MILIEUCATEGORIEEN as CATEGORIES
 
 AS_OF = "2026-01-01"
 COMMANDS = {
@@ -11,7 +15,7 @@ COMMANDS = {
     "capacity per park": ["capacity", "--by", "terrein", "--as-of", AS_OF],
     "capacity per region and municipality": ["capacity", "--by", "regio,gemeente", "--as-of", AS_OF],
     "agreements": ["agreements", "--as-of", AS_OF],
-    "find": ["find", "--min-ha", "3", "-m", "4.2", "--near", "Hardenberg", "--limit", "100"],
+    "find": ["find", "--min-ha", "1", "-m", "4", "--near", "Hardenberg", "--limit", "100"],
 }
 
 
@@ -23,6 +27,12 @@ def test_nothing_cut(name, width):
     assert "…" not in result.stdout
     table_lines = [line for line in result.stdout.splitlines() if "  " in line]
     assert table_lines and max(len(line.rstrip()) for line in table_lines) <= width
+    # every figure whole: two decimals, never folded onto the next line
+    lines = result.stdout.splitlines()
+    body = lines[next(i for i, line in enumerate(lines) if line.startswith("─")) + 1 :]
+    tokens = [t for line in body if "  " in line for t in line.split()]
+    figures = [t for t in tokens if re.fullmatch(r"-?[\d,.]+", t) and t not in CATEGORIES]
+    assert figures and all(re.fullmatch(r"-?\d{1,3}(,\d{3})*\.\d\d", t) for t in figures), figures
 
 
 @pytest.mark.parametrize("width", [80, 100])
