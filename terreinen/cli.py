@@ -362,6 +362,7 @@ def find(
     ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    all_columns: AllColumnsOpt = False,
     map_file: Annotated[
         Path | None, typer.Option("--map", help="Also write a map of the matches.")
     ] = None,
@@ -392,8 +393,8 @@ def find(
     table = found.drop(columns="geometry")
     if near is None:
         table = table.drop(columns="afstand_km")
-    if fmt == "table" and output is None:  # the park names its municipality: room for ids
-        table = table.drop(columns="gemeente")
+    if fmt == "table" and output is None and not all_columns:  # room for ids
+        table = table.drop(columns="gemeente")  # the park names its municipality
     on_screen = output is None and fmt == "table"
     shown = limit if limit is not None else (_FIND_ON_SCREEN if on_screen else None)
     rest = max(0, len(table) - shown) if shown is not None else 0
@@ -403,7 +404,8 @@ def find(
             *found.attrs.get("opmerkingen", []),
             f"and {rest} more (--limit {len(found)} shows all)",
         ]
-    emit(table, fmt, output, f"{len(found)} kavels gevonden", key_columns=_FIND_KEY_COLUMNS)
+    title = f"{len(found)} kavels gevonden"
+    emit(table, fmt, output, title, key_columns=() if all_columns else _FIND_KEY_COLUMNS)
     if map_file is not None:
         from terreinen.maps import overview_map, save_map
 
@@ -446,8 +448,15 @@ def export(
 
 
 _FIND_ON_SCREEN = 20  # parcels listed on screen unless --limit says otherwise
-# besides the text columns (id, park, municipality, category, segment, status, capacity)
-_FIND_KEY_COLUMNS = ("oppervlakte_ha", "afstand_km")
+# on screen besides id and park; prijs_m2 and combinatie (a "+" in the id) with --all-columns
+_FIND_KEY_COLUMNS = (
+    "oppervlakte_ha",
+    "milieucategorie",
+    "segment",
+    "status",
+    "capaciteit",
+    "afstand_km",
+)
 
 
 def main() -> None:

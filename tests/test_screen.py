@@ -13,7 +13,13 @@ AS_OF = "2026-01-01"
 COMMANDS = {
     "capacity": ["capacity", "--as-of", AS_OF],
     "capacity per park": ["capacity", "--by", "terrein", "--as-of", AS_OF],
-    "capacity per region and municipality": ["capacity", "--by", "regio,gemeente", "--as-of", AS_OF],
+    "capacity per region and municipality": [
+        "capacity",
+        "--by",
+        "regio,gemeente",
+        "--as-of",
+        AS_OF,
+    ],
     "agreements": ["agreements", "--as-of", AS_OF],
     "find": ["find", "--min-ha", "1", "-m", "4", "--near", "Hardenberg", "--limit", "100"],
 }
