@@ -165,10 +165,11 @@ def ibis_to_parcels(
         outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()
     ibis, outlines = _one_row_per_park(ibis, outlines, report)
     has_sales = "terstond_uitgeefbaar" in ibis
+    phases_known = "zachte_plancapaciteit" in ibis
     for column in numbers:
         if column in ibis or has_sales:
             ibis[column] = ibis[column].fillna(0.0) if column in ibis else 0.0
-    records = _park_records(ibis, has_sales)
+    records = _park_records(ibis, has_sales, phases_known)
     records = records[records["oppervlakte_ha"] > 1e-9].sort_index(kind="stable")
     park = ibis.loc[records.index]
     label = (
@@ -273,7 +274,7 @@ def _one_row_per_park(
     return first.reset_index(drop=True), outlines
 
 
-def _park_records(ibis: pd.DataFrame, has_sales: bool) -> pd.DataFrame:
+def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd.DataFrame:
     """The parcel-like records of every park (index: the park's row)."""
     not_net = _records(
         ibis["oppbruto"] / 1e4 - ibis["oppnetto"] / 1e4, "niet_uitgeefbaar", "gemeente"
@@ -281,7 +282,6 @@ def _park_records(ibis: pd.DataFrame, has_sales: bool) -> pd.DataFrame:
     if not has_sales:  # only areas: the net area's state and plan phase are unknown
         return pd.concat([not_net, _records(ibis["oppnetto"] / 1e4, None, None, planfase=None)])
     year = ibis["jaar"].where(ibis["jaar"] > 0, as_of_date(None).year).astype(int)
-    phases_known = "zachte_plancapaciteit" in ibis
     soft_share = (ibis["zachte_plancapaciteit"] / ibis["niet_terstond_uitgeefbaar"]).where(
         ibis["niet_terstond_uitgeefbaar"] > 0, 0.0
     )
