@@ -26,7 +26,14 @@ from typing import Annotated
 import typer
 import typer.core
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from terreinen._errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
 from terreinen.datasets import get_path
@@ -129,17 +136,26 @@ def _warnings_said() -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def progress(what: str) -> Iterator[None]:
-    """A spinner with the time taken on stderr while ``what`` runs (off with --quiet)."""
-    with Progress(
+def progress_bar() -> Progress:
+    """A progress bar on stderr for work in steps (maps, parts); off with --quiet and off a
+    terminal (a pipe or a log file gets no control codes)."""
+    return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=state["quiet"],
-    ) as bar:
+        disable=state["quiet"] or not err.is_interactive,
+    )
+
+
+@contextlib.contextmanager
+def progress(what: str) -> Iterator[None]:
+    """A spinner with the time taken on stderr while ``what`` runs (reading, validating,
+    drawing, writing)."""
+    with progress_bar() as bar:
         bar.add_task(what, total=None)
         yield
 

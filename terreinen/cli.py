@@ -42,6 +42,7 @@ from terreinen._cli import (
     parse_as_of,
     print_findings,
     progress,
+    progress_bar,
     regions_for,
     say,
     show,
@@ -154,13 +155,11 @@ def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
     """The capacity table from the dask engine, with a progress bar over the parts."""
     import warnings
 
-    from rich.progress import Progress
-
     from terreinen._errors import TerreinenDataError, TerreinenDataWarning, optional_import
 
     engine = optional_import("terreinen.distributed", extra="dask")
     with (
-        Progress(console=err, transient=True, disable=state["quiet"]) as bar,
+        progress_bar() as bar,
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always", TerreinenDataWarning)
@@ -200,7 +199,8 @@ def partition(
     from terreinen._errors import optional_import
 
     engine = optional_import("terreinen.distributed", extra="dask")
-    parts = engine.partition(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
+    with progress(f"writing {folder.name}"):
+        parts = engine.partition(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
     say(f"wrote {folder} ({parts} parts)")
 
 
@@ -267,8 +267,13 @@ def map_command(
     frame = load(parcels, layer, crs)
     from terreinen.maps import municipality_map, overview_map, save_map
 
-    m = municipality_map(frame, gemeente, **options) if gemeente else overview_map(frame, **options)
-    save_map(m, target)
+    with progress(f"drawing {target.name}"):
+        m = (
+            municipality_map(frame, gemeente, **options)
+            if gemeente
+            else overview_map(frame, **options)
+        )
+        save_map(m, target)
     say(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -286,8 +291,6 @@ def overview(
 ) -> None:
     """The main job: validate, print capacity and agreements, write the overview map and
     one map per municipality."""
-    from rich.progress import Progress
-
     table_path = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
     date = parse_as_of(as_of)
@@ -325,14 +328,14 @@ def overview(
     options = {"agreements": table_path, "regions": regions, "as_of": date}
     municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
-    with Progress(console=err, transient=True, disable=state["quiet"]) as progress:
-        task = progress.add_task("maps", total=len(municipalities) + 1)
+    with progress_bar() as bar:
+        task = bar.add_task("writing maps", total=len(municipalities) + 1)
         written.append(save_map(overview_map(frame, **options), out_dir / "overview.html"))
-        progress.advance(task)
+        bar.advance(task)
         for name in municipalities:
             path = out_dir / f"{slug(name)}.html"
             written.append(save_map(municipality_map(frame, name, **options), path))
-            progress.advance(task)
+            bar.advance(task)
     say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
 
 
@@ -443,7 +446,8 @@ def export(
     frame = load(parcels, layer, crs, gemeente, provincie)
     from terreinen.export import export as write
 
-    write(frame, to, fmt, **options)
+    with progress(f"writing {to.name}"):
+        write(frame, to, fmt, **options)
     say(f"wrote {to}")
 
 
