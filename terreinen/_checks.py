@@ -47,7 +47,7 @@ class Checker:
         suggestion: Text = None,
     ) -> None:
         """One finding per flagged row; ``message``/``suggestion`` may be functions of the row."""
-        for pos in np.flatnonzero(np.asarray(mask, dtype=bool)):
+        for pos in np.flatnonzero(np.asarray(mask, dtype=bool)).tolist():
             kavel_id = self.ids[pos]
             self.report.findings.append(
                 Finding(

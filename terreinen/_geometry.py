@@ -199,7 +199,7 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
     )
     areas = shapely.area(geoms)
     others: dict[int, list[tuple[int, float]]] = {}
-    for left, right in _overlap_candidates(np.where(copies, None, geoms)):
+    for left, right in _overlap_candidates(np.where(copies, np.array(None), geoms)):
         shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
         smaller = np.minimum(areas[left], areas[right])
         overlap = shared > settings.overlap_tolerance * smaller

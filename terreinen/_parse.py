@@ -113,8 +113,24 @@ def parse_dates(values: pd.Series) -> pd.Series:
         return parsed.dt.normalize().astype("datetime64[ns]")
     # each distinct text is read once: a date column repeats few values
     codes, distinct = pd.factorize(as_text(values), use_na_sentinel=True)
-    dates = np.array([*map(_one_date, distinct), None], dtype="datetime64[ns]")  # -1: missing
+    dates = np.array([*_distinct_dates(np.asarray(distinct, dtype=object)), None],
+                     dtype="datetime64[ns]")  # fmt: skip
     return pd.Series(dates[codes], index=values.index, dtype="datetime64[ns]")
+
+
+def _distinct_dates(texts: np.ndarray) -> list:
+    """Plain ISO dates (the usual case) at once; anything else one by one."""
+    plain = pd.Series(texts, dtype=object).str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(bool)
+    dates = [None] * len(texts)
+    if plain.any():
+        parsed = pd.to_datetime(pd.Series(texts[plain]), format="%Y-%m-%d", errors="coerce")
+        first, last = settings.date_years
+        parsed = parsed.where(parsed.dt.year.between(first, last))
+        for pos, stamp in zip(np.flatnonzero(plain), parsed, strict=True):
+            dates[pos] = None if pd.isna(stamp) else stamp.to_datetime64()
+    for pos in np.flatnonzero(~plain):
+        dates[pos] = _one_date(texts[pos])
+    return dates
 
 
 def _one_date(text: str) -> np.datetime64 | None:

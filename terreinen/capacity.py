@@ -266,7 +266,14 @@ def breakdown(
     Every category appears, in its own order, also with 0 ha. Columns: the ``per`` levels,
     ``by``, ``n_kavels`` (unsold parcels), ``hard_ha``, ``zacht_ha``, ``onverkocht_ha``.
 
-    >>> breakdown(parcels, "milieucategorie", per="gemeente")  # doctest: +SKIP
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> parcels = read_parcels(get_path("parcels"))
+    >>> breakdown(parcels, "milieucategorie", as_of="2026-01-01").head(3).round(2)
+      milieucategorie  n_kavels  hard_ha  zacht_ha  onverkocht_ha
+    0               1         9     9.66      0.00           9.66
+    1               2       214   118.97     39.30         158.27
+    2             3.1       182   109.39     54.06         163.45
     """
     if by not in BREAKDOWNS:
         raise TerreinenOptionError(
@@ -300,7 +307,12 @@ def takeup(
     Years run from ``first_year`` (default: the first sale) to the as-of year, whose figure
     counts sales up to the as-of date. Parcels without a sale date are left out.
 
-    >>> takeup(parcels, "gemeente").loc[2016:2025, "Hardenberg"].mean()  # doctest: +SKIP
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> parcels = read_parcels(get_path("parcels"))
+    >>> per_year = takeup(parcels, "gemeente", as_of="2026-01-01")
+    >>> round(float(per_year.loc[2016:2025, "Hardenberg"].mean()), 2)  # ha a year
+    5.79
     """
     date = as_of_date(as_of)
     dates = sale_dates(parcels)

@@ -11,7 +11,7 @@ and argument errors answer without loading pandas or geopandas.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -131,7 +131,7 @@ def capacity(
         raise fail(f"--engine {engine!r}: choose pandas or dask")
     if engine == "dask" and (layer or crs):
         raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
-    options = {
+    options: dict[str, Any] = {
         "as_of": parse_as_of(as_of),
         "takeup_years": takeup_years,
         "regions": regions_for(parcels, regions),
@@ -258,7 +258,7 @@ def map_command(
     """Write the interactive map (one self-contained HTML file that works offline)."""
     if boundaries is not None and not boundaries.exists():
         raise fail(f"{boundaries}: boundaries file not found")
-    options = {
+    options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
         "boundaries": boundaries,
@@ -325,7 +325,7 @@ def overview(
             "table with --regions FILE.csv for regional agreements and figures",
             style="yellow",
         )
-    options = {"agreements": table_path, "regions": regions, "as_of": date}
+    options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
     municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
     with progress_bar() as bar:
@@ -438,7 +438,7 @@ def export(
     provincie: ProvincieOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
-    options = {
+    options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),

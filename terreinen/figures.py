@@ -104,11 +104,17 @@ def parcel_figures(
     takeup_years: int | None = None,
     window: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """Per parcel, its hectares in each figure of DATA_MODEL.md (0 where it does not count,
+    """Per parcel, its hectares in each figure of docs/data-model.md (0 where it does not count,
     NaN where the data cannot tell), and the ``onbekend_<cause>`` flags of :data:`UNKNOWN`.
     ``window``: the take-up years (default :func:`takeup_window` of the parcels' own date).
 
-    >>> parcel_figures(parcels)[["hard_ha", "zacht_ha"]].sum()  # doctest: +SKIP
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> parcels = read_parcels(get_path("parcels"))
+    >>> parcel_figures(parcels, as_of="2026-01-01")[["hard_ha", "zacht_ha"]].sum().round(2)
+    hard_ha     463.72
+    zacht_ha    196.07
+    dtype: float64
     """
     date = as_of_date(as_of)
     years = settings.takeup_years if takeup_years is None else takeup_years

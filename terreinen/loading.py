@@ -272,14 +272,14 @@ def _explain_read_error(path: Path, exc: Exception) -> str:
 
 
 def rename_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
-    """Rename IBIS-style and English column names to the DATA_MODEL names."""
+    """Rename IBIS-style and English column names to the contract's names."""
     lookup = schema.alias_lookup()
     lookup.update(dict.fromkeys(schema.AREA_M2_ALIASES, "opgegeven_m2"))
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     renames: dict[str, str] = {}
     taken: dict[str, str] = {}
     findings = []
-    # a column already named as in DATA_MODEL wins over an alias of the same column
+    # a column already named as in the contract wins over an alias of the same column
     columns = sorted((c for c in frame.columns if c != geometry), key=lambda c: lookup.get(c) != c)
     for column in columns:
         canonical = lookup.get(schema.normalise_name(column))

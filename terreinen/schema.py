@@ -1,4 +1,4 @@
-"""The data contract of ``shared/DATA_MODEL.md`` as constants: columns, categories, aliases."""
+"""The data contract (docs/data-model.md) as constants: columns, categories, aliases."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ REQUIRED_COLUMNS = (
     "segment",
 )
 #: Optional columns. ``kern`` (town), ``opmerking`` (notes) and ``opgegeven_ha`` (an area
-#: stated in the source file) are terreinen's additions to DATA_MODEL.md, see the README.
+#: stated in the source file) are terreinen's additions to the contract (docs/data-model.md).
 OPTIONAL_COLUMNS = (
     "rin_nummer",
     "kern",
@@ -81,7 +81,7 @@ AGREEMENT_LEVELS = ("gemeente", "regio", "provincie")
 CAPACITY_KINDS = ("hard", "zacht", "totaal")
 REGION_COLUMNS = ("gemeente", "provincie", "regio")
 
-#: Column names as they appear in IBIS exports and in English, by their DATA_MODEL name.
+#: Column names as they appear in IBIS exports and in English, by their contract name.
 #: Names are compared after ``normalise_name`` (lower case, separators to ``_``).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "kavel_id": ("kavelid", "kavel", "kavelnummer", "kavel_nr", "parcel_id", "parcelid", "parcel"),
@@ -199,7 +199,7 @@ def normalise_value(value: str) -> str:
 
 
 def alias_lookup() -> dict[str, str]:
-    """Map of every known (normalised) column name to its DATA_MODEL name."""
+    """Map of every known (normalised) column name to its contract name."""
     lookup = {name: name for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
     for canonical, aliases in COLUMN_ALIASES.items():
         lookup.update(dict.fromkeys(aliases, canonical))

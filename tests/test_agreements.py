@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_capacity import AS_OF, REGIONS, build
+from conftest import AS_OF, REGIONS, build
 
 from terreinen import TerreinenDataError, TerreinenReadError
 from terreinen.agreements import compare_agreements

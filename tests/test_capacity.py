@@ -3,90 +3,21 @@ and properties that hold for any parcels."""
 
 from __future__ import annotations
 
-import math
-
 import hypothesis.strategies as st
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import frame, parcel, rect
+from conftest import AS_OF, COLUMNS, EXPECTED, REGIONS, frame, parcel, rect
 from hypothesis import HealthCheck, given, settings
 
 from terreinen import read_parcels
 from terreinen.capacity import breakdown, capacity, takeup
 
-AS_OF = "2026-06-30"  # take-up window: the full years 2016-2025
-
-# id, gemeente, provincie, width m, height m, status, planfase, milieucategorie, segment,
-# eigenaar, uitgiftedatum -> hectares = width * height / 10,000
-ROWS = [
-    ("A", "Assen", "Drenthe", 100, 100, "terstond_uitgeefbaar", 1, "4.2", "logistiek", "gemeente", None),
-    ("B", "Assen", "Drenthe", 200, 100, "niet_terstond_uitgeefbaar", 2, "3.1", "gemengd", "particulier", None),
-    ("C", "Assen", "Drenthe", 50, 100, "optie", 3, "5.1", "zwaar", "gemeente", None),
-    ("D", "Assen", "Drenthe", 300, 100, "uitgegeven", 1, "3.1", "gemengd", "particulier", "2020-03-01"),
-    ("E", "Assen", "Drenthe", 100, 50, "uitgegeven", 1, "3.1", "gemengd", "particulier", "2010-01-01"),
-    ("F", "Assen", "Drenthe", 100, 20, "niet_uitgeefbaar", 1, "1", "gemengd", "gemeente", None),
-    ("G", "Assen", "Drenthe", 400, 100, "uitgegeven", 1, "4.2", "logistiek", "particulier", "2026-08-01"),
-    ("H", "Emmen", "Drenthe", 150, 100, "niet_terstond_uitgeefbaar", 4, "2", "woon_werk", "gemeente", None),
-    ("I", "Emmen", "Drenthe", 100, 100, "uitgegeven", 1, "2", "gemengd", "particulier", "2025-12-31"),
-    ("J", "Hardenberg", "Overijssel", 100, 100, "uitgegeven", 1, "3.2", "gemengd", "particulier", "2016-01-01"),
-    ("K", "Hardenberg", "Overijssel", 80, 100, "uitgegeven", 1, "3.2", "gemengd", "particulier", "2015-12-31"),
-    ("L", "Coevorden", "Drenthe", 100, 100, "terstond_uitgeefbaar", 1, "3.1", "gemengd", "gemeente", None),
-    ("M", "Coevorden", "Drenthe", 50, 10, "terstond_uitgeefbaar", 1, "3.1", "gemengd", "gemeente", None),
-    ("N", "Coevorden", "Drenthe", 20, 100, "niet_terstond_uitgeefbaar", 5, "3.1", "gemengd", "particulier", None),
-]  # fmt: skip
-
-REGIONS = pd.DataFrame(
-    {
-        "gemeente": ["Assen", "Emmen", "Emmen", "Hardenberg", "Coevorden"],
-        "provincie": ["Drenthe", "Drenthe", "Drenthe", "Overijssel", "Drenthe"],
-        "regio": ["R1", "R1", "R2", "R2", "R3"],
-    }
-)
-
-COLUMNS = [
-    "n_kavels", "bruto_ha", "netto_ha", "uitgegeven_ha", "optie_ha", "terstond_ha",
-    "niet_terstond_ha", "hard_ha", "zacht_ha", "grootste_kavel_ha", "uitgifte_ha_per_jaar",
-    "voorraad_jaren_hard",
-]  # fmt: skip
-# Worked out by hand from ROWS on AS_OF. G was sold after AS_OF, so it is unsold (terstond,
-# hard) then. Take-up counts D (2020), I (2025) and J (2016); E (2010) and K (2015) are
-# before the window.
-EXPECTED = {
-    "Assen": [7, 11.2, 11.0, 3.5, 0.5, 5.0, 2.0, 7.0, 0.5, 4.0, 0.3, 7.0 / 0.3],
-    "Coevorden": [3, 1.25, 1.25, 0.0, 0.0, 1.05, 0.2, 1.05, 0.2, 1.0, 0.0, math.nan],
-    "Emmen": [2, 2.5, 2.5, 1.0, 0.0, 0.0, 1.5, 0.0, 1.5, 1.5, 0.1, 0.0],
-    "Hardenberg": [2, 1.8, 1.8, 1.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0],
-    "Totaal": [14, 16.75, 16.55, 6.3, 0.5, 6.05, 3.7, 8.05, 2.2, 4.0, 0.5, 8.05 / 0.5],
-}
-
-
-def build(rows=ROWS) -> pd.DataFrame:
-    parcels, x = [], 0.0
-    for kavel_id, gemeente, provincie, w, h, status, phase, milieu, segment, owner, date in rows:
-        parcels.append(
-            parcel(
-                kavel_id,
-                rect(x, 0, w, h),
-                gemeente=gemeente,
-                provincie=provincie,
-                terrein=f"Park {gemeente}",
-                status=status,
-                planfase=phase,
-                milieucategorie=milieu,
-                segment=segment,
-                eigenaar=owner,
-                uitgiftedatum=date,
-            )
-        )
-        x += w + 10
-    return read_parcels(frame(parcels))
-
 
 @pytest.fixture(scope="module")
-def parcels():
-    return build()
+def parcels(hand_worked):
+    return hand_worked
 
 
 def _as_dict(table: pd.DataFrame, key="gebied") -> dict:

@@ -1,46 +1,20 @@
-"""The command line: output, exit codes, no tracebacks."""
+"""The command line, run in-process: output, exit codes, no tracebacks."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 
 import pytest
-from conftest import ROOT, frame, parcel, rect
+from conftest import DATA, cli, frame, parcel, rect
 
-
-def run(*args: str, cwd=ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "terreinen", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=None if env is None else {**os.environ, **env},
-        timeout=300,
-    )
-
-
-def test_help_is_quick():
-    start = time.perf_counter()
-    result = run("--help")
-    elapsed = time.perf_counter() - start
-    assert result.returncode == 0 and "validate" in result.stdout
-    assert elapsed < 2.0  # includes starting Python; the import itself is measured below
-    timing = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import terreinen.cli"],
-        capture_output=True,
-        text=True,
-    )
-    assert "geopandas" not in timing.stderr
+PARCELS = DATA / "parcels.geojson"
+AGREEMENTS = DATA / "agreements.csv"
 
 
 def test_validate_embedded_data(embedded_path):
     n_features = len(json.loads(embedded_path.read_text())["features"])
-    result = run("validate", "terreinen/data/parcels.geojson")
-    assert result.returncode == 0
+    result = cli("validate", PARCELS)
+    assert result.exit_code == 0
     assert f"{n_features:,} parcels, 0 errors, 0 warnings" in result.stdout
 
 
@@ -52,8 +26,8 @@ def test_validate_file_with_errors_lists_them_and_exits_1(tmp_path):
             parcel("A", rect(20, 0, 10, 10), milieucategorie="4,2"),
         ]
     ).to_file(path)
-    result = run("validate", str(path))
-    assert result.returncode == 1
+    result = cli("validate", str(path))
+    assert result.exit_code == 1
     assert "row 1, kavel_id 'A', column 'status': unknown value 'weg'" in result.stderr
     assert "row 2, kavel_id 'A', column 'kavel_id': duplicate" in result.stderr
     assert "2 parcels, 2 errors, 1 warnings" in result.stderr
@@ -64,19 +38,19 @@ def test_validate_file_with_errors_lists_them_and_exits_1(tmp_path):
 def test_validate_unreadable_file_exits_2(tmp_path, content):
     path = tmp_path / "bad.geojson"
     path.write_bytes(content)
-    result = run("validate", str(path))
-    assert result.returncode == 2
+    result = cli("validate", str(path))
+    assert result.exit_code == 2
     assert str(path) in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unknown_option_exits_2():
-    assert run("validate", "--nonsense").returncode == 2
+    assert cli("validate", "--nonsense").exit_code == 2
 
 
 def test_capacity_csv_to_stdout_has_the_data_model_columns():
-    result = run(
+    result = cli(
         "capacity",
-        "terreinen/data/parcels.geojson",
+        PARCELS,
         "--by",
         "provincie",
         "--as-of",
@@ -84,7 +58,7 @@ def test_capacity_csv_to_stdout_has_the_data_model_columns():
         "-f",
         "csv",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == (
         "gebied,n_kavels,bruto_ha,netto_ha,uitgegeven_ha,optie_ha,terstond_ha,niet_terstond_ha,"
@@ -96,10 +70,8 @@ def test_capacity_csv_to_stdout_has_the_data_model_columns():
 
 
 def test_capacity_table_regions_from_beside_the_file():
-    result = run(
-        "capacity", "terreinen/data/parcels.geojson", "--by", "regio", "--as-of", "2026-01-01"
-    )
-    assert result.returncode == 0, result.stderr
+    result = cli("capacity", PARCELS, "--by", "regio", "--as-of", "2026-01-01")
+    assert result.exit_code == 0, result.stderr
     assert "West-Overijssel" in result.stdout and "Totaal" in result.stdout
 
 
@@ -109,9 +81,9 @@ def test_capacity_to_file(tmp_path, fmt):
     import pandas as pd
 
     path = tmp_path / f"cap.{fmt}"
-    result = run(
+    result = cli(
         "capacity",
-        "terreinen/data/parcels.geojson",
+        PARCELS,
         "--as-of",
         "2026-01-01",
         "-f",
@@ -119,7 +91,7 @@ def test_capacity_to_file(tmp_path, fmt):
         "-o",
         str(path),
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     if fmt == "json":
         rows = json.loads(path.read_text())
         assert rows[-1]["gebied"] == "Totaal" and rows[-1]["bruto_ha"] == pytest.approx(
@@ -135,9 +107,9 @@ def test_capacity_to_file(tmp_path, fmt):
 
 def test_agreements_command(tmp_path):
     path = tmp_path / "afspraken.csv"
-    result = run("agreements", "terreinen/data/parcels.geojson", "--agreements", "terreinen/data/agreements.csv",
+    result = cli("agreements", PARCELS, "--agreements", AGREEMENTS,
                  "--as-of", "2021-06-01", "-f", "csv", "-o", str(path))  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     import pandas as pd
 
     table = pd.read_csv(path).set_index("afspraak_id")
@@ -147,44 +119,38 @@ def test_agreements_command(tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["capacity", "terreinen/data/parcels.geojson", "--as-of", "2026-13-01"], "not a date"),
-        (["capacity", "terreinen/data/parcels.geojson", "--by", "wijk"], "cannot group by"),
-        (["capacity", "terreinen/data/parcels.geojson", "-f", "pdf"], "--format"),
+        (["capacity", PARCELS, "--as-of", "2026-13-01"], "not a date"),
+        (["capacity", PARCELS, "--by", "wijk"], "cannot group by"),
+        (["capacity", PARCELS, "-f", "pdf"], "--format"),
         (
-            ["capacity", "terreinen/data/parcels.geojson", "-o", "/no/such/folder/x.csv"],
+            ["capacity", PARCELS, "-o", "/no/such/folder/x.csv"],
             "does not exist",
         ),
-        (["agreements", "terreinen/data/parcels.geojson", "--agreements", "nope.csv"], "not found"),
+        (["agreements", PARCELS, "--agreements", "nope.csv"], "not found"),
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(args, message):
-    result = run(*args)
-    assert result.returncode == 2
+    result = cli(*args)
+    assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_map_command(tmp_path):
     path = tmp_path / "hardenberg.html"
-    result = run(
-        "map", "terreinen/data/parcels.geojson", "--gemeente", "Hardenberg", "-o", str(path)
-    )
-    assert result.returncode == 0, result.stderr
+    result = cli("map", PARCELS, "--gemeente", "Hardenberg", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
     assert path.stat().st_size > 100_000 and "Heemserpoort" in path.read_text()
 
 
 def test_map_unknown_municipality():
-    result = run(
-        "map", "terreinen/data/parcels.geojson", "--gemeente", "Hardenburg", "-o", "/tmp/x.html"
-    )
-    assert result.returncode == 2
+    result = cli("map", PARCELS, "--gemeente", "Hardenburg", "-o", "/tmp/x.html")
+    assert result.exit_code == 2
     assert "did you mean 'Hardenberg'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_overview_main_job(tmp_path):
-    result = run(
-        "overview", "--as-of", "2026-01-01", "--out-dir", str(tmp_path / "maps"), cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stderr
+    result = cli("overview", "--as-of", "2026-01-01", "--out-dir", str(tmp_path / "maps"))
+    assert result.exit_code == 0, result.stderr
     assert (
         "Plancapaciteit per provincie" in result.stdout
         and "Programmeringsafspraken" in result.stdout
@@ -203,9 +169,9 @@ def test_overview_main_job(tmp_path):
 def test_capacity_takeup_years(embedded):
     from terreinen.capacity import capacity
 
-    result = run(
+    result = cli(
         "capacity",
-        "terreinen/data/parcels.geojson",
+        PARCELS,
         "--by",
         "provincie",
         "--as-of",
@@ -215,7 +181,7 @@ def test_capacity_takeup_years(embedded):
         "-f",
         "csv",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     total = float(result.stdout.splitlines()[-1].split(",")[11])
     five = capacity(embedded, "provincie", as_of="2026-01-01", takeup_years=5)[
         "uitgifte_ha_per_jaar"
@@ -226,9 +192,9 @@ def test_capacity_takeup_years(embedded):
 
 def test_find_command(tmp_path):
     path = tmp_path / "matches.json"
-    result = run("find", "--min-ha", "3", "-m", "4.2", "--near", "Hardenberg", "--radius-km", "15",
+    result = cli("find", "--min-ha", "3", "-m", "4.2", "--near", "Hardenberg", "--radius-km", "15",
                  "--as-of", "2026-01-01", "-f", "json", "-o", str(path), "--map", str(tmp_path / "m.html"))  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     rows = json.loads(path.read_text())
     assert rows and all(r["afstand_km"] <= 15 and r["oppervlakte_ha"] >= 3 for r in rows)
     assert (tmp_path / "m.html").stat().st_size > 100_000
@@ -241,19 +207,19 @@ def test_find_command(tmp_path):
         (["find", "--min-ha", "-2"], "must not be negative"),
         (["find", "--radius-km", "5"], "needs --near"),
         (["find", "-o", "/no/such/dir/x.csv", "-f", "csv"], "does not exist"),
-        (["export", "terreinen/data/parcels.geojson", "--to", "/tmp/x.pdf"], "cannot export"),
+        (["export", PARCELS, "--to", "/tmp/x.pdf"], "cannot export"),
     ],
 )
 def test_find_and_export_bad_arguments(args, message):
-    result = run(*args)
-    assert result.returncode == 2, result.stderr
+    result = cli(*args)
+    assert result.exit_code == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_export_command(tmp_path):
     path = tmp_path / "drenthe.gpkg"
-    result = run("export", "terreinen/data/parcels.geojson", "--to", str(path))
-    assert result.returncode == 0, result.stderr
+    result = cli("export", PARCELS, "--to", str(path))
+    assert result.exit_code == 0, result.stderr
     import pyogrio
 
     assert [name for name, _ in pyogrio.list_layers(path)] == ["kavels", "terreinen", "gemeenten"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 
+import dask
 import dask_geopandas
 import pandas as pd
 import pytest
-from conftest import frame, parcel, rect
+from conftest import AS_OF, COLUMNS, EXPECTED, REGIONS, build, cli, frame, parcel, rect
 from distributed import Client, LocalCluster
-from test_capacity import AS_OF, COLUMNS, EXPECTED, REGIONS, build
-from test_cli import run
 
 from terreinen import TerreinenDataError, TerreinenReadError, read_parcels
 from terreinen.capacity import capacity
@@ -113,35 +112,33 @@ def test_partition_will_not_overwrite(tmp_path, embedded_path):
 
 def test_cli_engine_dask_on_a_local_cluster_prints_the_in_memory_figures(tmp_path, embedded_path):
     folder = tmp_path / "parts"
-    result = run("partition", str(embedded_path), str(folder), "--parcels-per-part", "2000")
-    assert result.returncode == 0, result.stderr
+    result = cli("partition", str(embedded_path), str(folder), "--parcels-per-part", "2000")
+    assert result.exit_code == 0, result.stderr
     assert "2 parts" in result.stderr
     args = ["capacity", "--as-of", AS_OF, "-f", "json"]
-    expected = json.loads(run(*args, str(embedded_path)).stdout)
-    result = run(*args, str(folder), "--engine", "dask")  # starts its own LocalCluster
-    assert result.returncode == 0, result.stderr
+    expected = json.loads(cli(*args, str(embedded_path)).stdout)
+    result = cli(*args, str(folder), "--engine", "dask")  # starts its own LocalCluster
+    assert result.exit_code == 0, result.stderr
     _same(pd.DataFrame(json.loads(result.stdout)), pd.DataFrame(expected))
 
 
 def test_cli_engine_dask_explains_an_unreachable_scheduler(tmp_path, embedded_path):
     folder = tmp_path / "parts"
     partition(embedded_path, folder)
-    timeout = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}
-    result = run(
-        "capacity", str(folder), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", env=timeout
-    )
-    assert result.returncode == 2
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = cli("capacity", folder, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 2
     assert "cannot reach the dask scheduler tcp://127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_cli_engine_dask_explains_a_file_it_cannot_use(embedded_path):
-    result = run("capacity", str(embedded_path), "--engine", "dask")
-    assert result.returncode == 2
+    result = cli("capacity", str(embedded_path), "--engine", "dask")
+    assert result.exit_code == 2
     assert "terreinen partition" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_engine_dask_refuses_file_options(tmp_path):
-    result = run("capacity", str(tmp_path), "--engine", "dask", "--crs", "EPSG:28992")
-    assert result.returncode == 2
+    result = cli("capacity", str(tmp_path), "--engine", "dask", "--crs", "EPSG:28992")
+    assert result.exit_code == 2
     assert "GeoParquet parts carry their own CRS" in result.stderr

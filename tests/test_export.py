@@ -8,8 +8,7 @@ import geopandas as gpd
 import openpyxl
 import pyogrio
 import pytest
-from conftest import DATA
-from test_capacity import AS_OF, build
+from conftest import AS_OF, DATA, build
 
 from terreinen import TerreinenWriteError
 from terreinen._io import atomic_path

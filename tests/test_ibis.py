@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_capacity import AS_OF, build
+from conftest import AS_OF, build
 
 from terreinen import read_parcels
 from terreinen.capacity import capacity
