@@ -185,18 +185,38 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
     first one is compared with the rest, so that a file of stacked copies costs as much as
     one parcel. One finding per parcel names the first few parcels it overlaps, then a count.
     """
-    first_copy = _identical_outlines(geoms)
-    copies = first_copy >= 0
+    first_copy, others = overlap_partners(geoms)
     chk.flag(
-        copies,
+        first_copy >= 0,
         "warning",
         "geometry",
-        lambda pos: (
-            f"has the same outline as kavel_id {chk.ids[first_copy[pos]]!r} "
-            f"(row {first_copy[pos] + 1})"
+        lambda pos: copy_message(
+            f"kavel_id {chk.ids[first_copy[pos]]!r} (row {first_copy[pos] + 1})"
         ),
-        "parcels should not overlap: their area is counted twice",
+        COPY_SUGGESTION,
     )
+    mask = np.zeros(len(geoms), bool)
+    mask[list(others)] = True
+
+    def message(pos: int) -> str:
+        return overlap_message(others[pos], lambda a: f"kavel_id {chk.ids[a]!r} (row {a + 1})")
+
+    chk.flag(mask, "warning", "geometry", message, OVERLAP_SUGGESTION)
+
+
+COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
+OVERLAP_SUGGESTION = "parcels should not overlap"
+
+
+def copy_message(first: str) -> str:
+    return f"has the same outline as {first}"
+
+
+def overlap_partners(geoms: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]]]:
+    """For each parcel the position of the first with the same outline (-1: none), and for
+    each later parcel of an overlapping pair the earlier ones with the share overlapped."""
+    first_copy = _identical_outlines(geoms)
+    copies = first_copy >= 0
     areas = shapely.area(geoms)
     others: dict[int, list[tuple[int, float]]] = {}
     for left, right in _overlap_candidates(np.where(copies, np.array(None), geoms)):
@@ -207,20 +227,16 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
             left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
         ):
             others.setdefault(int(b), []).append((int(a), float(share)))
-    mask = np.zeros(len(geoms), bool)
-    mask[list(others)] = True
+    return first_copy, others
 
-    def message(pos: int) -> str:
-        pairs = sorted(others[pos])
-        named = ", ".join(
-            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}"
-            for a, share in pairs[:_LISTED_OVERLAPS]
-        )
-        more = len(pairs) - _LISTED_OVERLAPS
-        tail = f" and {more:,} more parcels" if more > 0 else ""
-        return f"overlaps {named}{tail} (share of the smaller parcel)"
 
-    chk.flag(mask, "warning", "geometry", message, "parcels should not overlap")
+def overlap_message(pairs: list[tuple[int, float]], name) -> str:
+    """The finding of one parcel: the first few it overlaps (``name(position)``), a count."""
+    pairs = sorted(pairs)
+    named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in pairs[:_LISTED_OVERLAPS])
+    more = len(pairs) - _LISTED_OVERLAPS
+    tail = f" and {more:,} more parcels" if more > 0 else ""
+    return f"overlaps {named}{tail} (share of the smaller parcel)"
 
 
 def _identical_outlines(geoms: np.ndarray) -> np.ndarray:
