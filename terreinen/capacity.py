@@ -217,7 +217,7 @@ def table_from_sums(
         onbekend=unknown, uitgifte_jaren=window, peildatum=as_of_date(as_of).date().isoformat()
     )
     missing = years_without_data(as_of, until)
-    if missing:
+    if missing and until is not None:
         warnings.warn(
             f"the as-of date {as_of_date(as_of).date()} is past the data's own date "
             f"{until.date()}: no data for {_years(missing)}; take-up averages "

@@ -209,7 +209,7 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
         where = f"row {row[a]}" if part[a] == part[b] else f"part {part[a]}, row {row[a]}"
         return f"kavel_id {ids[a]!r} ({where})"
 
-    checked = np.flatnonzero(edge["edge"].to_numpy())
+    checked = np.flatnonzero(edge["edge"].to_numpy()).tolist()
     places = {(f"{label}, part {part[b]}", int(row[b])) for b in checked}
     report.findings = [f for f in report.findings if not _is_overlap_of(f, places)]
     for b in checked:
@@ -220,7 +220,7 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
             "source": f"{label}, part {part[b]}",
         }
         if first_copy[b] >= 0:
-            message = copy_message(name(first_copy[b], b))
+            message = copy_message(name(int(first_copy[b]), b))
             report.findings.append(Finding("warning", message, suggestion=COPY_SUGGESTION, **where))
         if b in others:
             message = overlap_message(others[b], lambda a, b=b: name(a, b))

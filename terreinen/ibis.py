@@ -153,7 +153,7 @@ def ibis_to_parcels(
     )
     report.findings = [_with_hint(f) for f in report.findings] + year_findings
     net_over_gross = ibis["oppnetto"] > ibis["oppbruto"] if report.ok else pd.Series(False)
-    for row in np.flatnonzero(net_over_gross.to_numpy()):
+    for row in np.flatnonzero(net_over_gross.to_numpy()).tolist():
         report.findings.append(
             Finding("error", "OPPNETTO is larger than OPPBRUTO", row=row + 1, column="OPPNETTO")
         )
@@ -229,14 +229,14 @@ def _legacy_years(table: pd.DataFrame) -> tuple[pd.Series, list[Finding]]:
     plain = pd.to_numeric(text, errors="coerce")
     legacy = text.str.extract(r"^\D{1,8}(\d{4})$")[0].astype(float).where(plain.isna())
     findings = []
-    for row in np.flatnonzero(legacy.notna().to_numpy()):
+    for row in np.flatnonzero(legacy.notna().to_numpy()).tolist():
         value, year = text.iloc[row], int(legacy.iloc[row])
         findings.append(
             Finding(
                 "warning", f"{value!r} read as {year} (before {year})", row=row + 1, column="JAAR"
             )
         )
-    for row in np.flatnonzero((plain.isna() & legacy.isna() & text.notna()).to_numpy()):
+    for row in np.flatnonzero((plain.isna() & legacy.isna() & text.notna()).to_numpy()).tolist():
         findings.append(
             Finding("error", f"{text.iloc[row]!r} is not a year", row=row + 1, column="JAAR")
         )
