@@ -287,10 +287,22 @@ def breakdown(
     else:  # optional column absent: every category, with nothing in it
         figures[by] = pd.Categorical([None] * len(parcels), categories=schema.OWNERS)
     figures["n_kavels"] = (figures["onverkocht_ha"] > 0).astype(int)
+    figures["onbekend"] = figures["onbekend_status"] | figures["onbekend_planfase"]
     levels = levels_of(per) if per is not None else []
     table = _with_keys(figures, area_keys(parcels, levels, regions))
     grouped = table.groupby([*levels, by], observed=False, sort=True)
-    result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha"]].sum().reset_index()
+    result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha", "onbekend"]].sum()
+    # unknown is not zero: a group with records of unknown status or phase, or every group
+    # when such records have no category to fall in, has unknown hectares
+    unknown = result.pop("onbekend") > 0
+    if (table["onbekend"] & table[by].isna()).any():
+        unknown[:] = True
+    figures_of = ["hard_ha", "zacht_ha", "onverkocht_ha"]
+    result.loc[unknown.to_numpy(), figures_of] = np.nan
+    result = result.reset_index()
+    if unknown.any():
+        why = "the data hold no status or plan phase for part of the land"
+        result.attrs["onbekend"] = dict.fromkeys(figures_of, why)
     return result
 
 

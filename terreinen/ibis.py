@@ -86,21 +86,29 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
             "NIET_TERSTOND_UITGEEFBAAR_PARTICULIER": later.where(owner == "particulier", 0.0),
             "ZACHTE_PLANCAPACITEIT": figures["zacht_ha"],
             "GROOTST_UITGEEFBARE_DEEL": figures["grootste_ha"],
-            "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes,
+            # no category: -1, left out of the maximum
+            "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes.replace(-1, np.nan),
         }
     )
+    table.loc[figures["onbekend_status"].to_numpy(), list(HA_COLUMNS)] = np.nan
     keys = pd.DataFrame(
         {key.upper(): parcels[key].astype(object) for key in _PARK_KEYS if key in parcels}
     ).rename(columns={"TERREIN": "PLAN_NAAM"})
     keys = keys.fillna("")
     aggregations = dict.fromkeys(table.columns, "sum")
     aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max")
-    parks = table.join(keys).groupby(list(keys.columns)).agg(aggregations)
+    grouped = table.join(keys).groupby(list(keys.columns))
+    parks = grouped.agg(aggregations)
+    # unknown is not zero: a park figure with an unknown part is unknown (empty)
+    unknown = table.isna().join(keys).groupby(list(keys.columns)).sum() > 0
+    unknown["MAX_MILIEUCATEGORIE"] = False  # the highest known category is still right
+    parks = parks.mask(unknown, np.nan)
     outlines = gpd.GeoDataFrame(keys, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
     parks = parks.join(outlines.dissolve(by=list(keys.columns))).reset_index()
     categories = np.array(parcels["milieucategorie"].cat.categories)
     parks["MAX_MILIEUCATEGORIE"] = [
-        int(categories[code].split(".")[0]) for code in parks["MAX_MILIEUCATEGORIE"]
+        int(categories[int(code)].split(".")[0]) if code == code else None
+        for code in parks["MAX_MILIEUCATEGORIE"]
     ]
     parks["JAAR"] = date.year
     for column in IBIS_COLUMNS:

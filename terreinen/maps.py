@@ -43,10 +43,11 @@ STATES = (
     "Optie",
     "Uitgegeven",
     "Niet uitgeefbaar (wegen, groen)",
+    "Status onbekend",  # a park table without sale figures: unknown, not zero
 )
-STATE_COLORS = ("#1a9641", "#a6d96a", "#fdae61", "#2b83ba", "#bdbdbd", "#f7f7f7")
-PARK_STATES = ("Harde capaciteit beschikbaar", "Alleen zachte capaciteit", "Vol")
-PARK_COLORS = ("#1a9641", "#fdae61", "#9e9e9e")
+STATE_COLORS = ("#1a9641", "#a6d96a", "#fdae61", "#2b83ba", "#bdbdbd", "#f7f7f7", "#7b3294")
+PARK_STATES = ("Harde capaciteit beschikbaar", "Alleen zachte capaciteit", "Vol", "Onbekend")
+PARK_COLORS = ("#1a9641", "#fdae61", "#9e9e9e", "#7b3294")
 AGREEMENT_COLORS = {
     "overprogrammering": "#d7191c",
     "binnen_afspraak": "#1a9641",
@@ -127,13 +128,14 @@ def parcel_states(parcels: pd.DataFrame, *, as_of=None) -> np.ndarray:
     unsold = np.isin(status, schema.UNSOLD_STATUSES)
     state = np.select(
         [
+            pd.isna(status),
             unsold & soft,
             status == "terstond_uitgeefbaar",
             status == "niet_terstond_uitgeefbaar",
             status == "optie",
             status == "uitgegeven",
         ],
-        [2, 0, 1, 3, 4],
+        [6, 2, 0, 1, 3, 4],
         default=5,
     )
     return state
@@ -145,7 +147,8 @@ def _park_data(parcels: gpd.GeoDataFrame, as_of) -> tuple[dict, pd.Series]:
     table = table[table["gemeente"] != "Totaal"].reset_index(drop=True)
     outlines = parcels[[*keys, "geometry"]].dissolve(by=keys).geometry
     outlines = outlines.simplify(1.0).to_crs(settings.web_crs)
-    state = np.select([table["hard_ha"] > 0, table["zacht_ha"] > 0], [0, 1], default=2)
+    hard, soft = table["hard_ha"], table["zacht_ha"]
+    state = np.select([hard > 0, soft > 0, hard.isna() | soft.isna()], [0, 1, 3], default=2)
     centers = shapely.get_coordinates(shapely.point_on_surface(outlines.to_numpy()))
     radius = 3 + 12 * np.sqrt(table["bruto_ha"] / table["bruto_ha"].max())
     figures = table[
@@ -197,7 +200,7 @@ def _parcel_data(parcels: gpd.GeoDataFrame, park_index: pd.Series, as_of) -> dic
         "park": park.tolist(),
         "ha": _clean(parcels["oppervlakte_ha"]),
         "state": parcel_states(parcels, as_of=as_of).tolist(),
-        "planfase": parcels["planfase"].astype(int).tolist(),
+        "planfase": _clean(parcels["planfase"].astype(float)),  # null: unknown
         "milieuCode": milieu_codes,
         "milieu": milieu,
         "segmentCode": segment_codes,

@@ -110,3 +110,23 @@ def test_screen_csv_json(tmp_path):
         pd.read_json(out).loc[0, "hard_ha"]
     )
     assert '"hard_ha":null' in out.read_text().replace(" ", "")
+
+
+def test_ibis_export_breakdown_and_map_keep_unknown(tmp_path):
+    from terreinen.capacity import breakdown
+    from terreinen.ibis import to_ibis
+    from terreinen.maps import STATES, overview_map, parcel_states, save_map
+
+    parcels, _ = ibis_to_parcels(_park_table(), "parks.csv")
+    parcels = parcels.set_geometry([rect(0, 0, 100, 100)] * len(parcels), crs="EPSG:28992")
+    parks = to_ibis(parcels, as_of=AS_OF)
+    assert parks.loc[0, "OPPBRUTO"] == pytest.approx(100_000)
+    for column in ("UITGEGEVEN", "TERSTOND_UITGEEFBAAR", "ZACHTE_PLANCAPACITEIT"):
+        assert np.isnan(parks.loc[0, column]), column
+    assert parks.loc[0, "MAX_MILIEUCATEGORIE"] is None  # not 6 made up from nothing
+    split = breakdown(parcels, "milieucategorie")
+    assert split["hard_ha"].isna().all() and "hard_ha" in split.attrs["onbekend"]
+    states = [STATES[s] for s in parcel_states(parcels, as_of=AS_OF)]
+    assert sorted(states) == ["Niet uitgeefbaar (wegen, groen)", "Status onbekend"]
+    page = save_map(overview_map(parcels, as_of=AS_OF), tmp_path / "map.html")
+    assert "Status onbekend" in page.read_text(encoding="utf-8")

@@ -130,7 +130,7 @@
       [D.text.gemeente, parks.gemeente[P.park[i]]],
       ["Oppervlakte", ha(P.ha[i])],
       ["Status", D.states[P.state[i]]],
-      ["Planfase", P.planfase[i] + " " + D.phases[P.planfase[i]]],
+      ["Planfase", P.planfase[i] === null ? "–" : P.planfase[i] + " " + D.phases[P.planfase[i]]],
       ["Milieucategorie", P.milieu[P.milieuCode[i]]],
       ["Segment", P.segments[P.segmentCode[i]]],
       ["Eigenaar", P.owner[i] < 0 ? "–" : D.owners[P.owner[i]]],
