@@ -390,10 +390,67 @@ def write_geojson(parcels: gpd.GeoDataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+# The register's example history: a delivery of every municipality each 1 January from
+# FIRST_DELIVERY_YEAR to REFERENCE_YEAR (the last one is the embedded parcels), and the
+# West-Overijssel agreement 2019-2022 under which Hardenberg made soft capacity hard:
+# (park, segment or None for all, the first delivery in which it is hard).
+FIRST_DELIVERY_YEAR = 2019
+CONVERSIONS = (
+    ("Heemserpoort", "woon_werk", 2020),  # 15 ha woon-werkkavels
+    ("Broeklanden II (Zuid)", "zwaar", 2021),  # 12 ha zware industrie
+    ("Bedrijventerrein Dedemsvaart", None, 2022),  # 10 ha
+)
+UNSOLD = ("terstond_uitgeefbaar", "niet_terstond_uitgeefbaar", "optie")
+
+
+def deliveries(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The yearly deliveries (``datum, bron``) and, per delivery before the last, the parcels
+    whose ``status, planfase, uitgiftedatum`` differ from the final ones: a parcel sold on or
+    after the delivery date was still for sale then, and converted parcels were soft
+    (planfase 4) before their conversion."""
+    years = range(FIRST_DELIVERY_YEAR, REFERENCE_YEAR + 1)
+    dates = [f"{year}-01-01" for year in years]
+    listed = pd.DataFrame(
+        {"datum": dates, "bron": [f"jaarlijkse levering {y} (synthetisch)" for y in years]}
+    )
+    sold_on = pd.to_datetime(parcels["uitgiftedatum"])
+    hard = parcels["planfase"].isin([1, 2])
+    convertible = parcels["status"].isin(UNSOLD) & hard
+    differences = []
+    for year, date in zip(years[:-1], dates[:-1], strict=True):
+        status = parcels["status"].copy()
+        planfase = parcels["planfase"].copy()
+        later = sold_on >= pd.Timestamp(date)
+        status[later] = np.where(hard[later], "terstond_uitgeefbaar", "niet_terstond_uitgeefbaar")
+        for park, segment, first_hard in CONVERSIONS:
+            if year < first_hard:
+                chosen = convertible & (parcels["terrein"] == park)
+                if segment is not None:
+                    chosen &= parcels["segment"] == segment
+                planfase[chosen] = 4
+                status[chosen] = "niet_terstond_uitgeefbaar"
+        differs = later | (status != parcels["status"]) | (planfase != parcels["planfase"])
+        differences.append(
+            pd.DataFrame(
+                {
+                    "datum": date,
+                    "kavel_id": parcels["kavel_id"],
+                    "status": status,
+                    "planfase": planfase,
+                    "uitgiftedatum": parcels["uitgiftedatum"].where(~later, None),
+                }
+            )[differs]
+        )
+    return listed, pd.concat(differences, ignore_index=True)
+
+
 def main() -> None:
     parcels = generate_parcels()
     _check_parks_apart(parcels)
     write_geojson(parcels, PACKAGE_DATA / "parcels.geojson")
+    listed, differences = deliveries(parcels)
+    listed.to_csv(PACKAGE_DATA / "leveringen.csv", index=False)
+    differences.to_csv(PACKAGE_DATA / "leveringen_verschillen.csv", index=False)
     summary = parcels.assign(ha=parcels.area / 10_000).groupby("provincie")
     print(summary.agg(parcels=("kavel_id", "size"), parks=("terrein", "nunique"), ha=("ha", "sum")))
 

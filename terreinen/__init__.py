@@ -25,10 +25,13 @@ _API = {
     "TerreinenWriteError": "terreinen._errors",
     "TerreinenConflictError": "terreinen._errors",
     "get_path": "terreinen.datasets",
+    "Register": "terreinen.register",
+    "changes": "terreinen.register",
 }
 
 __all__ = [
     "Finding",
+    "Register",
     "TerreinenConflictError",
     "TerreinenDataError",
     "TerreinenDataWarning",
@@ -36,6 +39,7 @@ __all__ = [
     "TerreinenReadError",
     "TerreinenWriteError",
     "ValidationReport",
+    "changes",
     "get_path",
     "read_parcels",
     "settings",
@@ -64,4 +68,5 @@ if TYPE_CHECKING:
     )
     from terreinen.datasets import get_path
     from terreinen.loading import read_parcels, validate
+    from terreinen.register import Register, changes
     from terreinen.report import Finding, ValidationReport

@@ -49,11 +49,32 @@ EXIT_CONFLICT = 4
 
 EMBEDDED = get_path("parcels")
 
+
+class StoreURL(type(Path())):  # type: ignore[misc]
+    """A register URL given where a parcels file goes: a Path, so the commands need no
+    special case, that keeps the URL (a Path folds its ``//``)."""
+
+    url = ""
+
+
+def parcels_source(value: str | Path) -> Path:
+    """A parcels file, or a register store (a .gpkg file or a ``postgresql://`` URL)."""
+    if isinstance(value, Path):
+        return value
+    if value.startswith(("postgresql://", "postgres://")):
+        store = StoreURL(value)
+        store.url = value
+        return store
+    return Path(value)
+
+
 ParcelsArg = Annotated[
     Path,
     typer.Argument(
         help="Parcels file (GeoJSON, GeoPackage, Shapefile, GeoParquet, CSV with WKT, an IBIS "
-        "table); default: the embedded Drenthe + Hardenberg data."
+        "table) or a register (.gpkg or postgresql:// URL; --as-of reads its history); "
+        "default: the embedded Drenthe + Hardenberg data.",
+        parser=parcels_source,
     ),
 ]
 LayerOpt = Annotated[str | None, typer.Option(help="Layer of a GeoPackage to read.")]
@@ -105,8 +126,8 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors: click says
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            raise  # usage errors: click says what is wrong; a closed pipe: main() ends quietly
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
             if state["verbose"]:
                 raise
@@ -187,13 +208,19 @@ def load(
     parcels: Path,
     layer: str | None,
     crs: str | None,
+    as_of: dt.date | None = None,
+    *,
     gemeente: str | None = None,
     provincie: str | None = None,
 ):
-    """Parcels from a file for the commands that compute with them, or exit 2 explaining why.
-    ``gemeente``/``provincie`` fill a file without them (--gemeente, --provincie)."""
+    """Parcels from a file, or from a register as they were on ``as_of``, for the commands
+    that compute with them, or exit 2 explaining why. ``gemeente``/``provincie`` fill a
+    file without them (--gemeente, --provincie)."""
     from terreinen.loading import load_parcels
 
+    frame = register_state(parcels, as_of)
+    if frame is not None:
+        return frame
     with progress(f"reading and checking {parcels.name}"):
         frame, report = load_parcels(
             parcels, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
@@ -204,6 +231,54 @@ def load(
     if report.warnings:
         say(f"{report.summary()} (`terreinen validate` lists them)", style="yellow")
     return frame
+
+
+def register_state(source: Path, as_of: dt.date | None = None):
+    """The parcels of a register valid on ``as_of`` (latest when None), with a warning per
+    municipality whose latest delivery is stale; None when ``source`` is not a register."""
+    from terreinen import settings
+    from terreinen._errors import TerreinenError
+    from terreinen.register import Register, is_register
+
+    store = getattr(source, "url", "") or source
+    if not is_register(store):
+        return None
+    try:
+        with Register.open(store) as register:
+            frame = register.state(as_of)
+            stale = register.stale(as_of)
+    except TerreinenError as exc:
+        raise fail(str(exc)) from None
+    when = as_of or dt.date.today()
+    for day, rows in stale.groupby("laatste_levering"):
+        say(
+            f"warning: data may be stale: latest delivery {day:%Y-%m-%d}, more than "
+            f"{settings.stale_after_months} months before {when}, for "
+            f"{', '.join(rows['gemeente'])}",
+            style="yellow",
+        )
+    return frame
+
+
+@contextlib.contextmanager
+def history_for(parcels: Path, store: str | None):
+    """The parcel history that ``toevoeging`` agreements count from: the register ``--store``
+    names, else PARCELS when it is a register, else for the embedded parcels the embedded
+    yearly deliveries; None otherwise."""
+    from terreinen.register import Register, is_register
+
+    source = store or getattr(parcels, "url", "") or parcels
+    if store is None and not is_register(source):
+        if parcels != EMBEDDED:
+            yield None
+            return
+        from terreinen.agreements import DeliveryHistory
+        from terreinen.register import example_deliveries
+
+        yield DeliveryHistory((date, frame) for date, _, frame in example_deliveries())
+        return
+    with Register.open(source) as register:
+        yield register
 
 
 def beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
@@ -231,6 +306,16 @@ def parse_as_of(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def parse_factors(value: str, option: str) -> list[float]:
+    """``--scenarios 0.7,1.0,1.3`` as numbers; the library checks how many and their sign."""
+    try:
+        return [float(part) for part in value.split(",")]
+    except ValueError:
+        raise fail(
+            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3"
+        ) from None
 
 
 def by_levels(by: str) -> str | list[str]:

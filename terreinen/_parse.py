@@ -121,7 +121,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
 def _distinct_dates(texts: np.ndarray) -> list:
     """Plain ISO dates (the usual case) at once; anything else one by one."""
     plain = pd.Series(texts, dtype=object).str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(bool)
-    dates = [None] * len(texts)
+    dates: list = [None] * len(texts)
     if plain.any():
         parsed = pd.to_datetime(pd.Series(texts[plain]), format="%Y-%m-%d", errors="coerce")
         first, last = settings.date_years

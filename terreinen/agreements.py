@@ -1,20 +1,24 @@
-"""Programming agreements (programmeringsafspraken) and the municipality/region table."""
+"""Programming agreements (programmeringsafspraken) as they are written: a maximum or a
+minimum, on the stock of an area on the as-of date (``voorraad``) or on the capacity added
+within the agreement's period (``toevoeging``, from a register's history), optionally only
+at named parks. Definitions: docs/data-model.md, "Agreements as written"."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from terreinen import schema
-from terreinen._errors import TerreinenDataError
+from terreinen._errors import TerreinenDataError, TerreinenError
 from terreinen._parse import closest
 from terreinen.figures import as_of_date, parcel_figures
 from terreinen.report import Finding, ValidationReport
 from terreinen.tables import read_agreements, read_regions
 
-__all__ = ["COMPARISON_COLUMNS", "compare_agreements"]
+__all__ = ["COMPARISON_COLUMNS", "DeliveryHistory", "History", "compare_agreements"]
 
 COMPARISON_COLUMNS = (
     *schema.AGREEMENT_COLUMNS[:6],  # afspraak_id ... max_ha
@@ -22,9 +26,58 @@ COMPARISON_COLUMNS = (
     "ruimte_ha",
     "benutting_pct",
     "status",
+    "reden",
+    *schema.AGREEMENT_OPTIONAL_COLUMNS,  # terreinen, grondslag, soort
     *schema.AGREEMENT_COLUMNS[6:],  # periode_start, periode_eind, bron
 )
 _KIND_COLUMN = {"hard": "hard_ha", "zacht": "zacht_ha", "totaal": "onverkocht_ha"}
+_KIND_PHASES = {
+    "hard": schema.HARD_PHASES,
+    "zacht": schema.SOFT_PHASES,
+    "totaal": (*schema.HARD_PHASES, *schema.SOFT_PHASES),
+}
+
+
+class History(Protocol):
+    """What ``toevoeging`` agreements need of a parcel history, such as a
+    :class:`terreinen.register.Register`: the parcels valid on a date, and per municipality
+    its latest delivery up to a date (a ``gemeente`` column; none: no history yet)."""
+
+    def state(self, as_of=None) -> pd.DataFrame: ...
+
+    def deliveries(self, as_of=None) -> pd.DataFrame: ...
+
+
+class DeliveryHistory:
+    """A :class:`History` held in memory: dated full deliveries ``(date, parcels)``, each the
+    complete parcels (as :func:`terreinen.read_parcels` returns them) of the municipalities
+    it covers (as
+    :func:`terreinen.register.example_deliveries` yields them). A register serves the same
+    purpose from a store."""
+
+    def __init__(self, deliveries):
+        self._deliveries = sorted(
+            ((as_of_date(date), parcels) for date, parcels in deliveries), key=lambda d: d[0]
+        )
+
+    def deliveries(self, as_of=None) -> pd.DataFrame:
+        """Per municipality its latest delivery date up to ``as_of``."""
+        latest: dict[str, pd.Timestamp] = {}
+        for date, parcels in self._deliveries:
+            if as_of is None or date <= as_of_date(as_of):
+                latest.update(dict.fromkeys(parcels["gemeente"].astype(str), date))
+        return pd.DataFrame({"gemeente": list(latest), "laatste_levering": list(latest.values())})
+
+    def state(self, as_of=None) -> pd.DataFrame:
+        """Per municipality, its parcels in its latest delivery up to ``as_of``."""
+        latest = self.deliveries(as_of).set_index("gemeente")["laatste_levering"]
+        parts = [
+            parcels[parcels["gemeente"].astype(str).map(latest).eq(date)]
+            for date, parcels in self._deliveries
+        ]
+        if not any(len(part) for part in parts):
+            raise TerreinenError(f"no delivery on or before {as_of_date(as_of).date()}")
+        return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
 def _members(
@@ -43,20 +96,51 @@ def _members(
     return members
 
 
+def _park_tokens(text: str) -> list[str]:
+    return [token.strip() for token in str(text or "").split(";") if token.strip()]
+
+
+def _in_parks(parcels: pd.DataFrame, tokens: list[str]) -> pd.Series:
+    """Parcels of the named parks (by name or RIN number); all parcels when none are named."""
+    if not tokens:
+        return pd.Series(True, index=parcels.index)
+    named = parcels["terrein"].astype(object).isin(tokens)
+    if "rin_nummer" in parcels:
+        named |= parcels["rin_nummer"].astype(object).isin(tokens)
+    return named
+
+
+def _in_agreement(parcels: pd.DataFrame, agreement: dict, members: dict, *, segment: bool):
+    """Parcels the agreement counts: its area, its parks and (``segment``) its segment."""
+    mask = (
+        parcels["gemeente"].astype(object).isin(members[(agreement["niveau"], agreement["gebied"])])
+    )
+    mask &= _in_parks(parcels, _park_tokens(agreement["terreinen"]))
+    if segment and agreement["segment"]:
+        mask &= parcels["segment"].astype(object) == agreement["segment"]
+    return mask
+
+
 def compare_agreements(
     parcels: pd.DataFrame,
     agreements: pd.DataFrame | str | Path,
     *,
     as_of=None,
     regions: pd.DataFrame | str | Path | None = None,
+    history: History | None = None,
 ) -> pd.DataFrame:
-    """Compare plan capacity on the as-of date with each programming agreement.
+    """Compare plan capacity with each programming agreement as it is written.
 
     One row per agreement: ``actual_ha`` is the capacity of the agreement's kind (hard, soft
-    or both) in its area and segment; ``ruimte_ha = max_ha - actual_ha``; ``status`` is
-    ``binnen_afspraak``, ``overprogrammering``, or ``inactief`` when the as-of date lies
-    outside the agreement's period. Then one ``geen_afspraak`` row per municipality with
-    unsold capacity that no active municipal or regional agreement covers.
+    or both) in its area, parks and segment: on the as-of date (``grondslag`` ``voorraad``)
+    or added within its period up to the as-of date (``toevoeging``, from ``history``, e.g.
+    a :class:`terreinen.register.Register`). ``ruimte_ha`` is the margin to the agreed
+    figure (``max_ha - actual_ha`` for a maximum, ``actual_ha - max_ha`` for a minimum);
+    ``status`` is ``binnen_afspraak``, ``overprogrammering`` (above a maximum), ``tekort``
+    (below a minimum), ``inactief`` (as-of date outside the period) or ``onbekend`` (with
+    the ``reden``: no history, or one that does not reach back to the period's start). Then
+    one ``geen_afspraak`` row per municipality with unsold capacity that no active municipal
+    or regional agreement covers.
 
     ``regions`` defaults to ``gemeenten.csv`` beside an agreements file (as on the command
     line), never to the embedded table; without one, regional agreements are an error that
@@ -73,46 +157,114 @@ def compare_agreements(
     members = _members(parcels, region_table)
     segments = {*schema.SEGMENTS, *parcels["segment"].dropna().astype(str)}
     source = "<agreements table>" if isinstance(agreements, pd.DataFrame) else str(agreements)
-    _check_references(table, source, members, segments)
+    _check_references(table, source, members, segments, parcels)
     figures = parcel_figures(parcels, as_of=date)
-    gemeente = parcels["gemeente"].astype(object)
-    segment = parcels["segment"].astype(object)
+    states = _States(history)
 
-    rows = []
+    rows, covered = [], pd.Series(False, index=parcels.index)
     for agreement in table.to_dict("records"):
-        key = (agreement["niveau"], agreement["gebied"])
-        in_area = gemeente.isin(members[key])
-        if agreement["segment"]:
-            in_area &= segment == agreement["segment"]
-        actual = float(figures.loc[in_area, _KIND_COLUMN[agreement["plancapaciteit"]]].sum())
         start, end = agreement["periode_start"], agreement["periode_eind"]
         active = (pd.isna(start) or start <= date) and (pd.isna(end) or date <= end)
-        room = agreement["max_ha"] - actual
-        status = (
-            "inactief" if not active else "binnen_afspraak" if room >= 0 else "overprogrammering"
-        )
-        rows.append(
-            {
-                **agreement,
-                "actual_ha": actual,
-                "ruimte_ha": room,
-                "benutting_pct": 100 * actual / agreement["max_ha"]
-                if agreement["max_ha"]
-                else np.nan,
-                "status": status,
-            }
-        )
-    rows += _municipalities_without_agreement(rows, members, figures, gemeente)
-    result = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
-    return result
+        if agreement["grondslag"] == "toevoeging":
+            actual, reason = _added(agreement, members, states, date)
+        else:
+            in_area = _in_agreement(parcels, agreement, members, segment=True)
+            actual = float(figures.loc[in_area, _KIND_COLUMN[agreement["plancapaciteit"]]].sum())
+            reason = ""
+        rows.append({**agreement, **_judged(agreement, actual, active), "reden": reason})
+        if active and agreement["niveau"] in ("gemeente", "regio"):
+            covered |= _in_agreement(parcels, agreement, members, segment=False)
+    rows += _municipalities_without_agreement(figures, parcels["gemeente"], covered)
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
-def _municipalities_without_agreement(rows, members, figures, gemeente) -> list[dict]:
-    covered: set[str] = set()
-    for row in rows:
-        if row["status"] != "inactief" and row["niveau"] in ("gemeente", "regio"):
-            covered |= members[(row["niveau"], row["gebied"])]
-    unsold = figures["onverkocht_ha"].groupby(gemeente).sum()
+def _judged(agreement: dict, actual: float, active: bool) -> dict:
+    """Margin, use and status of an agreement given its actual hectares (NaN: unknown)."""
+    agreed = agreement["max_ha"]
+    minimum = agreement["soort"] == "minimum"
+    room = actual - agreed if minimum else agreed - actual
+    if not active:
+        status = "inactief"
+    elif np.isnan(actual):
+        status = "onbekend"
+    elif room >= 0:
+        status = "binnen_afspraak"
+    else:
+        status = "tekort" if minimum else "overprogrammering"
+    return {
+        "actual_ha": actual,
+        "ruimte_ha": room,
+        "benutting_pct": 100 * actual / agreed if agreed else np.nan,
+        "status": status,
+    }
+
+
+class _States:
+    """A history's parcels by date, each read once (agreements share their periods)."""
+
+    def __init__(self, history: History | None):
+        self.history = history
+        self._states: dict[pd.Timestamp, pd.DataFrame | None] = {}
+
+    def delivered(self, day: pd.Timestamp) -> set[str]:
+        """Municipalities with a delivery on or before ``day``."""
+        assert self.history is not None
+        return set(self.history.deliveries(as_of=day.date())["gemeente"])
+
+    def on(self, day: pd.Timestamp) -> pd.DataFrame:
+        assert self.history is not None
+        if day not in self._states:
+            try:
+                self._states[day] = self.history.state(as_of=day.date())
+            except TerreinenError:  # nothing valid on that day
+                self._states[day] = None
+        state = self._states[day]
+        return state if state is not None else pd.DataFrame(columns=["kavel_id"])
+
+
+def _added(agreement: dict, members: dict, states: _States, date: pd.Timestamp):
+    """Hectares of the agreement's kind added within its period up to the as-of date, and
+    why they are unknown (NaN) when they are."""
+    start = agreement["periode_start"]
+    if states.history is None:
+        return np.nan, (
+            "grondslag toevoeging needs the register's history (history=..., "
+            "CLI: a register as PARCELS or --store)"
+        )
+    if pd.isna(start):
+        return np.nan, "grondslag toevoeging needs a periode_start"
+    if date < start:
+        return np.nan, f"the period starts on {start.date()}, after the as-of date"
+    end = date if pd.isna(agreement["periode_eind"]) else min(agreement["periode_eind"], date)
+    after = states.on(end)
+    counted = after[_in_agreement(after, agreement, members, segment=True)] if len(after) else after
+    missing = set(counted.get("gemeente", ())) - states.delivered(start)
+    if missing:
+        return np.nan, (
+            f"the history does not reach back to {start.date()} for {', '.join(sorted(missing))}"
+        )
+    before = states.on(start).set_index("kavel_id")
+    phases = _KIND_PHASES[agreement["plancapaciteit"]]
+    was = _capacity_of_kind(before, phases).reindex(counted["kavel_id"], fill_value=False)
+    now = _capacity_of_kind(counted.set_index("kavel_id"), phases)
+    return float(counted["oppervlakte_ha"].to_numpy()[now.to_numpy() & ~was.to_numpy()].sum()), ""
+
+
+def _capacity_of_kind(parcels: pd.DataFrame, phases) -> pd.Series:
+    """Issuable land (not ``niet_uitgeefbaar``) in one of ``phases``: capacity of a kind,
+    sold or not (land made hard and sold within the period was still added)."""
+    if parcels.empty:
+        return pd.Series(False, index=parcels.index, dtype=bool)
+    issuable = parcels["status"].astype(object) != "niet_uitgeefbaar"
+    return issuable & parcels["planfase"].astype(float).isin(phases)
+
+
+def _municipalities_without_agreement(
+    figures: pd.DataFrame, gemeente: pd.Series, covered: pd.Series
+) -> list[dict]:
+    """One row per municipality with unsold land that no active municipal or regional
+    agreement covers (an agreement on named parks covers only those)."""
+    unsold = figures["onverkocht_ha"].where(~covered, 0.0).groupby(gemeente.astype(object)).sum()
     return [
         {
             "afspraak_id": "",
@@ -125,15 +277,22 @@ def _municipalities_without_agreement(rows, members, figures, gemeente) -> list[
             "ruimte_ha": np.nan,
             "benutting_pct": np.nan,
             "status": "geen_afspraak",
+            "reden": "",
+            "terreinen": "",
+            "grondslag": "voorraad",
+            "soort": "",
         }
         for name, ha in unsold.items()
-        if ha > 0 and name not in covered
+        if ha > 0
     ]
 
 
-def _check_references(table: pd.DataFrame, source: str, members: dict, segments: set[str]) -> None:
-    """Every agreement's area must exist, and its segment must be known or in the parcels:
-    an agreement on a misspelt name would otherwise count 0 ha and look kept."""
+def _check_references(
+    table: pd.DataFrame, source: str, members: dict, segments: set[str], parcels: pd.DataFrame
+) -> None:
+    """Every agreement's area must exist, its segment must be known or in the parcels, and
+    its parks must be in the parcels and in its area: an agreement on a misspelt name would
+    otherwise count 0 ha and look kept."""
     findings = []
     for row, agreement in enumerate(table.to_dict("records"), start=1):
         niveau, gebied = agreement["niveau"], agreement["gebied"]
@@ -162,6 +321,31 @@ def _check_references(table: pd.DataFrame, source: str, members: dict, segments:
                     suggestion=closest(segment, segments, "segment"),
                 )
             )
+        if (niveau, gebied) in members:
+            findings += _park_findings(agreement, row, members, parcels)
     if findings:
         report = ValidationReport(source, n_rows=len(table), findings=findings, noun="agreements")
         raise TerreinenDataError(report)
+
+
+def _park_findings(agreement: dict, row: int, members: dict, parcels: pd.DataFrame) -> list:
+    """Each park named in ``terreinen`` that is not in the parcels, or not in the area."""
+    findings = []
+    area = members[(agreement["niveau"], agreement["gebied"])]
+    if not parcels["gemeente"].astype(object).isin(area).any():
+        return []  # parcels of other areas only (one municipality's map): nothing to count
+    for token in _park_tokens(agreement["terreinen"]):
+        named = _in_parks(parcels, [token])
+        if not named.any():
+            known = parcels["terrein"].astype(object).dropna().unique()
+            message = f"park {token!r} is not in the parcels (by name or RIN number)"
+            hint = closest(token, known, "park")
+        elif not parcels.loc[named, "gemeente"].astype(object).isin(area).any():
+            where = ", ".join(sorted(parcels.loc[named, "gemeente"].astype(str).unique()))
+            area_name = f"{agreement['niveau']} {agreement['gebied']!r}"
+            message = f"park {token!r} lies in {where}, not in {area_name}"
+            hint = "name a park of the agreement's area"
+        else:
+            continue
+        findings.append(Finding("error", message, row=row, column="terreinen", suggestion=hint))
+    return findings

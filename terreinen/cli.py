@@ -10,6 +10,8 @@ and argument errors answer without loading pandas or geopandas.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,18 +39,22 @@ from terreinen._cli import (
     emit,
     err,
     fail,
+    history_for,
     load,
     out,
     parse_as_of,
+    parse_factors,
     print_findings,
     progress,
     progress_bar,
     regions_for,
+    register_state,
     say,
     show,
     slug,
     state,
 )
+from terreinen.cli_register import changes_command, register_app
 
 __all__ = ["app", "main"]
 
@@ -60,6 +66,10 @@ app = typer.Typer(
     add_completion=False,
     cls=ErrorsInPlainWords,
 )
+
+
+app.add_typer(register_app, name="register")
+app.command(name="changes")(changes_command)
 
 
 @app.callback()
@@ -81,9 +91,14 @@ def validate(
     """Check a parcels file against the data model and list every finding."""
     from terreinen.loading import load_parcels
 
+    stored = register_state(parcels)  # a register: check its latest versions
     with progress(f"reading and checking {parcels.name}"):
         _, report = load_parcels(
-            parcels, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+            parcels if stored is None else stored,
+            layer=layer,
+            crs=crs,
+            gemeente=gemeente,
+            provincie=provincie,
         )
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
@@ -141,7 +156,8 @@ def capacity(
     else:
         from terreinen.capacity import capacity as compute
 
-        table = compute(load(parcels, layer, crs, gemeente, provincie), by_levels(by), **options)
+        frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
+        table = compute(frame, by_levels(by), **options)
     emit(
         table,
         fmt,
@@ -149,6 +165,46 @@ def capacity(
         f"Plancapaciteit per {by} op {table.attrs['peildatum']} ({parcels.name})",
         key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
     )
+
+
+@app.command()
+def demand(
+    parcels: ParcelsArg = EMBEDDED,
+    by: Annotated[str, typer.Option(help="gemeente, regio or provincie.")] = "gemeente",
+    per: Annotated[str, typer.Option(help="segment or milieucategorie.")] = "segment",
+    horizon: Annotated[float, typer.Option(help="Years ahead that demand is estimated for.")] = 10,
+    scenarios: Annotated[
+        str, typer.Option(help="Take-up factors of the low, middle and high scenario.")
+    ] = "0.7,1.0,1.3",
+    takeup_years: Annotated[
+        int, typer.Option(min=1, help="Full years before the as-of date that take-up averages.")
+    ] = 10,
+    as_of: AsOfOpt = None,
+    regions: RegionsOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Demand (take-up x scenario x horizon) beside hard and soft supply, per area and
+    segment: the Ladder's first step."""
+    factors = parse_factors(scenarios, "--scenarios")
+    date = parse_as_of(as_of)
+    from terreinen.demand import check_scenarios
+    from terreinen.demand import demand as compute
+
+    check_scenarios(factors)  # before loading: a typing error answers at once
+    table = compute(
+        load(parcels, layer, crs, date),
+        by,
+        per=per,
+        horizon=horizon,
+        scenarios=factors,
+        takeup_years=takeup_years,
+        as_of=date,
+        regions=regions_for(parcels, regions),
+    )
+    emit(table, fmt, output, f"Vraag en aanbod per {by} en {per} ({parcels.name})")
 
 
 def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
@@ -217,19 +273,33 @@ def agreements(
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
     all_columns: AllColumnsOpt = False,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            "-s",
+            help="Register (.gpkg or postgresql:// URL) whose history 'toevoeging' agreements "
+            "count; default: PARCELS when it is a register (the embedded data: its yearly "
+            "deliveries).",
+        ),
+    ] = None,
 ) -> None:
-    """Compare plan capacity with the programming agreements (programmeringsafspraken)."""
+    """Compare plan capacity with the programming agreements (programmeringsafspraken) as
+    they are written: maxima and minima, on the stock or on capacity added in the period."""
     table_path = agreements_for(parcels, agreements)
     if table_path is None:
         raise fail(
             f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
             f"beside {parcels.name})"
         )
-    frame = load(parcels, layer, crs, gemeente, provincie)
+    date = parse_as_of(as_of)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     from terreinen.agreements import compare_agreements
 
-    date = parse_as_of(as_of)
-    table = compare_agreements(frame, table_path, as_of=date, regions=regions_for(parcels, regions))
+    with history_for(parcels, store) as history:
+        table = compare_agreements(
+            frame, table_path, as_of=date, regions=regions_for(parcels, regions), history=history
+        )
     emit(
         table,
         fmt,
@@ -264,7 +334,7 @@ def map_command(
         "boundaries": boundaries,
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs)
+    frame = load(parcels, layer, crs, options["as_of"])
     from terreinen.maps import municipality_map, overview_map, save_map
 
     with progress(f"drawing {target.name}"):
@@ -299,7 +369,7 @@ def overview(
             out_dir.mkdir(parents=True)
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    frame = load(parcels, layer, crs, gemeente, provincie)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     from terreinen.agreements import compare_agreements
     from terreinen.capacity import capacity as compute
     from terreinen.maps import municipality_map, overview_map, save_map
@@ -310,7 +380,10 @@ def overview(
         title = f"Plancapaciteit per {level} op {table.attrs['peildatum']}"
         show(table, title, key_columns=KEY_CAPACITY_COLUMNS)
     if table_path is not None:
-        comparison = compare_agreements(frame, table_path, as_of=date, regions=regions)
+        with history_for(parcels, None) as history:
+            comparison = compare_agreements(
+                frame, table_path, as_of=date, regions=regions, history=history
+            )
         title = f"Programmeringsafspraken op {table.attrs['peildatum']} ({table_path.name})"
         show(comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
     else:
@@ -379,7 +452,7 @@ def find(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
-    frame = load(parcels, layer, crs, gemeente, provincie)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     from terreinen.matching import find_parcels
 
     found = find_parcels(
@@ -443,11 +516,11 @@ def export(
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs, gemeente, provincie)
+    frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
     from terreinen.export import export as write
 
-    with progress(f"writing {to.name}"):
-        write(frame, to, fmt, **options)
+    with progress(f"writing {to.name}"), history_for(parcels, None) as history:
+        write(frame, to, fmt, history=history, **options)
     say(f"wrote {to}")
 
 
@@ -465,4 +538,8 @@ _FIND_KEY_COLUMNS = (
 
 def main() -> None:
     """Entry point of the console script."""
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # the reader stopped reading (`| head`): end without a word
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -14,6 +14,8 @@ _FILES = {
     "parcels": "parcels.geojson",
     "agreements": "agreements.csv",
     "gemeenten": "gemeenten.csv",
+    "leveringen": "leveringen.csv",
+    "leveringen_verschillen": "leveringen_verschillen.csv",
 }
 
 
@@ -21,14 +23,16 @@ def available() -> list[str]:
     """Names of the embedded datasets.
 
     >>> available()
-    ['agreements', 'gemeenten', 'parcels']
+    ['agreements', 'gemeenten', 'leveringen', 'leveringen_verschillen', 'parcels']
     """
     return sorted(_FILES)
 
 
 def get_path(name: str) -> Path:
     """Path of an embedded dataset: ``parcels`` (GeoJSON), ``agreements`` (programming
-    agreements CSV) or ``gemeenten`` (the municipality/region table).
+    agreements CSV), ``gemeenten`` (the municipality/region table), or the register's
+    example history: ``leveringen`` (the yearly deliveries) and ``leveringen_verschillen``
+    (how each delivery differs from the parcels; see terreinen.register.example_register).
 
     >>> get_path("parcels").name
     'parcels.geojson'

@@ -13,6 +13,7 @@ from terreinen._errors import TerreinenWriteError
 from terreinen._io import atomic_path, write_workbook
 from terreinen.agreements import compare_agreements
 from terreinen.capacity import breakdown, capacity, takeup
+from terreinen.demand import demand
 from terreinen.ibis import to_ibis
 
 __all__ = ["EXPORT_FORMATS", "export"]
@@ -28,10 +29,12 @@ def export(
     agreements=None,
     regions=None,
     as_of=None,
+    history=None,
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
-    ``xlsx`` (one formatted workbook of every table), ``geojson`` (the parcels, WGS84) or
-    ``ibis`` (the IBIS park-level table; CSV without outlines, GeoPackage with)."""
+    ``xlsx`` (one formatted workbook of every table, demand beside supply included),
+    ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table; CSV without
+    outlines, GeoPackage with). ``history`` (a register) counts ``toevoeging`` agreements."""
     path = Path(path)
     fmt = (fmt or {".json": "geojson"}.get(path.suffix.lower(), path.suffix.lstrip("."))).lower()
     if fmt not in EXPORT_FORMATS:
@@ -50,9 +53,10 @@ def export(
             sheets[by] = breakdown(parcels, by, per="gemeente", as_of=as_of)
         if agreements is not None:
             sheets["afspraken"] = compare_agreements(
-                parcels, agreements, as_of=as_of, regions=regions
+                parcels, agreements, as_of=as_of, regions=regions, history=history
             )
         sheets["uitgifte per jaar"] = takeup(parcels, "gemeente", as_of=as_of).reset_index()
+        sheets["vraag en aanbod"] = demand(parcels, "gemeente", as_of=as_of)
         return write_workbook(sheets, path)
     with atomic_path(path) as tmp:
         if fmt == "geojson":

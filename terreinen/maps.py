@@ -241,6 +241,8 @@ def _municipality_data(parcels, agreements, regions, boundaries, as_of) -> dict:
         "status": [s.replace("_", " ") for s in status],
         "color": [AGREEMENT_COLORS[s] for s in status],
         "agreements": texts,
+        # a register's state carries each municipality's latest delivery (Register.state)
+        "dataDate": [parcels.attrs.get("leveringen", {}).get(name) for name in names],
         "geometry": None,
     }
     if boundaries is not None:

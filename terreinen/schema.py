@@ -77,6 +77,11 @@ AGREEMENT_COLUMNS = (
     "periode_eind",
     "bron",
 )
+#: Optional columns of agreements as they are written: the parks they count (names or RIN
+#: numbers separated by ``;``), what they count (``grondslag``) and which way they bind (``soort``).
+AGREEMENT_OPTIONAL_COLUMNS = ("terreinen", "grondslag", "soort")
+AGREEMENT_BASES = ("voorraad", "toevoeging")
+AGREEMENT_KINDS = ("maximum", "minimum")
 AGREEMENT_LEVELS = ("gemeente", "regio", "provincie")
 CAPACITY_KINDS = ("hard", "zacht", "totaal")
 REGION_COLUMNS = ("gemeente", "provincie", "regio")
@@ -161,6 +166,8 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     },
     "plancapaciteit": {"harde": "hard", "zachte": "zacht", "soft": "zacht", "total": "totaal"},
     "niveau": {"municipality": "gemeente", "region": "regio", "province": "provincie"},
+    "grondslag": {"stock": "voorraad", "addition": "toevoeging", "toename": "toevoeging"},
+    "soort": {"max": "maximum", "min": "minimum", "plafond": "maximum"},
     "planfase": {
         "onherroepelijk": "1",
         "onherroepelijk_plan": "1",
@@ -182,6 +189,8 @@ CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "planfase": tuple(str(phase) for phase in PLAN_PHASES),
     "niveau": AGREEMENT_LEVELS,
     "plancapaciteit": CAPACITY_KINDS,
+    "grondslag": AGREEMENT_BASES,
+    "soort": AGREEMENT_KINDS,
 }
 
 

@@ -40,6 +40,20 @@ parcels_per_part: int = 100_000
 dask_workers: int | None = None
 dask_memory_limit: str | int = "auto"
 
+#: A municipality's data is stale when its latest delivery to the register is older than this
+#: many months (the Overijssel parcel monitor runs every six months).
+stale_after_months: int = 6
+
+#: A delivered outline is the register's outline when no point of either lies further than
+#: this (metres) from the other: GeoJSON's 7 decimals and CRS round trips move points by mm.
+register_geometry_tolerance: float = 0.01
+
 #: Years a date may lie in; outside them a date is taken as a placeholder or a typing error
 #: (``0001-01-01``, ``9999-12-31``) and reported.
 date_years: tuple[int, int] = (1800, 2200)
+
+#: Years ahead that demand is estimated for (`terreinen demand --horizon`).
+demand_horizon_years: float = 10
+
+#: Take-up factors of the low, middle and high demand scenarios (`--scenarios`).
+demand_scenarios: tuple[float, float, float] = (0.7, 1.0, 1.3)

@@ -69,13 +69,15 @@ def read_table_checked(
 
 
 def read_agreements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Programming agreements from CSV with the contract's columns, checked row by row."""
+    """Programming agreements from CSV with the contract's columns, checked row by row;
+    ``terreinen`` empty (all parks), ``grondslag`` ``voorraad`` and ``soort`` ``maximum``
+    where a file leaves them out."""
     table = read_table_checked(
         source,
         ("afspraak_id", "gebied", "niveau", "plancapaciteit", "max_ha"),
         noun="agreements",
         kind="agreements table",
-        categories=("niveau", "plancapaciteit", "segment"),
+        categories=("niveau", "plancapaciteit", "segment", "grondslag", "soort"),
         dates=("periode_start", "periode_eind"),
         numbers=("max_ha",),
         unique="afspraak_id",
@@ -83,7 +85,12 @@ def read_agreements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     for column in schema.AGREEMENT_COLUMNS:
         if column not in table:
             table[column] = pd.NaT if column.startswith("periode") else None
-    table["segment"] = table["segment"].fillna("").astype(object)  # empty: all segments
+    table["segment"] = table["segment"].astype(object).fillna("")  # empty: all segments
+    # files without the optional columns keep their meaning: a ceiling on the whole stock
+    defaults = {"terreinen": "", "grondslag": "voorraad", "soort": "maximum"}
+    for column, default in defaults.items():
+        values = table[column] if column in table else pd.Series(None, index=table.index)
+        table[column] = values.astype(object).fillna(default)
     return table
 
 

@@ -104,8 +104,17 @@ def test_missing_agreements_file(tmp_path):
 def test_embedded_agreements(embedded):
     from conftest import DATA
 
+    from terreinen.agreements import DeliveryHistory
+    from terreinen.register import example_deliveries
+
+    # the West-Overijssel agreements count what was made hard: from the embedded history
+    history = DeliveryHistory((date, frame) for date, _, frame in example_deliveries())
     table = compare_agreements(
-        embedded, DATA / "agreements.csv", as_of="2021-06-01", regions=DATA / "gemeenten.csv"
+        embedded,
+        DATA / "agreements.csv",
+        as_of="2021-06-01",
+        regions=DATA / "gemeenten.csv",
+        history=history,
     ).set_index("afspraak_id")
     heemserpoort = table.loc["WO-2019-1"]
     assert heemserpoort["status"] != "inactief"

@@ -58,7 +58,7 @@ def test_workbook(tmp_path):
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == [
         "gemeenten", "provincies", "terreinen", "regio's", "milieucategorie", "segment",
-        "eigenaar", "grootteklasse", "uitgifte per jaar",
+        "eigenaar", "grootteklasse", "uitgifte per jaar", "vraag en aanbod",
     ]  # fmt: skip
     sheet = book["gemeenten"]
     header = [c.value for c in sheet[1]]

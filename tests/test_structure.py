@@ -16,7 +16,17 @@ LAYERS = [
     ["_parse", "_checks", "_geometry", "validation"],
     ["figures", "ibis", "loading", "tables"],
     ["capacity"],
-    ["agreements", "matching", "distributed", "register", "_store", "demand", "changes"],
+    [
+        "agreements",
+        "matching",
+        "distributed",
+        "_store",
+        "_versions",
+        "_changes",
+        "register",
+        "demand",
+        "changes",
+    ],
     ["_io", "export", "_mapdata", "maps"],
     ["_cli", "cli_register", "cli", "__main__"],
 ]

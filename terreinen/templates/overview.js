@@ -178,13 +178,15 @@
   var municipalityLayer = L.featureGroup();
   function municipalityPopup(i) {
     var f = M.figures[i];
-    var box = table(M.name[i], [
+    var rows = [
       ["Harde plancapaciteit", ha(f[0])],
       ["Zachte plancapaciteit", ha(f[1])],
       ["Uitgifte per jaar", ha(f[2])],
       ["Voorraad (jaren, hard)", num(f[3], 1)],
       ["Afspraken", M.status[i] || "–"],
-    ]);
+    ];
+    if (M.dataDate[i]) rows.push(["Laatste levering", M.dataDate[i]]);
+    var box = table(M.name[i], rows);
     M.agreements[i].forEach(function (a) {
       box.appendChild(el("div", "tr-agreement tr-" + a.status, a.text));
     });

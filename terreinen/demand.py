@@ -1,0 +1,163 @@
+"""Demand beside supply (the first step of the Ladder for sustainable urbanisation): expected
+need for land over a horizon under low, middle and high take-up scenarios, against the hard
+and soft plan capacity of the same area and segment, exactly as defined in
+docs/data-model.md ("Demand").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from terreinen import schema, settings
+from terreinen._errors import TerreinenOptionError
+from terreinen.capacity import TOTAL, area_keys
+from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+
+__all__ = ["DEMAND_COLUMNS", "DEMAND_LEVELS", "DEMAND_SPLITS", "check_scenarios", "demand"]
+
+DEMAND_LEVELS = ("gemeente", "regio", "provincie")
+DEMAND_SPLITS = ("segment", "milieucategorie")
+#: the columns after ``gebied`` and the split column (``segment`` or ``milieucategorie``)
+DEMAND_COLUMNS = (
+    "uitgifte_ha_per_jaar",
+    "vraag_laag_ha",
+    "vraag_midden_ha",
+    "vraag_hoog_ha",
+    "aanbod_hard_ha",
+    "aanbod_zacht_ha",
+    "saldo_hard_midden_ha",
+    "saldo_totaal_midden_ha",
+    "voorraad_jaren_hard",
+    "voorraad_jaren_totaal",
+    "oordeel",
+)
+_ORDER = {"segment": schema.SEGMENTS, "milieucategorie": schema.MILIEUCATEGORIEEN}
+
+
+def check_scenarios(scenarios: Sequence[float]) -> tuple[float, float, float]:
+    """Three take-up factors, low to high, each a positive number.
+
+    >>> check_scenarios([0.5, 1, 2])
+    (0.5, 1.0, 2.0)
+    """
+    try:
+        factors = tuple(float(f) for f in scenarios)
+    except (TypeError, ValueError):
+        factors = ()
+    if len(factors) != 3 or not all(np.isfinite(f) and f > 0 for f in factors):
+        raise TerreinenOptionError(
+            f"scenarios {list(scenarios)!r}: give three positive numbers (low, middle, high "
+            "take-up factors), e.g. 0.7,1.0,1.3"
+        )
+    if not factors[0] <= factors[1] <= factors[2]:
+        raise TerreinenOptionError(
+            f"scenarios {list(factors)!r}: give the factors from low to high, e.g. 0.7,1.0,1.3"
+        )
+    return factors  # type: ignore[return-value]
+
+
+def demand(
+    parcels: pd.DataFrame,
+    by: str = "gemeente",
+    *,
+    per: str = "segment",
+    horizon: float | None = None,
+    scenarios: Sequence[float] | None = None,
+    takeup_years: int | None = None,
+    as_of=None,
+    regions: pd.DataFrame | str | Path | None = None,
+) -> pd.DataFrame:
+    """Demand against supply per area (``by``: gemeente, regio, provincie) and ``per``
+    segment or milieucategorie, with a ``Totaal`` row per area.
+
+    Take-up is capacity's ``uitgifte_ha_per_jaar`` of that segment in that area; demand is
+    take-up x factor x ``horizon`` years (factors ``scenarios``, low/middle/high, default
+    ``settings.demand_scenarios``); supply is the unsold hard and soft capacity. Take-up is
+    unknown (empty, and so is everything computed from it) where the area's sold parcels
+    of that segment carry no sale date at all.
+
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> table = demand(read_parcels(get_path("parcels")), by="provincie", as_of="2026-01-01")
+    >>> totals = table[table["segment"] == "Totaal"].set_index("gebied")
+    >>> totals[["uitgifte_ha_per_jaar", "vraag_midden_ha", "aanbod_hard_ha", "oordeel"]].round(2)
+                uitgifte_ha_per_jaar  vraag_midden_ha  aanbod_hard_ha    oordeel
+    gebied
+    Drenthe                    37.86           378.59          407.86  voldoende
+    Overijssel                  5.79            57.86           55.86     tekort
+    """
+    if by not in DEMAND_LEVELS:
+        raise TerreinenOptionError(
+            f"cannot group demand by {by!r}; choose {', '.join(DEMAND_LEVELS)}"
+        )
+    if per not in DEMAND_SPLITS:
+        raise TerreinenOptionError(
+            f"cannot split demand per {per!r}; choose {', '.join(DEMAND_SPLITS)}"
+        )
+    horizon = settings.demand_horizon_years if horizon is None else horizon
+    if not (isinstance(horizon, int | float) and np.isfinite(horizon) and horizon > 0):
+        raise TerreinenOptionError(f"horizon {horizon!r}: give a positive number of years")
+    low, middle, high = check_scenarios(
+        settings.demand_scenarios if scenarios is None else scenarios
+    )
+    years = settings.takeup_years if takeup_years is None else takeup_years
+    if years <= 0:
+        raise TerreinenOptionError(f"takeup_years {years!r}: give a positive number of years")
+    date = as_of_date(as_of)
+
+    figures = parcel_figures(parcels, as_of=date, takeup_years=years)
+    sold = status_on(parcels, date).to_numpy() == "uitgegeven"
+    parts = pd.DataFrame(
+        {
+            "uitgifte_ha": figures["uitgifte_ha"],
+            "aanbod_hard_ha": figures["hard_ha"],
+            "aanbod_zacht_ha": figures["zacht_ha"],
+            "_sold": sold.astype(int),
+            "_dated": (sold & sale_dates(parcels).notna().to_numpy()).astype(int),
+            per: parcels[per].astype(object),
+        },
+        index=parcels.index,
+    )
+    keys = area_keys(parcels, [by], regions)
+    rows = pd.concat(
+        [parts.loc[keys.index].reset_index(drop=True), keys[[by]].reset_index(drop=True)], axis=1
+    ).rename(columns={by: "gebied"})
+    sums = ["uitgifte_ha", "aanbod_hard_ha", "aanbod_zacht_ha", "_sold", "_dated"]
+    split = rows.groupby(["gebied", per], sort=False)[sums].sum().reset_index()
+    totals = rows.groupby("gebied", sort=False)[sums].sum().reset_index().assign(**{per: TOTAL})
+    table = pd.concat([split, totals], ignore_index=True)
+    table = table.iloc[_ordered(table, per)].reset_index(drop=True)
+
+    unknown = (table["_sold"] > 0) & (table["_dated"] == 0)
+    if len(split):  # an area's total is unknown when one of its parts is
+        unknown_areas = table.loc[unknown, "gebied"].unique()
+        unknown |= (table[per] == TOTAL) & table["gebied"].isin(unknown_areas)
+    takeup = (table["uitgifte_ha"] / years).mask(unknown)
+    hard, soft = table["aanbod_hard_ha"], table["aanbod_zacht_ha"]
+    need = takeup * middle * horizon
+    table["uitgifte_ha_per_jaar"] = takeup
+    table["vraag_laag_ha"] = takeup * low * horizon
+    table["vraag_midden_ha"] = need
+    table["vraag_hoog_ha"] = takeup * high * horizon
+    table["saldo_hard_midden_ha"] = hard - need
+    table["saldo_totaal_midden_ha"] = hard + soft - need
+    selling = takeup.where(takeup > 0)  # no years of supply without take-up
+    table["voorraad_jaren_hard"] = hard / selling
+    table["voorraad_jaren_totaal"] = (hard + soft) / selling
+    verdict = np.where(hard + soft < need, "tekort", np.where(hard < need, "krap", "voldoende"))
+    table["oordeel"] = pd.Series(verdict, index=table.index, dtype=object).mask(unknown, None)
+    return table[["gebied", per, *DEMAND_COLUMNS]]
+
+
+def _ordered(table: pd.DataFrame, per: str) -> np.ndarray:
+    """Row positions: areas by name; within each, the contract's order of the split's
+    values, other values by name, then the area's Totaal."""
+    known = {value: rank for rank, value in enumerate(_ORDER[per])}
+    values = table[per].astype(str)
+    rank = values.map(known).fillna(len(known)).where(values != TOTAL, len(known) + 1)
+    keys = pd.DataFrame({"gebied": table["gebied"].astype(str), "rank": rank, "value": values})
+    return keys.sort_values(["gebied", "rank", "value"], kind="stable").index.to_numpy()
