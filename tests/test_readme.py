@@ -14,6 +14,8 @@ import pytest
 from conftest import ROOT, cli, rect
 
 from terreinen.datasets import get_path
+from terreinen.loading import read_parcels
+from terreinen.register import example_register
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(python|bash)\n(.*?)```", README, flags=re.S)
@@ -33,7 +35,7 @@ SKIPPED = (
 def _commands(block: str) -> list[str]:
     """The commands of a bash block: ``&&``-joined parts, comments dropped."""
     commands = []
-    for line in block.splitlines():
+    for line in block.replace("\\\n", " ").splitlines():  # continued lines joined
         line = re.sub(r"\s+#.*$", "", line).strip()
         for part in (p.strip() for p in line.split("&&")):
             if part and not any(part.startswith(s) or s in part for s in SKIPPED):
@@ -49,6 +51,13 @@ def _prepare(folder, text: str) -> None:
         from terreinen.distributed import partition
 
         partition(folder / "kavels_nl.gpkg", folder / "kavels_nl", parcels_per_part=1_000)
+    if "assen-2026-q3.gpkg" in text or "assen.gpkg" in text:
+        parcels = read_parcels(get_path("parcels"))
+        assen = parcels[parcels["gemeente"] == "Assen"]
+        for name in ("assen-2026-q3.gpkg", "assen.gpkg"):
+            assen.to_file(folder / name, layer="kavels")
+    if 'Register.open("register.gpkg")' in text:
+        example_register(folder / "register.gpkg").close()
     if "parken.geojson" in text:
         rows = [
             {
