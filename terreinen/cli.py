@@ -54,6 +54,7 @@ from terreinen._cli import (
     slug,
     state,
 )
+from terreinen.cli_find import find_command
 from terreinen.cli_register import changes_command, register_app
 
 __all__ = ["app", "main"]
@@ -70,6 +71,7 @@ app = typer.Typer(
 
 app.add_typer(register_app, name="register")
 app.command(name="changes")(changes_command)
+app.command(name="find")(find_command)
 
 
 @app.callback()
@@ -413,86 +415,6 @@ def overview(
 
 
 @app.command()
-def find(
-    parcels: ParcelsArg = EMBEDDED,
-    min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
-    max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
-    milieucategorie: Annotated[
-        str | None,
-        typer.Option("--milieucategorie", "-m", help="Category the company needs, e.g. 4.2."),
-    ] = None,
-    segment: Annotated[str | None, typer.Option(help="Segment, e.g. logistiek.")] = None,
-    near: Annotated[
-        str | None, typer.Option(help="Municipality or town in the data, or lat,lon.")
-    ] = None,
-    radius_km: Annotated[
-        float | None, typer.Option("--radius-km", help="Within km of --near.")
-    ] = None,
-    hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
-    as_of: AsOfOpt = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit", min=1, help="Show the best N (default on screen 20; files get all)."
-        ),
-    ] = None,
-    fmt: FormatOpt = "table",
-    output: OutputOpt = None,
-    all_columns: AllColumnsOpt = False,
-    map_file: Annotated[
-        Path | None, typer.Option("--map", help="Also write a map of the matches.")
-    ] = None,
-    layer: LayerOpt = None,
-    crs: CrsOpt = None,
-    gemeente: GemeenteOpt = None,
-    provincie: ProvincieOpt = None,
-) -> None:
-    """Unsold parcels for a company: size, category (-m 4.2 or 4,2; 4 = 4.1 and up),
-    segment and place, best first."""
-    if radius_km is not None and near is None:
-        raise fail("--radius-km needs --near PLACE")
-    date = parse_as_of(as_of)
-    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
-    from terreinen.matching import find_parcels
-
-    found = find_parcels(
-        frame,
-        min_ha=min_ha,
-        max_ha=max_ha,
-        milieucategorie=milieucategorie,
-        segment=segment,
-        near=near,
-        radius_km=radius_km,
-        hard_only=hard_only,
-        as_of=date,
-    )
-    table = found.drop(columns="geometry")
-    if near is None:
-        table = table.drop(columns="afstand_km")
-    if fmt == "table" and output is None and not all_columns:  # room for ids
-        table = table.drop(columns="gemeente")  # the park names its municipality
-    on_screen = output is None and fmt == "table"
-    shown = limit if limit is not None else (_FIND_ON_SCREEN if on_screen else None)
-    rest = max(0, len(table) - shown) if shown is not None else 0
-    if rest:
-        table = table.head(shown)
-        table.attrs["opmerkingen"] = [
-            *found.attrs.get("opmerkingen", []),
-            f"and {rest} more (--limit {len(found)} shows all)",
-        ]
-    title = f"{len(found)} kavels gevonden"
-    emit(table, fmt, output, title, key_columns=() if all_columns else _FIND_KEY_COLUMNS)
-    if map_file is not None:
-        from terreinen.maps import overview_map, save_map
-
-        if found.empty:
-            raise fail("no parcels match, so there is no map to write")
-        singles = frame[frame["kavel_id"].isin(set("+".join(found["kavel_id"]).split("+")))]
-        save_map(overview_map(singles, title="Gevonden kavels", as_of=date), map_file)
-        say(f"wrote {map_file}")
-
-
-@app.command()
 def export(
     parcels: ParcelsArg = EMBEDDED,
     to: Annotated[
@@ -522,18 +444,6 @@ def export(
     with progress(f"writing {to.name}"), history_for(parcels, None) as history:
         write(frame, to, fmt, history=history, **options)
     say(f"wrote {to}")
-
-
-_FIND_ON_SCREEN = 20  # parcels listed on screen unless --limit says otherwise
-# on screen besides id and park; prijs_m2 and combinatie (a "+" in the id) with --all-columns
-_FIND_KEY_COLUMNS = (
-    "oppervlakte_ha",
-    "milieucategorie",
-    "segment",
-    "status",
-    "capaciteit",
-    "afstand_km",
-)
 
 
 def main() -> None:
