@@ -4,6 +4,7 @@
     python benchmarks/run.py --sizes 1000    # quick
     python benchmarks/run.py --million       # adds 1M parcels (several minutes more)
     python benchmarks/run.py --no-explore    # skip GeoDataFrame.explore() (slow at 100k)
+    python benchmarks/run.py --maps-only     # only the maps (embedded data, then the sizes)
     python benchmarks/run.py --sizes --dask 1000000 2000000 4000000   # the dask engine only
 
 Every measurement runs in a fresh Python process, so its peak memory (VmHWM) is its own.
@@ -47,7 +48,8 @@ OUR_MAP = (
 )
 EXPLORE = (
     SETUP + "; import folium, mapclassify",
-    "geopandas.read_parquet(PATH).explore().save(OUT)",
+    "(geopandas.read_parquet if PATH.endswith('.parquet') else geopandas.read_file)(PATH)"
+    ".explore().save(OUT)",
 )
 DASK = (
     SETUP + "; from distributed import Client, LocalCluster; "
@@ -161,6 +163,25 @@ def first_draw(html: Path, *, ours: bool) -> float:
     return ms
 
 
+def map_kinds(no_explore: bool) -> list[tuple]:
+    """Our map, and GeoDataFrame.explore() as the baseline measured in the same run."""
+    kinds = [("terreinen overview_map", OUR_MAP, True)]
+    return kinds if no_explore else [*kinds, ("GeoDataFrame.explore()", EXPLORE, False)]
+
+
+def map_row(size: str, label: str, code: tuple, path: Path, ours: bool, name) -> str:
+    """Build and save one map, then draw it in Chromium: one row of the map table."""
+    html = DATA / f"map_{'ours' if ours else 'explore'}_{name}.html"
+    DATA.mkdir(exist_ok=True)
+    built = measure(code, path, html)
+    draw = first_draw(html, ours=ours) / 1000
+    megabytes = html.stat().st_size / 1e6
+    line = row(size, label, f"{built['seconds']:.1f}", f"{megabytes:.2f}", f"{draw:.2f}",
+               f"{built['peak'] / 1e6:,.0f}")  # fmt: skip
+    print(line, flush=True)
+    return line
+
+
 def machine() -> str:
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next(
@@ -182,6 +203,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
     parser.add_argument("--million", action="store_true", help="add 1,000,000 parcels")
     parser.add_argument("--no-explore", action="store_true", help="skip GeoDataFrame.explore()")
+    parser.add_argument("--maps-only", action="store_true", help="only the map measurements")
     parser.add_argument("--results", type=Path, help="also write the table to this markdown file")
     parser.add_argument(
         "--dask", type=int, nargs="*", default=[], metavar="SIZE",
@@ -198,9 +220,14 @@ def main() -> None:
         "| parcels | map | build + save s | HTML MB | first draw s | peak MB |",
         "|---:|---|---:|---:|---:|---:|",
     ]
+    embedded = ROOT / "terreinen" / "data" / "parcels.geojson"
+    for label, code, ours in map_kinds(args.no_explore):
+        map_lines.append(map_row("embedded (3,360)", label, code, embedded, ours, "embedded"))
     for size in sizes:
         paths = make_data(size)
         for name, path in paths.items():
+            if args.maps_only:
+                break
             repeat = 3 if size <= 100_000 else 1  # the best of 3 evens out a busy machine
             plain = measure(PLAIN_READ[path.suffix], path, repeat=repeat)
             ours = measure(TERREINEN, path, repeat=repeat)
@@ -212,21 +239,8 @@ def main() -> None:
             print(lines[-1], flush=True)
         if size > 100_000:
             continue  # the maps are measured up to 100k parcels
-        for label, code, ours in (
-            ("terreinen overview_map", OUR_MAP, True),
-            ("GeoDataFrame.explore()", EXPLORE, False),
-        ):
-            if not ours and args.no_explore:
-                continue
-            html = DATA / f"map_{'ours' if ours else 'explore'}_{size}.html"
-            built = measure(code, paths["GeoParquet"], html)
-            draw = first_draw(html, ours=ours) / 1000
-            megabytes = html.stat().st_size / 1e6
-            map_lines.append(
-                row(f"{size:,}", label, f"{built['seconds']:.1f}", f"{megabytes:.1f}",
-                    f"{draw:.1f}", f"{built['peak'] / 1e6:,.0f}")
-            )  # fmt: skip
-            print(map_lines[-1], flush=True)
+        for label, code, ours in map_kinds(args.no_explore):
+            map_lines.append(map_row(f"{size:,}", label, code, paths["GeoParquet"], ours, size))
     dask_lines = [
         "| parcels | parts | workers | dask capacity s | parcels/s | peak MB per worker | "
         "peak MB client |",

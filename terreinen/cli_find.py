@@ -110,10 +110,9 @@ def find_command(
     title = f"{len(found)} kavels gevonden"
     emit(table, fmt, output, title, key_columns=() if all_columns else _FIND_KEY_COLUMNS)
     if map_file is not None:
-        from terreinen.maps import overview_map, save_map
+        from terreinen.maps import find_map, save_map
+        from terreinen.matching import reference_point
 
-        if found.empty:
-            raise fail("no parcels match, so there is no map to write")
-        singles = frame[frame["kavel_id"].isin(set("+".join(found["kavel_id"]).split("+")))]
-        save_map(overview_map(singles, title="Gevonden kavels", as_of=date), map_file)
+        point = reference_point(frame, near) if near else None
+        save_map(find_map(found, frame, point=point, radius_km=radius_km, as_of=date), map_file)
         say(f"wrote {map_file}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,34 @@ class MapPage:
     def js(self, expression: str, arg=None):
         return self.page.evaluate(expression, arg)
 
+    def close(self) -> None:
+        self.page.close()
+
+
+def axe_violations(opened: MapPage) -> list[dict]:
+    """axe-core's violations of every impact on the open page, run offline (the axe.min.js
+    that PyPI's axe-playwright-python ships, a test extra like playwright itself)."""
+    import axe_playwright_python
+
+    axe = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+    opened.page.evaluate(axe.read_text(encoding="utf-8"))
+    result = opened.page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:120] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+    ]
+
+
+def page_data(page_text: str) -> dict:
+    """The data block of a saved map, as the page's JSON.parse reads it."""
+    match = re.search(
+        r'<script type="application/json" id="tr-data">(.*?)</script>', page_text, re.S
+    )
+    assert match, "the page has no data block"
+    return json.loads(match.group(1))
+
 
 def open_map(browser, path: Path, *, width: int = 1280, height: int = 860) -> MapPage:
     page = browser.new_page(viewport={"width": width, "height": height})
@@ -65,5 +95,14 @@ def open_map(browser, path: Path, *, width: int = 1280, height: int = 860) -> Ma
 
     page.route("**/*", route)
     page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.terreinenMap && window.terreinenMap.firstDraw !== null")
+    page.wait_for_function("window.terreinenMap && window.terreinenMap.ready")
     return opened
+
+
+def popup_text(opened: MapPage) -> list[str]:
+    """The text of each cell of the open popup, exactly (textContent keeps every character)."""
+    return opened.js(
+        "Array.from(document.querySelectorAll('.leaflet-popup-content .tr-popup-title,"
+        " .leaflet-popup-content td, .leaflet-popup-content th,"
+        " .leaflet-popup-content .tr-agreement')).map(e => e.textContent)"
+    )

@@ -162,3 +162,17 @@ def cli(*args, env: dict | None = None):
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception  # the command group turns every error into a message
     return result
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session (per xdist worker)."""
+    from browser import CHROMIUM, FLAGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()

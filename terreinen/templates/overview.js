@@ -1,34 +1,28 @@
 (function () {
   "use strict";
-  var map = __MAP__;
-  var D = __DATA__;
-  var canvas = L.canvas({ padding: 0.5 });
+  // The data arrives as JSON text, never as code; every text from it reaches the page
+  // through textContent or as a DOM node, never as HTML.
+  var D = JSON.parse(document.getElementById("tr-data").textContent);
+  var T = D.text;
+  var P = D.parcels, K = D.parks, M = D.municipalities, F = D.found;
+  var $ = function (id) { return document.getElementById(id); };
 
-  // Text from the data only ever reaches the page as text: through textContent, or escaped
-  // where Leaflet takes HTML (layer control labels).
-  function esc(text) {
-    return String(text).replace(/[&<>"'`$]/g, function (c) {
-      return "&#" + c.charCodeAt(0) + ";";
-    });
-  }
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  function ha(value) {
-    return value === null || value === undefined || isNaN(value)
-      ? "–"
-      : Number(value).toLocaleString("nl-NL", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " ha";
-  }
+  function missing(v) { return v === null || v === undefined || isNaN(v); }
   function num(value, digits) {
-    return value === null || value === undefined || isNaN(value)
-      ? "–"
-      : Number(value).toLocaleString("nl-NL", { maximumFractionDigits: digits });
+    return missing(value) ? "–" : Number(value).toLocaleString("nl-NL",
+      { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
-  function table(title, rows) {
+  function ha(value) { return missing(value) ? "–" : num(value, 2) + " ha"; }
+  function years(value) { return missing(value) ? "–" : num(value, 1) + " jaar"; }
+  function rowsTable(title, rows) {
     var box = el("div", "tr-popup");
+    box.tabIndex = -1;
     box.appendChild(el("div", "tr-popup-title", title));
     var t = el("table");
     rows.forEach(function (row) {
@@ -65,23 +59,36 @@
     return features;
   }
 
+  var map = L.map("tr-map", Object.assign({ preferCanvas: true, zoomSnap: 0.5 }, D.mapOptions));
+  map.createPane("tr-municipal").style.zIndex = 350;
+  var canvas = L.canvas({ padding: 0.5 });
+  var lowCanvas = L.canvas({ padding: 0.5, pane: "tr-municipal" });
+  L.control.scale({ imperial: false, metric: true }).addTo(map);
+
   // Base layers, and a plain background for when no tiles load
-  var baseLayers = {};
-  D.tiles.forEach(function (t) {
-    baseLayers[esc(t.name)] = L.tileLayer(t.url, { attribution: t.attribution, maxZoom: 19 });
+  var baseLayers = D.tiles.map(function (t) {
+    return L.tileLayer(t.url, { attribution: t.attribution, maxZoom: 19 });
   });
-  baseLayers[esc(D.text.plain)] = L.layerGroup();
-  baseLayers[Object.keys(baseLayers)[0]].addTo(map);
+  baseLayers.push(L.layerGroup());
+  var baseNames = D.tiles.map(function (t) { return t.name; }).concat([T.plain]);
+  var base = baseLayers[0].addTo(map);
 
-  var P = D.parcels;
-  var parks = D.parks;
-  var parkShapes = decode(parks.geometry);
-
-  // Parks: outline with name, popup with capacity; filled by availability at low zoom
-  function parkPopup(i) {
-    var f = parks.figures[i];
-    return table(parks.name[i], [
-      [D.text.gemeente, parks.gemeente[i]],
+  // ---- Parks: a symbol whose area follows unsold hectares; shapes when closer ----
+  var unsold = K.figures.map(function (f) { return (f[4] || 0) + (f[5] || 0); });
+  var maxUnsold = Math.max.apply(null, unsold.concat([1e-9]));
+  var DASH = [null, "6 4", "2 4", null];
+  var colourBy = "cls";
+  var PALETTES = {
+    cls: { title: T.byClass, labels: D.parkClasses, colors: D.parkColors },
+    segment: { title: T.bySegment, labels: D.segments, colors: D.segmentColors },
+    milieu: { title: T.byMilieu, labels: D.milieus, colors: D.milieuColors },
+  };
+  function parkColour(i) { return PALETTES[colourBy].colors[K[colourBy][i]]; }
+  function parkRows(i) {
+    var f = K.figures[i];
+    return [
+      [T.gemeente, K.gemeente[i]],
+      [T.klasse, D.parkClasses[K.cls[i]]],
       ["Bruto", ha(f[0])],
       ["Netto", ha(f[1])],
       ["Uitgegeven", ha(f[2])],
@@ -90,250 +97,448 @@
       ["Zachte plancapaciteit", ha(f[5])],
       ["Grootste kavel", ha(f[6])],
       ["Uitgifte per jaar", ha(f[7])],
-      ["Voorraad (jaren, hard)", num(f[8], 1)],
-    ]);
+      ["Voorraad (hard)", years(f[8])],
+      ["Dominant segment", D.segments[K.segment[i]]],
+      ["Hoogste milieucategorie", D.milieus[K.milieu[i]]],
+    ];
   }
-  var parkOutlines = L.featureGroup();
-  var parkFills = L.featureGroup();
-  var parkMarkers = L.featureGroup();
-  var parkLayers = [];
-  parkShapes.forEach(function (shape, i) {
-    var marker = L.circleMarker(parks.center[i], {
-      renderer: canvas, color: "#333", weight: 1, radius: parks.radius[i],
-      fillColor: D.parkColors[parks.state[i]], fillOpacity: 0.85,
+  function parkPopup(i) { return rowsTable(K.name[i], parkRows(i)); }
+  var parkMarkers = L.featureGroup(), parkFills = L.featureGroup(), parkOutlines = L.featureGroup();
+  var markers = [], fills = null;
+  K.name.forEach(function (name, i) {
+    var radius = K.cls[i] === 3 ? 3 : 24 * Math.sqrt(unsold[i] / maxUnsold);
+    var marker = L.circleMarker(K.center[i], {
+      renderer: canvas, color: "#1a1a1a", weight: K.cls[i] === 0 ? 2.5 : 1.5,
+      dashArray: DASH[K.cls[i]], radius: radius, fillOpacity: 0.8,
     });
-    marker.bindTooltip(el("span", null, parks.name[i]));
+    marker.bindTooltip(el("span", null, name));
     marker.bindPopup(function () { return parkPopup(i); });
-    marker.addTo(parkMarkers);
-    var outline = L.polygon(shape, {
-      renderer: canvas, color: "#333", weight: 1.2, fill: false, interactive: false,
-    });
-    var fill = L.polygon(shape, {
-      renderer: canvas, color: "#333", weight: 1, fillColor: D.parkColors[parks.state[i]], fillOpacity: 0.75,
-    });
-    fill.bindTooltip(el("span", null, parks.name[i]), { sticky: true });
-    fill.bindPopup(function () { return parkPopup(i); });
-    outline.addTo(parkOutlines);
-    fill.addTo(parkFills);
-    parkLayers.push(fill);
+    markers.push(marker.addTo(parkMarkers));
   });
+  // the parks' shapes: made the first time they are needed, so the first draw stays quick
+  function parkShapesBuilt() {
+    if (fills) return fills;
+    fills = decode(K.geometry).map(function (shape, i) {
+      var fill = L.polygon(shape, {
+        renderer: canvas, color: "#1a1a1a", weight: 1, dashArray: DASH[K.cls[i]], fillOpacity: 0.7,
+        fillColor: parkColour(i),
+      });
+      fill.bindTooltip(el("span", null, K.name[i]), { sticky: true });
+      fill.bindPopup(function () { return parkPopup(i); });
+      L.polygon(shape, { renderer: canvas, color: "#1a1a1a", weight: 1.2, fill: false, interactive: false })
+        .addTo(parkOutlines);
+      return fill.addTo(parkFills);
+    });
+    return fills;
+  }
+  function recolour() {
+    markers.forEach(function (m, i) { m.setStyle({ fillColor: parkColour(i) }); });
+    (fills || []).forEach(function (m, i) { m.setStyle({ fillColor: parkColour(i) }); });
+    drawLegend();
+  }
 
-  // Parcels: created the first time they are needed, shown from parcelZoom on
+  // ---- Parcels: built the first time they are needed, shown from parcelZoom on ----
   var parcelGroup = L.featureGroup();
   var parcelLayers = null;
-  var segmentOn = P.segments.map(function () { return true; });
-  var milieuOn = P.milieu.map(function () { return true; });
-
+  var segmentOn = D.segments.map(function () { return true; });
+  var milieuOn = D.milieus.map(function () { return true; });
+  var PARCEL_DASH = [null, null, "4 3", "1 3", null, null, "2 2"];
   function parcelPopup(i) {
     var rows = [
-      [D.text.terrein, parks.name[P.park[i]]],
-      [D.text.gemeente, parks.gemeente[P.park[i]]],
+      [T.terrein, K.name[P.park[i]]],
+      [T.gemeente, K.gemeente[P.park[i]]],
       ["Oppervlakte", ha(P.ha[i])],
       ["Status", D.states[P.state[i]]],
-      ["Planfase", P.planfase[i] === null ? "–" : P.planfase[i] + " " + D.phases[P.planfase[i]]],
-      ["Milieucategorie", P.milieu[P.milieuCode[i]]],
-      ["Segment", P.segments[P.segmentCode[i]]],
+      ["Planfase", missing(P.planfase[i]) ? "–" : P.planfase[i] + " " + D.phases[P.planfase[i]]],
+      ["Milieucategorie", D.milieus[P.milieu[i]]],
+      ["Segment", D.segments[P.segment[i]]],
       ["Eigenaar", P.owner[i] < 0 ? "–" : D.owners[P.owner[i]]],
-      ["Prijs", P.price[i] === null ? "–" : "€ " + num(P.price[i], 2) + " per m²"],
+      ["Prijs", missing(P.price[i]) ? "–" : "€ " + num(P.price[i], 2) + " per m²"],
       ["Bijgewerkt", P.updated[i] || "–"],
     ];
     if (P.notes[i]) rows.push(["Opmerking", P.notes[i]]);
-    return table(D.text.kavel + " " + P.id[i], rows);
+    P.extra.names.forEach(function (name, c) { rows.push([name, P.extra.values[c][i]]); });
+    return rowsTable(T.kavel + " " + P.id[i], rows);
   }
   function buildParcels() {
-    var shapes = decode(P.geometry);
-    parcelLayers = shapes.map(function (shape, i) {
+    parcelLayers = decode(P.geometry).map(function (shape, i) {
       var layer = L.polygon(shape, {
-        renderer: canvas, color: "#555", weight: 0.5, fillColor: D.stateColors[P.state[i]], fillOpacity: 0.8,
+        renderer: canvas, color: "#333", weight: 0.7, dashArray: PARCEL_DASH[P.state[i]],
+        fillColor: D.stateColors[P.state[i]], fillOpacity: 0.8,
       });
       layer.bindPopup(function () { return parcelPopup(i); });
-      layer.parcelIndex = i;
       return layer;
     });
     applyFilters();
   }
+  function shown(i) { return segmentOn[P.segment[i]] && milieuOn[P.milieu[i]]; }
   function applyFilters() {
-    if (!parcelLayers) return;
-    parcelLayers.forEach(function (layer, i) {
-      var visible = segmentOn[P.segmentCode[i]] && milieuOn[P.milieuCode[i]];
-      var shown = parcelGroup.hasLayer(layer);
-      if (visible && !shown) parcelGroup.addLayer(layer);
-      if (!visible && shown) parcelGroup.removeLayer(layer);
-    });
+    if (parcelLayers) {
+      parcelLayers.forEach(function (layer, i) {
+        var has = parcelGroup.hasLayer(layer);
+        if (shown(i) && !has) parcelGroup.addLayer(layer);
+        if (!shown(i) && has) parcelGroup.removeLayer(layer);
+      });
+    }
+    summarise();
   }
-  // Zoomed out: a circle per park; closer: park shapes; closest: the parcels
-  function updateZoom() {
-    var zoom = map.getZoom();
-    var level = zoom >= D.parcelZoom ? 2 : zoom >= D.parkZoom ? 1 : 0;
-    if (level === 2 && !parcelLayers) buildParcels();
-    [[parkMarkers, 0], [parkFills, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
-      if (pair[1] === level) pair[0].addTo(map);
-      else map.removeLayer(pair[0]);
-    });
-  }
-  map.on("zoomend", updateZoom);
 
-  // Municipalities: proportional symbols, or a choropleth when boundaries are given
-  var M = D.municipalities;
-  var municipalityLayer = L.featureGroup();
-  function municipalityPopup(i) {
+  // ---- Municipalities: labels at province zoom, a layer with their figures ----
+  var municipalLayer = L.featureGroup();
+  var labels = L.featureGroup();
+  var municipalShapes = M.geometry ? decode(M.geometry) : null;
+  var muniUnsold = M.figures.map(function (f) { return (f[0] || 0) + (f[1] || 0); });
+  var maxMuni = Math.max.apply(null, muniUnsold.concat([1e-9]));
+  function municipalRows(i) {
     var f = M.figures[i];
     var rows = [
       ["Harde plancapaciteit", ha(f[0])],
       ["Zachte plancapaciteit", ha(f[1])],
-      ["Uitgifte per jaar", ha(f[2])],
-      ["Voorraad (jaren, hard)", num(f[3], 1)],
-      ["Afspraken", M.status[i] || "–"],
+      ["Terstond uitgeefbaar", ha(f[2])],
+      ["Uitgifte per jaar", ha(f[3])],
+      ["Voorraad (hard)", years(f[4])],
+      ["Afspraken", M.status[i] < 0 ? "–" : D.agreementStates[M.status[i]]],
+      ["Gegevens van", M.dataDate[i] || "–"],
     ];
-    if (M.dataDate[i]) rows.push(["Laatste levering", M.dataDate[i]]);
-    var box = table(M.name[i], rows);
+    if (M.oordeel) rows.push(["Oordeel vraag en aanbod", M.oordeel[i] || "–"]);
+    return rows;
+  }
+  function agreementText(a) {
+    var limit = missing(a.max) ? "" : " van " + ha(a.max);
+    return a.id + " " + a.gebied + ", " + (a.segment || "alle segmenten") + ", " + a.kind + ": " +
+      ha(a.actual) + limit + " (" + a.status.replace(/_/g, " ") + ")";
+  }
+  function municipalPopup(i) {
+    var box = rowsTable(M.name[i], municipalRows(i));
     M.agreements[i].forEach(function (a) {
-      box.appendChild(el("div", "tr-agreement tr-" + a.status, a.text));
+      var line = el("div", "tr-agreement", agreementText(a));
+      var status = D.agreementKeys.indexOf(a.status);
+      if (status >= 0) line.style.borderLeftColor = D.agreementColors[status];
+      box.appendChild(line);
     });
     return box;
   }
-  var municipalityShapes = M.geometry ? decode(M.geometry) : null;
   M.name.forEach(function (name, i) {
-    var style = { renderer: canvas, color: "#222", weight: 1, fillColor: M.color[i], fillOpacity: 0.55 };
-    var shape = municipalityShapes && municipalityShapes[i];
-    var layer = shape && shape.length
-      ? L.polygon(shape, style)
-      : L.circleMarker(M.center[i], Object.assign(style, { radius: M.radius[i] }));
-    layer.bindTooltip(el("span", null, name));
-    layer.bindPopup(function () { return municipalityPopup(i); });
-    layer.addTo(municipalityLayer);
+    var colour = M.status[i] < 0 ? "#BBBBBB" : D.agreementColors[M.status[i]];
+    var style = { renderer: lowCanvas, pane: "tr-municipal", color: "#1a1a1a", weight: 1.5,
+      dashArray: "8 4", fillColor: colour, fillOpacity: 0.35 };
+    var shape = municipalShapes && municipalShapes[i];
+    var layer = shape && shape.length ? L.polygon(shape, style)
+      : L.circleMarker(M.center[i], Object.assign(style, { radius: 6 + 30 * Math.sqrt(muniUnsold[i] / maxMuni) }));
+    layer.bindPopup(function () { return municipalPopup(i); });
+    layer.addTo(municipalLayer);
+    var label = L.tooltip({ permanent: true, direction: "center", className: "tr-label", interactive: false })
+      .setLatLng(M.center[i]).setContent(el("span", null, name));
+    labels.addLayer(label);
   });
-
-  // Layer control: base layers; parks, municipalities, and a switch per segment and category
-  var overlays = {};
-  overlays[esc(D.text.gemeenten)] = municipalityLayer;
-  var segmentSwitches = P.segments.map(function (name, code) {
-    var group = L.layerGroup();
-    group.switchKind = "segment"; group.switchCode = code;
-    overlays["Segment: " + esc(name)] = group;
-    return group;
-  });
-  var milieuSwitches = P.milieu.map(function (name, code) {
-    var group = L.layerGroup();
-    group.switchKind = "milieu"; group.switchCode = code;
-    overlays["Milieucategorie " + esc(name)] = group;
-    return group;
-  });
-  segmentSwitches.concat(milieuSwitches).forEach(function (g) { g.addTo(map); });
-  var layerControl = L.control.layers(baseLayers, overlays, { collapsed: D.collapsed }).addTo(map);
-  function onSwitch(on) {
-    return function (e) {
-      if (e.layer.switchKind === "segment") segmentOn[e.layer.switchCode] = on;
-      else if (e.layer.switchKind === "milieu") milieuOn[e.layer.switchCode] = on;
-      else return;
-      applyFilters();
-    };
+  function relabel() {
+    labels.getLayers().forEach(function (label, i) {
+      var text = M.name[i];
+      if (map.hasLayer(municipalLayer)) {
+        text += ": hard " + ha(M.figures[i][0]) + ", zacht " + ha(M.figures[i][1]);
+      }
+      label.setContent(el("span", null, text));
+    });
   }
-  map.on("overlayadd", onSwitch(true));
-  map.on("overlayremove", onSwitch(false));
 
-  // Legend: the states in their order
-  var legend = L.control({ position: "bottomright" });
-  legend.onAdd = function () {
-    var box = el("div", "tr-legend leaflet-control");
-    function block(title, labels, colors, round) {
-      box.appendChild(el("div", "tr-legend-title", title));
-      labels.forEach(function (label, code) {
-        var row = el("div", "tr-legend-row");
-        var swatch = el("span", round ? "tr-swatch tr-round" : "tr-swatch");
-        swatch.style.background = colors[code];
-        row.appendChild(swatch);
-        row.appendChild(el("span", null, label));
-        box.appendChild(row);
-      });
+  // ---- Zoom levels: symbols and labels; park shapes; parcels ----
+  function level() {
+    var z = map.getZoom();
+    return z >= D.parcelZoom ? 2 : z >= D.parkZoom ? 1 : 0;
+  }
+  function updateZoom() {
+    var lv = level();
+    if (lv >= 1) parkShapesBuilt();
+    if (lv === 2 && !parcelLayers) buildParcels();
+    [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
+      if (pair[1] === lv) pair[0].addTo(map); else map.removeLayer(pair[0]);
+    });
+  }
+  map.on("zoomend", updateZoom);
+
+  // ---- The side panel: colour switch, layers, filters ----
+  function choice(parent, type, name, label, checked, onChange) {
+    var row = el("label");
+    var input = el("input");
+    input.type = type;
+    input.name = name;
+    input.checked = checked;
+    input.addEventListener("change", function () { onChange(input.checked); });
+    row.appendChild(input);
+    row.appendChild(el("span", null, label));
+    parent.appendChild(row);
+    return input;
+  }
+  Object.keys(PALETTES).forEach(function (key) {
+    choice($("tr-colour"), "radio", "tr-colour", PALETTES[key].title, key === colourBy, function (on) {
+      if (on) { colourBy = key; recolour(); }
+    });
+  });
+  choice($("tr-layers"), "checkbox", "tr-municipal", T.gemeenten, false, function (on) {
+    if (on) municipalLayer.addTo(map); else map.removeLayer(municipalLayer);
+    relabel();
+    drawLegend();
+  });
+  var baseRow = el("label", null, T.base);
+  baseRow.htmlFor = "tr-base";
+  var baseSelect = el("select");
+  baseSelect.id = "tr-base";
+  baseNames.forEach(function (name, i) {
+    var option = el("option", null, name);
+    option.value = String(i);
+    baseSelect.appendChild(option);
+  });
+  baseSelect.addEventListener("change", function () {
+    map.removeLayer(base);
+    base = baseLayers[Number(baseSelect.value)].addTo(map);
+  });
+  $("tr-layers").appendChild(baseRow);
+  $("tr-layers").appendChild(baseSelect);
+  function present(codes, count) {
+    var has = new Array(count).fill(false);
+    codes.forEach(function (c) { has[c] = true; });
+    return has;
+  }
+  [["tr-segments", D.segments, segmentOn, P.segment], ["tr-milieus", D.milieus, milieuOn, P.milieu]].forEach(function (g) {
+    var has = present(g[3], g[1].length);
+    g[1].forEach(function (name, code) {
+      if (!has[code]) return;
+      choice($(g[0]), "checkbox", g[0], name, true, function (on) { g[2][code] = on; applyFilters(); });
+    });
+  });
+
+  // ---- Legend: what the colours and patterns on the map mean now ----
+  function legendBlock(box, title, labels_, colors, className, patterns) {
+    box.appendChild(el("div", "tr-legend-title", title));
+    labels_.forEach(function (label, code) {
+      var row = el("div", "tr-legend-row");
+      var swatch = el("span", "tr-swatch " + className + (patterns ? " tr-pattern-" + code : ""));
+      swatch.style.background = colors[code];
+      row.appendChild(swatch);
+      row.appendChild(el("span", null, label));
+      box.appendChild(row);
+    });
+  }
+  function drawLegend() {
+    var box = $("tr-legend-body");
+    box.textContent = "";
+    var palette = PALETTES[colourBy];
+    var used = present(K[colourBy], palette.labels.length);
+    legendBlock(box, T.parks + " (" + palette.title.toLowerCase() + ")",
+      palette.labels.filter(function (_, c) { return used[c]; }),
+      palette.colors.filter(function (_, c) { return used[c]; }), "tr-round", colourBy === "cls");
+    box.appendChild(el("div", null, T.sizeNote));
+    legendBlock(box, T.legend, D.states, D.stateColors, "", false);
+    if (map.hasLayer(municipalLayer)) {
+      legendBlock(box, T.gemeenten, D.agreementStates.concat([T.noAgreements]),
+        D.agreementColors.concat(["#BBBBBB"]), "tr-pattern-1", false);
     }
-    block(D.text.legend, D.states, D.stateColors, false);
-    block(D.text.parks, D.parkStates, D.parkColors, true);
-    return box;
-  };
-  legend.addTo(map);
-
-  // Title
-  if (D.title) {
-    var title = L.control({ position: "topright" });
-    title.onAdd = function () { return el("div", "tr-title leaflet-control", D.title); };
-    title.addTo(map);
   }
 
-  // Search a park by name
+  // ---- Summary: what is in view, or one municipality ----
+  var area = $("tr-summary-area");
+  [T.inView].concat(M.name).forEach(function (name, i) {
+    var option = el("option", null, name);
+    option.value = String(i - 1);
+    area.appendChild(option);
+  });
+  area.addEventListener("change", function () {
+    var i = Number(area.value);
+    if (i >= 0) {
+      var inside = K.gemeente.map(function (g, k) { return g === M.name[i] ? K.center[k] : null; }).filter(Boolean);
+      if (inside.length) map.fitBounds(L.latLngBounds(inside).pad(0.3), { maxZoom: D.parkZoom, animate: false });
+    }
+    summarise();
+  });
+  function summarise() {
+    var chosen = Number(area.value);
+    var bounds = map.getBounds();
+    var inPark = K.center.map(function (c, k) {
+      return chosen >= 0 ? K.gemeente[k] === M.name[chosen] : bounds.contains(c);
+    });
+    var sums = { hard: 0, soft: 0, now: 0, sold: 0, parks: 0 };
+    inPark.forEach(function (yes) { if (yes) sums.parks += 1; });
+    for (var i = 0; i < P.id.length; i++) {
+      if (!inPark[P.park[i]] || !shown(i)) continue;
+      var s = P.state[i], h = P.ha[i] || 0;
+      if (s === 0 || s === 1 || s === 3) sums.hard += h;
+      if (s === 0) sums.now += h;
+      if (s === 2) sums.soft += h;
+      if (P.sold[i]) sums.sold += h;
+    }
+    var dl = $("tr-summary-figures");
+    dl.textContent = "";
+    [
+      ["Terreinen", String(sums.parks)],
+      ["Harde plancapaciteit", ha(sums.hard)],
+      ["waarvan terstond uitgeefbaar", ha(sums.now)],
+      ["Zachte plancapaciteit", ha(sums.soft)],
+      ["Uitgifte per jaar", D.takeupYears > 0 ? ha(sums.sold / D.takeupYears) : "–"],
+    ].forEach(function (pair) {
+      dl.appendChild(el("dt", null, pair[0]));
+      dl.appendChild(el("dd", null, pair[1]));
+    });
+  }
+  map.on("moveend", summarise);
+
+  // ---- Details: a park's popup, reachable by keyboard; Esc closes ----
+  var returnFocus = null;
+  function showPark(i, from) {
+    var bounds = parkShapesBuilt()[i].getBounds();
+    map.fitBounds(bounds, { maxZoom: Math.max(D.parcelZoom, 14), animate: false });
+    var popup = L.popup().setLatLng(bounds.getCenter()).setContent(parkPopup(i)).openOn(map);
+    returnFocus = from || null;
+    popup.getElement().querySelector(".tr-popup").focus();
+    return K.name[i];
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && map._popup && map.hasLayer(map._popup)) {
+      map.closePopup();
+      if (returnFocus) returnFocus.focus();
+    }
+  });
   function findPark(text) {
     var needle = String(text).trim().toLowerCase();
     if (!needle) return -1;
-    var exact = parks.name.findIndex(function (n) { return n.toLowerCase() === needle; });
+    var exact = K.name.findIndex(function (n) { return n.toLowerCase() === needle; });
     if (exact >= 0) return exact;
-    return parks.name.findIndex(function (n) { return n.toLowerCase().indexOf(needle) >= 0; });
+    return K.name.findIndex(function (n) { return n.toLowerCase().indexOf(needle) >= 0; });
   }
-  function showPark(i) {
-    var bounds = parkLayers[i].getBounds();
-    map.fitBounds(bounds, { maxZoom: Math.max(D.parcelZoom, 14), animate: false });
-    L.popup().setLatLng(bounds.getCenter()).setContent(parkPopup(i)).openOn(map);
-    return parks.name[i];
-  }
-  var search = L.control({ position: "topleft" });
-  search.onAdd = function () {
-    var box = el("div", "tr-search leaflet-control leaflet-bar");
-    var input = el("input");
-    input.type = "search";
-    input.placeholder = D.text.search;
-    input.setAttribute("list", "tr-parks");
-    input.setAttribute("aria-label", D.text.search);
-    var list = el("datalist");
-    list.id = "tr-parks";
-    parks.name.forEach(function (name) {
-      var option = el("option");
-      option.value = name;
-      list.appendChild(option);
-    });
-    input.addEventListener("change", function () {
-      var i = findPark(input.value);
-      box.classList.toggle("tr-not-found", i < 0);
-      if (i >= 0) showPark(i);
-    });
-    L.DomEvent.disableClickPropagation(box);
-    box.appendChild(input);
-    box.appendChild(list);
-    return box;
-  };
-  search.addTo(map);
+  var input = $("tr-search-input");
+  K.name.forEach(function (name) {
+    var option = el("option");
+    option.value = name;
+    $("tr-parks").appendChild(option);
+  });
+  $("tr-search").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var i = findPark(input.value);
+    $("tr-search").classList.toggle("tr-not-found", i < 0);
+    $("tr-search-status").textContent = i < 0 ? T.notFound : K.name[i] + ", " + K.gemeente[i];
+    if (i >= 0) showPark(i, input);
+  });
 
-  // Fullscreen, with the browser's own Fullscreen API
-  var fullscreen = L.control({ position: "topleft" });
-  fullscreen.onAdd = function () {
-    var box = el("div", "leaflet-bar leaflet-control");
-    var button = el("a", "tr-fullscreen");
-    // a fixed icon, no data in it
-    button.innerHTML = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
-      '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" stroke-width="2"/></svg>';
-    button.href = "#";
-    button.title = D.text.fullscreen;
-    button.setAttribute("role", "button");
-    L.DomEvent.on(button, "click", function (e) {
-      L.DomEvent.preventDefault(e);
-      var container = map.getContainer();
-      if (document.fullscreenElement) document.exitFullscreen();
-      else if (container.requestFullscreen) container.requestFullscreen();
+  // ---- The table alternative: every park and municipality, sortable ----
+  function sortable(table, head, rows) {
+    var thead = el("thead"), tr = el("tr"), tbody = el("tbody");
+    head.forEach(function (h, c) {
+      var th = el("th", h[1] ? "tr-num" : null);
+      th.scope = "col";
+      var button = el("button", null, h[0]);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(tr.children, function (o) { o.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        rows.sort(function (a, b) {
+          var x = a.keys[c], y = b.keys[c];
+          var order = typeof x === "number" || typeof y === "number"
+            ? (missing(x) ? -Infinity : x) - (missing(y) ? -Infinity : y)
+            : String(x).localeCompare(String(y), "nl");
+          return up ? order : -order;
+        });
+        rows.forEach(function (r) { tbody.appendChild(r.node); });
+      });
+      th.appendChild(button);
+      tr.appendChild(th);
     });
-    box.appendChild(button);
-    return box;
-  };
-  fullscreen.addTo(map);
-  document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+    thead.appendChild(tr);
+    table.appendChild(thead);
+    rows.forEach(function (r) { tbody.appendChild(r.node); });
+    table.appendChild(tbody);
+  }
+  function tableRow(cells, keys) {
+    var tr = el("tr");
+    cells.forEach(function (cell, c) {
+      var td = el("td", typeof keys[c] === "number" || keys[c] === null ? "tr-num" : null);
+      if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell;
+      tr.appendChild(td);
+    });
+    return { node: tr, keys: keys };
+  }
+  function buildTables() {
+    sortable($("tr-park-table"), [["Terrein"], ["Gemeente"], [T.klasse], ["Bruto", 1], ["Harde plancapaciteit", 1],
+      ["Terstond uitgeefbaar", 1], ["Zachte plancapaciteit", 1], ["Uitgifte per jaar", 1], ["Voorraad (hard)", 1]],
+    K.name.map(function (name, i) {
+      var f = K.figures[i];
+      var button = el("button", null, name);
+      button.type = "button";
+      button.addEventListener("click", function () { $("tr-map").scrollIntoView(); showPark(i, button); });
+      return tableRow([button, K.gemeente[i], D.parkClasses[K.cls[i]], ha(f[0]), ha(f[4]), ha(f[3]), ha(f[5]), ha(f[7]), years(f[8])],
+        [name, K.gemeente[i], K.cls[i], f[0], f[4], f[3], f[5], f[7], f[8]]);
+    }));
+    var muniHead = [["Gemeente"], ["Harde plancapaciteit", 1], ["Zachte plancapaciteit", 1], ["Terstond uitgeefbaar", 1],
+      ["Uitgifte per jaar", 1], ["Voorraad (hard)", 1], ["Afspraken"], ["Gegevens van"]];
+    if (M.oordeel) muniHead.push(["Oordeel vraag en aanbod"]);
+    sortable($("tr-municipality-table"), muniHead, M.name.map(function (name, i) {
+      var rows = municipalRows(i);
+      var cells = [name].concat(rows.slice(0, 5).map(function (r) { return r[1]; }), [rows[5][1], rows[6][1]]);
+      var keys = [name].concat(M.figures[i], [rows[5][1], M.dataDate[i]]);
+      if (M.oordeel) { cells.push(rows[7][1]); keys.push(rows[7][1]); }
+      return tableRow(cells, keys);
+    }));
+  }
+
+  // ---- Method: title, as-of date, source, data dates, more information ----
+  // the title is in the page as escaped HTML already; as text it also keeps a carriage return
+  document.title = D.title;
+  document.querySelector("h1").textContent = D.title;
+  $("tr-lead").textContent = T.lead + " " + D.asOf + ".";
+  [["Peildatum", D.asOf], ["Bron", D.source], ["Gegevens per gemeente", T.dataDates],
+    ["Uitgifte per jaar", T.takeup]].forEach(function (pair) {
+    $("tr-method-facts").appendChild(el("dt", null, pair[0]));
+    $("tr-method-facts").appendChild(el("dd", null, pair[1]));
+  });
+  if (D.moreInfo) {
+    var link = el("a", null, T.moreInfo);
+    link.href = D.moreInfo;  // checked to be http(s) when the page was built
+    $("tr-more").appendChild(link);
+  }
+
+  // ---- find: the search point, the radius, the matches ranked ----
+  if (F) {
+    $("tr-found").hidden = false;
+    var foundLayer = L.featureGroup().addTo(map);
+    if (F.point) {
+      L.circleMarker(F.point, { renderer: canvas, radius: 7, color: "#fff", weight: 2, fillColor: "#1a1a1a", fillOpacity: 1 })
+        .bindTooltip(el("span", null, T.point), { permanent: true, direction: "right", className: "tr-label" })
+        .addTo(foundLayer);
+      if (F.radius) {
+        L.circle(F.point, { renderer: canvas, radius: F.radius, color: "#1a1a1a", weight: 2, dashArray: "6 6", fill: false, interactive: false })
+          .addTo(foundLayer);
+      }
+    }
+    decode(F.geometry).forEach(function (shape, i) {
+      var outline = L.polygon(shape, { renderer: canvas, color: "#1a1a1a", weight: F.combination[i] ? 4 : 2.5,
+        dashArray: F.combination[i] ? "10 5" : null, fill: false }).addTo(foundLayer);
+      outline.bindTooltip(el("span", null, String(i + 1)), { permanent: true, direction: "center", className: "tr-rank" });
+      var text = (i + 1) + ". " + (F.combination[i] ? T.combination + " " : "") + F.id[i] + ", " + F.terrein[i] +
+        ", " + ha(F.ha[i]) + (missing(F.distance[i]) ? "" : ", " + num(F.distance[i], 1) + " km");
+      var item = el("li");
+      var button = el("button", null, text);
+      button.type = "button";
+      button.addEventListener("click", function () { map.fitBounds(outline.getBounds(), { maxZoom: 17, animate: false }); });
+      item.appendChild(button);
+      $("tr-found-list").appendChild(item);
+    });
+  }
 
   // no animation: a zoom asked for while one runs would be dropped
   map.fitBounds(D.bounds, { animate: false });
   updateZoom();
+  recolour();
+  summarise();
 
   // For tests and for pages that embed the map
   window.terreinenMap = {
     map: map,
-    layerControl: layerControl,
+    bounds: D.bounds,
     parcelGroup: parcelGroup,
-    municipalities: municipalityLayer,
+    municipalities: municipalLayer,
+    parkSymbols: function () {
+      return markers.map(function (m) { return { radius: m.getRadius(), colour: m.options.fillColor }; });
+    },
+    parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
     parcelCount: function () { return parcelLayers ? parcelLayers.length : 0; },
     shownParcels: function () { return parcelGroup.getLayers().length; },
     parcelLayer: function (id) {
@@ -346,6 +551,10 @@
     firstDraw: null,
   };
   requestAnimationFrame(function () {
-    requestAnimationFrame(function () { window.terreinenMap.firstDraw = performance.now(); });
+    requestAnimationFrame(function () {
+      window.terreinenMap.firstDraw = performance.now();
+      buildTables();  // below the map: after its first frame
+      window.terreinenMap.ready = true;
+    });
   });
 })();
