@@ -180,7 +180,7 @@ def park_data(parcels: gpd.GeoDataFrame, as_of) -> tuple[dict, pd.Series]:
         "gemeente": table["gemeente"].astype(str).tolist(),
         "cls": park_class.tolist(),
         "segment": [schema.SEGMENTS.index(s) for s in segment],
-        "milieu": milieu.loc[range(len(table))].astype(int).tolist(),
+        "milieu": milieu.loc[range(len(table))].fillna(-1).astype(int).tolist(),  # -1: none
         "center": centers[["lat", "lon"]].to_numpy().tolist(),
         "figures": [clean(row) for row in table[columns].to_numpy()],
         "geometry": encode_geometries(outlines.to_numpy()),
@@ -204,7 +204,10 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         else empty
     )
     owner = (
-        parcels["eigenaar"].map({o: i for i, o in enumerate(schema.OWNERS)}).fillna(-1)
+        parcels["eigenaar"]
+        .astype(object)
+        .map({o: i for i, o in enumerate(schema.OWNERS)})
+        .fillna(-1)
         if "eigenaar" in parcels
         else pd.Series(-1, index=parcels.index)
     )
@@ -216,7 +219,7 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         "state": parcel_states(parcels, as_of=as_of).tolist(),
         "sold": (figures["uitgifte_ha"].to_numpy() > 0).astype(int).tolist(),
         "planfase": [None if pd.isna(v) else int(v) for v in parcels["planfase"]],
-        "milieu": [schema.MILIEUCATEGORIEEN.index(str(c)) for c in parcels["milieucategorie"]],
+        "milieu": parcels["milieucategorie"].cat.codes.astype(int).tolist(),  # -1: none
         "segment": [schema.SEGMENTS.index(str(s)) for s in parcels["segment"]],
         "owner": owner.astype(int).tolist(),  # an index into schema.OWNERS, -1 unknown
         "price": clean(parcels["prijs_m2"]) if "prijs_m2" in parcels else [None] * len(parcels),
