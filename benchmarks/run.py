@@ -6,6 +6,7 @@
     python benchmarks/run.py --no-explore    # skip GeoDataFrame.explore() (slow at 100k)
     python benchmarks/run.py --maps-only     # only the maps (embedded data, then the sizes)
     python benchmarks/run.py --sizes --dask 1000000 2000000 4000000   # the dask engine only
+    python benchmarks/run.py --sizes --overlaps 3000   # pathological overlaps only
 
 Every measurement runs in a fresh Python process, so its peak memory (VmHWM) is its own.
 Data comes from data/generate.py (copies of the embedded parks) and is kept in
@@ -46,6 +47,7 @@ OUR_MAP = (
     SETUP + "; from terreinen.maps import overview_map, save_map",
     "save_map(overview_map(terreinen.read_parcels(PATH)), OUT)",
 )
+VALIDATE = (SETUP, "frame = terreinen.validate(PATH); extra['findings'] = len(frame.warnings)")
 EXPLORE = (
     SETUP + "; import folium, mapclassify",
     "(geopandas.read_parquet if PATH.endswith('.parquet') else geopandas.read_file)(PATH)"
@@ -135,6 +137,35 @@ def make_parts(size: int) -> Path:
     return folder
 
 
+def make_overlaps(size: int) -> dict[str, Path]:
+    """Pathological files: ``size`` parcels sharing one outline, and ``size`` stacked ones
+    (each 5 cm east of the one before, so that every pair overlaps)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    DATA.mkdir(exist_ok=True)
+    shift = {"one outline": 0.0, "stacked": 0.05}
+    paths = {}
+    for name, step in shift.items():
+        path = DATA / f"overlaps_{name.replace(' ', '_')}_{size}.parquet"
+        if not path.exists():
+            x = 233_000 + step * np.arange(size)
+            frame = gpd.GeoDataFrame(
+                {
+                    "kavel_id": [f"K{i}" for i in range(size)],
+                    "terrein": "Stapel", "gemeente": "Assen", "provincie": "Drenthe",
+                    "status": "terstond_uitgeefbaar", "planfase": 1, "milieucategorie": "3.1",
+                    "segment": "gemengd",
+                },
+                geometry=shapely.box(x, 557_000, x + 100, 557_100),
+                crs="EPSG:28992",
+            )  # fmt: skip
+            frame.to_parquet(path)
+        paths[name] = path
+    return paths
+
+
 def first_draw(html: Path, *, ours: bool) -> float:
     """Milliseconds from navigation to the first frame with the map drawn, network blocked."""
     from playwright.sync_api import sync_playwright
@@ -210,6 +241,10 @@ def main() -> None:
         help="also run the dask engine on partitioned GeoParquet of these sizes",
     )  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster workers (--dask)")
+    parser.add_argument(
+        "--overlaps", type=int, nargs="*", default=[], metavar="SIZE",
+        help="validate files of SIZE parcels sharing one outline, and SIZE stacked ones",
+    )  # fmt: skip
     args = parser.parse_args()
     sizes = args.sizes + ([1_000_000] if args.million else [])
     lines = [
@@ -256,7 +291,21 @@ def main() -> None:
                 f"{result['peak'] / 1e6:,.0f}")
         )  # fmt: skip
         print(dask_lines[-1], flush=True)
-    tables = [t for t in (lines, map_lines, dask_lines) if len(t) > 2]
+    overlap_lines = [
+        "| parcels | file | plain read s | validate s | ratio | overlap findings | peak MB |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for size in args.overlaps:
+        for name, path in make_overlaps(size).items():
+            plain = measure(PLAIN_READ[".parquet"], path)
+            checked = measure(VALIDATE, path)
+            overlap_lines.append(
+                row(f"{size:,}", name, f"{plain['seconds']:.2f}", f"{checked['seconds']:.2f}",
+                    f"{checked['seconds'] / plain['seconds']:.0f}x", f"{checked['findings']:,}",
+                    f"{checked['peak'] / 1e6:,.0f}")
+            )  # fmt: skip
+            print(overlap_lines[-1], flush=True)
+    tables = [t for t in (lines, map_lines, dask_lines, overlap_lines) if len(t) > 2]
     table = "\n".join([f"Machine: {machine()}", "", *("\n".join(t) + "\n" for t in tables)])
     print("\n" + table)
     if args.results:

@@ -33,7 +33,8 @@ class Checker:
         self.frame = frame
         self.report = ValidationReport(source, n_rows=len(frame), noun=noun)
         ids = frame["kavel_id"] if "kavel_id" in frame else pd.Series(None, index=frame.index)
-        self.ids = ids.where(ids.notna(), None).astype(object).to_numpy()
+        # object first: a str column turns None back into NaN ("kavel_id 'nan'")
+        self.ids = ids.astype(object).where(ids.notna(), None).to_numpy()
 
     def add(self, severity: Severity, message: str, column: str | None = None, **kw) -> None:
         self.report.findings.append(Finding(severity, message, column=column, **kw))

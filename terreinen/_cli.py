@@ -34,12 +34,16 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from terreinen._errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
 from terreinen.datasets import get_path
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+# C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
+# bidirectional overrides that reorder what a terminal shows
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 state = {"quiet": False, "verbose": False}
 
 EXIT_FINDINGS = 1
@@ -111,6 +115,14 @@ OutputOpt = Annotated[
 ]
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that cleanup (temporary files) runs."""
+
+
+def on_sigterm(signum, frame) -> None:
+    raise Terminated
+
+
 class ErrorsInPlainWords(typer.core.TyperGroup):
     """The command group: terreinen's own errors become a plain message and an exit code,
     a bug of ours one line (the traceback with --verbose), never a traceback otherwise."""
@@ -123,20 +135,45 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
             raise fail(str(exc), EXIT_CONFLICT) from None
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            err.print("interrupted")
-            raise typer.Exit(130) from None
+        except (KeyboardInterrupt, Terminated) as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
         except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
             raise  # usage errors: click says what is wrong; a closed pipe: main() ends quietly
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
             if state["verbose"]:
                 raise
-            err.print(
+            line(
+                err,
                 f"internal error: {type(exc).__name__}: {exc} "
                 "(run again with --verbose for details, and please report it)",
-                markup=False,
             )
             raise typer.Exit(EXIT_INTERNAL) from None
+        # interrupted: the work's frames (and GDAL's open files) are freed by now, so the
+        # temporary files it left can go
+        from terreinen._io import remove_temporary_files
+
+        remove_temporary_files()
+        line(err, "interrupted" if interrupted else "terminated")
+        raise typer.Exit(130 if interrupted else 143)
+
+
+def plain(text: object, *, one_line: bool = False) -> Text:
+    r"""Text exactly as written, never markup or emoji codes; control characters (terminal
+    escapes) shown as ``\xNN`` instead of being sent to the terminal.
+
+    >>> plain("[red]a\x1b]8;;x").plain
+    '[red]a\\x1b]8;;x'
+    """
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return Text(text.replace("\n", "\\x0a") if one_line else text)
+
+
+def line(console: Console, text: object, style: str | None = None, end: str = "\n") -> None:
+    """One line of plain text (see :func:`plain`)."""
+    shown = plain(text)
+    if style:
+        shown.stylize(style)
+    console.print(shown, end=end)
 
 
 @contextlib.contextmanager
@@ -184,13 +221,13 @@ def progress(what: str) -> Iterator[None]:
 def say(text: str, *, style: str | None = None) -> None:
     """A progress or result line on stderr, as plain text (suppressed by --quiet)."""
     if not state["quiet"]:
-        err.print(text, style=style, markup=False)
+        line(err, text, style)
 
 
 def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     """Print an error in plain words; ``raise fail(...)`` ends the command with ``code``."""
-    err.print("error: ", style="bold red", end="", markup=False)
-    err.print(message, markup=False)
+    line(err, "error: ", "bold red", end="")
+    line(err, message)
     return typer.Exit(code)
 
 
@@ -199,9 +236,9 @@ def print_findings(report, *, limit: int | None) -> None:
     shown = findings if limit is None else findings[:limit]
     for finding in shown:
         style = "red" if finding.severity == "error" else "yellow"
-        err.print(str(finding), style=style, markup=False)
+        line(err, finding, style)
     if len(findings) > len(shown):
-        err.print(f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
+        line(err, f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
 
 
 def load(
@@ -337,30 +374,46 @@ AGREEMENT_KEY_COLUMNS = ("max_ha", "actual_ha", "ruimte_ha", "status")
 UNKNOWN_MARK = "–"
 
 
+def guard(inputs: tuple, *outputs: Path | None) -> None:
+    """Before any work: refuse an output that is one of the inputs (exit 2)."""
+    from terreinen._io import refuse_inputs
+
+    for output in outputs:
+        if output is not None:
+            refuse_inputs(output, inputs)
+
+
 def emit(
-    table, fmt: str, output: Path | None, title: str, *, key_columns: tuple[str, ...] = ()
+    table,
+    fmt: str,
+    output: Path | None,
+    title: str,
+    inputs: tuple = (),
+    *,
+    key_columns: tuple[str, ...] = (),
 ) -> None:
-    """A result table to the screen (rich table, CSV or JSON) or to a file, with its notes
-    (on screen below it, else on stderr). On screen with ``key_columns``: the area columns
-    and those only, and a note how to get all."""
-    from terreinen._io import TABLE_FORMATS, table_to_json, write_table
+    """A result table to the screen (rich table, CSV or JSON) or to a file, whose name
+    decides the format (a --format other than table must agree with it), with its notes (on
+    screen below it, else on stderr). On screen with ``key_columns``: the area columns and
+    those only, and a note how to get all."""
+    from terreinen._io import TABLE_FORMATS, csv_text, table_to_json, write_table
 
     fmt = fmt.lower()
     if fmt not in ("table", *TABLE_FORMATS):
         raise fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
     if output is not None:
-        write_table(table, output, "csv" if fmt == "table" else fmt)
+        write_table(table, output, None if fmt == "table" else fmt, inputs=inputs)
         say(f"wrote {output}")
-        for line in notes(table):
-            say(line)
+        for note in notes(table):
+            say(note)
     elif fmt == "csv":
-        sys.stdout.write(table.to_csv(index=False))
-        for line in notes(table):
-            say(line)
+        sys.stdout.write(csv_text(table))
+        for note in notes(table):
+            say(note)
     elif fmt == "json":
         sys.stdout.write(table_to_json(table) + "\n")
-        for line in notes(table):
-            say(line)
+        for note in notes(table):
+            say(note)
     elif fmt == "xlsx":
         raise fail("--format xlsx needs --output FILE.xlsx")
     else:
@@ -380,8 +433,8 @@ def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
         )
         shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
     out.print(rich_table(shown, title), soft_wrap=False)
-    for line in notes(table):
-        out.print(line, markup=False)
+    for note in notes(table):
+        out.print(plain(note))
     hidden = len(table.columns) - len(shown.columns)
     if hidden:
         out.print(
@@ -421,7 +474,6 @@ def rich_table(table, title: str, width: int | None = None):
     import pandas as pd
     from rich import box
     from rich.table import Table
-    from rich.text import Text
 
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     cells = [
@@ -430,7 +482,7 @@ def rich_table(table, title: str, width: int | None = None):
     ]
     headers = [str(c).replace("_", " ") for c in table.columns]
     view = Table(
-        title=Text(title),
+        title=plain(title),
         header_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -439,13 +491,16 @@ def rich_table(table, title: str, width: int | None = None):
     widths = _column_widths(headers, cells, numeric, (width or out.width) - 3 * len(headers) + 3)
     for header, is_number, fixed in zip(headers, numeric, widths, strict=True):
         view.add_column(
-            Text(header),
+            plain(header, one_line=True),
             justify="right" if is_number else "left",
             overflow="fold",
             width=fixed,
         )
     for row in cells:
-        view.add_row(*map(Text, row), style="bold" if row and row[0] == "Totaal" else None)
+        view.add_row(
+            *(plain(cell, one_line=True) for cell in row),
+            style="bold" if row and row[0] == "Totaal" else None,
+        )
     return view
 
 
@@ -479,6 +534,27 @@ def _column_widths(headers, cells, numeric, room: int) -> list[int]:
                 break
             widths[max(slack, key=lambda i: slack[i])] -= 1
     return widths
+
+
+def map_files(municipalities) -> dict[str, str]:
+    """A map file name per municipality, in name order; names that would collide
+    (``Hardenberg``, ``HARDENBERG``) get ``-2``, ``-3``: no map overwrites another.
+
+    >>> map_files(["Hardenberg", "HARDENBERG", "Overview"])  # doctest: +NORMALIZE_WHITESPACE
+    {'HARDENBERG': 'hardenberg.html', 'Hardenberg': 'hardenberg-2.html',
+     'Overview': 'overview-2.html'}
+    """
+    taken = {"overview"}  # the overview map's own file
+    files = {}
+    for name in sorted(municipalities):
+        base = candidate = slug(name)
+        number = 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        taken.add(candidate)
+        files[name] = f"{candidate}.html"
+    return files
 
 
 def slug(name: str) -> str:

@@ -16,6 +16,8 @@ from terreinen._checks import Checker
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 _LISTED_OVERLAPS = 3  # other parcels named in one overlap finding before "and N more"
+_MEASURED_PER_PARCEL = 20  # overlaps measured per parcel; beyond them candidates are counted
+_PAIR_BATCH = 100_000  # candidate pairs intersected at once: bounds the shapes in memory
 _QUERY_CHUNK = 2_000  # parcels queried at once: bounds the candidate pairs held in memory
 
 
@@ -185,58 +187,84 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
     first one is compared with the rest, so that a file of stacked copies costs as much as
     one parcel. One finding per parcel names the first few parcels it overlaps, then a count.
     """
-    first_copy, others = overlap_partners(geoms)
-    chk.flag(
-        first_copy >= 0,
-        "warning",
-        "geometry",
-        lambda pos: copy_message(
-            f"kavel_id {chk.ids[first_copy[pos]]!r} (row {first_copy[pos] + 1})"
-        ),
-        COPY_SUGGESTION,
-    )
-    mask = np.zeros(len(geoms), bool)
-    mask[list(others)] = True
-
-    def message(pos: int) -> str:
-        return overlap_message(others[pos], lambda a: f"kavel_id {chk.ids[a]!r} (row {a + 1})")
-
-    chk.flag(mask, "warning", "geometry", message, OVERLAP_SUGGESTION)
-
-
-COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
-OVERLAP_SUGGESTION = "parcels should not overlap"
-
-
-def copy_message(first: str) -> str:
-    return f"has the same outline as {first}"
-
-
-def overlap_partners(geoms: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]]]:
-    """For each parcel the position of the first with the same outline (-1: none), and for
-    each later parcel of an overlapping pair the earlier ones with the share overlapped."""
     first_copy = _identical_outlines(geoms)
     copies = first_copy >= 0
+    chk.flag(
+        copies,
+        "warning",
+        "geometry",
+        lambda pos: (
+            f"has the same outline as kavel_id {chk.ids[first_copy[pos]]!r} "
+            f"(row {first_copy[pos] + 1})"
+        ),
+        "parcels should not overlap: their area is counted twice",
+    )
     areas = shapely.area(geoms)
-    others: dict[int, list[tuple[int, float]]] = {}
+    # per parcel: how many earlier parcels it overlaps, and the first few of them; memory
+    # stays bounded by the parcels however many pairs a stacked file has
+    counts = np.zeros(len(geoms), np.int64)
+    # a parcel stacked under thousands of others: the first few pairs are measured, the rest
+    # (which cross it deeper than settings.overlap_depth) only counted
+    measured = np.zeros(len(geoms), np.int64)
+    unmeasured = np.zeros(len(geoms), np.int64)
+    kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))  # later, earlier, share
     for left, right in _overlap_candidates(np.where(copies, np.array(None), geoms)):
-        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-        smaller = np.minimum(areas[left], areas[right])
-        overlap = shared > settings.overlap_tolerance * smaller
-        for a, b, share in zip(
-            left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
-        ):
-            others.setdefault(int(b), []).append((int(a), float(share)))
-    return first_copy, others
+        for start in range(0, len(left), _PAIR_BATCH):
+            a, b = left[start : start + _PAIR_BATCH], right[start : start + _PAIR_BATCH]
+            measure = _rank_per_parcel(b) + measured[b] < _MEASURED_PER_PARCEL
+            np.add.at(measured, b[measure], 1)
+            np.add.at(unmeasured, b[~measure], 1)
+            a, b = a[measure], b[measure]
+            shared = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+            smaller = np.minimum(areas[a], areas[b])
+            overlap = shared > settings.overlap_tolerance * smaller
+            np.add.at(counts, b[overlap], 1)
+            kept = _first_few(
+                np.concatenate([kept[0], b[overlap]]),
+                np.concatenate([kept[1], a[overlap]]),
+                np.concatenate([kept[2], (shared / smaller)[overlap]]),
+            )
+    listed: dict[int, list[tuple[int, float]]] = {}
+    for later, earlier, share in zip(*kept, strict=True):
+        listed.setdefault(int(later), []).append((int(earlier), float(share)))
+
+    def message(pos: int) -> str:
+        named = ", ".join(
+            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}"
+            for a, share in listed.get(pos, [])
+        )
+        more = int(counts[pos]) - len(listed.get(pos, [])) + int(unmeasured[pos])
+        deep = f"more than {settings.overlap_depth * 100:g} cm deep"  # every candidate is
+        if not named:
+            return f"overlaps {more:,} parcels {deep}"
+        tail = f" and {more:,} more parcels {deep}" if more > 0 else ""
+        return f"overlaps {named}{tail} (share of the smaller parcel)"
+
+    overlapping = (counts > 0) | (unmeasured > 0)
+    chk.flag(overlapping, "warning", "geometry", message, "parcels should not overlap")
 
 
-def overlap_message(pairs: list[tuple[int, float]], name) -> str:
-    """The finding of one parcel: the first few it overlaps (``name(position)``), a count."""
-    pairs = sorted(pairs)
-    named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in pairs[:_LISTED_OVERLAPS])
-    more = len(pairs) - _LISTED_OVERLAPS
-    tail = f" and {more:,} more parcels" if more > 0 else ""
-    return f"overlaps {named}{tail} (share of the smaller parcel)"
+def _rank_per_parcel(later: np.ndarray) -> np.ndarray:
+    """Each pair's place among the pairs of the same later parcel (0, 1, 2, ...)."""
+    order = np.argsort(later, kind="stable")
+    ordered = later[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(later) else []
+    rank = np.empty(len(later), np.int64)
+    sizes = np.diff(np.r_[starts, len(later)])
+    rank[order] = np.arange(len(later)) - np.repeat(starts, sizes)
+    return rank
+
+
+def _first_few(later: np.ndarray, earlier: np.ndarray, share: np.ndarray):
+    """The pairs with the ``_LISTED_OVERLAPS`` lowest earlier parcels per later parcel."""
+    order = np.lexsort((earlier, later))
+    later, earlier, share = later[order], earlier[order], share[order]
+    if len(later) == 0:
+        return later, earlier, share
+    starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
+    rank = np.arange(len(later)) - np.repeat(starts, np.diff(np.r_[starts, len(later)]))
+    keep = rank < _LISTED_OVERLAPS
+    return later[keep], earlier[keep], share[keep]
 
 
 def _identical_outlines(geoms: np.ndarray) -> np.ndarray:
@@ -259,30 +287,26 @@ def _overlap_candidates(geoms: np.ndarray):
     """Pairs (i < j) of parcels whose overlap may be more than rounding, a chunk at a time.
 
     Neighbours share edges, and rounding in the coordinates (of a reprojection, or of a
-    GeoJSON file's decimals) makes shared edges cross by a hair. Querying with parcels
-    shrunk by ``settings.overlap_depth`` leaves only real overlaps to measure, much cheaper
-    than intersecting every pair of neighbours."""
+    GeoJSON file's decimals) makes shared edges cross by a hair. Parcels shrunk by half of
+    ``settings.overlap_depth`` meet only where the originals overlap deeper than that: only
+    those pairs are left to measure, much cheaper than intersecting every pair of
+    neighbours. Shrinking both sides makes the test symmetric, so each pair is found from
+    its first parcel, whatever chunk that is in."""
     index = np.flatnonzero(~shapely.is_missing(geoms))
-    tree = shapely.STRtree(geoms[index])
-
-    def shrunk(part: np.ndarray) -> np.ndarray:
-        return shapely.buffer(geoms[index[part]], -settings.overlap_depth, join_style="mitre")
+    shrunk = in_threads(
+        lambda part: shapely.buffer(part, -settings.overlap_depth / 2, join_style="mitre"),
+        geoms[index],
+    )
+    tree = shapely.STRtree(shrunk)
 
     def pairs_of(part: np.ndarray) -> np.ndarray:
-        left, right = tree.query(shrunk(part), predicate="intersects")
+        left, right = tree.query(shrunk[part], predicate="intersects")
         pairs = np.column_stack([part[left], right])
-        return pairs[pairs[:, 0] != pairs[:, 1]]
+        return pairs[pairs[:, 0] < pairs[:, 1]]
 
     for start in range(0, len(index), _QUERY_CHUNK):
         pairs = in_threads(pairs_of, np.arange(start, min(start + _QUERY_CHUNK, len(index))))
-        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
-        # a pair whose first parcel was in an earlier chunk was measured there if that
-        # parcel's query found it (the shrunk query is not symmetric)
-        earlier = np.flatnonzero(pairs[:, 0] < start)
-        if len(earlier):
-            first, second = pairs[earlier, 0], pairs[earlier, 1]
-            seen = shapely.intersects(shrunk(first), geoms[index[second]])
-            pairs = np.delete(pairs, earlier[seen], axis=0)
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
         yield index[pairs[:, 0]], index[pairs[:, 1]]
 
 
@@ -292,3 +316,39 @@ def in_threads(func, values: np.ndarray) -> np.ndarray:
     parts = np.array_split(values, settings.threads)
     with ThreadPoolExecutor(settings.threads) as pool:
         return np.concatenate(list(pool.map(func, parts)))
+
+
+# For checks of a few parcels gathered from several sources (the dask engine's parcels at
+# the edges of its parts): every pair measured, partners returned for the caller to name.
+COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
+OVERLAP_SUGGESTION = "parcels should not overlap"
+
+
+def copy_message(first: str) -> str:
+    return f"has the same outline as {first}"
+
+
+def overlap_partners(geoms: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]]]:
+    """For each parcel the position of the first with the same outline (-1: none), and for
+    each later parcel of an overlapping pair the earlier ones with the share overlapped."""
+    first_copy = _identical_outlines(geoms)
+    areas = shapely.area(geoms)
+    others: dict[int, list[tuple[int, float]]] = {}
+    for left, right in _overlap_candidates(np.where(first_copy >= 0, np.array(None), geoms)):
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        smaller = np.minimum(areas[left], areas[right])
+        overlap = shared > settings.overlap_tolerance * smaller
+        for a, b, share in zip(
+            left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
+        ):
+            others.setdefault(int(b), []).append((int(a), float(share)))
+    return first_copy, others
+
+
+def overlap_message(pairs: list[tuple[int, float]], name) -> str:
+    """The finding of one parcel: the first few it overlaps (``name(position)``), a count."""
+    pairs = sorted(pairs)
+    named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in pairs[:_LISTED_OVERLAPS])
+    more = len(pairs) - _LISTED_OVERLAPS
+    tail = f" and {more:,} more parcels" if more > 0 else ""
+    return f"overlaps {named}{tail} (share of the smaller parcel)"

@@ -11,6 +11,7 @@ and argument errors answer without loading pandas or geopandas.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,8 +40,12 @@ from terreinen._cli import (
     emit,
     err,
     fail,
+    guard,
     history_for,
+    line,
     load,
+    map_files,
+    on_sigterm,
     out,
     parse_as_of,
     parse_factors,
@@ -51,7 +56,6 @@ from terreinen._cli import (
     register_state,
     say,
     show,
-    slug,
     state,
 )
 from terreinen.cli_find import find_command
@@ -104,7 +108,7 @@ def validate(
         )
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
-        (out if report.ok else err).print(report.summary(), markup=False)
+        line(out if report.ok else err, report.summary())
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -153,6 +157,8 @@ def capacity(
         "takeup_years": takeup_years,
         "regions": regions_for(parcels, regions),
     }
+    inputs = (parcels, options["regions"])
+    guard(inputs, output)
     if engine == "dask":
         table = _on_cluster(parcels, by_levels(by), scheduler, options)
     else:
@@ -165,6 +171,7 @@ def capacity(
         fmt,
         output,
         f"Plancapaciteit per {by} op {table.attrs['peildatum']} ({parcels.name})",
+        inputs,
         key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
     )
 
@@ -294,19 +301,21 @@ def agreements(
             f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
             f"beside {parcels.name})"
         )
+    regions = regions_for(parcels, regions)
+    inputs = (parcels, table_path, regions)
+    guard(inputs, output)
     date = parse_as_of(as_of)
     frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     from terreinen.agreements import compare_agreements
 
     with history_for(parcels, store) as history:
-        table = compare_agreements(
-            frame, table_path, as_of=date, regions=regions_for(parcels, regions), history=history
-        )
+        table = compare_agreements(frame, table_path, as_of=date, regions=regions, history=history)
     emit(
         table,
         fmt,
         output,
         f"Programmeringsafspraken op {date or 'vandaag'} ({table_path.name})",
+        inputs,
         key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
     )
 
@@ -328,14 +337,16 @@ def map_command(
     crs: CrsOpt = None,
 ) -> None:
     """Write the interactive map (one self-contained HTML file that works offline)."""
-    if boundaries is not None and not boundaries.exists():
-        raise fail(f"{boundaries}: boundaries file not found")
     options: dict[str, Any] = {
         "agreements": agreements_for(parcels, agreements),
         "regions": regions_for(parcels, regions),
-        "boundaries": boundaries,
         "as_of": parse_as_of(as_of),
     }
+    guard((parcels, options["agreements"], options["regions"], boundaries), target)
+    if boundaries is not None:  # read as parcels are: a broken file is a plain message
+        from terreinen.loading import read_table
+
+        options["boundaries"] = read_table(boundaries)[0]
     frame = load(parcels, layer, crs, options["as_of"])
     from terreinen.maps import municipality_map, overview_map, save_map
 
@@ -372,6 +383,9 @@ def overview(
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
     frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
+    files = map_files(frame["gemeente"].astype(str).unique())
+    maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
+    guard((parcels, table_path, regions), *maps)
     from terreinen.agreements import compare_agreements
     from terreinen.capacity import capacity as compute
     from terreinen.maps import municipality_map, overview_map, save_map
@@ -401,14 +415,13 @@ def overview(
             style="yellow",
         )
     options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
-    municipalities = sorted(frame["gemeente"].astype(str).unique())
     written = []
     with progress_bar() as bar:
-        task = bar.add_task("writing maps", total=len(municipalities) + 1)
+        task = bar.add_task("writing maps", total=len(maps))
         written.append(save_map(overview_map(frame, **options), out_dir / "overview.html"))
         bar.advance(task)
-        for name in municipalities:
-            path = out_dir / f"{slug(name)}.html"
+        for name, file_name in files.items():
+            path = out_dir / file_name
             written.append(save_map(municipality_map(frame, name, **options), path))
             bar.advance(task)
     say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
@@ -438,16 +451,21 @@ def export(
         "regions": regions_for(parcels, regions),
         "as_of": parse_as_of(as_of),
     }
-    frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
     from terreinen.export import export as write
+    from terreinen.export import export_format
 
+    export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
+    guard((parcels, options["agreements"], options["regions"]), to)
+    frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
     with progress(f"writing {to.name}"), history_for(parcels, None) as history:
-        write(frame, to, fmt, history=history, **options)
+        write(frame, to, fmt, history=history, inputs=(parcels,), **options)
     say(f"wrote {to}")
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script. SIGTERM ends it as Ctrl-C does: cleanup runs and no
+    temporary file stays behind."""
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         app()
     except BrokenPipeError:  # the reader stopped reading (`| head`): end without a word

@@ -21,6 +21,7 @@ from terreinen._cli import (
     ProvincieOpt,
     emit,
     fail,
+    guard,
     load,
     parse_as_of,
     say,
@@ -79,6 +80,7 @@ def find_command(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
+    guard((parcels,), output, map_file)
     frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     from terreinen.matching import find_parcels
 
@@ -108,7 +110,8 @@ def find_command(
             f"and {rest} more (--limit {len(found)} shows all)",
         ]
     title = f"{len(found)} kavels gevonden"
-    emit(table, fmt, output, title, key_columns=() if all_columns else _FIND_KEY_COLUMNS)
+    keys = () if all_columns else _FIND_KEY_COLUMNS
+    emit(table, fmt, output, title, (parcels,), key_columns=keys)
     if map_file is not None:
         from terreinen.maps import find_map, save_map
         from terreinen.matching import reference_point

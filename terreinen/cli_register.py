@@ -164,7 +164,7 @@ def history(
     with _plain_errors(), Register.open(store) as register:
         versions = register.history(kavel_id)
     table = versions.drop(columns="geometry")
-    emit(table, fmt, output, f"Geschiedenis van {kavel_id}")
+    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,))
 
 
 def changes_command(
@@ -182,4 +182,4 @@ def changes_command(
 
     with _plain_errors(), Register.open(store) as register:
         table = changes(register, date_from, date_to, by, regions=regions)
-    emit(table, fmt, output, f"Wijzigingen per {by}, {date_from} t/m {date_to}")
+    emit(table, fmt, output, f"Wijzigingen per {by}, {date_from} t/m {date_to}", (store, regions))

@@ -314,13 +314,22 @@ def partition(
         raise TerreinenReadError(str(source), "file not found", "check the path")
     if folder.exists():
         raise TerreinenReadError(str(folder), "the output folder already exists", "remove it first")
-    if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
-        frame = dask_geopandas.read_parquet(source)
-        rows = len(frame)
-    else:
-        rows = pyogrio.read_info(source, layer=layer)["features"]
-        chunks = max(1, -(-rows // size))
-        frame = dask_geopandas.read_file(source, npartitions=chunks, layer=layer)
+    try:
+        if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
+            frame = dask_geopandas.read_parquet(source)
+            rows = len(frame)
+        else:
+            rows = pyogrio.read_info(source, layer=layer)["features"]
+            chunks = max(1, -(-rows // size))
+            frame = dask_geopandas.read_file(source, npartitions=chunks, layer=layer)
+    except Exception as exc:  # GDAL, Arrow and dask errors: an unreadable file, in plain words
+        raise TerreinenReadError(str(source), f"the file cannot be read: {exc}") from None
+    if not isinstance(frame, dask_geopandas.GeoDataFrame):
+        raise TerreinenReadError(
+            str(source),
+            "the file has no geometry",
+            "partition reads GeoParquet, GeoPackage, GeoJSON or Shapefile",
+        )
     parts = max(1, -(-rows // size))
     shuffled = frame.spatial_shuffle(by="hilbert", npartitions=parts)
     folder.parent.mkdir(parents=True, exist_ok=True)

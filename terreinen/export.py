@@ -3,22 +3,43 @@ table, GeoJSON, or the IBIS park table."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from terreinen import settings
-from terreinen._errors import TerreinenWriteError
-from terreinen._io import atomic_path, write_workbook
+from terreinen._io import atomic_path, csv_text, output_format, write_workbook
 from terreinen.agreements import compare_agreements
 from terreinen.capacity import breakdown, capacity, takeup
 from terreinen.demand import demand
 from terreinen.ibis import to_ibis
 
-__all__ = ["EXPORT_FORMATS", "export"]
+__all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format"]
 
 EXPORT_FORMATS = ("gpkg", "xlsx", "geojson", "ibis")
+# the extensions each format may have; the file name decides when no format is given
+# (a .csv file is the IBIS park table, the one table export writes as CSV)
+EXPORT_EXTENSIONS = {
+    "gpkg": (".gpkg",),
+    "xlsx": (".xlsx",),
+    "geojson": (".geojson", ".json"),
+    "ibis": (".csv", ".xlsx", ".gpkg"),
+}
+
+
+def export_format(path: str | Path, fmt: str | None = None) -> str:
+    """The export format a file name asks for; ``fmt``, if given, must agree with it.
+
+    >>> export_format("studie.xlsx"), export_format("parken.csv"), export_format("p.csv", "ibis")
+    ('xlsx', 'ibis', 'ibis')
+    """
+    path = Path(path)
+    if fmt is None and path.suffix.lower() == ".csv":
+        fmt = "ibis"  # the one table export writes as CSV
+    return output_format(path, fmt, EXPORT_EXTENSIONS, what="export")
 
 
 def export(
@@ -30,17 +51,25 @@ def export(
     regions=None,
     as_of=None,
     history=None,
+    inputs: Iterable = (),
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
     ``xlsx`` (one formatted workbook of every table, demand beside supply included),
-    ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table; CSV without
-    outlines, GeoPackage with). ``history`` (a register) counts ``toevoeging`` agreements."""
+    ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table: ``.csv`` or
+    ``.xlsx`` without outlines, ``.gpkg`` with). The file name decides the format; ``fmt``,
+    if given, must agree with it. ``history`` (a register) counts ``toevoeging`` agreements.
+    ``inputs`` (and ``agreements``/``regions`` given as paths) are never overwritten."""
     path = Path(path)
-    fmt = (fmt or {".json": "geojson"}.get(path.suffix.lower(), path.suffix.lstrip("."))).lower()
-    if fmt not in EXPORT_FORMATS:
-        raise TerreinenWriteError(
-            f"{path}: cannot export {fmt!r}; choose {', '.join(EXPORT_FORMATS)}"
-        )
+    inputs = (*inputs, agreements, regions)
+    fmt = export_format(path, fmt)
+    suffix = path.suffix.lower()
+    if fmt == "ibis" and suffix != ".gpkg":
+        table = pd.DataFrame(to_ibis(parcels, as_of=as_of).drop(columns="geometry"))
+        if suffix == ".xlsx":
+            return write_workbook({"ibis": table}, path, inputs=inputs)
+        with atomic_path(path, inputs=inputs) as tmp:
+            tmp.write_text(csv_text(table), encoding="utf-8")
+        return path
     if fmt == "xlsx":
         sheets = {
             "gemeenten": capacity(parcels, "gemeente", as_of=as_of),
@@ -57,16 +86,19 @@ def export(
             )
         sheets["uitgifte per jaar"] = takeup(parcels, "gemeente", as_of=as_of).reset_index()
         sheets["vraag en aanbod"] = demand(parcels, "gemeente", as_of=as_of)
-        return write_workbook(sheets, path)
-    with atomic_path(path) as tmp:
+        return write_workbook(sheets, path, inputs=inputs)
+    with atomic_path(path, inputs=inputs) as tmp:
         if fmt == "geojson":
-            parcels.to_crs(settings.web_crs).to_file(tmp, driver="GeoJSON", engine="pyogrio")
+            # built in memory and written by Python: GDAL's GeoJSON writer leaves an empty
+            # file without an error on a full disk
+            buffer = io.BytesIO()
+            web = parcels.to_crs(settings.web_crs)
+            web.to_file(buffer, driver="GeoJSON", layer="kavels", engine="pyogrio")
+            tmp.write_bytes(buffer.getbuffer())
         elif fmt == "ibis":
-            table = to_ibis(parcels, as_of=as_of)
-            if path.suffix.lower() == ".csv":
-                pd.DataFrame(table.drop(columns="geometry")).to_csv(tmp, index=False)
-            else:
-                table.to_file(tmp, driver="GPKG", layer="ibis", engine="pyogrio")
+            to_ibis(parcels, as_of=as_of).to_file(
+                tmp, driver="GPKG", layer="ibis", engine="pyogrio"
+            )
         else:
             parcels.to_file(tmp, driver="GPKG", layer="kavels", engine="pyogrio")
             parks = to_ibis(parcels, as_of=as_of)

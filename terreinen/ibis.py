@@ -26,7 +26,7 @@ from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation import check_table
 
-__all__ = ["IBIS_COLUMNS", "ibis_to_parcels", "is_ibis_table", "to_ibis"]
+__all__ = ["IBIS_COLUMNS", "check_parks", "ibis_to_parcels", "is_ibis_table", "to_ibis"]
 
 HA_COLUMNS = (
     "UITGEGEVEN",
@@ -53,6 +53,7 @@ IBIS_COLUMNS = (
     "MAX_MILIEUCATEGORIE",
 )
 _PARK_KEYS = ("terrein", "rin_nummer", "kern", "gemeente", "provincie")
+_PART_COLUMNS = ("uitgegeven", "terstond_uitgeefbaar", "niet_terstond_uitgeefbaar")
 # the subcategory a main IBIS number is read as: the lowest, so nothing is allowed that IBIS
 # might not allow
 _MAIN_TO_CATEGORY = {"1": "1", "2": "2", "3": "3.1", "4": "4.1", "5": "5.1", "6": "6"}
@@ -160,11 +161,8 @@ def ibis_to_parcels(
         numbers=tuple(c for c in numbers if c in table),
     )
     report.findings = [_with_hint(f) for f in report.findings] + year_findings
-    net_over_gross = ibis["oppnetto"] > ibis["oppbruto"] if report.ok else pd.Series(False)
-    for row in np.flatnonzero(net_over_gross.to_numpy()).tolist():
-        report.findings.append(
-            Finding("error", "OPPNETTO is larger than OPPBRUTO", row=row + 1, column="OPPNETTO")
-        )
+    if report.ok:
+        report.findings += check_parks(ibis)  # net over gross, figures over gross, categories
     if not report.ok:
         return None, report
     ibis["jaar"] = years
@@ -310,6 +308,53 @@ def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd
             parts.append(_records(ha * (1 - soft), status, owner, largest=largest))
             parts.append(_records(ha * soft, status, owner, planfase=4, largest=largest))
     return pd.concat(parts)
+
+
+def check_parks(ibis: pd.DataFrame) -> list[Finding]:
+    """Park figures that cannot all be true, as errors with row and column: net area above
+    gross, issued plus available land above the gross area, a category that is not 1-6.
+    ``ibis`` has lower-case column names and numbers already read."""
+    findings = []
+    zero = pd.Series(0.0, index=ibis.index)
+    gross, net = ibis["oppbruto"] / 1e4, ibis["oppnetto"] / 1e4  # m² -> ha
+    parts = sum(ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS)
+    slack = 1e-6 * gross.abs() + 1e-6  # rounding of m² written as text
+    for pos in np.flatnonzero((net > gross + slack).to_numpy()):
+        findings.append(
+            Finding(
+                "error",
+                f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
+                f"{gross.iloc[pos]:,.2f} ha",
+                row=int(pos) + 1,
+                column="oppnetto",
+            )
+        )
+    for pos in np.flatnonzero((parts > gross + slack).to_numpy()):
+        findings.append(
+            Finding(
+                "error",
+                f"issued and available land ({' + '.join(_PART_COLUMNS)} = "
+                f"{parts.iloc[pos]:,.2f} ha) exceeds the gross area {gross.iloc[pos]:,.2f} ha",
+                row=int(pos) + 1,
+                column="oppbruto",
+            )
+        )
+    if "max_milieucategorie" in ibis:
+        text = ibis["max_milieucategorie"].astype("string").str.strip()
+        unknown = (
+            text.notna() & text.ne("") & text.str.split(".").str[0].map(_MAIN_TO_CATEGORY).isna()
+        )
+        for pos in np.flatnonzero(unknown.to_numpy()):
+            findings.append(
+                Finding(
+                    "error",
+                    f"unknown milieucategorie {text.iloc[pos]!r}",
+                    row=int(pos) + 1,
+                    column="max_milieucategorie",
+                    suggestion="IBIS records the main category as a number 1 to 6",
+                )
+            )
+    return findings
 
 
 def _records(ha, status, owner, *, planfase=1, sold_in=None, largest=0.0) -> pd.DataFrame:

@@ -131,6 +131,8 @@ def read_table(
         raise TerreinenReadError(label, "the file is empty")
     suffix = path.suffix.lower()
     findings: list[Finding] = []
+    if path.is_dir() and (suffix in _TEXT_SUFFIXES or not any(path.iterdir())):
+        raise TerreinenReadError(label, "is a folder, not a file")
     if suffix in _TEXT_SUFFIXES - _CSV_SUFFIXES:
         _require_utf8(path, label)
     try:
@@ -187,7 +189,11 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
 
     Blank cells are missing values; nothing else is read as missing (``NA`` is text)."""
     _require_utf8(path, label)
-    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    with path.open(encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    # the separator from the header line alone: guessing from the data (csv.Sniffer) lets
+    # a value full of quotes and braces pick a separator of its own
+    sep = "\t" if path.suffix.lower() == ".tsv" else max((",", ";", "\t"), key=header.count)
     try:
         return pd.read_csv(
             path,
