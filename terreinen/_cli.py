@@ -25,6 +25,7 @@ from typing import Annotated
 
 import typer
 import typer.core
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -448,7 +449,8 @@ def _screen_width() -> int:
     keep their natural width. Read when printing: the console outlives the environment."""
     if os.environ.get("COLUMNS", "").isdigit():
         return int(os.environ["COLUMNS"])
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else 240
+    # off a terminal (a pipe, a file): natural width, every row on one line
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else 100_000
 
 
 def notes(table) -> list[str]:
@@ -477,7 +479,10 @@ def rich_table(table, title: str, width: int | None = None):
 
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     cells = [
-        [_cell(value, is_number) for value, is_number in zip(row, numeric, strict=True)]
+        [  # as printed: control characters shown as \xNN, one line
+            plain(_cell(value, is_number), one_line=True).plain
+            for value, is_number in zip(row, numeric, strict=True)
+        ]
         for row in table.itertuples(index=False)
     ]
     headers = [str(c).replace("_", " ") for c in table.columns]
@@ -519,8 +524,8 @@ def _column_widths(headers, cells, numeric, room: int) -> list[int]:
     headers wrap at spaces (long words fold); names fold, the widest first, down to 5
     characters; the first column (ids, areas) folds, down to 8. Numbers never fold."""
     columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
-    longest = [max([len(c) for c in column] + [1]) for column in columns]
-    widths = [max(n, len(h)) for n, h in zip(longest, headers, strict=True)]
+    longest = [max([cell_len(c) for c in column] + [1]) for column in columns]  # wide chars: 2
+    widths = [max(n, cell_len(h)) for n, h in zip(longest, headers, strict=True)]
     names = [i for i, is_number in enumerate(numeric) if not is_number]
     stages = [
         dict(enumerate(longest)),  # headers fold down to the widest cell

@@ -156,7 +156,7 @@ def ibis_to_parcels(
     ibis, report = check_table(
         table.drop(columns="jaar", errors="ignore"),
         source,
-        required=("plan_naam", "gemeente", "provincie", "oppbruto", "oppnetto"),
+        required=("plan_naam", "gemeente", "oppbruto", "oppnetto"),
         noun="parks",
         numbers=tuple(c for c in numbers if c in table),
     )
@@ -188,8 +188,7 @@ def ibis_to_parcels(
             "kavel_id": label + "-" + (records.groupby(level=0).cumcount() + 1).astype(str),
             "terrein": park["plan_naam"],
             "gemeente": park["gemeente"],
-            "provincie": park["provincie"],
-            **{key: park[key] for key in ("rin_nummer", "kern") if key in park},
+            **{key: park[key] for key in ("provincie", "rin_nummer", "kern") if key in park},
             "status": pd.Categorical(records["status"], categories=schema.STATUSES),
             "planfase": records["planfase"].astype("Int8"),
             "milieucategorie": pd.Categorical(
