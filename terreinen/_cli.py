@@ -12,24 +12,35 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
+import os
 import re
+import shutil
 import sys
 import unicodedata
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import typer.core
+from rich.cells import cell_len
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
-from terreinen._errors import TerreinenConflictError, TerreinenError
+from terreinen._errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
 from terreinen.datasets import get_path
 
-# off a terminal (a pipe, a file, a notebook) tables keep their natural width
-out = Console(
-    soft_wrap=True, width=None if sys.stdout.isatty() else 240, highlight=False, emoji=False
-)
+out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 # C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
 # bidirectional overrides that reorder what a terminal shows
@@ -72,6 +83,16 @@ ParcelsArg = Annotated[
     ),
 ]
 LayerOpt = Annotated[str | None, typer.Option(help="Layer of a GeoPackage to read.")]
+GemeenteOpt = Annotated[
+    str | None,
+    typer.Option("--gemeente", help="Municipality of a file without one (e.g. a park export)."),
+]
+ProvincieOpt = Annotated[
+    str | None, typer.Option("--provincie", help="Province of a file without one.")
+]
+AllColumnsOpt = Annotated[
+    bool, typer.Option("--all-columns", help="On screen, every column (default: the key ones).")
+]
 CrsOpt = Annotated[str | None, typer.Option(help="CRS of a file that has none, e.g. EPSG:28992.")]
 RegionsOpt = Annotated[
     Path | None,
@@ -109,7 +130,8 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _warnings_said():
+                return super().invoke(ctx)
         except TerreinenConflictError as exc:
             raise fail(str(exc), EXIT_CONFLICT) from None
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
@@ -155,6 +177,48 @@ def line(console: Console, text: object, style: str | None = None, end: str = "\
     console.print(shown, end=end)
 
 
+@contextlib.contextmanager
+def _warnings_said() -> Iterator[None]:
+    """The library's data warnings (an as-of date past the data, ...) as plain lines on
+    stderr, each once, instead of Python's file:line form."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("once", TerreinenDataWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, TerreinenDataWarning):
+                say(f"warning: {message}", style="yellow")
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
+
+
+def progress_bar() -> Progress:
+    """A progress bar on stderr for work in steps (maps, parts); off with --quiet and off a
+    terminal (a pipe or a log file gets no control codes)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=state["quiet"] or not err.is_interactive,
+    )
+
+
+@contextlib.contextmanager
+def progress(what: str) -> Iterator[None]:
+    """A spinner with the time taken on stderr while ``what`` runs (reading, validating,
+    drawing, writing)."""
+    with progress_bar() as bar:
+        bar.add_task(what, total=None)
+        yield
+
+
 def say(text: str, *, style: str | None = None) -> None:
     """A progress or result line on stderr, as plain text (suppressed by --quiet)."""
     if not state["quiet"]:
@@ -178,15 +242,27 @@ def print_findings(report, *, limit: int | None) -> None:
         line(err, f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
 
 
-def load(parcels: Path, layer: str | None, crs: str | None, as_of: dt.date | None = None):
+def load(
+    parcels: Path,
+    layer: str | None,
+    crs: str | None,
+    as_of: dt.date | None = None,
+    *,
+    gemeente: str | None = None,
+    provincie: str | None = None,
+):
     """Parcels from a file, or from a register as they were on ``as_of``, for the commands
-    that compute with them, or exit 2 explaining why."""
+    that compute with them, or exit 2 explaining why. ``gemeente``/``provincie`` fill a
+    file without them (--gemeente, --provincie)."""
     from terreinen.loading import load_parcels
 
     frame = register_state(parcels, as_of)
     if frame is not None:
         return frame
-    frame, report = load_parcels(parcels, layer=layer, crs=crs)
+    with progress(f"reading and checking {parcels.name}"):
+        frame, report = load_parcels(
+            parcels, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        )
     if not report.ok:
         print_findings(report, limit=None if state["verbose"] else 20)
         raise fail(f"{report.summary()}; fix the errors above first (see `terreinen validate`)")
@@ -286,6 +362,19 @@ def by_levels(by: str) -> str | list[str]:
     return levels if len(levels) > 1 else levels[0]
 
 
+# the capacity columns shown on screen by default: they fit 80 columns
+KEY_CAPACITY_COLUMNS = (
+    "bruto_ha",
+    "hard_ha",
+    "zacht_ha",
+    "terstond_ha",
+    "uitgifte_ha_per_jaar",
+    "voorraad_jaren_hard",
+)
+AGREEMENT_KEY_COLUMNS = ("max_ha", "actual_ha", "ruimte_ha", "status")
+UNKNOWN_MARK = "–"
+
+
 def guard(inputs: tuple, *outputs: Path | None) -> None:
     """Before any work: refuse an output that is one of the inputs (exit 2)."""
     from terreinen._io import refuse_inputs
@@ -295,9 +384,19 @@ def guard(inputs: tuple, *outputs: Path | None) -> None:
             refuse_inputs(output, inputs)
 
 
-def emit(table, fmt: str, output: Path | None, title: str, inputs: tuple = ()) -> None:
+def emit(
+    table,
+    fmt: str,
+    output: Path | None,
+    title: str,
+    inputs: tuple = (),
+    *,
+    key_columns: tuple[str, ...] = (),
+) -> None:
     """A result table to the screen (rich table, CSV or JSON) or to a file, whose name
-    decides the format (a --format other than table must agree with it)."""
+    decides the format (a --format other than table must agree with it), with its notes (on
+    screen below it, else on stderr). On screen with ``key_columns``: the area columns and
+    those only, and a note how to get all."""
     from terreinen._io import TABLE_FORMATS, csv_text, table_to_json, write_table
 
     fmt = fmt.lower()
@@ -306,37 +405,140 @@ def emit(table, fmt: str, output: Path | None, title: str, inputs: tuple = ()) -
     if output is not None:
         write_table(table, output, None if fmt == "table" else fmt, inputs=inputs)
         say(f"wrote {output}")
+        for note in notes(table):
+            say(note)
     elif fmt == "csv":
         sys.stdout.write(csv_text(table))
+        for note in notes(table):
+            say(note)
     elif fmt == "json":
         sys.stdout.write(table_to_json(table) + "\n")
+        for note in notes(table):
+            say(note)
     elif fmt == "xlsx":
         raise fail("--format xlsx needs --output FILE.xlsx")
     else:
-        out.print(rich_table(table, title))
+        show(table, title, key_columns=key_columns)
 
 
-def rich_table(table, title: str):
-    """A rich Table of a DataFrame; every cell is plain text (never markup)."""
+def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
+    """A table on screen with its notes below: unknown figures and why, take-up years,
+    hidden columns. With ``key_columns``: the leading text columns (areas, ids) and those."""
     import pandas as pd
+
+    out.width = _screen_width()
+    shown = table
+    if key_columns:
+        areas = list(
+            itertools.takewhile(lambda c: not pd.api.types.is_numeric_dtype(table[c]), table)
+        )
+        shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
+    out.print(rich_table(shown, title), soft_wrap=False)
+    for note in notes(table):
+        out.print(plain(note))
+    hidden = len(table.columns) - len(shown.columns)
+    if hidden:
+        out.print(
+            f"{hidden} more columns: --all-columns, or --format csv / -o FILE.xlsx for all",
+            markup=False,
+        )
+
+
+def _screen_width() -> int:
+    """COLUMNS when set, else the terminal's width; off a terminal (a pipe, a file) tables
+    keep their natural width. Read when printing: the console outlives the environment."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    # off a terminal (a pipe, a file): natural width, every row on one line
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else 100_000
+
+
+def notes(table) -> list[str]:
+    """The lines that belong under a table: unknown figures and why, take-up years."""
+    lines = list(table.attrs.get("opmerkingen", []))
+    by_reason: dict[str, list[str]] = {}
+    for column, why in table.attrs.get("onbekend", {}).items():
+        if column in table.columns:
+            by_reason.setdefault(why, []).append(column)
+    for why, columns in by_reason.items():
+        lines.append(f"{UNKNOWN_MARK} unknown: {', '.join(columns)}: {why}")
+    window = table.attrs.get("uitgifte_jaren")
+    if window is not None and "uitgifte_ha_per_jaar" in table.columns:
+        first, last = window
+        lines.append(f"take-up (uitgifte_ha_per_jaar) averages {first}-{last}")
+    return lines
+
+
+def rich_table(table, title: str, width: int | None = None):
+    """A rich Table of a DataFrame; every cell is plain text (never markup). Nothing is cut
+    on a narrow terminal (``width``): numbers keep their width, headers wrap at spaces and
+    names fold onto more lines when the room runs out; a missing figure shows as ``–``."""
+    import pandas as pd
+    from rich import box
     from rich.table import Table
 
-    view = Table(title=plain(title), header_style="bold", show_lines=False)
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
-    for column, is_number in zip(table.columns, numeric, strict=True):
-        view.add_column(plain(column, one_line=True), justify="right" if is_number else "left")
-    for row in table.itertuples(index=False):
-        cells = []
-        for value, is_number in zip(row, numeric, strict=True):
-            if pd.isna(value):
-                cells.append("")
-            elif is_number and isinstance(value, float):
-                cells.append(f"{value:,.2f}")
-            else:
-                cells.append(str(value))
-        shown = [plain(cell, one_line=True) for cell in cells]  # a table row stays one line
-        view.add_row(*shown, style="bold" if cells[0] == "Totaal" else None)
+    cells = [
+        [  # as printed: control characters shown as \xNN, one line
+            plain(_cell(value, is_number), one_line=True).plain
+            for value, is_number in zip(row, numeric, strict=True)
+        ]
+        for row in table.itertuples(index=False)
+    ]
+    headers = [str(c).replace("_", " ") for c in table.columns]
+    view = Table(
+        title=plain(title),
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    widths = _column_widths(headers, cells, numeric, (width or out.width) - 3 * len(headers) + 3)
+    for header, is_number, fixed in zip(headers, numeric, widths, strict=True):
+        view.add_column(
+            plain(header, one_line=True),
+            justify="right" if is_number else "left",
+            overflow="fold",
+            width=fixed,
+        )
+    for row in cells:
+        view.add_row(
+            *(plain(cell, one_line=True) for cell in row),
+            style="bold" if row and row[0] == "Totaal" else None,
+        )
     return view
+
+
+def _cell(value, is_number: bool) -> str:
+    import pandas as pd
+
+    if pd.isna(value):
+        return UNKNOWN_MARK if is_number else ""
+    if is_number and isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _column_widths(headers, cells, numeric, room: int) -> list[int]:
+    """Each column as wide as its header and cells where there is room. Otherwise, in turn:
+    headers wrap at spaces (long words fold); names fold, the widest first, down to 5
+    characters; the first column (ids, areas) folds, down to 8. Numbers never fold."""
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
+    longest = [max([cell_len(c) for c in column] + [1]) for column in columns]  # wide chars: 2
+    widths = [max(n, cell_len(h)) for n, h in zip(longest, headers, strict=True)]
+    names = [i for i, is_number in enumerate(numeric) if not is_number]
+    stages = [
+        dict(enumerate(longest)),  # headers fold down to the widest cell
+        {i: min(longest[i], 5) for i in names if i > 0},
+        {i: min(longest[i], 8) for i in names if i == 0},
+    ]
+    for least in stages:
+        while sum(widths) > room:
+            slack = {i: widths[i] - m for i, m in least.items() if widths[i] > m}
+            if not slack:
+                break
+            widths[max(slack, key=lambda i: slack[i])] -= 1
+    return widths
 
 
 def map_files(municipalities) -> dict[str, str]:

@@ -316,3 +316,39 @@ def in_threads(func, values: np.ndarray) -> np.ndarray:
     parts = np.array_split(values, settings.threads)
     with ThreadPoolExecutor(settings.threads) as pool:
         return np.concatenate(list(pool.map(func, parts)))
+
+
+# For checks of a few parcels gathered from several sources (the dask engine's parcels at
+# the edges of its parts): every pair measured, partners returned for the caller to name.
+COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
+OVERLAP_SUGGESTION = "parcels should not overlap"
+
+
+def copy_message(first: str) -> str:
+    return f"has the same outline as {first}"
+
+
+def overlap_partners(geoms: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]]]:
+    """For each parcel the position of the first with the same outline (-1: none), and for
+    each later parcel of an overlapping pair the earlier ones with the share overlapped."""
+    first_copy = _identical_outlines(geoms)
+    areas = shapely.area(geoms)
+    others: dict[int, list[tuple[int, float]]] = {}
+    for left, right in _overlap_candidates(np.where(first_copy >= 0, np.array(None), geoms)):
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+        smaller = np.minimum(areas[left], areas[right])
+        overlap = shared > settings.overlap_tolerance * smaller
+        for a, b, share in zip(
+            left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
+        ):
+            others.setdefault(int(b), []).append((int(a), float(share)))
+    return first_copy, others
+
+
+def overlap_message(pairs: list[tuple[int, float]], name) -> str:
+    """The finding of one parcel: the first few it overlaps (``name(position)``), a count."""
+    pairs = sorted(pairs)
+    named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in pairs[:_LISTED_OVERLAPS])
+    more = len(pairs) - _LISTED_OVERLAPS
+    tail = f" and {more:,} more parcels" if more > 0 else ""
+    return f"overlaps {named}{tail} (share of the smaller parcel)"

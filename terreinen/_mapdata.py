@@ -27,16 +27,18 @@ STATES = (
     "Optie",
     "Uitgegeven",
     "Niet uitgeefbaar (wegen, groen)",
+    "Status onbekend",  # a park table without sale figures: unknown, not zero
 )
 # Okabe-Ito colours: told apart with deuteranopia and protanopia
-STATE_COLORS = ("#0072B2", "#56B4E9", "#E69F00", "#CC79A7", "#BBBBBB", "#F2F2F2")
+STATE_COLORS = ("#0072B2", "#56B4E9", "#E69F00", "#CC79A7", "#BBBBBB", "#F2F2F2", "#000000")
 PARK_CLASSES = (
     "Vooral hard, terstond uitgeefbaar",
     "Vooral hard, later uitgeefbaar",
     "Vooral zachte capaciteit",
     "Vol",
+    "Onbekend (geen verkoopcijfers)",
 )
-PARK_COLORS = ("#0072B2", "#56B4E9", "#E69F00", "#BBBBBB")
+PARK_COLORS = ("#0072B2", "#56B4E9", "#E69F00", "#BBBBBB", "#000000")
 SEGMENT_COLORS = ("#999999", "#D55E00", "#0072B2", "#CC79A7", "#56B4E9", "#009E73", "#F0E442")
 # viridis, light (category 1) to dark (category 6)
 MILIEU_COLORS = (
@@ -96,13 +98,14 @@ def parcel_states(parcels: pd.DataFrame, *, as_of=None) -> np.ndarray:
     unsold = np.isin(status, schema.UNSOLD_STATUSES)
     return np.select(
         [
+            pd.isna(status),
             unsold & soft,
             status == "terstond_uitgeefbaar",
             status == "niet_terstond_uitgeefbaar",
             status == "optie",
             status == "uitgegeven",
         ],
-        [2, 0, 1, 3, 4],
+        [6, 2, 0, 1, 3, 4],
         default=5,
     )
 
@@ -158,6 +161,9 @@ def park_data(parcels: gpd.GeoDataFrame, as_of) -> tuple[dict, pd.Series]:
     )
     kinds = kinds.groupby(park_of.to_numpy()).sum().loc[range(len(table))].to_numpy()
     park_class = np.where(kinds.max(axis=1) > 0, kinds.argmax(axis=1), 3)
+    unknown = figures["onbekend_status"] | figures["onbekend_planfase"]
+    unknown = unknown.groupby(park_of.to_numpy()).any().loc[range(len(table))].to_numpy()
+    park_class = np.where(unknown, 4, park_class)
     columns = [
         "bruto_ha",
         "netto_ha",
@@ -174,7 +180,7 @@ def park_data(parcels: gpd.GeoDataFrame, as_of) -> tuple[dict, pd.Series]:
         "gemeente": table["gemeente"].astype(str).tolist(),
         "cls": park_class.tolist(),
         "segment": [schema.SEGMENTS.index(s) for s in segment],
-        "milieu": milieu.loc[range(len(table))].astype(int).tolist(),
+        "milieu": milieu.loc[range(len(table))].fillna(-1).astype(int).tolist(),  # -1: none
         "center": centers[["lat", "lon"]].to_numpy().tolist(),
         "figures": [clean(row) for row in table[columns].to_numpy()],
         "geometry": encode_geometries(outlines.to_numpy()),
@@ -198,7 +204,10 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         else empty
     )
     owner = (
-        parcels["eigenaar"].map({o: i for i, o in enumerate(schema.OWNERS)}).fillna(-1)
+        parcels["eigenaar"]
+        .astype(object)
+        .map({o: i for i, o in enumerate(schema.OWNERS)})
+        .fillna(-1)
         if "eigenaar" in parcels
         else pd.Series(-1, index=parcels.index)
     )
@@ -209,8 +218,8 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         "ha": clean(parcels["oppervlakte_ha"], 4),  # 1 m²: sums in view stay exact
         "state": parcel_states(parcels, as_of=as_of).tolist(),
         "sold": (figures["uitgifte_ha"].to_numpy() > 0).astype(int).tolist(),
-        "planfase": parcels["planfase"].astype(int).tolist(),
-        "milieu": [schema.MILIEUCATEGORIEEN.index(str(c)) for c in parcels["milieucategorie"]],
+        "planfase": [None if pd.isna(v) else int(v) for v in parcels["planfase"]],
+        "milieu": parcels["milieucategorie"].cat.codes.astype(int).tolist(),  # -1: none
         "segment": [schema.SEGMENTS.index(str(s)) for s in parcels["segment"]],
         "owner": owner.astype(int).tolist(),  # an index into schema.OWNERS, -1 unknown
         "price": clean(parcels["prijs_m2"]) if "prijs_m2" in parcels else [None] * len(parcels),

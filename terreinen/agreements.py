@@ -142,9 +142,16 @@ def compare_agreements(
     one ``geen_afspraak`` row per municipality with unsold capacity that no active municipal
     or regional agreement covers.
 
+    ``regions`` defaults to ``gemeenten.csv`` beside an agreements file (as on the command
+    line), never to the embedded table; without one, regional agreements are an error that
+    says how to give it.
+
     >>> compare_agreements(parcels, "agreements.csv", regions="gemeenten.csv")  # doctest: +SKIP
     """
     date = as_of_date(as_of)
+    if regions is None and isinstance(agreements, str | Path):
+        beside = Path(agreements).parent / "gemeenten.csv"
+        regions = beside if beside.is_file() else None
     table = read_agreements(agreements)
     region_table = read_regions(regions) if regions is not None else None
     members = _members(parcels, region_table)

@@ -8,6 +8,7 @@ as-of date (peildatum); a parcel sold after the as-of date counts as unsold on t
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,8 +16,17 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenOptionError
-from terreinen.figures import as_of_date, parcel_figures, sale_dates
+from terreinen._errors import TerreinenDataWarning, TerreinenOptionError
+from terreinen.figures import (
+    UNKNOWN,
+    as_of_date,
+    data_date,
+    parcel_figures,
+    sale_dates,
+    status_on,
+    takeup_window,
+    years_without_data,
+)
 from terreinen.tables import read_regions
 
 __all__ = ["AREA_LEVELS", "BREAKDOWNS", "TOTAL", "area_keys", "breakdown", "capacity", "takeup"]
@@ -82,22 +92,17 @@ def _grouped(
     return grouped.reset_index()
 
 
+_FLAGS = tuple(f"onbekend_{cause}" for cause in UNKNOWN)
+_DATA_DATE = "_data_date"
+
+
 def _capacity_aggregations() -> dict:
     return {
         "n_kavels": ("bruto_ha", "size"),
         **{column: (column, "sum") for column in _SUMMED},
         "grootste_kavel_ha": ("grootste_ha", "max"),
-        "uitgifte_ha": ("uitgifte_ha", "sum"),
+        **{flag: (flag, "sum") for flag in _FLAGS},
     }
-
-
-# how partial sums of several parts of the parcels add up
-_COMBINE = {
-    "n_kavels": "sum",
-    **dict.fromkeys(_SUMMED, "sum"),
-    "grootste_kavel_ha": "max",
-    "uitgifte_ha": "sum",
-}
 
 
 def capacity(
@@ -116,6 +121,11 @@ def capacity(
     last row (``Totaal``) counts every parcel once. Hectares are not rounded. For national
     data on a dask cluster, :func:`terreinen.distributed.capacity` gives the same table.
 
+    A figure the data cannot support is NaN; ``table.attrs["onbekend"]`` says per column why.
+    ``table.attrs["uitgifte_jaren"]`` holds the (first, last) year take-up averages and
+    ``table.attrs["peildatum"]`` the as-of date. An as-of date past the data's own date
+    (latest ``laatst_bijgewerkt`` or ``uitgiftedatum``) warns, naming the years without data.
+
     >>> from terreinen.datasets import get_path
     >>> from terreinen.loading import read_parcels
     >>> table = capacity(read_parcels(get_path("parcels")), by="provincie", as_of="2026-01-01")
@@ -124,11 +134,13 @@ def capacity(
     0     Drenthe      2803    2620.0   407.86    196.07
     1  Overijssel       557     485.0    55.86      0.00
     2      Totaal      3360    3105.0   463.72    196.07
+    >>> table.attrs["uitgifte_jaren"]
+    (2016, 2025)
     """
     levels = levels_of(by)
     years = settings.takeup_years if takeup_years is None else takeup_years
     sums = capacity_sums_of(parcels, levels, as_of=as_of, takeup_years=years, regions=regions)
-    return table_from_sums([sums], levels, years)
+    return table_from_sums([sums], levels, years, as_of=as_of)
 
 
 def capacity_sums_of(
@@ -139,33 +151,101 @@ def capacity_sums_of(
     takeup_years: int,
     regions: pd.DataFrame | str | Path | None = None,
 ) -> pd.DataFrame:
-    """The additive part of :func:`capacity` (counts, hectare sums, largest parcel) per area,
-    with the ``Totaal`` row: the sums of several sets of parcels combine into theirs."""
-    figures = parcel_figures(parcels, as_of=as_of, takeup_years=takeup_years)
+    """The additive part of :func:`capacity` (counts, hectare sums, largest parcel, sales
+    per year, unknown-figure flags, the data's date) per area, with the ``Totaal`` row: the
+    sums of several sets of parcels combine into theirs."""
+    date = as_of_date(as_of)
+    until = data_date(parcels)
+    figures = parcel_figures(parcels, as_of=date, takeup_years=takeup_years)
+    # sales per year from the earliest window any data date could give: parts of one data
+    # set may have older dates than the whole
+    first, _ = takeup_window(date, takeup_years, until)
+    sold_year = sale_dates(parcels).dt.year.where(status_on(parcels, date) == "uitgegeven")
+    for year in range(first, date.year):
+        figures[f"uitgifte_{year}"] = np.where(sold_year == year, parcels["oppervlakte_ha"], 0.0)
+    figures[_DATA_DATE] = until if until is not None else pd.NaT
+    aggregations = {
+        **_capacity_aggregations(),
+        **{c: (c, "sum") for c in figures if _is_year(c)},
+        _DATA_DATE: (_DATA_DATE, "max"),
+    }
     keys = area_keys(parcels, levels, regions)
-    table = _grouped(figures, keys, levels, _capacity_aggregations())
+    table = _grouped(figures, keys, levels, aggregations)
     # the total counts every parcel once, whatever regions its municipality is in
     total_keys = pd.DataFrame(dict.fromkeys(levels, ""), index=parcels.index)
     total_keys[levels[0]] = TOTAL
-    total = _grouped(figures, total_keys, levels, _capacity_aggregations())
+    total = _grouped(figures, total_keys, levels, aggregations)
     return pd.concat([table, total], ignore_index=True)
 
 
-def table_from_sums(sums: list[pd.DataFrame], levels: list[str], years: int) -> pd.DataFrame:
+def _is_year(column: str) -> bool:
+    return column.startswith("uitgifte_") and column[9:].isdigit()
+
+
+def table_from_sums(
+    sums: list[pd.DataFrame], levels: list[str], years: int, *, as_of=None
+) -> pd.DataFrame:
     """The capacity table from :func:`capacity_sums_of` of one or more sets of parcels."""
     table = pd.concat(sums, ignore_index=True)
-    table = table.groupby(levels, sort=True, dropna=False).agg(_COMBINE).reset_index()
+    combine = {
+        "n_kavels": "sum",
+        **dict.fromkeys(_SUMMED, "sum"),
+        "grootste_kavel_ha": "max",
+        **dict.fromkeys(_FLAGS, "sum"),
+        **{c: "sum" for c in table.columns if _is_year(c)},
+        _DATA_DATE: "max",
+    }
+    table = table.groupby(levels, sort=True, dropna=False).agg(combine).reset_index()
     is_total = table[levels[0]] == TOTAL
     table = pd.concat([table[~is_total], table[is_total]], ignore_index=True)
+    until = table[_DATA_DATE].max()
+    until = None if pd.isna(until) else pd.Timestamp(until)
+    window = takeup_window(as_of, years, until)
+    in_window = [f"uitgifte_{y}" for y in range(window[0], window[1] + 1)]
+    sold = table.reindex(columns=in_window, fill_value=0.0).sum(axis=1)
     table["grootste_kavel_ha"] = table["grootste_kavel_ha"].fillna(0.0)
-    table["uitgifte_ha_per_jaar"] = table.pop("uitgifte_ha") / years if years > 0 else np.nan
+    table["uitgifte_ha_per_jaar"] = sold / years if years > 0 else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         supply = table["hard_ha"] / table["uitgifte_ha_per_jaar"]
     table["voorraad_jaren_hard"] = supply.where(table["uitgifte_ha_per_jaar"] > 0)
+    unknown = _mark_unknown(table)
     if len(levels) == 1:
         table = table.rename(columns={levels[0]: "gebied"})
         levels = ["gebied"]
-    return table[[*levels, *schema.CAPACITY_COLUMNS[1:]]]
+    table = table[[*levels, *schema.CAPACITY_COLUMNS[1:]]]
+    table.attrs.update(
+        onbekend=unknown, uitgifte_jaren=window, peildatum=as_of_date(as_of).date().isoformat()
+    )
+    missing = years_without_data(as_of, until)
+    if missing and until is not None:
+        warnings.warn(
+            f"the as-of date {as_of_date(as_of).date()} is past the data's own date "
+            f"{until.date()}: no data for {_years(missing)}; take-up averages "
+            f"{window[0]}-{window[1]} instead",
+            TerreinenDataWarning,
+            stacklevel=3,
+        )
+    return table
+
+
+def _mark_unknown(table: pd.DataFrame) -> dict[str, str]:
+    """Blank out the figures the data cannot support; {column: why} for those columns."""
+    reasons: dict[str, list[str]] = {}
+    areas = table[table.columns[0]] != TOTAL
+    for cause, (why, columns) in UNKNOWN.items():
+        affected = table[f"onbekend_{cause}"] > 0
+        if not affected.any():
+            continue
+        table.loc[affected, list(columns)] = np.nan
+        n, total = int(affected[areas].sum()), int(areas.sum())
+        extent = "" if n == total else f" for {n} of {total} areas, so the total is unknown too"
+        for column in columns:
+            reasons.setdefault(column, []).append(why + extent)
+    return {column: "; ".join(why) for column, why in reasons.items()}
+
+
+def _years(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
 def _size_class(ha: pd.Series) -> pd.Categorical:
@@ -207,10 +287,22 @@ def breakdown(
     else:  # optional column absent: every category, with nothing in it
         figures[by] = pd.Categorical([None] * len(parcels), categories=schema.OWNERS)
     figures["n_kavels"] = (figures["onverkocht_ha"] > 0).astype(int)
+    figures["onbekend"] = figures["onbekend_status"] | figures["onbekend_planfase"]
     levels = levels_of(per) if per is not None else []
     table = _with_keys(figures, area_keys(parcels, levels, regions))
     grouped = table.groupby([*levels, by], observed=False, sort=True)
-    result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha"]].sum().reset_index()
+    result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha", "onbekend"]].sum()
+    # unknown is not zero: a group with records of unknown status or phase, or every group
+    # when such records have no category to fall in, has unknown hectares
+    unknown = result.pop("onbekend") > 0
+    if (table["onbekend"] & table[by].isna()).any():
+        unknown[:] = True
+    figures_of = ["hard_ha", "zacht_ha", "onverkocht_ha"]
+    result.loc[unknown.to_numpy(), figures_of] = np.nan
+    result = result.reset_index()
+    if unknown.any():
+        why = "the data hold no status or plan phase for part of the land"
+        result.attrs["onbekend"] = dict.fromkeys(figures_of, why)
     return result
 
 

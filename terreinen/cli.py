@@ -19,16 +19,21 @@ from typing import Annotated, Any
 import typer
 
 from terreinen._cli import (
+    AGREEMENT_KEY_COLUMNS,
     EMBEDDED,
     EXIT_FINDINGS,
+    KEY_CAPACITY_COLUMNS,
     AgreementsOpt,
+    AllColumnsOpt,
     AsOfOpt,
     CrsOpt,
     ErrorsInPlainWords,
     FormatOpt,
+    GemeenteOpt,
     LayerOpt,
     OutputOpt,
     ParcelsArg,
+    ProvincieOpt,
     RegionsOpt,
     agreements_for,
     by_levels,
@@ -45,12 +50,15 @@ from terreinen._cli import (
     parse_as_of,
     parse_factors,
     print_findings,
+    progress,
+    progress_bar,
     regions_for,
     register_state,
-    rich_table,
     say,
+    show,
     state,
 )
+from terreinen.cli_find import find_command
 from terreinen.cli_register import changes_command, register_app
 
 __all__ = ["app", "main"]
@@ -67,6 +75,7 @@ app = typer.Typer(
 
 app.add_typer(register_app, name="register")
 app.command(name="changes")(changes_command)
+app.command(name="find")(find_command)
 
 
 @app.callback()
@@ -78,12 +87,25 @@ def _options(
 
 
 @app.command()
-def validate(parcels: ParcelsArg = EMBEDDED, layer: LayerOpt = None, crs: CrsOpt = None) -> None:
+def validate(
+    parcels: ParcelsArg = EMBEDDED,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+) -> None:
     """Check a parcels file against the data model and list every finding."""
     from terreinen.loading import load_parcels
 
     stored = register_state(parcels)  # a register: check its latest versions
-    _, report = load_parcels(parcels if stored is None else stored, layer=layer, crs=crs)
+    with progress(f"reading and checking {parcels.name}"):
+        _, report = load_parcels(
+            parcels if stored is None else stored,
+            layer=layer,
+            crs=crs,
+            gemeente=gemeente,
+            provincie=provincie,
+        )
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
         line(out if report.ok else err, report.summary())
@@ -121,6 +143,9 @@ def capacity(
             "local cluster on this machine."
         ),
     ] = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+    all_columns: AllColumnsOpt = False,
 ) -> None:
     """Hard and soft plan capacity, take-up and supply in years per area."""
     if engine not in ("pandas", "dask"):
@@ -139,8 +164,16 @@ def capacity(
     else:
         from terreinen.capacity import capacity as compute
 
-        table = compute(load(parcels, layer, crs, options["as_of"]), by_levels(by), **options)
-    emit(table, fmt, output, f"Plancapaciteit per {by} ({parcels.name})", inputs)
+        frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
+        table = compute(frame, by_levels(by), **options)
+    emit(
+        table,
+        fmt,
+        output,
+        f"Plancapaciteit per {by} op {table.attrs['peildatum']} ({parcels.name})",
+        inputs,
+        key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
+    )
 
 
 @app.command()
@@ -187,23 +220,21 @@ def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
     """The capacity table from the dask engine, with a progress bar over the parts."""
     import warnings
 
-    from rich.progress import Progress
-
     from terreinen._errors import TerreinenDataError, TerreinenDataWarning, optional_import
 
     engine = optional_import("terreinen.distributed", extra="dask")
     with (
-        Progress(console=err, transient=True, disable=state["quiet"]) as progress,
+        progress_bar() as bar,
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always", TerreinenDataWarning)
-        task = progress.add_task("parts done", total=None)
+        task = bar.add_task("parts done", total=None)
         try:
             table = engine.capacity(
                 parcels,
                 by,
                 scheduler=scheduler,
-                on_part_done=lambda done, total: progress.update(task, completed=done, total=total),
+                on_part_done=lambda done, total: bar.update(task, completed=done, total=total),
                 **options,
             )
         except TerreinenDataError as exc:
@@ -233,7 +264,8 @@ def partition(
     from terreinen._errors import optional_import
 
     engine = optional_import("terreinen.distributed", extra="dask")
-    parts = engine.partition(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
+    with progress(f"writing {folder.name}"):
+        parts = engine.partition(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
     say(f"wrote {folder} ({parts} parts)")
 
 
@@ -247,6 +279,9 @@ def agreements(
     output: OutputOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+    all_columns: AllColumnsOpt = False,
     store: Annotated[
         str | None,
         typer.Option(
@@ -270,14 +305,19 @@ def agreements(
     inputs = (parcels, table_path, regions)
     guard(inputs, output)
     date = parse_as_of(as_of)
-    frame = load(parcels, layer, crs, date)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     from terreinen.agreements import compare_agreements
 
     with history_for(parcels, store) as history:
         table = compare_agreements(frame, table_path, as_of=date, regions=regions, history=history)
-    if fmt == "table" and output is None:  # a file gets every column
-        table = table.drop(columns=["periode_start", "periode_eind", "bron"])
-    emit(table, fmt, output, f"Programmeringsafspraken ({table_path.name})", inputs)
+    emit(
+        table,
+        fmt,
+        output,
+        f"Programmeringsafspraken op {date or 'vandaag'} ({table_path.name})",
+        inputs,
+        key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
+    )
 
 
 @app.command(name="map")
@@ -310,8 +350,13 @@ def map_command(
     frame = load(parcels, layer, crs, options["as_of"])
     from terreinen.maps import municipality_map, overview_map, save_map
 
-    m = municipality_map(frame, gemeente, **options) if gemeente else overview_map(frame, **options)
-    save_map(m, target)
+    with progress(f"drawing {target.name}"):
+        m = (
+            municipality_map(frame, gemeente, **options)
+            if gemeente
+            else overview_map(frame, **options)
+        )
+        save_map(m, target)
     say(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -324,11 +369,11 @@ def overview(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the maps.")] = Path("maps"),
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
 ) -> None:
     """The main job: validate, print capacity and agreements, write the overview map and
     one map per municipality."""
-    from rich.progress import Progress
-
     table_path = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
     date = parse_as_of(as_of)
@@ -337,7 +382,7 @@ def overview(
             out_dir.mkdir(parents=True)
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    frame = load(parcels, layer, crs, date)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
     files = map_files(frame["gemeente"].astype(str).unique())
     maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
     guard((parcels, table_path, regions), *maps)
@@ -346,84 +391,40 @@ def overview(
     from terreinen.maps import municipality_map, overview_map, save_map
 
     say(f"{parcels}: {len(frame):,} parcels, valid")
-    out.print(rich_table(compute(frame, "provincie", as_of=date), "Plancapaciteit per provincie"))
-    out.print(rich_table(compute(frame, "gemeente", as_of=date), "Plancapaciteit per gemeente"))
+    for level in ("provincie", "gemeente"):
+        table = compute(frame, level, as_of=date)
+        title = f"Plancapaciteit per {level} op {table.attrs['peildatum']}"
+        show(table, title, key_columns=KEY_CAPACITY_COLUMNS)
     if table_path is not None:
         with history_for(parcels, None) as history:
             comparison = compare_agreements(
                 frame, table_path, as_of=date, regions=regions, history=history
             )
-        shown = comparison.drop(columns=["periode_start", "periode_eind", "bron"])
-        out.print(rich_table(shown, f"Programmeringsafspraken ({table_path.name})"))
+        title = f"Programmeringsafspraken op {table.attrs['peildatum']} ({table_path.name})"
+        show(comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
+    else:
+        say(
+            f"no agreements compared: no agreements.csv beside {parcels.name}; give one with "
+            "--agreements FILE.csv",
+            style="yellow",
+        )
+    if regions is None:
+        say(
+            f"no regions: no gemeenten.csv beside {parcels.name}; give the municipality/region "
+            "table with --regions FILE.csv for regional agreements and figures",
+            style="yellow",
+        )
     options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
     written = []
-    with Progress(console=err, transient=True, disable=state["quiet"]) as progress:
-        task = progress.add_task("maps", total=len(maps))
+    with progress_bar() as bar:
+        task = bar.add_task("writing maps", total=len(maps))
         written.append(save_map(overview_map(frame, **options), out_dir / "overview.html"))
-        progress.advance(task)
+        bar.advance(task)
         for name, file_name in files.items():
             path = out_dir / file_name
             written.append(save_map(municipality_map(frame, name, **options), path))
-            progress.advance(task)
+            bar.advance(task)
     say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
-
-
-@app.command()
-def find(
-    parcels: ParcelsArg = EMBEDDED,
-    min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
-    max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
-    milieucategorie: Annotated[
-        str | None,
-        typer.Option("--milieucategorie", "-m", help="Category the company needs, e.g. 4.2."),
-    ] = None,
-    segment: Annotated[str | None, typer.Option(help="Segment, e.g. logistiek.")] = None,
-    near: Annotated[
-        str | None, typer.Option(help="Municipality or town in the data, or lat,lon.")
-    ] = None,
-    radius_km: Annotated[
-        float | None, typer.Option("--radius-km", help="Within km of --near.")
-    ] = None,
-    hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
-    as_of: AsOfOpt = None,
-    fmt: FormatOpt = "table",
-    output: OutputOpt = None,
-    map_file: Annotated[
-        Path | None, typer.Option("--map", help="Also write a map of the matches.")
-    ] = None,
-    layer: LayerOpt = None,
-    crs: CrsOpt = None,
-) -> None:
-    """Unsold parcels for a company: size, category, segment and place, best first."""
-    if radius_km is not None and near is None:
-        raise fail("--radius-km needs --near PLACE")
-    date = parse_as_of(as_of)
-    guard((parcels,), output, map_file)
-    frame = load(parcels, layer, crs, date)
-    from terreinen.matching import find_parcels
-
-    found = find_parcels(
-        frame,
-        min_ha=min_ha,
-        max_ha=max_ha,
-        milieucategorie=milieucategorie,
-        segment=segment,
-        near=near,
-        radius_km=radius_km,
-        hard_only=hard_only,
-        as_of=date,
-    )
-    table = found.drop(columns="geometry")
-    if near is None:
-        table = table.drop(columns="afstand_km")
-    emit(table, fmt, output, f"{len(found)} kavels gevonden", (parcels,))
-    if map_file is not None:
-        from terreinen.maps import find_map, save_map
-        from terreinen.matching import reference_point
-
-        point = reference_point(frame, near) if near else None
-        save_map(find_map(found, frame, point=point, radius_km=radius_km, as_of=date), map_file)
-        say(f"wrote {map_file}")
 
 
 @app.command()
@@ -441,6 +442,8 @@ def export(
     as_of: AsOfOpt = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
     options: dict[str, Any] = {
@@ -453,8 +456,8 @@ def export(
 
     export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
     guard((parcels, options["agreements"], options["regions"]), to)
-    frame = load(parcels, layer, crs, options["as_of"])
-    with history_for(parcels, None) as history:
+    frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
+    with progress(f"writing {to.name}"), history_for(parcels, None) as history:
         write(frame, to, fmt, history=history, inputs=(parcels,), **options)
     say(f"wrote {to}")
 

@@ -27,19 +27,29 @@ from pathlib import Path
 
 import dask
 import dask_geopandas
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from distributed import Client, LocalCluster, as_completed
 
 from terreinen import settings
 from terreinen._errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen._geometry import (
+    COPY_SUGGESTION,
+    OVERLAP_SUGGESTION,
+    copy_message,
+    overlap_message,
+    overlap_partners,
+)
 from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
 from terreinen.figures import as_of_date
 from terreinen.loading import load_parcels
-from terreinen.report import ValidationReport
+from terreinen.report import Finding, ValidationReport
 from terreinen.tables import read_regions
 
-__all__ = ["capacity", "capacity_sums", "partition"]
+__all__ = ["capacity", "capacity_sums", "partition", "validate"]
 
 
 def capacity(
@@ -67,7 +77,7 @@ def capacity(
         scheduler=scheduler,
         on_part_done=on_part_done,
     )
-    return table_from_sums(sums, levels, years)
+    return table_from_sums(sums, levels, years, as_of=as_of)
 
 
 def capacity_sums(
@@ -84,11 +94,37 @@ def capacity_sums(
     the cluster. Raises :class:`TerreinenDataError` with the errors of all parts; warnings
     are summed up in one :class:`TerreinenDataWarning`. ``on_part_done(done, total)`` is
     called as parts finish (for progress bars)."""
+    sums, report = _run(
+        parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=on_part_done
+    )
+    if not report.ok:
+        raise TerreinenDataError(report)
+    if report.warnings:
+        warnings.warn(
+            f"{report.summary()}: {report.warnings[0]}, ... (terreinen.distributed.validate() "
+            "lists them all)",
+            TerreinenDataWarning,
+            stacklevel=3,
+        )
+    return sums
+
+
+def validate(parcels, *, scheduler=None) -> ValidationReport:
+    """Every finding of every part as :func:`terreinen.validate` gives them in memory, with
+    overlaps between parcels of neighbouring parts; rows are numbered within their part."""
+    return _run(parcels, ["gemeente"], None, settings.takeup_years, None, scheduler)[1]
+
+
+def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=None):
+    """The sums of every part and the report of all parts, overlaps across parts included."""
     frame, label = _dask_frame(parcels)
     date = as_of_date(as_of)
     table = read_regions(regions) if isinstance(regions, str | Path) else regions
+    outlines = _part_outlines(frame)
     tasks = [
-        dask.delayed(_part_sums)(part, f"{label}, part {number}", levels, date, takeup_years, table)
+        dask.delayed(_part_sums)(
+            part, f"{label}, part {number}", levels, date, takeup_years, table, number, outlines
+        )
         for number, part in enumerate(frame.to_delayed(), start=1)
     ]
     report = ValidationReport(label)
@@ -98,32 +134,107 @@ def capacity_sums(
             if on_part_done is not None:
                 on_part_done(done, len(futures))
         results = client.gather(futures)  # in the order of the parts
-    sums = []
-    for part_sums, n_rows, findings in results:
+    sums, edges = [], []
+    for part_sums, n_rows, findings, edge in results:
         report.n_rows += n_rows
         report.findings += findings
+        edges.append(edge)
         if part_sums is not None:
             sums.append(part_sums)
-    if not report.ok:
-        raise TerreinenDataError(report)
-    if report.warnings:
-        warnings.warn(
-            f"{report.summary()}: {report.warnings[0]}, ... (terreinen.validate() on a part "
-            "lists them all)",
-            TerreinenDataWarning,
-            stacklevel=3,
-        )
-    return sums
+    if report.ok:
+        _overlaps_across_parts(report, edges, label)
+    return sums, report
 
 
-def _part_sums(part, label, levels, date, takeup_years, regions):
-    """One part: validated as read_parcels does, then summed. Runs on a worker."""
+def _part_sums(part, label, levels, date, takeup_years, regions, number, outlines):
+    """One part: validated as read_parcels does, then summed; with the parcels at its edge
+    (see :func:`_edge_parcels`). Runs on a worker."""
     parcels, report = load_parcels(part)
     findings = [replace(finding, source=label) for finding in report.findings]
     if not report.ok:
-        return None, report.n_rows, findings
+        return None, report.n_rows, findings, None
     sums = capacity_sums_of(parcels, levels, as_of=date, takeup_years=takeup_years, regions=regions)
-    return sums, report.n_rows, findings
+    return sums, report.n_rows, findings, _edge_parcels(parcels, number, outlines)
+
+
+def _part_outlines(frame) -> list | None:
+    """Each part's outline in RD New (its bounding box or convex hull, widened by
+    ``_EDGE_MARGIN_M`` for the reprojection), or None when the parts have no CRS."""
+    if frame.crs is None:
+        return None
+    if frame.spatial_partitions is None:  # GeoParquet metadata holds them; else one pass
+        frame.calculate_spatial_partitions()
+    outlines = gpd.GeoSeries(frame.spatial_partitions.to_numpy(), crs=frame.crs)
+    return list(outlines.to_crs(settings.rd_crs).buffer(_EDGE_MARGIN_M).to_numpy())
+
+
+_EDGE_MARGIN_M = 100.0
+
+
+def _edge_parcels(parcels, number: int, outlines: list | None) -> pd.DataFrame | None:
+    """The parcels of part ``number`` that reach into another part's outline (``edge``),
+    and the parcels of this part that touch those: all that a check across parts needs."""
+    if outlines is None:
+        return None
+    others = [outline for n, outline in enumerate(outlines, start=1) if n != number]
+    geoms = parcels.geometry.to_numpy()
+    if not others or not len(geoms):
+        return None
+    near = np.unique(shapely.STRtree(others).query(geoms, predicate="intersects")[0])
+    around = np.unique(shapely.STRtree(geoms).query(geoms[near], predicate="intersects")[1])
+    keep = np.union1d(near, around).astype(int)
+    return pd.DataFrame(
+        {
+            "part": number,
+            "row": keep + 1,
+            "kavel_id": parcels["kavel_id"].astype(str).to_numpy()[keep],
+            "edge": np.isin(keep, near),
+            "wkb": shapely.to_wkb(geoms[keep]),
+        }
+    )
+
+
+def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) -> None:
+    """Check the parcels at the parts' edges together, as the in-memory check would: their
+    copy and overlap findings replace the ones their own part gave."""
+    frames = [edge for edge in edges if edge is not None and len(edge)]
+    if not frames:
+        return
+    edge = pd.concat(frames).sort_values(["part", "row"], ignore_index=True)
+    geoms = shapely.from_wkb(edge["wkb"].to_numpy())
+    first_copy, others = overlap_partners(geoms)
+    part, row, ids = edge["part"].to_numpy(), edge["row"].to_numpy(), edge["kavel_id"].to_numpy()
+
+    def name(a: int, b: int) -> str:
+        where = f"row {row[a]}" if part[a] == part[b] else f"part {part[a]}, row {row[a]}"
+        return f"kavel_id {ids[a]!r} ({where})"
+
+    checked = np.flatnonzero(edge["edge"].to_numpy()).tolist()
+    places = {(f"{label}, part {part[b]}", int(row[b])) for b in checked}
+    report.findings = [f for f in report.findings if not _is_overlap_of(f, places)]
+    for b in checked:
+        where = {
+            "row": int(row[b]),
+            "kavel_id": ids[b],
+            "column": "geometry",
+            "source": f"{label}, part {part[b]}",
+        }
+        if first_copy[b] >= 0:
+            message = copy_message(name(int(first_copy[b]), b))
+            report.findings.append(Finding("warning", message, suggestion=COPY_SUGGESTION, **where))
+        if b in others:
+            message = overlap_message(others[b], lambda a, b=b: name(a, b))
+            report.findings.append(
+                Finding("warning", message, suggestion=OVERLAP_SUGGESTION, **where)
+            )
+
+
+def _is_overlap_of(finding: Finding, places: set) -> bool:
+    return (
+        finding.column == "geometry"
+        and (finding.source, finding.row) in places
+        and finding.message.startswith(("overlaps ", "has the same outline"))
+    )
 
 
 def _dask_frame(parcels):

@@ -3,6 +3,10 @@ date (peildatum). Capacity tables, IBIS tables and maps sum these.
 
 A parcel sold after the as-of date counts as unsold on that date (as
 ``terstond_uitgeefbaar``: it was issued, so it was available).
+
+Unknown is not zero: a record without a status (an IBIS park table without sale figures),
+an unsold one without a plan phase, or a sale in data that hold no sale dates at all gives
+NaN for the figures it cannot support, and a ``onbekend_<cause>`` flag (see :data:`UNKNOWN`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,37 @@ import pandas as pd
 
 from terreinen import schema, settings
 
-__all__ = ["as_of_date", "parcel_figures", "sale_dates", "status_on"]
+__all__ = [
+    "UNKNOWN",
+    "as_of_date",
+    "data_date",
+    "parcel_figures",
+    "sale_dates",
+    "status_on",
+    "takeup_window",
+    "years_without_data",
+]
+
+_SALE_FIGURES = ("uitgegeven_ha", "optie_ha", "terstond_ha", "niet_terstond_ha", "onverkocht_ha")
+#: cause -> (why, the capacity figures it leaves unknown)
+UNKNOWN = {
+    "status": (
+        "the data hold no status (sale figures)",
+        (
+            *_SALE_FIGURES[:4],
+            "hard_ha",
+            "zacht_ha",
+            "grootste_kavel_ha",
+            "uitgifte_ha_per_jaar",
+            "voorraad_jaren_hard",
+        ),
+    ),
+    "planfase": ("the data hold no plan phase", ("hard_ha", "zacht_ha", "voorraad_jaren_hard")),
+    "uitgiftedatum": (
+        "the data hold no sale dates",
+        ("uitgifte_ha_per_jaar", "voorraad_jaren_hard"),
+    ),
+}
 
 
 def as_of_date(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
@@ -29,6 +63,33 @@ def sale_dates(parcels: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.NaT, index=parcels.index, dtype="datetime64[ns]")
 
 
+def data_date(parcels: pd.DataFrame) -> pd.Timestamp | None:
+    """The data's own date: its latest ``laatst_bijgewerkt`` or ``uitgiftedatum`` (None when
+    it has neither)."""
+    dates = [parcels[c].max() for c in schema.DATE_COLUMNS if c in parcels]
+    known = [d for d in dates if pd.notna(d)]
+    return pd.Timestamp(max(known)).normalize() if known else None
+
+
+def takeup_window(as_of, years: int, until: pd.Timestamp | None) -> tuple[int, int]:
+    """First and last calendar year that take-up averages: the ``years`` full years before
+    the as-of date, moved back to end in the data's own year when the as-of date is later
+    (years without data are not years without sales)."""
+    last = as_of_date(as_of).year - 1
+    if until is not None:
+        last = min(last, until.year)
+    return last - years + 1, last
+
+
+def years_without_data(as_of, until: pd.Timestamp | None) -> list[int]:
+    """The years between the data's own date and the as-of date (empty when the as-of date
+    is not later than the data's date)."""
+    date = as_of_date(as_of)
+    if until is None or date <= until:
+        return []
+    return list(range(until.year + 1, (date - pd.Timedelta(days=1)).year + 1))
+
+
 def status_on(parcels: pd.DataFrame, as_of=None) -> pd.Series:
     """Each parcel's status on the as-of date: sold after it means still unsold then."""
     status = parcels["status"].astype(object)
@@ -37,10 +98,15 @@ def status_on(parcels: pd.DataFrame, as_of=None) -> pd.Series:
 
 
 def parcel_figures(
-    parcels: pd.DataFrame, *, as_of=None, takeup_years: int | None = None
+    parcels: pd.DataFrame,
+    *,
+    as_of=None,
+    takeup_years: int | None = None,
+    window: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
-    """Per parcel, its hectares in each figure of docs/data-model.md (0 where it does not
-    count).
+    """Per parcel, its hectares in each figure of docs/data-model.md (0 where it does not count,
+    NaN where the data cannot tell), and the ``onbekend_<cause>`` flags of :data:`UNKNOWN`.
+    ``window``: the take-up years (default :func:`takeup_window` of the parcels' own date).
 
     >>> from terreinen.datasets import get_path
     >>> from terreinen.loading import read_parcels
@@ -52,33 +118,47 @@ def parcel_figures(
     """
     date = as_of_date(as_of)
     years = settings.takeup_years if takeup_years is None else takeup_years
-    status = status_on(parcels, date).to_numpy()
+    if window is None:
+        window = takeup_window(date, years, data_date(parcels))
+    status = status_on(parcels, date)
+    known = status.notna().to_numpy()
+    status = status.to_numpy()
     ha = parcels["oppervlakte_ha"].to_numpy(dtype=float)
-    phase = parcels["planfase"].to_numpy(dtype=float)
+    phase = parcels["planfase"].to_numpy(dtype=float, na_value=np.nan)
     unsold = np.isin(status, schema.UNSOLD_STATUSES)
+    no_phase = unsold & np.isnan(phase)
     hard = unsold & np.isin(phase, schema.HARD_PHASES)
     soft = unsold & np.isin(phase, schema.SOFT_PHASES)
+    sold = status == "uitgegeven"
+    no_dates = sold & ~sale_dates(parcels).notna().any()
     figures = {
         "bruto_ha": ha,
+        # a record without status is issuable land whose state is unknown (IBIS net area)
         "netto_ha": np.where(status != "niet_uitgeefbaar", ha, 0.0),
-        "uitgegeven_ha": np.where(status == "uitgegeven", ha, 0.0),
+        "uitgegeven_ha": np.where(sold, ha, 0.0),
         "optie_ha": np.where(status == "optie", ha, 0.0),
         "terstond_ha": np.where(status == "terstond_uitgeefbaar", ha, 0.0),
         "niet_terstond_ha": np.where(status == "niet_terstond_uitgeefbaar", ha, 0.0),
-        "hard_ha": np.where(hard, ha, 0.0),
-        "zacht_ha": np.where(soft, ha, 0.0),
+        "hard_ha": np.where(no_phase, np.nan, np.where(hard, ha, 0.0)),
+        "zacht_ha": np.where(no_phase, np.nan, np.where(soft, ha, 0.0)),
         "onverkocht_ha": np.where(unsold, ha, 0.0),
         # IBIS park records carry their largest available part; parcels are their own
         "grootste_ha": np.where(unsold, parcels.get("grootste_deel_ha", ha), 0.0),
-        "uitgifte_ha": np.where(_sold_in_window(parcels, date, years), ha, 0.0),
+        "uitgifte_ha": np.where(
+            no_dates, np.nan, np.where(_sold_in(parcels, sold, window), ha, 0.0)
+        ),
     }
-    return pd.DataFrame(figures, index=parcels.index)
+    table = pd.DataFrame(figures, index=parcels.index)
+    table.loc[~known, [*_SALE_FIGURES, "hard_ha", "zacht_ha", "grootste_ha", "uitgifte_ha"]] = (
+        np.nan
+    )
+    table["onbekend_status"] = ~known
+    table["onbekend_planfase"] = no_phase
+    table["onbekend_uitgiftedatum"] = no_dates
+    return table
 
 
-def _sold_in_window(parcels: pd.DataFrame, date: pd.Timestamp, years: int) -> np.ndarray:
-    """Sold in the ``years`` full calendar years before the as-of date."""
-    if years <= 0:
-        return np.zeros(len(parcels), bool)
+def _sold_in(parcels: pd.DataFrame, sold: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    """Sold in the calendar years ``window`` (first, last)."""
     sale_year = sale_dates(parcels).dt.year
-    sold = parcels["status"].astype(object) == "uitgegeven"
-    return (sold & sale_year.between(date.year - years, date.year - 1)).to_numpy()
+    return sold & sale_year.between(*window).to_numpy()

@@ -13,11 +13,15 @@ IBIS counts land under option as available: ``optie`` is part of ``TERSTOND_UITG
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from terreinen import schema, settings
+from terreinen._parse import as_text, is_blank
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation import check_table
@@ -83,21 +87,29 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
             "NIET_TERSTOND_UITGEEFBAAR_PARTICULIER": later.where(owner == "particulier", 0.0),
             "ZACHTE_PLANCAPACITEIT": figures["zacht_ha"],
             "GROOTST_UITGEEFBARE_DEEL": figures["grootste_ha"],
-            "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes,
+            # no category: -1, left out of the maximum
+            "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes.replace(-1, np.nan),
         }
     )
+    table.loc[figures["onbekend_status"].to_numpy(), list(HA_COLUMNS)] = np.nan
     keys = pd.DataFrame(
         {key.upper(): parcels[key].astype(object) for key in _PARK_KEYS if key in parcels}
     ).rename(columns={"TERREIN": "PLAN_NAAM"})
     keys = keys.fillna("")
     aggregations = dict.fromkeys(table.columns, "sum")
     aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max")
-    parks = table.join(keys).groupby(list(keys.columns)).agg(aggregations)
+    grouped = table.join(keys).groupby(list(keys.columns))
+    parks = grouped.agg(aggregations)
+    # unknown is not zero: a park figure with an unknown part is unknown (empty)
+    unknown = table.isna().join(keys).groupby(list(keys.columns)).sum() > 0
+    unknown["MAX_MILIEUCATEGORIE"] = False  # the highest known category is still right
+    parks = parks.mask(unknown, np.nan)
     outlines = gpd.GeoDataFrame(keys, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
     parks = parks.join(outlines.dissolve(by=list(keys.columns))).reset_index()
     categories = np.array(parcels["milieucategorie"].cat.categories)
     parks["MAX_MILIEUCATEGORIE"] = [
-        int(categories[code].split(".")[0]) for code in parks["MAX_MILIEUCATEGORIE"]
+        int(categories[int(code)].split(".")[0]) if code == code else None
+        for code in parks["MAX_MILIEUCATEGORIE"]
     ]
     parks["JAAR"] = date.year
     for column in IBIS_COLUMNS:
@@ -107,57 +119,63 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
 
 
 def is_ibis_table(frame: pd.DataFrame) -> bool:
-    """Whether a table is IBIS's park-level layout rather than parcels."""
+    """Whether a table is a park-level table (IBIS layout or a viewer's park export) rather
+    than parcels: it holds a gross area and a RIN number or park figures, and no status."""
     names = {schema.normalise_name(c) for c in frame.columns}
-    return {"oppbruto", "terstond_uitgeefbaar"} <= names and "status" not in names
+    identified = bool(names & {"rin_nummer", "rinnummer", "terstond_uitgeefbaar"})
+    return "oppbruto" in names and identified and "status" not in names
 
 
 def ibis_to_parcels(
-    frame: pd.DataFrame, source: str
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    gemeente: str | None = None,
+    provincie: str | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Park-level IBIS records as parcel-like records that every terreinen figure accepts.
 
     Each park becomes one record per (status, owner, hard/soft) with its hectares from the
-    IBIS figures in ``oppervlakte_ha`` and the park outline as geometry. Sales of ``JAAR``
-    are dated 1 January of that year; earlier sales carry no date (IBIS keeps no history).
-    Segments are not in IBIS: every record is ``gemengd``.
+    IBIS figures in ``oppervlakte_ha`` and the park outline as geometry. Several rows of one
+    RIN number are one park (outlines dissolved, figures taken once, a warning where they
+    disagree). ``gemeente``/``provincie`` fill a file without them. Without sale figures
+    (``TERSTOND_UITGEEFBAAR`` ...) the net area is one record of unknown status and plan
+    phase; without ``ZACHTE_PLANCAPACITEIT`` the unsold land has an unknown plan phase.
+    Sales of ``UITGEGEVEN_JAAR`` are dated 1 January of ``JAAR``; earlier sales carry no date
+    (IBIS keeps no history). Segments are not in IBIS: every record is ``gemengd``.
     """
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     table.columns = [schema.normalise_name(c) for c in table.columns]
-    table = table.rename(columns={"plannaam": "plan_naam", "bedrijvent": "plan_naam"})
-    table = table.rename(columns={"rinnummer": "rin_nummer"})
-    numbers = ("oppbruto", "oppnetto", "jaar", *(c.lower() for c in HA_COLUMNS))
+    table = table.rename(columns=_ALIASES)
+    for key, value in (("gemeente", gemeente), ("provincie", provincie)):
+        if value is not None:
+            given = pd.Series(value, index=table.index, dtype=object)
+            table[key] = table[key].where(~is_blank(table[key]), given) if key in table else given
+    numbers = ("oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
+    years, year_findings = _legacy_years(table)
     ibis, report = check_table(
-        table,
+        table.drop(columns="jaar", errors="ignore"),
         source,
-        required=("plan_naam", "gemeente", "oppbruto", "oppnetto", "terstond_uitgeefbaar"),
+        required=("plan_naam", "gemeente", "oppbruto", "oppnetto"),
         noun="parks",
         numbers=tuple(c for c in numbers if c in table),
     )
+    report.findings = [_with_hint(f) for f in report.findings] + year_findings
     if report.ok:
-        report.findings += check_parks(ibis)
+        report.findings += check_parks(ibis)  # net over gross, figures over gross, categories
     if not report.ok:
         return None, report
+    ibis["jaar"] = years
+    outlines = None
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()
+    ibis, outlines = _one_row_per_park(ibis, outlines, report)
+    has_sales = "terstond_uitgeefbaar" in ibis
+    phases_known = "zachte_plancapaciteit" in ibis
     for column in numbers:
-        ibis[column] = ibis[column].fillna(0.0) if column in ibis else 0.0
-    year = ibis["jaar"].where(ibis["jaar"] > 0, as_of_date(None).year).astype(int)
-    soft_share = (ibis["zachte_plancapaciteit"] / ibis["niet_terstond_uitgeefbaar"]).where(
-        ibis["niet_terstond_uitgeefbaar"] > 0, 0.0
-    )
-    parts = [
-        _records(ibis["oppbruto"] / 1e4 - ibis["oppnetto"] / 1e4, "niet_uitgeefbaar", "gemeente"),
-        _records(ibis["uitgegeven"] - ibis["uitgegeven_jaar"], "uitgegeven", "particulier"),
-        _records(ibis["uitgegeven_jaar"], "uitgegeven", "particulier", sold_in=year),
-    ]
-    for status in ("terstond_uitgeefbaar", "niet_terstond_uitgeefbaar"):
-        municipal, private = ibis[f"{status}_gemeente"], ibis[f"{status}_particulier"]
-        unknown = ibis[status] - municipal - private
-        soft = soft_share if status == "niet_terstond_uitgeefbaar" else 0.0
-        for ha, owner in ((municipal, "gemeente"), (private, "particulier"), (unknown, None)):
-            largest = ibis["grootst_uitgeefbare_deel"]
-            parts.append(_records(ha * (1 - soft), status, owner, largest=largest))
-            parts.append(_records(ha * soft, status, owner, planfase=4, largest=largest))
-    records = pd.concat(parts)
+        if column in ibis or has_sales:
+            ibis[column] = ibis[column].fillna(0.0) if column in ibis else 0.0
+    records = _park_records(ibis, has_sales, phases_known)
     records = records[records["oppervlakte_ha"] > 1e-9].sort_index(kind="stable")
     park = ibis.loc[records.index]
     label = (
@@ -170,7 +188,7 @@ def ibis_to_parcels(
             "kavel_id": label + "-" + (records.groupby(level=0).cumcount() + 1).astype(str),
             "terrein": park["plan_naam"],
             "gemeente": park["gemeente"],
-            **{key: park[key] for key in ("rin_nummer", "kern", "provincie") if key in park},
+            **{key: park[key] for key in ("provincie", "rin_nummer", "kern") if key in park},
             "status": pd.Categorical(records["status"], categories=schema.STATUSES),
             "planfase": records["planfase"].astype("Int8"),
             "milieucategorie": pd.Categorical(
@@ -183,11 +201,112 @@ def ibis_to_parcels(
             "grootste_deel_ha": records["grootste_deel_ha"],
         }
     ).reset_index(drop=True)
-    geometry = gpd.GeoSeries([None] * len(parcels), crs=settings.rd_crs)  # a table without outlines
-    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
-        outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()[records.index.to_numpy()]
-        geometry = gpd.GeoSeries(outlines, crs=settings.rd_crs)
-    return gpd.GeoDataFrame(parcels, geometry=geometry.to_numpy(), crs=settings.rd_crs), report
+    geometry = np.full(len(parcels), None)  # a table without outlines
+    if outlines is not None:
+        geometry = outlines[records.index.to_numpy()]
+    return gpd.GeoDataFrame(parcels, geometry=geometry, crs=settings.rd_crs), report
+
+
+_ALIASES = {
+    "plannaam": "plan_naam",
+    "bedrijvent": "plan_naam",
+    "bedrijventerrein": "plan_naam",
+    "rinnummer": "rin_nummer",
+}
+# figures that should repeat on every polygon of one park
+_PARK_FIGURES = ("plan_naam", "gemeente", "oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
+
+
+def _with_hint(finding: Finding) -> Finding:
+    """A missing municipality or province can be given for the whole file."""
+    if finding.column in ("gemeente", "provincie") and finding.row is None:
+        hint = f"give it for the whole file with {finding.column}=... (CLI: --{finding.column})"
+        return replace(finding, suggestion=hint)
+    return finding
+
+
+def _legacy_years(table: pd.DataFrame) -> tuple[pd.Series, list[Finding]]:
+    """``JAAR`` as numbers; legacy values such as ``v1900`` (before 1900) or ``<1950`` (also
+    in a broken encoding) read as that year, with a warning."""
+    if "jaar" not in table:
+        return pd.Series(np.nan, index=table.index), []
+    text = as_text(table["jaar"]).str.strip()
+    plain = pd.to_numeric(text, errors="coerce")
+    legacy = text.str.extract(r"^\D{1,8}(\d{4})$")[0].astype(float).where(plain.isna())
+    findings = []
+    for row in np.flatnonzero(legacy.notna().to_numpy()).tolist():
+        value, year = text.iloc[row], int(legacy.iloc[row])
+        findings.append(
+            Finding(
+                "warning", f"{value!r} read as {year} (before {year})", row=row + 1, column="JAAR"
+            )
+        )
+    for row in np.flatnonzero((plain.isna() & legacy.isna() & text.notna()).to_numpy()).tolist():
+        findings.append(
+            Finding("error", f"{text.iloc[row]!r} is not a year", row=row + 1, column="JAAR")
+        )
+    return plain.fillna(legacy), findings
+
+
+def _one_row_per_park(
+    ibis: pd.DataFrame, outlines: np.ndarray | None, report: ValidationReport
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Rows that share a RIN number are polygons of one park: the first row's figures, the
+    outlines dissolved, a warning where the rows' figures disagree."""
+    if "rin_nummer" not in ibis:
+        return ibis.reset_index(drop=True), outlines
+    rows = pd.Series(np.arange(len(ibis)), index=ibis.index)
+    key = ibis["rin_nummer"].where(ibis["rin_nummer"].notna(), "#" + rows.astype(str))
+    groups = ibis.groupby(key, sort=False)
+    for rin, group in groups:
+        if len(group) < 2:
+            continue
+        differ = [c for c in _PARK_FIGURES if c in group and group[c].nunique(dropna=False) > 1]
+        if differ:
+            report.findings.append(
+                Finding(
+                    "warning",
+                    f"RIN {rin!r} comes as {len(group)} polygons whose {', '.join(differ)} "
+                    f"differ; used row {rows[group.index[0]] + 1}'s figures",
+                    row=int(rows[group.index[0]]) + 1,
+                    column="RINNUMMER",
+                )
+            )
+    first = groups.head(1)
+    if outlines is not None:
+        positions = [rows[group.index].to_numpy() for _, group in groups]
+        outlines = np.array([shapely.union_all(outlines[p]) for p in positions], dtype=object)
+    return first.reset_index(drop=True), outlines
+
+
+def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd.DataFrame:
+    """The parcel-like records of every park (index: the park's row)."""
+    not_net = _records(
+        ibis["oppbruto"] / 1e4 - ibis["oppnetto"] / 1e4, "niet_uitgeefbaar", "gemeente"
+    )
+    if not has_sales:  # only areas: the net area's state and plan phase are unknown
+        return pd.concat([not_net, _records(ibis["oppnetto"] / 1e4, None, None, planfase=None)])
+    year = ibis["jaar"].where(ibis["jaar"] > 0, as_of_date(None).year).astype(int)
+    soft_share = (ibis["zachte_plancapaciteit"] / ibis["niet_terstond_uitgeefbaar"]).where(
+        ibis["niet_terstond_uitgeefbaar"] > 0, 0.0
+    )
+    parts = [
+        not_net,
+        _records(ibis["uitgegeven"] - ibis["uitgegeven_jaar"], "uitgegeven", "particulier"),
+        _records(ibis["uitgegeven_jaar"], "uitgegeven", "particulier", sold_in=year),
+    ]
+    largest = ibis["grootst_uitgeefbare_deel"]
+    for status in ("terstond_uitgeefbaar", "niet_terstond_uitgeefbaar"):
+        municipal, private = ibis[f"{status}_gemeente"], ibis[f"{status}_particulier"]
+        unknown = ibis[status] - municipal - private
+        soft = soft_share if status == "niet_terstond_uitgeefbaar" else 0.0
+        for ha, owner in ((municipal, "gemeente"), (private, "particulier"), (unknown, None)):
+            if not phases_known:
+                parts.append(_records(ha, status, owner, planfase=None, largest=largest))
+                continue
+            parts.append(_records(ha * (1 - soft), status, owner, largest=largest))
+            parts.append(_records(ha * soft, status, owner, planfase=4, largest=largest))
+    return pd.concat(parts)
 
 
 def check_parks(ibis: pd.DataFrame) -> list[Finding]:

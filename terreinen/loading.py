@@ -15,6 +15,7 @@ import shapely
 
 from terreinen import schema
 from terreinen._errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen._parse import is_blank
 from terreinen.ibis import ibis_to_parcels, is_ibis_table
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation import check_parcels
@@ -29,7 +30,12 @@ _TEXT_SUFFIXES = {".geojson", ".json", ".geojsonl", *_CSV_SUFFIXES}
 
 
 def read_parcels(
-    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None, crs=None
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    layer: str | None = None,
+    crs=None,
+    gemeente: str | None = None,
+    provincie: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read parcels (kavels) into a GeoDataFrame in EPSG:28992 that follows the data contract
     (docs/data-model.md).
@@ -38,7 +44,9 @@ def read_parcels(
     Shapefile (also zipped), GeoParquet (a file or a folder of files) or CSV with a WKT
     geometry column. Column names from IBIS and plain English are renamed, categories
     become ordered categoricals, dates become dates, and ``oppervlakte_ha`` is computed
-    in RD New. ``crs`` states the CRS of a file that has none (or a wrong one).
+    in RD New. ``crs`` states the CRS of a file that has none (or a wrong one);
+    ``gemeente`` and ``provincie`` fill a file without them (or their blank cells). A
+    park-level table (IBIS, a viewer's park export) becomes parcel-like records per park.
 
     Raises :class:`TerreinenDataError` listing every error with row and column; warnings
     are summed up in one :class:`TerreinenDataWarning`.
@@ -48,7 +56,9 @@ def read_parcels(
     >>> parcels.crs.to_epsg(), round(float(parcels["oppervlakte_ha"].sum()))
     (28992, 3105)
     """
-    parcels, report = load_parcels(source, layer=layer, crs=crs)
+    parcels, report = load_parcels(
+        source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+    )
     if not report.ok:
         raise TerreinenDataError(report)
     if report.warnings:
@@ -63,7 +73,12 @@ def read_parcels(
 
 
 def load_parcels(
-    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None, crs=None
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    layer: str | None = None,
+    crs=None,
+    gemeente: str | None = None,
+    provincie: str | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Like :func:`read_parcels`, but returns ``(parcels, report)`` instead of raising.
 
@@ -72,8 +87,14 @@ def load_parcels(
     """
     frame, label, findings = read_table(source, layer=layer)
     if is_ibis_table(frame):
-        return ibis_to_parcels(frame, label)
+        parcels, report = ibis_to_parcels(frame, label, gemeente=gemeente, provincie=provincie)
+        report.findings[:0] = findings
+        return parcels, report
     frame, rename_findings = rename_columns(frame)
+    for key, value in (("gemeente", gemeente), ("provincie", provincie)):
+        if value is not None:
+            given = pd.Series(value, index=frame.index, dtype=object)
+            frame[key] = frame[key].where(~is_blank(frame[key]), given) if key in frame else given
     parcels, report = check_parcels(frame, label, crs=crs)
     report.findings[:0] = findings + rename_findings
     return parcels, report

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenError
+from terreinen._errors import TerreinenDataWarning, TerreinenError, TerreinenOptionError
 from terreinen.figures import status_on
 
 MATCH_COLUMNS = (
@@ -31,6 +32,43 @@ MATCH_COLUMNS = (
 _STATUS_RANK = {"terstond_uitgeefbaar": 0, "niet_terstond_uitgeefbaar": 1, "optie": 2}
 _ADJACENT_M = 0.5  # parcels this close share a border; a road between them is wider
 _MAX_COMBINED = 6  # parcels in one combination
+# the Netherlands in WGS84 degrees, to recognise latitude and longitude given swapped
+_NL_LAT, _NL_LON = (50.7, 53.7), (3.2, 7.3)
+
+
+def parse_milieucategorie(text: str) -> tuple[str, str | None]:
+    """The category a company needs as staff type it: ``4.2``, ``4,2`` (as in the data
+    files), or a main number ``4``, read as its lowest subcategory 4.1 (and up), with a
+    note saying so.
+
+    >>> parse_milieucategorie("4,2"), parse_milieucategorie("4")
+    (('4.2', None), ('4.1', 'milieucategorie 4 read as 4.1 and up'))
+    """
+    value = str(text).strip().replace(",", ".")
+    if value in schema.MILIEUCATEGORIEEN:
+        return value, None
+    lowest = next((c for c in schema.MILIEUCATEGORIEEN if c.split(".")[0] == value), None)
+    if lowest is not None:
+        return lowest, f"milieucategorie {value} read as {lowest} and up"
+    raise TerreinenOptionError(
+        f"milieucategorie {text!r} is unknown; one of {', '.join(schema.MILIEUCATEGORIEEN)}"
+    )
+
+
+def _lat_lon(lat: float, lon: float) -> tuple[float, float]:
+    """Latitude and longitude, swapped back (with a warning) when they were given the wrong
+    way round for a place in the Netherlands."""
+    inside = _NL_LAT[0] <= lat <= _NL_LAT[1] and _NL_LON[0] <= lon <= _NL_LON[1]
+    swapped = _NL_LAT[0] <= lon <= _NL_LAT[1] and _NL_LON[0] <= lat <= _NL_LON[1]
+    if swapped and not inside:
+        warnings.warn(
+            f"--near {lat},{lon} lies outside the Netherlands; read as {lon},{lat} "
+            "(latitude first: lat,lon)",
+            TerreinenDataWarning,
+            stacklevel=3,
+        )
+        return lon, lat
+    return lat, lon
 
 
 def reference_point(parcels: gpd.GeoDataFrame, near: str) -> shapely.Point:
@@ -38,7 +76,7 @@ def reference_point(parcels: gpd.GeoDataFrame, near: str) -> shapely.Point:
     data (the area-weighted centre of its parcels)."""
     match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*", near)
     if match:
-        lat, lon = float(match.group(1)), float(match.group(2))
+        lat, lon = _lat_lon(float(match.group(1)), float(match.group(2)))
         point = gpd.GeoSeries([shapely.Point(lon, lat)], crs=settings.web_crs).to_crs(parcels.crs)
         return point.iloc[0]
     for column in ("gemeente", "kern"):
@@ -79,10 +117,13 @@ def find_parcels(
     available before not immediately and under option, then nearest (distance in km from
     ``near`` to the parcel's centroid), then largest.
 
-    ``milieucategorie`` is the category the company needs: parcels that allow it or a higher
-    one qualify. With ``min_ha``, adjacent unsold parcels of one park that are each too small
+    ``milieucategorie`` is the category the company needs (``"4.2"``, ``"4,2"``; a main
+    number ``"4"`` means 4.1 and up): parcels that allow it or a higher one qualify. With
+    ``min_ha``, adjacent unsold parcels of one park and one segment that are each too small
     but together large enough are offered as a combination (``kavel_id`` ``"A+B"``,
-    ``combinatie`` True), judged by their weakest part.
+    ``combinatie`` True), judged by their weakest part; a parcel is in at most one
+    combination (the best). Notes on how the request was read are in
+    ``result.attrs["opmerkingen"]``.
 
     >>> find_parcels(parcels, min_ha=3, milieucategorie="4.2", near="Hardenberg")  # doctest: +SKIP
     """
@@ -91,10 +132,13 @@ def find_parcels(
             raise TerreinenError(f"{name} must not be negative (got {value})")
     if min_ha is not None and max_ha is not None and min_ha > max_ha:
         raise TerreinenError(f"min_ha {min_ha} is larger than max_ha {max_ha}")
-    if milieucategorie is not None and str(milieucategorie) not in schema.MILIEUCATEGORIEEN:
-        raise TerreinenError(
-            f"milieucategorie {milieucategorie!r} is unknown; "
-            f"one of {', '.join(schema.MILIEUCATEGORIEEN)}"
+    notes = []
+    if milieucategorie is not None:
+        milieucategorie, note = parse_milieucategorie(milieucategorie)
+        notes += [note] if note else []
+    if segment is not None and segment not in schema.SEGMENTS:
+        raise TerreinenOptionError(
+            f"segment {segment!r} is unknown; one of {', '.join(schema.SEGMENTS)}"
         )
     status = status_on(parcels, as_of)
     fit = status.isin(schema.UNSOLD_STATUSES).to_numpy()
@@ -128,7 +172,9 @@ def find_parcels(
         if any(len(f) for f in found)
         else singles
     )
-    return _ordered(gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs))
+    found_all = _ordered(gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs))
+    found_all.attrs["opmerkingen"] = notes
+    return found_all
 
 
 def _rows(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -147,8 +193,8 @@ def _combinations(small: gpd.GeoDataFrame, min_ha: float, max_ha: float | None) 
         return pd.DataFrame()
     geoms = small.geometry.to_numpy()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=_ADJACENT_M)
-    park = small["terrein"].astype(str).to_numpy()
-    same_park = (left != right) & (park[left] == park[right])
+    park = (small["terrein"].astype(str) + "\0" + small["segment"].astype(str)).to_numpy()
+    same_park = (left != right) & (park[left] == park[right])  # and the same segment
     neighbours: dict[int, set[int]] = {}
     for a, b in zip(left[same_park], right[same_park], strict=True):
         neighbours.setdefault(a, set()).add(b)
@@ -167,16 +213,26 @@ def _combinations(small: gpd.GeoDataFrame, min_ha: float, max_ha: float | None) 
             groups.add(frozenset(group))
     # a group that holds another whole group offers nothing more
     minimal = [g for g in groups if not any(other < g for other in groups)]
-    rows = [_combined(small.iloc[sorted(group)]) for group in sorted(minimal, key=sorted)]
-    return pd.DataFrame(rows)
+    offers = [_combined(small.iloc[sorted(group)]) for group in sorted(minimal, key=sorted)]
+    if not offers:
+        return pd.DataFrame()
+    # the best offers first; a parcel is offered in one combination only
+    ranked = _ordered(gpd.GeoDataFrame(offers, geometry="geometry", crs=small.crs))
+    taken: set[str] = set()
+    kept = []
+    for position, ids in enumerate(ranked["kavel_id"]):
+        parts = set(ids.split("+"))
+        if not parts & taken:
+            taken |= parts
+            kept.append(position)
+    return pd.DataFrame(ranked.iloc[kept])
 
 
 def _combined(parts: gpd.GeoDataFrame) -> dict:
     """One offer for several parcels, as good as its weakest part."""
     ha = parts["oppervlakte_ha"]
     hard = parts["planfase"].isin(schema.HARD_PHASES).all()
-    status = max(parts["status"], key=_STATUS_RANK.get)
-    segments = parts["segment"].astype(str).unique()
+    status = max(parts["status"], key=lambda value: _STATUS_RANK[value])
     price = (parts["prijs_m2"] * ha).sum() / ha.sum() if "prijs_m2" in parts else np.nan
     return {
         "kavel_id": "+".join(parts["kavel_id"].astype(str)),
@@ -184,7 +240,7 @@ def _combined(parts: gpd.GeoDataFrame) -> dict:
         "gemeente": parts["gemeente"].iloc[0],
         "oppervlakte_ha": float(ha.sum()),
         "milieucategorie": parts["milieucategorie"].min(),
-        "segment": segments[0] if len(segments) == 1 else "/".join(sorted(segments)),
+        "segment": parts["segment"].iloc[0],  # combined parcels share their segment
         "status": status,
         "capaciteit": "hard" if hard else "zacht",
         "prijs_m2": price,

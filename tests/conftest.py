@@ -158,6 +158,8 @@ def cli(*args, env: dict | None = None):
 
     from terreinen.cli import app
 
+    # as off a terminal (a pipe): whatever COLUMNS the test runner has (xdist sets 80)
+    env = {"COLUMNS": "100000", **(env or {})}
     result = CliRunner(env=env).invoke(app, [str(arg) for arg in args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception  # the command group turns every error into a message

@@ -4,6 +4,7 @@ LocalCluster, from parts of the hand-worked fixture and from partitioned GeoParq
 from __future__ import annotations
 
 import json
+import re
 
 import dask
 import dask_geopandas
@@ -12,10 +13,11 @@ import pytest
 from conftest import AS_OF, COLUMNS, EXPECTED, REGIONS, build, cli, frame, parcel, rect
 from distributed import Client, LocalCluster
 
-from terreinen import TerreinenDataError, TerreinenReadError, read_parcels
+from terreinen import TerreinenDataError, TerreinenReadError, read_parcels, validate
 from terreinen.capacity import capacity
 from terreinen.distributed import capacity as dask_capacity
 from terreinen.distributed import partition
+from terreinen.distributed import validate as dask_validate
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +144,41 @@ def test_cli_engine_dask_refuses_file_options(tmp_path):
     result = cli("capacity", str(tmp_path), "--engine", "dask", "--crs", "EPSG:28992")
     assert result.exit_code == 2
     assert "GeoParquet parts carry their own CRS" in result.stderr
+
+
+def _overlap_findings(report) -> set:
+    """(parcel, kind, the parcels it is compared with) of the copy and overlap findings."""
+    found = set()
+    for finding in report.warnings:
+        if finding.column == "geometry":
+            kind = "copy" if finding.message.startswith("has the same outline") else "overlap"
+            others = frozenset(re.findall(r"kavel_id '([^']+)'", finding.message))
+            found.add((finding.kavel_id, kind, others))
+    return found
+
+
+def test_overlaps_across_parts_equal_the_in_memory_check(client):
+    """Three parts of three parcels (100 x 100 m). P4 (part 2) overlaps P3 (part 1) by half;
+    P7 (part 3) is a copy of P5 (part 2); P9 (part 3) overlaps P6 (part 2) by 30% and P8
+    (its own part) by 60%; P6 overlaps P5 within part 2."""
+    xs = {"P1": 0, "P2": 100, "P3": 200, "P4": 250, "P5": 400, "P6": 450, "P7": 400}
+    xs.update(P8=560, P9=520)
+    parcels = frame([parcel(name, rect(x, 0, 100, 100)) for name, x in xs.items()])
+    expected = {
+        ("P4", "overlap", frozenset({"P3"})),
+        ("P6", "overlap", frozenset({"P5"})),
+        ("P7", "copy", frozenset({"P5"})),
+        ("P9", "overlap", frozenset({"P6", "P8"})),
+    }
+    assert _overlap_findings(validate(parcels)) == expected
+    parts = _in_parts(parcels, 3)
+    assert [len(p) for p in parts.partitions] == [3, 3, 3]
+    report = dask_validate(parts, scheduler=client)
+    assert _overlap_findings(report) == expected
+    p9 = next(f for f in report.warnings if f.kavel_id == "P9")
+    assert (p9.source, p9.row) == ("<dask GeoDataFrame>, part 3", 3)
+    assert "kavel_id 'P6' (part 2, row 3) by 30%" in p9.message
+    assert "kavel_id 'P8' (row 2) by 60%" in p9.message
+    with pytest.warns(UserWarning, match="9 parcels, 0 errors, 4 warnings"):
+        on_cluster = dask_capacity(_in_parts(parcels, 3), as_of=AS_OF, scheduler=client)
+    _same(on_cluster, capacity(read_parcels(parcels), as_of=AS_OF))

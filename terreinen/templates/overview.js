@@ -99,7 +99,7 @@
       ["Uitgifte per jaar", ha(f[7])],
       ["Voorraad (hard)", years(f[8])],
       ["Dominant segment", D.segments[K.segment[i]]],
-      ["Hoogste milieucategorie", D.milieus[K.milieu[i]]],
+      ["Hoogste milieucategorie", K.milieu[i] < 0 ? "–" : D.milieus[K.milieu[i]]],
     ];
   }
   function parkPopup(i) { return rowsTable(K.name[i], parkRows(i)); }
@@ -142,15 +142,15 @@
   var parcelLayers = null;
   var segmentOn = D.segments.map(function () { return true; });
   var milieuOn = D.milieus.map(function () { return true; });
-  var PARCEL_DASH = [null, null, "4 3", "1 3", null, null];
+  var PARCEL_DASH = [null, null, "4 3", "1 3", null, null, "2 2"];
   function parcelPopup(i) {
     var rows = [
       [T.terrein, K.name[P.park[i]]],
       [T.gemeente, K.gemeente[P.park[i]]],
       ["Oppervlakte", ha(P.ha[i])],
       ["Status", D.states[P.state[i]]],
-      ["Planfase", P.planfase[i] + " " + D.phases[P.planfase[i]]],
-      ["Milieucategorie", D.milieus[P.milieu[i]]],
+      ["Planfase", missing(P.planfase[i]) ? "–" : P.planfase[i] + " " + D.phases[P.planfase[i]]],
+      ["Milieucategorie", P.milieu[i] < 0 ? "–" : D.milieus[P.milieu[i]]],
       ["Segment", D.segments[P.segment[i]]],
       ["Eigenaar", P.owner[i] < 0 ? "–" : D.owners[P.owner[i]]],
       ["Prijs", missing(P.price[i]) ? "–" : "€ " + num(P.price[i], 2) + " per m²"],
@@ -171,7 +171,7 @@
     });
     applyFilters();
   }
-  function shown(i) { return segmentOn[P.segment[i]] && milieuOn[P.milieu[i]]; }
+  function shown(i) { return segmentOn[P.segment[i]] && (P.milieu[i] < 0 || milieuOn[P.milieu[i]]); }
   function applyFilters() {
     if (parcelLayers) {
       parcelLayers.forEach(function (layer, i) {

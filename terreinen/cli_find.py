@@ -1,0 +1,121 @@
+"""``terreinen find``: the unsold parcels that fit a company, as land-sale staff ask for
+them (``-m 4,2``; ``-m 4`` = 4.1 and up; ``--near`` a place or lat,lon; ``--limit``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from terreinen._cli import (
+    EMBEDDED,
+    AllColumnsOpt,
+    AsOfOpt,
+    CrsOpt,
+    FormatOpt,
+    GemeenteOpt,
+    LayerOpt,
+    OutputOpt,
+    ParcelsArg,
+    ProvincieOpt,
+    emit,
+    fail,
+    guard,
+    load,
+    parse_as_of,
+    say,
+)
+
+__all__ = ["find_command"]
+
+_FIND_ON_SCREEN = 20  # parcels listed on screen unless --limit says otherwise
+# on screen besides id and park; prijs_m2 and combinatie (a "+" in the id) with --all-columns
+_FIND_KEY_COLUMNS = (
+    "oppervlakte_ha",
+    "milieucategorie",
+    "segment",
+    "status",
+    "capaciteit",
+    "afstand_km",
+)
+
+
+def find_command(
+    parcels: ParcelsArg = EMBEDDED,
+    min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
+    max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
+    milieucategorie: Annotated[
+        str | None,
+        typer.Option("--milieucategorie", "-m", help="Category the company needs, e.g. 4.2."),
+    ] = None,
+    segment: Annotated[str | None, typer.Option(help="Segment, e.g. logistiek.")] = None,
+    near: Annotated[
+        str | None, typer.Option(help="Municipality or town in the data, or lat,lon.")
+    ] = None,
+    radius_km: Annotated[
+        float | None, typer.Option("--radius-km", help="Within km of --near.")
+    ] = None,
+    hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
+    as_of: AsOfOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1, help="Show the best N (default on screen 20; files get all)."
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    all_columns: AllColumnsOpt = False,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Also write a map of the matches.")
+    ] = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+) -> None:
+    """Unsold parcels for a company: size, category (-m 4.2 or 4,2; 4 = 4.1 and up),
+    segment and place, best first."""
+    if radius_km is not None and near is None:
+        raise fail("--radius-km needs --near PLACE")
+    date = parse_as_of(as_of)
+    guard((parcels,), output, map_file)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
+    from terreinen.matching import find_parcels
+
+    found = find_parcels(
+        frame,
+        min_ha=min_ha,
+        max_ha=max_ha,
+        milieucategorie=milieucategorie,
+        segment=segment,
+        near=near,
+        radius_km=radius_km,
+        hard_only=hard_only,
+        as_of=date,
+    )
+    table = found.drop(columns="geometry")
+    if near is None:
+        table = table.drop(columns="afstand_km")
+    if fmt == "table" and output is None and not all_columns:  # room for ids
+        table = table.drop(columns="gemeente")  # the park names its municipality
+    on_screen = output is None and fmt == "table"
+    shown = limit if limit is not None else (_FIND_ON_SCREEN if on_screen else None)
+    rest = max(0, len(table) - shown) if shown is not None else 0
+    if rest:
+        table = table.head(shown)
+        table.attrs["opmerkingen"] = [
+            *found.attrs.get("opmerkingen", []),
+            f"and {rest} more (--limit {len(found)} shows all)",
+        ]
+    title = f"{len(found)} kavels gevonden"
+    keys = () if all_columns else _FIND_KEY_COLUMNS
+    emit(table, fmt, output, title, (parcels,), key_columns=keys)
+    if map_file is not None:
+        from terreinen.maps import find_map, save_map
+        from terreinen.matching import reference_point
+
+        point = reference_point(frame, near) if near else None
+        save_map(find_map(found, frame, point=point, radius_km=radius_km, as_of=date), map_file)
+        say(f"wrote {map_file}")

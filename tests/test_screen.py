@@ -1,0 +1,61 @@
+"""Tables fit the terminal (issue 12, item 5): at 80 and 100 columns nothing is cut."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import cli
+
+from terreinen.schema import MILIEUCATEGORIEEN as CATEGORIES
+
+AS_OF = "2026-01-01"
+COMMANDS = {
+    "capacity": ["capacity", "--as-of", AS_OF],
+    "capacity per park": ["capacity", "--by", "terrein", "--as-of", AS_OF],
+    "capacity per region and municipality": [
+        "capacity",
+        "--by",
+        "regio,gemeente",
+        "--as-of",
+        AS_OF,
+    ],
+    "agreements": ["agreements", "--as-of", AS_OF],
+    "find": ["find", "--min-ha", "1", "-m", "4", "--near", "Hardenberg", "--limit", "100"],
+}
+
+
+@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("name", COMMANDS)
+def test_nothing_cut(name, width):
+    result = cli(*COMMANDS[name], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout
+    table_lines = [line for line in result.stdout.splitlines() if "  " in line]
+    assert table_lines and max(len(line.rstrip()) for line in table_lines) <= width
+    # every figure whole: two decimals, never folded onto the next line
+    lines = result.stdout.splitlines()
+    body = lines[next(i for i, line in enumerate(lines) if line.startswith("─")) + 1 :]
+    tokens = [t for line in body if "  " in line for t in line.split()]
+    figures = [t for t in tokens if re.fullmatch(r"-?[\d,.]+", t) and t not in CATEGORIES]
+    assert figures and all(re.fullmatch(r"-?\d{1,3}(,\d{3})*\.\d\d", t) for t in figures), figures
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_capacity_key_columns_whole_numbers(width):
+    result = cli("capacity", "--as-of", AS_OF, env={"COLUMNS": str(width)})
+    total = next(line for line in result.stdout.splitlines() if line.startswith("Totaal"))
+    # the embedded data's totals on 2026-01-01 (README): gross, hard, soft, terstond,
+    # take-up per year, years of supply
+    assert total.split()[1:] == ["3,105.00", "463.72", "196.07", "299.24", "43.65", "10.62"]
+    assert f"op {AS_OF}" in result.stdout.splitlines()[0]  # the as-of date in the title
+    assert "--all-columns" in result.stdout and "--format csv" in result.stdout
+    assert "averages 2016-2025" in result.stdout
+
+
+def test_all_columns_on_request():
+    result = cli("capacity", "--as-of", AS_OF, "--all-columns", env={"COLUMNS": "240"})
+    header = "\n".join(result.stdout.splitlines()[:4])
+    for column in ("n kavels", "netto ha", "uitgegeven ha", "grootste kavel ha"):
+        assert column in header
+    assert "more columns" not in result.stdout
