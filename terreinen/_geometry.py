@@ -246,9 +246,11 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
 
 def _rank_per_parcel(later: np.ndarray) -> np.ndarray:
     """Each pair's place among the pairs of the same later parcel (0, 1, 2, ...)."""
+    if len(later) == 0:
+        return np.empty(0, np.int64)
     order = np.argsort(later, kind="stable")
     ordered = later[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(later) else []
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     rank = np.empty(len(later), np.int64)
     sizes = np.diff(np.r_[starts, len(later)])
     rank[order] = np.arange(len(later)) - np.repeat(starts, sizes)

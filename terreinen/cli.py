@@ -19,10 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from terreinen._cli import (
-    AGREEMENT_KEY_COLUMNS,
     EMBEDDED,
     EXIT_FINDINGS,
-    KEY_CAPACITY_COLUMNS,
     AgreementsOpt,
     AllColumnsOpt,
     AsOfOpt,
@@ -38,15 +36,12 @@ from terreinen._cli import (
     agreements_for,
     by_levels,
     emit,
-    err,
     fail,
     guard,
     history_for,
-    line,
     load,
     map_files,
     on_sigterm,
-    out,
     parse_as_of,
     parse_factors,
     print_findings,
@@ -55,8 +50,15 @@ from terreinen._cli import (
     regions_for,
     register_state,
     say,
-    show,
     state,
+)
+from terreinen._screen import (
+    AGREEMENT_KEY_COLUMNS,
+    KEY_CAPACITY_COLUMNS,
+    err,
+    line,
+    out,
+    show,
 )
 from terreinen.cli_find import find_command
 from terreinen.cli_register import changes_command, register_app

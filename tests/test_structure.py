@@ -28,7 +28,7 @@ LAYERS = [
         "changes",
     ],
     ["_io", "export", "_mapdata", "maps"],
-    ["_cli", "cli_register", "cli_find", "cli", "__main__"],
+    ["_screen", "_cli", "cli_register", "cli_find", "cli", "__main__"],
 ]
 
 

@@ -1,0 +1,174 @@
+"""Tables and text on the terminal: every text from the data printed as plain text (never
+rich markup, never a terminal escape), tables that fit the screen and say what is unknown.
+
+Light imports only (rich): pandas is imported when a table is drawn."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import sys
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+# C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
+# bidirectional overrides that reorder what a terminal shows
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object, *, one_line: bool = False) -> Text:
+    r"""Text exactly as written, never markup or emoji codes; control characters (terminal
+    escapes) shown as ``\xNN`` instead of being sent to the terminal.
+
+    >>> plain("[red]a\x1b]8;;x").plain
+    '[red]a\\x1b]8;;x'
+    """
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return Text(text.replace("\n", "\\x0a") if one_line else text)
+
+
+def line(console: Console, text: object, style: str | None = None, end: str = "\n") -> None:
+    """One line of plain text (see :func:`plain`)."""
+    shown = plain(text)
+    if style:
+        shown.stylize(style)
+    console.print(shown, end=end)
+
+
+# the capacity columns shown on screen by default: they fit 80 columns
+KEY_CAPACITY_COLUMNS = (
+    "bruto_ha",
+    "hard_ha",
+    "zacht_ha",
+    "terstond_ha",
+    "uitgifte_ha_per_jaar",
+    "voorraad_jaren_hard",
+)
+AGREEMENT_KEY_COLUMNS = ("max_ha", "actual_ha", "ruimte_ha", "status")
+UNKNOWN_MARK = "–"
+
+
+def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
+    """A table on screen with its notes below: unknown figures and why, take-up years,
+    hidden columns. With ``key_columns``: the leading text columns (areas, ids) and those."""
+    import pandas as pd
+
+    out.width = _screen_width()
+    shown = table
+    if key_columns:
+        areas = list(
+            itertools.takewhile(lambda c: not pd.api.types.is_numeric_dtype(table[c]), table)
+        )
+        shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
+    out.print(rich_table(shown, title), soft_wrap=False)
+    for note in notes(table):
+        out.print(plain(note))
+    hidden = len(table.columns) - len(shown.columns)
+    if hidden:
+        out.print(
+            f"{hidden} more columns: --all-columns, or --format csv / -o FILE.xlsx for all",
+            markup=False,
+        )
+
+
+def _screen_width() -> int:
+    """COLUMNS when set, else the terminal's width; off a terminal (a pipe, a file) tables
+    keep their natural width. Read when printing: the console outlives the environment."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    # off a terminal (a pipe, a file): natural width, every row on one line
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else 100_000
+
+
+def notes(table) -> list[str]:
+    """The lines that belong under a table: unknown figures and why, take-up years."""
+    lines = list(table.attrs.get("opmerkingen", []))
+    by_reason: dict[str, list[str]] = {}
+    for column, why in table.attrs.get("onbekend", {}).items():
+        if column in table.columns:
+            by_reason.setdefault(why, []).append(column)
+    for why, columns in by_reason.items():
+        lines.append(f"{UNKNOWN_MARK} unknown: {', '.join(columns)}: {why}")
+    window = table.attrs.get("uitgifte_jaren")
+    if window is not None and "uitgifte_ha_per_jaar" in table.columns:
+        first, last = window
+        lines.append(f"take-up (uitgifte_ha_per_jaar) averages {first}-{last}")
+    return lines
+
+
+def rich_table(table, title: str, width: int | None = None):
+    """A rich Table of a DataFrame; every cell is plain text (never markup). Nothing is cut
+    on a narrow terminal (``width``): numbers keep their width, headers wrap at spaces and
+    names fold onto more lines when the room runs out; a missing figure shows as ``–``."""
+    import pandas as pd
+    from rich import box
+    from rich.table import Table
+
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    cells = [
+        [  # as printed: control characters shown as \xNN, one line
+            plain(_cell(value, is_number), one_line=True).plain
+            for value, is_number in zip(row, numeric, strict=True)
+        ]
+        for row in table.itertuples(index=False)
+    ]
+    headers = [str(c).replace("_", " ") for c in table.columns]
+    view = Table(
+        title=plain(title),
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    widths = _column_widths(headers, cells, numeric, (width or out.width) - 3 * len(headers) + 3)
+    for header, is_number, fixed in zip(headers, numeric, widths, strict=True):
+        view.add_column(
+            plain(header, one_line=True),
+            justify="right" if is_number else "left",
+            overflow="fold",
+            width=fixed,
+        )
+    for row in cells:
+        view.add_row(
+            *(plain(cell, one_line=True) for cell in row),
+            style="bold" if row and row[0] == "Totaal" else None,
+        )
+    return view
+
+
+def _cell(value, is_number: bool) -> str:
+    import pandas as pd
+
+    if pd.isna(value):
+        return UNKNOWN_MARK if is_number else ""
+    if is_number and isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _column_widths(headers, cells, numeric, room: int) -> list[int]:
+    """Each column as wide as its header and cells where there is room. Otherwise, in turn:
+    headers wrap at spaces (long words fold); names fold, the widest first, down to 5
+    characters; the first column (ids, areas) folds, down to 8. Numbers never fold."""
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
+    longest = [max([cell_len(c) for c in column] + [1]) for column in columns]  # wide chars: 2
+    widths = [max(n, cell_len(h)) for n, h in zip(longest, headers, strict=True)]
+    names = [i for i, is_number in enumerate(numeric) if not is_number]
+    stages = [
+        dict(enumerate(longest)),  # headers fold down to the widest cell
+        {i: min(longest[i], 5) for i in names if i > 0},
+        {i: min(longest[i], 8) for i in names if i == 0},
+    ]
+    for least in stages:
+        while sum(widths) > room:
+            slack = {i: widths[i] - m for i, m in least.items() if widths[i] > m}
+            if not slack:
+                break
+            widths[max(slack, key=lambda i: slack[i])] -= 1
+    return widths
