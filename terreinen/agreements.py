@@ -146,7 +146,14 @@ def compare_agreements(
     line), never to the embedded table; without one, regional agreements are an error that
     says how to give it.
 
-    >>> compare_agreements(parcels, "agreements.csv", regions="gemeenten.csv")  # doctest: +SKIP
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> parcels = read_parcels(get_path("parcels"))
+    >>> table = compare_agreements(parcels, get_path("agreements"),
+    ...                            regions=get_path("gemeenten"), as_of="2026-01-01")
+    >>> row = table.loc[3]
+    >>> row["afspraak_id"], float(row["max_ha"]), round(float(row["actual_ha"]), 1), row["status"]
+    ('DR-ZOD-1', 190.0, 262.4, 'overprogrammering')
     """
     date = as_of_date(as_of)
     if regions is None and isinstance(agreements, str | Path):

@@ -62,7 +62,11 @@ _MAIN_TO_CATEGORY = {"1": "1", "2": "2", "3": "3.1", "4": "4.1", "5": "5.1", "6"
 def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     """Park-level table in IBIS's column layout, with each park's outline (EPSG:28992).
 
-    >>> to_ibis(parcels, as_of="2026-01-01").loc[0, ["PLAN_NAAM", "OPPBRUTO"]]  # doctest: +SKIP
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> parks = to_ibis(read_parcels(get_path("parcels")), as_of="2026-01-01")
+    >>> parks.loc[0, "PLAN_NAAM"], round(parks.loc[0, "OPPBRUTO"] / 10_000)  # m² -> ha
+    ('Assen-Zuid', 110)
     """
     date = as_of_date(as_of)
     figures = parcel_figures(parcels, as_of=date)

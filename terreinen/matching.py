@@ -125,7 +125,14 @@ def find_parcels(
     combination (the best). Notes on how the request was read are in
     ``result.attrs["opmerkingen"]``.
 
-    >>> find_parcels(parcels, min_ha=3, milieucategorie="4.2", near="Hardenberg")  # doctest: +SKIP
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.loading import read_parcels
+    >>> parcels = read_parcels(get_path("parcels"))
+    >>> found = find_parcels(parcels, min_ha=3, milieucategorie="4.2", near="Hardenberg",
+    ...                      as_of="2026-01-01")
+    >>> best = found.loc[0]
+    >>> best["terrein"], best["gemeente"], round(float(best["afstand_km"]), 1)
+    ('Europark', 'Coevorden', 13.9)
     """
     for name, value in (("min_ha", min_ha), ("max_ha", max_ha), ("radius_km", radius_km)):
         if value is not None and value < 0:
