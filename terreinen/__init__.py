@@ -7,7 +7,6 @@ line's ``--help`` stay quick.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
 from terreinen import settings
 
@@ -55,18 +54,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-if TYPE_CHECKING:
-    from terreinen._errors import (
-        TerreinenConflictError,
-        TerreinenDataError,
-        TerreinenDataWarning,
-        TerreinenError,
-        TerreinenReadError,
-        TerreinenWriteError,
-    )
-    from terreinen.datasets import get_path
-    from terreinen.loading import read_parcels, validate
-    from terreinen.register import Register, changes
-    from terreinen.report import Finding, ValidationReport
