@@ -56,6 +56,9 @@ MILIEU_COLORS = (
 # a municipality's summary is the first of these that one of its active agreements has
 AGREEMENT_STATES = ("overprogrammering", "tekort", "onbekend", "binnen_afspraak", "geen_afspraak")
 AGREEMENT_COLORS = ("#D55E00", "#CC79A7", "#F0E442", "#009E73", "#BBBBBB")
+# the demand verdicts (terreinen.demand), worst first; Okabe-Ito as above
+VERDICTS = ("tekort", "krap", "voldoende")
+VERDICT_COLORS = ("#D55E00", "#E69F00", "#009E73")
 COORDINATE_SCALE = 1_000_000  # 1e-6 degree: 0.11 m north-south, 0.07 m east-west here
 _BOUNDARY_NAMES = ("gemeente", "gemeentenaam", "statnaam", "naam", "name")
 _SHOWN_COLUMNS = {*schema.REQUIRED_COLUMNS, *schema.OPTIONAL_COLUMNS, "oppervlakte_ha"}

@@ -335,6 +335,14 @@ def map_command(
     target: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
         "maps/overview.html"
     ),
+    municipal_colour: Annotated[
+        str,
+        typer.Option(
+            "--municipal-colour",
+            help="Colour the municipality layer by 'afspraken' (agreement status) or "
+            "'oordeel' (demand verdict: tekort, krap, voldoende).",
+        ),
+    ] = "afspraken",
     layer: LayerOpt = None,
     crs: CrsOpt = None,
 ) -> None:
@@ -354,6 +362,7 @@ def map_command(
     from terreinen.maps import municipality_map, overview_map, save_map
 
     options["demand"] = demand(frame, "gemeente", as_of=options["as_of"])
+    options["municipal_colour"] = municipal_colour
     with progress(f"drawing {target.name}"), history_for(parcels, None) as history:
         options["history"] = history
         m = (

@@ -25,7 +25,7 @@ import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenError
+from terreinen._errors import TerreinenError, TerreinenOptionError
 from terreinen._io import atomic_path
 from terreinen._mapdata import (
     AGREEMENT_COLORS,
@@ -36,6 +36,8 @@ from terreinen._mapdata import (
     SEGMENT_COLORS,
     STATE_COLORS,
     STATES,
+    VERDICT_COLORS,
+    VERDICTS,
     encode_geometries,
     found_data,
     municipality_data,
@@ -66,6 +68,8 @@ _TEXT = {
     "klasse": "Beschikbaarheid",
     "gemeenten": "Gemeenten: capaciteit en afspraken",
     "noAgreements": "geen afspraak bekend",
+    "gemeentenOordeel": "Gemeenten: vraag en aanbod (middenscenario)",
+    "noVerdict": "oordeel onbekend",
     "legend": "Kavels (ingezoomd)",
     "parks": "Terreinen",
     "sizeNote": "Oppervlakte van een cirkel: nog niet uitgegeven ha (hard + zacht).",
@@ -185,6 +189,7 @@ def overview_map(
     demand: pd.DataFrame | None = None,
     data_dates: dict | None = None,
     history=None,
+    municipal_colour: str = "afspraken",
     as_of=None,
     title: str = "Bedrijventerreinen",
     source: str = DEFAULT_SOURCE,
@@ -206,7 +211,9 @@ def overview_map(
     ``oordeel``) adds each municipality's verdict;
     ``data_dates`` (municipality -> date) the date of its data (else the latest
     ``laatst_bijgewerkt``); ``history`` (a :class:`terreinen.register.Register`) lets
-    ``toevoeging`` agreements count what was added. A summary panel, a sortable table of
+    ``toevoeging`` agreements count what was added. ``municipal_colour`` colours the
+    municipality layer by agreement status (``"afspraken"``) or by the demand verdict
+    (``"oordeel"``: tekort, krap, voldoende; needs ``demand``). A summary panel, a sortable table of
     every park and municipality, and the method (as-of date, ``source``, a
     ``more_info_url`` link) are on the page. Base maps PDOK BRT-Achtergrondkaart and
     OpenStreetMap, or ``tiles`` (a list of xyzservices providers; None for none).
@@ -223,6 +230,7 @@ def overview_map(
         demand=demand,
         data_dates=data_dates,
         history=history,
+        municipal_colour=municipal_colour,
         as_of=as_of,
         title=title,
         source=source,
@@ -242,6 +250,7 @@ def _page(
     demand=None,
     data_dates=None,
     history=None,
+    municipal_colour: str = "afspraken",
     as_of=None,
     title: str,
     source: str = DEFAULT_SOURCE,
@@ -252,6 +261,12 @@ def _page(
     found: dict | None = None,
 ) -> MapPage:
     """The page's data; ``found`` are the matches of a search (see :func:`find_map`)."""
+    if municipal_colour not in ("afspraken", "oordeel"):
+        raise TerreinenOptionError(
+            f"municipal_colour {municipal_colour!r}: choose 'afspraken' or 'oordeel'"
+        )
+    if municipal_colour == "oordeel" and demand is None:
+        raise TerreinenOptionError("municipal_colour='oordeel' needs demand= (terreinen.demand)")
     parcels = _as_parcels(parcels)
     date = as_of_date(as_of)
     parks, park_of = park_data(parcels, date)
@@ -273,6 +288,9 @@ def _page(
         "agreementKeys": list(AGREEMENT_STATES),
         "agreementStates": [s.replace("_", " ") for s in AGREEMENT_STATES],
         "agreementColors": list(AGREEMENT_COLORS),
+        "verdicts": list(VERDICTS),
+        "verdictColors": list(VERDICT_COLORS),
+        "municipalColour": municipal_colour,
         "phases": ["", *schema.PLAN_PHASES.values()],
         "owners": list(schema.OWNERS),
         "tiles": _tile_layers(tiles),

@@ -223,3 +223,23 @@ def test_export_command(tmp_path):
     import pyogrio
 
     assert [name for name, _ in pyogrio.list_layers(path)] == ["kavels", "terreinen", "gemeenten"]
+
+
+def test_map_coloured_by_the_demand_verdict(tmp_path):
+    path = tmp_path / "oordeel.html"
+    result = cli("map", "--municipal-colour", "oordeel", "-o", path)
+    assert result.exit_code == 0, result.stderr
+    assert '"municipalColour":"oordeel"' in path.read_text()
+    result = cli("map", "--municipal-colour", "regen", "-o", tmp_path / "x.html")
+    assert result.exit_code == 2 and "choose 'afspraken' or 'oordeel'" in result.stderr
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_dask_engine_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "dask", None)  # as if the dask extra were missing
+    monkeypatch.delitem(sys.modules, "terreinen.distributed", raising=False)
+    result = cli("capacity", tmp_path, "--engine", "dask")
+    assert result.exit_code == 2
+    assert "needs the optional package 'dask': pip install \"terreinen[dask]\"" in result.stderr

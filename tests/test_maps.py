@@ -12,8 +12,8 @@ import shapely
 from browser import axe_violations, open_map, page_data, popup_text
 from conftest import DATA, cli, frame, parcel, rect
 
-from terreinen import TerreinenError, read_parcels
-from terreinen._mapdata import municipality_data
+from terreinen import TerreinenError, TerreinenOptionError, read_parcels
+from terreinen._mapdata import VERDICT_COLORS, municipality_data
 from terreinen.demand import demand
 from terreinen.maps import (
     STATES,
@@ -458,3 +458,32 @@ def test_find_map_without_matches_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "no parcels match, so there is no map to write" in result.stderr
     assert not page.exists()
+
+
+def test_municipalities_coloured_by_the_demand_verdict(browser, tmp_path, embedded):
+    """With ``municipal_colour="oordeel"`` the municipality layer shows each municipality's
+    demand verdict, with its own legend."""
+    two = embedded[embedded["gemeente"].isin(["Assen", "Emmen"])]
+    verdicts = pd.DataFrame({"gemeente": ["Assen", "Emmen"], "oordeel": ["tekort", "voldoende"]})
+    path = save_map(
+        overview_map(two, demand=verdicts, municipal_colour="oordeel", as_of=AS_OF),
+        tmp_path / "oordeel.html",
+    )
+    opened = open_map(browser, path)
+    opened.page.get_by_label("Gemeenten: capaciteit en afspraken").check()
+    colours = opened.js(
+        "terreinenMap.municipalities.getLayers().map(function (l) { return l.options.fillColor; })"
+    )
+    names = opened.js("terreinenMap.municipalities.getLayers().length")
+    assert names == 2 and sorted(colours) == sorted([VERDICT_COLORS[0], VERDICT_COLORS[2]])
+    legend = opened.page.locator("#tr-legend-body").inner_text()
+    assert "vraag en aanbod" in legend and "tekort" in legend and "voldoende" in legend
+    assert not opened.errors and not opened.dialogs
+    opened.close()
+
+
+def test_colouring_by_verdict_needs_a_demand_table(embedded):
+    with pytest.raises(TerreinenOptionError, match="needs demand="):
+        overview_map(embedded, municipal_colour="oordeel")
+    with pytest.raises(TerreinenOptionError, match="choose 'afspraken' or 'oordeel'"):
+        overview_map(embedded, municipal_colour="regen")

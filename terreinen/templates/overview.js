@@ -218,8 +218,17 @@
     });
     return box;
   }
+  // the municipality layer's colour: agreement status, or the demand verdict
+  var byVerdict = D.municipalColour === "oordeel" && M.oordeel;
+  function municipalColour(i) {
+    if (byVerdict) {
+      var v = D.verdicts.indexOf(M.oordeel[i]);
+      return v < 0 ? "#BBBBBB" : D.verdictColors[v];
+    }
+    return M.status[i] < 0 ? "#BBBBBB" : D.agreementColors[M.status[i]];
+  }
   M.name.forEach(function (name, i) {
-    var colour = M.status[i] < 0 ? "#BBBBBB" : D.agreementColors[M.status[i]];
+    var colour = municipalColour(i);
     var style = { renderer: lowCanvas, pane: "tr-municipal", color: "#1a1a1a", weight: 1.5,
       dashArray: "8 4", fillColor: colour, fillOpacity: 0.35 };
     var shape = municipalShapes && municipalShapes[i];
@@ -329,7 +338,10 @@
       palette.colors.filter(function (_, c) { return used[c]; }), "tr-round", colourBy === "cls");
     box.appendChild(el("div", null, T.sizeNote));
     legendBlock(box, T.legend, D.states, D.stateColors, "", false);
-    if (map.hasLayer(municipalLayer)) {
+    if (map.hasLayer(municipalLayer) && byVerdict) {
+      legendBlock(box, T.gemeentenOordeel, D.verdicts.concat([T.noVerdict]),
+        D.verdictColors.concat(["#BBBBBB"]), "tr-pattern-1", false);
+    } else if (map.hasLayer(municipalLayer)) {
       legendBlock(box, T.gemeenten, D.agreementStates.concat([T.noAgreements]),
         D.agreementColors.concat(["#BBBBBB"]), "tr-pattern-1", false);
     }
