@@ -322,6 +322,9 @@ def agreements(
     )
 
 
+_MUNICIPAL_COLOUR_HELP = "Municipality layer by 'afspraken' (agreements) or 'oordeel' (demand)."
+
+
 @app.command(name="map")
 def map_command(
     parcels: ParcelsArg = EMBEDDED,
@@ -336,12 +339,7 @@ def map_command(
         "maps/overview.html"
     ),
     municipal_colour: Annotated[
-        str,
-        typer.Option(
-            "--municipal-colour",
-            help="Colour the municipality layer by 'afspraken' (agreement status) or "
-            "'oordeel' (demand verdict: tekort, krap, voldoende).",
-        ),
+        str, typer.Option("--municipal-colour", help=_MUNICIPAL_COLOUR_HELP)
     ] = "afspraken",
     layer: LayerOpt = None,
     crs: CrsOpt = None,

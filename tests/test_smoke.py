@@ -4,6 +4,7 @@ else runs the command line in-process, which is much faster.)"""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -80,14 +81,16 @@ def test_the_wheel_runs_the_main_job_from_any_folder(tmp_path):
     )
     work = tmp_path / "empty"
     work.mkdir()
+    # the virtual environment's own terreinen, not a checkout named by PYTHONPATH
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     where = subprocess.run(
         [python, "-c", "import terreinen; print(terreinen.__file__)"],
-        capture_output=True, text=True, cwd=work, check=True,
+        capture_output=True, text=True, cwd=work, check=True, env=env,
     )  # fmt: skip
     assert where.stdout.startswith(str(env_dir))
     result = subprocess.run(
         [env_dir / "bin" / "terreinen", "--quiet", "overview", "--as-of", "2026-01-01"],
-        capture_output=True, text=True, cwd=work,
+        capture_output=True, text=True, cwd=work, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Drenthe" in result.stdout and "Totaal" in result.stdout
