@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
-from terreinen._errors import TerreinenDataError, TerreinenError
-from terreinen._parse import closest
+from terreinen.errors import TerreinenDataError, TerreinenError
 from terreinen.figures import as_of_date, parcel_figures
+from terreinen.io.tables import read_agreements, read_regions
 from terreinen.report import Finding, ValidationReport
-from terreinen.tables import read_agreements, read_regions
+from terreinen.validation.values import closest
 
 __all__ = ["COMPARISON_COLUMNS", "DeliveryHistory", "History", "compare_agreements"]
 
@@ -147,7 +147,7 @@ def compare_agreements(
     says how to give it.
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> parcels = read_parcels(get_path("parcels"))
     >>> table = compare_agreements(parcels, get_path("agreements"),
     ...                            regions=get_path("gemeenten"), as_of="2026-01-01")

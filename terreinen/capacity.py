@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenDataWarning, TerreinenOptionError
+from terreinen.errors import TerreinenDataWarning, TerreinenOptionError
 from terreinen.figures import (
     UNKNOWN,
     as_of_date,
@@ -27,7 +27,7 @@ from terreinen.figures import (
     takeup_window,
     years_without_data,
 )
-from terreinen.tables import read_regions
+from terreinen.io.tables import read_regions
 
 __all__ = ["AREA_LEVELS", "BREAKDOWNS", "TOTAL", "area_keys", "breakdown", "capacity", "takeup"]
 
@@ -127,7 +127,7 @@ def capacity(
     (latest ``laatst_bijgewerkt`` or ``uitgiftedatum``) warns, naming the years without data.
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> table = capacity(read_parcels(get_path("parcels")), by="provincie", as_of="2026-01-01")
     >>> table[["gebied", "n_kavels", "bruto_ha", "hard_ha", "zacht_ha"]].round(2)
            gebied  n_kavels  bruto_ha  hard_ha  zacht_ha
@@ -267,7 +267,7 @@ def breakdown(
     ``by``, ``n_kavels`` (unsold parcels), ``hard_ha``, ``zacht_ha``, ``onverkocht_ha``.
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> parcels = read_parcels(get_path("parcels"))
     >>> breakdown(parcels, "milieucategorie", as_of="2026-01-01").head(3).round(2)
       milieucategorie  n_kavels  hard_ha  zacht_ha  onverkocht_ha
@@ -320,7 +320,7 @@ def takeup(
     counts sales up to the as-of date. Parcels without a sale date are left out.
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> parcels = read_parcels(get_path("parcels"))
     >>> per_year = takeup(parcels, "gemeente", as_of="2026-01-01")
     >>> round(float(per_year.loc[2016:2025, "Hardenberg"].mean()), 2)  # ha a year

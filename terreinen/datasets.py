@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from terreinen._errors import TerreinenOptionError
+from terreinen.errors import TerreinenOptionError
 
 __all__ = ["available", "get_path"]
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenOptionError
 from terreinen.capacity import TOTAL, area_keys
+from terreinen.errors import TerreinenOptionError
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
 
 __all__ = ["DEMAND_COLUMNS", "DEMAND_LEVELS", "DEMAND_SPLITS", "check_scenarios", "demand"]
@@ -81,7 +81,7 @@ def demand(
     of that segment carry no sale date at all.
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> table = demand(read_parcels(get_path("parcels")), by="provincie", as_of="2026-01-01")
     >>> totals = table[table["segment"] == "Totaal"].set_index("gebied")
     >>> totals[["uitgifte_ha_per_jaar", "vraag_midden_ha", "aanbod_hard_ha", "oordeel"]].round(2)

@@ -35,19 +35,19 @@ import shapely
 from distributed import Client, LocalCluster, as_completed
 
 from terreinen import settings
-from terreinen._errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
-from terreinen._geometry import (
+from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
+from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen.figures import as_of_date
+from terreinen.io.files import load_parcels
+from terreinen.io.tables import read_regions
+from terreinen.report import Finding, ValidationReport
+from terreinen.validation.geometry import (
     COPY_SUGGESTION,
     OVERLAP_SUGGESTION,
     copy_message,
     overlap_message,
     overlap_partners,
 )
-from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
-from terreinen.figures import as_of_date
-from terreinen.loading import load_parcels
-from terreinen.report import Finding, ValidationReport
-from terreinen.tables import read_regions
 
 __all__ = ["capacity", "capacity_sums", "partition", "validate"]
 

@@ -11,11 +11,11 @@ import geopandas as gpd
 import pandas as pd
 
 from terreinen import settings
-from terreinen._io import atomic_path, csv_text, output_format, write_workbook
 from terreinen.agreements import compare_agreements
 from terreinen.capacity import breakdown, capacity, takeup
 from terreinen.demand import demand
-from terreinen.ibis import to_ibis
+from terreinen.io.ibis import to_ibis
+from terreinen.io.write import atomic_path, csv_text, output_format, write_workbook
 
 __all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format"]
 

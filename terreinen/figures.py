@@ -109,7 +109,7 @@ def parcel_figures(
     ``window``: the take-up years (default :func:`takeup_window` of the parcels' own date).
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> parcels = read_parcels(get_path("parcels"))
     >>> parcel_figures(parcels, as_of="2026-01-01")[["hard_ha", "zacht_ha"]].sum().round(2)
     hard_ha     463.72

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenDataWarning, TerreinenError, TerreinenOptionError
+from terreinen.errors import TerreinenDataWarning, TerreinenError, TerreinenOptionError
 from terreinen.figures import status_on
 
 MATCH_COLUMNS = (
@@ -126,7 +126,7 @@ def find_parcels(
     ``result.attrs["opmerkingen"]``.
 
     >>> from terreinen.datasets import get_path
-    >>> from terreinen.loading import read_parcels
+    >>> from terreinen.io.files import read_parcels
     >>> parcels = read_parcels(get_path("parcels"))
     >>> found = find_parcels(parcels, min_ha=3, milieucategorie="4.2", near="Hardenberg",
     ...                      as_of="2026-01-01")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+import pandas as pd
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -68,7 +70,6 @@ class ValidationReport:
     def to_frame(self) -> pd.DataFrame:
         """The findings as a table: severity, row, kavel_id, column, message, suggestion."""
         # pandas only when a table is asked for: the command line's error path stays light
-        import pandas as pd
 
         columns = ["severity", "row", "kavel_id", "column", "message", "suggestion"]
         return pd.DataFrame([asdict(f) for f in self.findings], columns=columns)

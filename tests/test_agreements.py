@@ -9,7 +9,7 @@ from conftest import AS_OF, REGIONS, build
 
 from terreinen import TerreinenDataError, TerreinenReadError
 from terreinen.agreements import compare_agreements
-from terreinen.tables import read_agreements
+from terreinen.io.tables import read_agreements
 
 AGREEMENTS = pd.DataFrame(
     [

@@ -231,7 +231,7 @@ def test_property_reprojection_changes_no_area(rows):
 
 
 def test_parcels_without_sale_dates(three_parcels):
-    from terreinen.ibis import to_ibis
+    from terreinen.io.ibis import to_ibis
 
     unsold = read_parcels(
         three_parcels.drop(columns="uitgiftedatum").assign(

@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, ROOT
 
 from terreinen import read_parcels, validate
-from terreinen.loading import load_parcels
+from terreinen.io.files import load_parcels
 
 
 def _generator():

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, REGIONS, ROWS, build, cli
 
-from terreinen._errors import TerreinenOptionError
 from terreinen.demand import DEMAND_COLUMNS, demand
+from terreinen.errors import TerreinenOptionError
 
 NAN = math.nan
 # Worked out by hand from conftest.ROWS on AS_OF (2026-06-30): take-up counts sales in

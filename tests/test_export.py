@@ -11,8 +11,8 @@ import pytest
 from conftest import AS_OF, DATA, build
 
 from terreinen import TerreinenWriteError
-from terreinen._io import atomic_path
 from terreinen.export import export
+from terreinen.io.write import atomic_path
 
 
 def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):

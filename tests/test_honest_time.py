@@ -10,7 +10,7 @@ from conftest import cli, frame, parcel, rect
 
 from terreinen import TerreinenDataWarning
 from terreinen.capacity import capacity
-from terreinen.loading import read_parcels
+from terreinen.io.files import read_parcels
 
 
 @pytest.fixture

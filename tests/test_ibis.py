@@ -1,4 +1,4 @@
-"""terreinen.ibis: the park-level export and reading it back."""
+"""terreinen.io.ibis: the park-level export and reading it back."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import AS_OF, build
 
 from terreinen import read_parcels
 from terreinen.capacity import capacity
-from terreinen.ibis import IBIS_COLUMNS, to_ibis
+from terreinen.io.ibis import IBIS_COLUMNS, to_ibis
 
 
 @pytest.fixture(scope="module")

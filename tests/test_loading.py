@@ -1,4 +1,4 @@
-"""terreinen.loading: every format, every alias family, every CRS, unreadable files."""
+"""terreinen.io.files: every format, every alias family, every CRS, unreadable files."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terreinen import read_parcels
-from terreinen.maps import municipality_map, overview_map, save_map, script_json
+from terreinen.maps import municipality_map, overview_map, save_map
+from terreinen.maps.page import script_json
 
 ALERT_NOTE = "{{ '</script><script>alert(1)</script>' }}"
 COMMENT_NOTE = "{# the rest of this note {{ and more"

@@ -13,7 +13,6 @@ from browser import axe_violations, open_map, page_data, popup_text
 from conftest import DATA, cli, frame, parcel, rect
 
 from terreinen import TerreinenError, TerreinenOptionError, read_parcels
-from terreinen._mapdata import VERDICT_COLORS, municipality_data
 from terreinen.demand import demand
 from terreinen.maps import (
     STATES,
@@ -23,6 +22,7 @@ from terreinen.maps import (
     parcel_states,
     save_map,
 )
+from terreinen.maps.data import VERDICT_COLORS, municipality_data
 
 AS_OF = "2026-01-01"  # after every sale date in the embedded data (checked below)
 UNSOLD = ["terstond_uitgeefbaar", "niet_terstond_uitgeefbaar", "optie"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import cli
 
-import terreinen._cli as shared
+import terreinen.cli.common as shared
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from conftest import cli, frame, parcel, rect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from terreinen import _screen
-from terreinen._io import xlsx_text
+from terreinen.cli import screen as _screen
+from terreinen.io.write import xlsx_text
 
 HOSTILE = [
     "{{ lipsum.__globals__.os.system('id') }}",

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, cli, rect
 
 from terreinen.datasets import get_path
-from terreinen.loading import read_parcels
+from terreinen.io.files import read_parcels
 from terreinen.register import example_register
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

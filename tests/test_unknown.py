@@ -9,8 +9,8 @@ import pytest
 from conftest import cli, frame, parcel, rect
 
 from terreinen.capacity import capacity
-from terreinen.ibis import ibis_to_parcels
-from terreinen.loading import read_parcels
+from terreinen.io.files import read_parcels
+from terreinen.io.ibis import ibis_to_parcels
 
 AS_OF = "2026-01-01"
 
@@ -114,7 +114,7 @@ def test_screen_csv_json(tmp_path):
 
 def test_ibis_export_breakdown_and_map_keep_unknown(tmp_path):
     from terreinen.capacity import breakdown
-    from terreinen.ibis import to_ibis
+    from terreinen.io.ibis import to_ibis
     from terreinen.maps import STATES, overview_map, parcel_states, save_map
 
     parcels, _ = ibis_to_parcels(_park_table(), "parks.csv")

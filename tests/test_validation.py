@@ -77,7 +77,7 @@ def test_unknown_category_value_is_an_error_with_a_suggestion(tmp_path, column, 
 def test_respelled_values_are_read_with_a_warning(tmp_path, column, value, canonical):
     extra = {"uitgiftedatum": "2020-01-01"} if canonical == "uitgegeven" else {}
     path = _write(tmp_path, [parcel("A", rect(0, 0, 10, 10), **{column: value}, **extra)])
-    from terreinen.loading import load_parcels
+    from terreinen.io.files import load_parcels
 
     parcels, report = load_parcels(path)
     finding = _only(report, "warning")
@@ -118,7 +118,7 @@ def test_non_polygon_geometry(tmp_path):
 
 def test_invalid_geometry_is_repaired_with_a_warning(tmp_path):
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
-    from terreinen.loading import load_parcels
+    from terreinen.io.files import load_parcels
 
     parcels, report = load_parcels(_write(tmp_path, [parcel("A", bowtie)]))
     finding = _only(report, "warning")
@@ -140,7 +140,7 @@ def _geojson_without_crs(tmp_path, coords):
 
 def test_rd_coordinates_in_a_geojson_without_crs(tmp_path):
     square = [[X0, Y0], [X0 + 100, Y0], [X0 + 100, Y0 + 100], [X0, Y0 + 100], [X0, Y0]]
-    from terreinen.loading import load_parcels
+    from terreinen.io.files import load_parcels
 
     parcels, report = load_parcels(_geojson_without_crs(tmp_path, square))
     finding = _only(report, "warning")
@@ -225,7 +225,7 @@ def test_dutch_dates_and_decimal_comma_are_read(tmp_path):
             prijs_m2="47,50",
         )
     ]
-    from terreinen.loading import load_parcels
+    from terreinen.io.files import load_parcels
 
     parcels, report = load_parcels(_write(tmp_path, rows))
     assert report.findings == []

@@ -12,7 +12,7 @@ import pyproj
 import shapely
 
 from terreinen import settings
-from terreinen._checks import Checker
+from terreinen.validation.columns import Checker
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 _LISTED_OVERLAPS = 3  # other parcels named in one overlap finding before "and N more"

@@ -14,9 +14,9 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenDataError, TerreinenError
-from terreinen._store import FIELDS, as_day, normalised
-from terreinen.loading import load_parcels
+from terreinen.errors import TerreinenDataError, TerreinenError
+from terreinen.io.files import load_parcels
+from terreinen.register.store.base import FIELDS, as_day, normalised
 
 DIFF_COLUMNS = ("kavel_id", "gemeente", "wijziging", "veld", "oud", "nieuw")
 ROW_COLUMNS = ("kavel_id", *FIELDS)

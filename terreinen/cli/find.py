@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from terreinen._cli import (
+from terreinen.cli.common import (
     EMBEDDED,
     AllColumnsOpt,
     AsOfOpt,
@@ -26,6 +26,8 @@ from terreinen._cli import (
     parse_as_of,
     say,
 )
+from terreinen.maps import find_map, save_map
+from terreinen.matching import find_parcels, reference_point
 
 __all__ = ["find_command"]
 
@@ -82,7 +84,6 @@ def find_command(
     date = parse_as_of(as_of)
     guard((parcels,), output, map_file)
     frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
-    from terreinen.matching import find_parcels
 
     found = find_parcels(
         frame,
@@ -113,9 +114,6 @@ def find_command(
     keys = () if all_columns else _FIND_KEY_COLUMNS
     emit(table, fmt, output, title, (parcels,), key_columns=keys)
     if map_file is not None:
-        from terreinen.maps import find_map, save_map
-        from terreinen.matching import reference_point
-
         point = reference_point(frame, near) if near else None
         save_map(find_map(found, frame, point=point, radius_km=radius_km, as_of=date), map_file)
         say(f"wrote {map_file}")

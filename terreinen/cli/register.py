@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from terreinen._cli import (
+from terreinen.cli.common import (
     EXIT_CONFLICT,
     EXIT_FINDINGS,
     FormatOpt,
@@ -23,6 +23,13 @@ from terreinen._cli import (
     say,
     state,
 )
+from terreinen.errors import (
+    TerreinenConflictError,
+    TerreinenDataError,
+    TerreinenError,
+    TerreinenReadError,
+)
+from terreinen.register import Register, changes, example_register
 
 __all__ = ["changes_command", "register_app"]
 
@@ -40,12 +47,6 @@ _SHOWN = 50  # differences printed as a table before "... and N more"
 @contextlib.contextmanager
 def _plain_errors():
     """terreinen's errors as a plain message and an exit code, never a traceback."""
-    from terreinen._errors import (
-        TerreinenConflictError,
-        TerreinenDataError,
-        TerreinenError,
-        TerreinenReadError,
-    )
 
     try:
         yield
@@ -71,7 +72,6 @@ def init(
     ] = False,
 ) -> None:
     """Create a register (its tables are kept when they exist)."""
-    from terreinen.register import Register, example_register
 
     with _plain_errors(), (example_register if example else Register.create)(store) as register:
         say(f"register ready: {register.label}")
@@ -97,7 +97,6 @@ def import_delivery(
     fmt: FormatOpt = "table",
 ) -> None:
     """Import one delivery: validate it, print what differs from the register, apply it."""
-    from terreinen.register import Register
 
     with _plain_errors(), Register.open(store) as register:
         diff = register.import_delivery(
@@ -134,7 +133,6 @@ def set_fields(
     ] = None,
 ) -> None:
     """Record a land-sale officer's edit of one parcel as its new version."""
-    from terreinen.register import Register
 
     with _plain_errors(), Register.open(store) as register:
         version = register.set(
@@ -159,7 +157,6 @@ def history(
     output: OutputOpt = None,
 ) -> None:
     """Every version of one parcel: when valid, when recorded, by whom, from where, why."""
-    from terreinen.register import Register
 
     with _plain_errors(), Register.open(store) as register:
         versions = register.history(kavel_id)
@@ -178,7 +175,6 @@ def changes_command(
 ) -> None:
     """What changed in a register between two dates (both included), per area: sold,
     soft to hard, hard to soft, new, retired, and the number of versions recorded."""
-    from terreinen.register import Register, changes
 
     with _plain_errors(), Register.open(store) as register:
         table = changes(register, date_from, date_to, by, regions=regions)

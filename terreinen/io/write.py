@@ -27,7 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from terreinen._errors import TerreinenWriteError
+from terreinen.errors import TerreinenWriteError
 
 __all__ = [
     "TABLE_FORMATS",

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
-from terreinen._parse import (
+from terreinen.report import Finding, Severity, ValidationReport
+from terreinen.validation.values import (
     as_text,
     canonical_value,
     count,
@@ -21,7 +22,6 @@ from terreinen._parse import (
     row_list,
     suggest,
 )
-from terreinen.report import Finding, Severity, ValidationReport
 
 Text = str | Callable[[int], str | None] | None
 

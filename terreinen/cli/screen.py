@@ -11,8 +11,11 @@ import re
 import shutil
 import sys
 
+import pandas as pd
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
@@ -57,7 +60,6 @@ UNKNOWN_MARK = "–"
 def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
     """A table on screen with its notes below: unknown figures and why, take-up years,
     hidden columns. With ``key_columns``: the leading text columns (areas, ids) and those."""
-    import pandas as pd
 
     out.width = _screen_width()
     shown = table
@@ -106,9 +108,6 @@ def rich_table(table, title: str, width: int | None = None):
     """A rich Table of a DataFrame; every cell is plain text (never markup). Nothing is cut
     on a narrow terminal (``width``): numbers keep their width, headers wrap at spaces and
     names fold onto more lines when the room runs out; a missing figure shows as ``–``."""
-    import pandas as pd
-    from rich import box
-    from rich.table import Table
 
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     cells = [
@@ -143,7 +142,6 @@ def rich_table(table, title: str, width: int | None = None):
 
 
 def _cell(value, is_number: bool) -> str:
-    import pandas as pd
 
     if pd.isna(value):
         return UNKNOWN_MARK if is_number else ""

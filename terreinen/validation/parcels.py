@@ -16,7 +16,9 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen._checks import (
+from terreinen.errors import DATA_MODEL_HINT
+from terreinen.report import Finding, ValidationReport
+from terreinen.validation.columns import (
     Checker,
     check_category,
     check_dates,
@@ -24,16 +26,14 @@ from terreinen._checks import (
     check_text,
     check_unique,
 )
-from terreinen._errors import DATA_MODEL_HINT
-from terreinen._geometry import (
+from terreinen.validation.geometry import (
     check_geometry,
     check_inside_netherlands,
     check_overlaps,
     resolve_crs,
     to_rd,
 )
-from terreinen._parse import as_text, is_blank
-from terreinen.report import Finding, ValidationReport
+from terreinen.validation.values import as_text, is_blank
 
 __all__ = ["check_parcels", "check_table"]
 

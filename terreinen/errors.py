@@ -76,7 +76,7 @@ def optional_import(name: str, extra: str) -> ModuleType:
     >>> optional_import("no_such_module", extra="dask")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    terreinen._errors.TerreinenError: ...: pip install "terreinen[dask]"
+    terreinen.errors.TerreinenError: ...: pip install "terreinen[dask]"
     """
     try:
         return importlib.import_module(name)

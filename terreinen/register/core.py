@@ -27,24 +27,23 @@ import pandas as pd
 import shapely
 
 from terreinen import settings
-from terreinen._changes import CHANGES_COLUMNS, changes
-from terreinen._errors import TerreinenConflictError, TerreinenError
-from terreinen._store import (
+from terreinen.datasets import get_path
+from terreinen.errors import TerreinenConflictError, TerreinenError
+from terreinen.io.files import read_parcels
+from terreinen.register.changes import CHANGES_COLUMNS, changes
+from terreinen.register.store import PostgresStore, Store, connect, is_store_url
+from terreinen.register.store.base import (
     DELIVERIES,
     FIELDS,
     HEADS,
     VERSION_COLUMNS,
     VERSIONS,
-    PostgresStore,
-    Store,
     as_day,
-    connect,
-    is_store_url,
     native,
     normalised,
     now_text,
 )
-from terreinen._versions import (
+from terreinen.register.versions import (
     ROW_COLUMNS,
     DeliveryDiff,
     as_parcels,
@@ -53,8 +52,6 @@ from terreinen._versions import (
     compare,
     edit_values,
 )
-from terreinen.datasets import get_path
-from terreinen.loading import read_parcels
 
 __all__ = [
     "CHANGES_COLUMNS",

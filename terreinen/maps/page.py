@@ -25,9 +25,9 @@ import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenError, TerreinenOptionError
-from terreinen._io import atomic_path
-from terreinen._mapdata import (
+from terreinen.errors import TerreinenError, TerreinenOptionError
+from terreinen.io.write import atomic_path
+from terreinen.maps.data import (
     AGREEMENT_COLORS,
     AGREEMENT_STATES,
     MILIEU_COLORS,
@@ -46,7 +46,7 @@ from terreinen._mapdata import (
     park_data,
 )
 from terreinen.figures import as_of_date
-from terreinen.loading import read_parcels
+from terreinen.io.files import read_parcels
 
 __all__ = [
     "STATES",
@@ -125,7 +125,7 @@ def _leaflet_assets() -> tuple[str, str]:
 
 
 def _template(name: str) -> str:
-    return resources.files("terreinen").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("terreinen.maps").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 class MapPage:

@@ -11,9 +11,9 @@ import pandas as pd
 import shapely
 
 from terreinen import schema
-from terreinen._errors import TerreinenError
-from terreinen._store import as_day
 from terreinen.capacity import TOTAL, area_keys
+from terreinen.errors import TerreinenError
+from terreinen.register.store.base import as_day
 
 CHANGES_COLUMNS = (
     "gebied",

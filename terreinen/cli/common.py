@@ -31,14 +31,26 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from terreinen._errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
-from terreinen._screen import (
+from terreinen import settings
+from terreinen.agreements import DeliveryHistory
+from terreinen.cli.screen import (
     err,
     line,
     notes,
     show,
 )
 from terreinen.datasets import get_path
+from terreinen.errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
+from terreinen.io.files import load_parcels
+from terreinen.io.write import (
+    TABLE_FORMATS,
+    csv_text,
+    refuse_inputs,
+    remove_temporary_files,
+    table_to_json,
+    write_table,
+)
+from terreinen.register import Register, example_deliveries, is_register
 
 state = {"quiet": False, "verbose": False}
 
@@ -146,7 +158,6 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
             raise typer.Exit(EXIT_INTERNAL) from None
         # interrupted: the work's frames (and GDAL's open files) are freed by now, so the
         # temporary files it left can go
-        from terreinen._io import remove_temporary_files
 
         remove_temporary_files()
         line(err, "interrupted" if interrupted else "terminated")
@@ -230,7 +241,6 @@ def load(
     """Parcels from a file, or from a register as they were on ``as_of``, for the commands
     that compute with them, or exit 2 explaining why. ``gemeente``/``provincie`` fill a
     file without them (--gemeente, --provincie)."""
-    from terreinen.loading import load_parcels
 
     frame = register_state(parcels, as_of)
     if frame is not None:
@@ -250,9 +260,6 @@ def load(
 def register_state(source: Path, as_of: dt.date | None = None):
     """The parcels of a register valid on ``as_of`` (latest when None), with a warning per
     municipality whose latest delivery is stale; None when ``source`` is not a register."""
-    from terreinen import settings
-    from terreinen._errors import TerreinenError
-    from terreinen.register import Register, is_register
 
     store = getattr(source, "url", "") or source
     if not is_register(store):
@@ -279,15 +286,12 @@ def history_for(parcels: Path, store: str | None):
     """The parcel history that ``toevoeging`` agreements count from: the register ``--store``
     names, else PARCELS when it is a register, else for the embedded parcels the embedded
     yearly deliveries; None otherwise."""
-    from terreinen.register import Register, is_register
 
     source = store or getattr(parcels, "url", "") or parcels
     if store is None and not is_register(source):
         if parcels != EMBEDDED:
             yield None
             return
-        from terreinen.agreements import DeliveryHistory
-        from terreinen.register import example_deliveries
 
         yield DeliveryHistory((date, frame) for date, _, frame in example_deliveries())
         return
@@ -340,7 +344,6 @@ def by_levels(by: str) -> str | list[str]:
 
 def guard(inputs: tuple, *outputs: Path | None) -> None:
     """Before any work: refuse an output that is one of the inputs (exit 2)."""
-    from terreinen._io import refuse_inputs
 
     for output in outputs:
         if output is not None:
@@ -360,7 +363,6 @@ def emit(
     decides the format (a --format other than table must agree with it), with its notes (on
     screen below it, else on stderr). On screen with ``key_columns``: the area columns and
     those only, and a note how to get all."""
-    from terreinen._io import TABLE_FORMATS, csv_text, table_to_json, write_table
 
     fmt = fmt.lower()
     if fmt not in ("table", *TABLE_FORMATS):

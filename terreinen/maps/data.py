@@ -14,11 +14,11 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen._errors import TerreinenError
+from terreinen.errors import TerreinenError
 from terreinen.agreements import compare_agreements
 from terreinen.capacity import TOTAL, capacity
 from terreinen.figures import parcel_figures, status_on
-from terreinen.tables import read_regions
+from terreinen.io.tables import read_regions
 
 STATES = (
     "Terstond uitgeefbaar",

@@ -1,0 +1,224 @@
+"""The analysis commands: ``capacity``, ``demand`` and ``agreements``."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terreinen.agreements import compare_agreements
+from terreinen.capacity import capacity as capacity_table
+from terreinen.cli.common import (
+    EMBEDDED,
+    AgreementsOpt,
+    AllColumnsOpt,
+    AsOfOpt,
+    CrsOpt,
+    FormatOpt,
+    GemeenteOpt,
+    LayerOpt,
+    OutputOpt,
+    ParcelsArg,
+    ProvincieOpt,
+    RegionsOpt,
+    agreements_for,
+    by_levels,
+    emit,
+    fail,
+    guard,
+    history_for,
+    load,
+    parse_as_of,
+    parse_factors,
+    print_findings,
+    progress_bar,
+    regions_for,
+    say,
+    state,
+)
+from terreinen.cli.screen import (
+    AGREEMENT_KEY_COLUMNS,
+    KEY_CAPACITY_COLUMNS,
+)
+from terreinen.demand import check_scenarios
+from terreinen.demand import demand as demand_table
+from terreinen.errors import TerreinenDataError, TerreinenDataWarning, optional_import
+
+__all__ = ["agreements_command", "capacity_command", "demand_command"]
+
+
+def capacity_command(
+    parcels: ParcelsArg = EMBEDDED,
+    by: Annotated[
+        str,
+        typer.Option(help="terrein, gemeente, regio, provincie, or several: provincie,gemeente"),
+    ] = "gemeente",
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    takeup_years: Annotated[
+        int, typer.Option(min=1, help="Full years before the as-of date that take-up averages.")
+    ] = 10,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="pandas (in memory) or dask (partitioned GeoParquet on a dask cluster; "
+            "see `terreinen partition`)."
+        ),
+    ] = "pandas",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address, e.g. tcp://10.0.0.5:8786; default: a "
+            "local cluster on this machine."
+        ),
+    ] = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+    all_columns: AllColumnsOpt = False,
+) -> None:
+    """Hard and soft plan capacity, take-up and supply in years per area."""
+    if engine not in ("pandas", "dask"):
+        raise fail(f"--engine {engine!r}: choose pandas or dask")
+    if engine == "dask" and (layer or crs):
+        raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
+    options: dict[str, Any] = {
+        "as_of": parse_as_of(as_of),
+        "takeup_years": takeup_years,
+        "regions": regions_for(parcels, regions),
+    }
+    inputs = (parcels, options["regions"])
+    guard(inputs, output)
+    if engine == "dask":
+        table = _on_cluster(parcels, by_levels(by), scheduler, options)
+    else:
+        frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
+        table = capacity_table(frame, by_levels(by), **options)
+    emit(
+        table,
+        fmt,
+        output,
+        f"Plancapaciteit per {by} op {table.attrs['peildatum']} ({parcels.name})",
+        inputs,
+        key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
+    )
+
+
+def demand_command(
+    parcels: ParcelsArg = EMBEDDED,
+    by: Annotated[str, typer.Option(help="gemeente, regio or provincie.")] = "gemeente",
+    per: Annotated[str, typer.Option(help="segment or milieucategorie.")] = "segment",
+    horizon: Annotated[float, typer.Option(help="Years ahead that demand is estimated for.")] = 10,
+    scenarios: Annotated[
+        str, typer.Option(help="Take-up factors of the low, middle and high scenario.")
+    ] = "0.7,1.0,1.3",
+    takeup_years: Annotated[
+        int, typer.Option(min=1, help="Full years before the as-of date that take-up averages.")
+    ] = 10,
+    as_of: AsOfOpt = None,
+    regions: RegionsOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Demand (take-up x scenario x horizon) beside hard and soft supply, per area and
+    segment: the Ladder's first step."""
+    factors = parse_factors(scenarios, "--scenarios")
+    date = parse_as_of(as_of)
+
+    check_scenarios(factors)  # before loading: a typing error answers at once
+    table = demand_table(
+        load(parcels, layer, crs, date),
+        by,
+        per=per,
+        horizon=horizon,
+        scenarios=factors,
+        takeup_years=takeup_years,
+        as_of=date,
+        regions=regions_for(parcels, regions),
+    )
+    emit(table, fmt, output, f"Vraag en aanbod per {by} en {per} ({parcels.name})")
+
+
+def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
+    """The capacity table from the dask engine, with a progress bar over the parts."""
+
+    engine = optional_import("terreinen.distributed", extra="dask")
+    with (
+        progress_bar() as bar,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always", TerreinenDataWarning)
+        task = bar.add_task("parts done", total=None)
+        try:
+            table = engine.capacity(
+                parcels,
+                by,
+                scheduler=scheduler,
+                on_part_done=lambda done, total: bar.update(task, completed=done, total=total),
+                **options,
+            )
+        except TerreinenDataError as exc:
+            if exc.report.errors and exc.report.errors[0].row is not None:
+                print_findings(exc.report, limit=None if state["verbose"] else 20)
+            raise fail(str(exc).splitlines()[0]) from None
+        except OSError as exc:  # no scheduler at the address
+            raise fail(f"cannot reach the dask scheduler {scheduler}: {exc}") from None
+    if caught:
+        say(str(caught[0].message), style="yellow")
+    return table
+
+
+def agreements_command(
+    parcels: ParcelsArg = EMBEDDED,
+    agreements: AgreementsOpt = None,
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+    all_columns: AllColumnsOpt = False,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            "-s",
+            help="Register (.gpkg or postgresql:// URL) whose history 'toevoeging' agreements "
+            "count; default: PARCELS when it is a register (the embedded data: its yearly "
+            "deliveries).",
+        ),
+    ] = None,
+) -> None:
+    """Compare plan capacity with the programming agreements (programmeringsafspraken) as
+    they are written: maxima and minima, on the stock or on capacity added in the period."""
+    table_path = agreements_for(parcels, agreements)
+    if table_path is None:
+        raise fail(
+            f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
+            f"beside {parcels.name})"
+        )
+    regions = regions_for(parcels, regions)
+    inputs = (parcels, table_path, regions)
+    guard(inputs, output)
+    date = parse_as_of(as_of)
+    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
+
+    with history_for(parcels, store) as history:
+        table = compare_agreements(frame, table_path, as_of=date, regions=regions, history=history)
+    emit(
+        table,
+        fmt,
+        output,
+        f"Programmeringsafspraken op {date or 'vandaag'} ({table_path.name})",
+        inputs,
+        key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
+    )

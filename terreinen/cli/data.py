@@ -1,0 +1,119 @@
+"""The data commands: ``validate``, ``partition`` and ``export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from terreinen.cli.common import (
+    EMBEDDED,
+    EXIT_FINDINGS,
+    AgreementsOpt,
+    AsOfOpt,
+    CrsOpt,
+    GemeenteOpt,
+    LayerOpt,
+    ParcelsArg,
+    ProvincieOpt,
+    RegionsOpt,
+    agreements_for,
+    guard,
+    history_for,
+    load,
+    parse_as_of,
+    print_findings,
+    progress,
+    regions_for,
+    register_state,
+    say,
+    state,
+)
+from terreinen.cli.screen import (
+    err,
+    line,
+    out,
+)
+from terreinen.errors import optional_import
+from terreinen.export import export as write
+from terreinen.export import export_format
+from terreinen.io.files import load_parcels
+
+__all__ = ["export_command", "partition_command", "validate_command"]
+
+
+def validate_command(
+    parcels: ParcelsArg = EMBEDDED,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+) -> None:
+    """Check a parcels file against the data model and list every finding."""
+
+    stored = register_state(parcels)  # a register: check its latest versions
+    with progress(f"reading and checking {parcels.name}"):
+        _, report = load_parcels(
+            parcels if stored is None else stored,
+            layer=layer,
+            crs=crs,
+            gemeente=gemeente,
+            provincie=provincie,
+        )
+    print_findings(report, limit=None if state["verbose"] else 50)
+    if not state["quiet"] or not report.ok:
+        line(out if report.ok else err, report.summary())
+    if not report.ok:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def partition_command(
+    parcels: ParcelsArg,
+    folder: Annotated[Path, typer.Argument(help="New folder for the GeoParquet parts.")],
+    parcels_per_part: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Parcels per part (a part is validated in memory); default 100,000."
+        ),
+    ] = None,
+    layer: LayerOpt = None,
+) -> None:
+    """Write parcels as partitioned GeoParquet in spatial order, for `capacity --engine dask`."""
+
+    engine = optional_import("terreinen.distributed", extra="dask")
+    with progress(f"writing {folder.name}"):
+        parts = engine.partition(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
+    say(f"wrote {folder} ({parts} parts)")
+
+
+def export_command(
+    parcels: ParcelsArg = EMBEDDED,
+    to: Annotated[
+        Path, typer.Option("--to", help="File to write: .gpkg, .xlsx, .geojson (or .csv, ibis).")
+    ] = Path("terreinen.xlsx"),
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="gpkg, xlsx, geojson or ibis; default: from --to."),
+    ] = None,
+    agreements: AgreementsOpt = None,
+    regions: RegionsOpt = None,
+    as_of: AsOfOpt = None,
+    layer: LayerOpt = None,
+    crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
+    provincie: ProvincieOpt = None,
+) -> None:
+    """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
+    options: dict[str, Any] = {
+        "agreements": agreements_for(parcels, agreements),
+        "regions": regions_for(parcels, regions),
+        "as_of": parse_as_of(as_of),
+    }
+
+    export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
+    guard((parcels, options["agreements"], options["regions"]), to)
+    frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
+    with progress(f"writing {to.name}"), history_for(parcels, None) as history:
+        write(frame, to, fmt, history=history, inputs=(parcels,), **options)
+    say(f"wrote {to}")

@@ -1,0 +1,376 @@
+"""Exchange with IBIS Bedrijventerreinen: the park-level table, written and read.
+
+Column layout (one row per park): ``RIN_NUMMER, PLAN_NAAM, KERN, GEMEENTE, PROVINCIE, JAAR``,
+``OPPBRUTO`` and ``OPPNETTO`` in m² (as IBIS records them), then in hectares:
+``UITGEGEVEN`` (issued to date), ``UITGEGEVEN_JAAR`` (issued in the as-of year),
+``TERSTOND_UITGEEFBAAR`` and ``NIET_TERSTOND_UITGEEFBAAR`` with their ``_GEMEENTE`` /
+``_PARTICULIER`` owner splits, ``ZACHTE_PLANCAPACITEIT`` (the part of the not immediately
+available land in plans not yet adopted), ``GROOTST_UITGEEFBARE_DEEL``, and
+``MAX_MILIEUCATEGORIE`` as IBIS records it: the main number only (4.2 -> 4).
+
+IBIS counts land under option as available: ``optie`` is part of ``TERSTOND_UITGEEFBAAR``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from terreinen import schema, settings
+from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.report import Finding, ValidationReport
+from terreinen.validation.parcels import check_table
+from terreinen.validation.values import as_text, is_blank
+
+__all__ = ["IBIS_COLUMNS", "check_parks", "ibis_to_parcels", "is_ibis_table", "to_ibis"]
+
+HA_COLUMNS = (
+    "UITGEGEVEN",
+    "UITGEGEVEN_JAAR",
+    "TERSTOND_UITGEEFBAAR",
+    "TERSTOND_UITGEEFBAAR_GEMEENTE",
+    "TERSTOND_UITGEEFBAAR_PARTICULIER",
+    "NIET_TERSTOND_UITGEEFBAAR",
+    "NIET_TERSTOND_UITGEEFBAAR_GEMEENTE",
+    "NIET_TERSTOND_UITGEEFBAAR_PARTICULIER",
+    "ZACHTE_PLANCAPACITEIT",
+    "GROOTST_UITGEEFBARE_DEEL",
+)
+IBIS_COLUMNS = (
+    "RIN_NUMMER",
+    "PLAN_NAAM",
+    "KERN",
+    "GEMEENTE",
+    "PROVINCIE",
+    "JAAR",
+    "OPPBRUTO",
+    "OPPNETTO",
+    *HA_COLUMNS,
+    "MAX_MILIEUCATEGORIE",
+)
+_PARK_KEYS = ("terrein", "rin_nummer", "kern", "gemeente", "provincie")
+_PART_COLUMNS = ("uitgegeven", "terstond_uitgeefbaar", "niet_terstond_uitgeefbaar")
+# the subcategory a main IBIS number is read as: the lowest, so nothing is allowed that IBIS
+# might not allow
+_MAIN_TO_CATEGORY = {"1": "1", "2": "2", "3": "3.1", "4": "4.1", "5": "5.1", "6": "6"}
+
+
+def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
+    """Park-level table in IBIS's column layout, with each park's outline (EPSG:28992).
+
+    >>> from terreinen.datasets import get_path
+    >>> from terreinen.io.files import read_parcels
+    >>> parks = to_ibis(read_parcels(get_path("parcels")), as_of="2026-01-01")
+    >>> parks.loc[0, "PLAN_NAAM"], round(parks.loc[0, "OPPBRUTO"] / 10_000)  # m² -> ha
+    ('Assen-Zuid', 110)
+    """
+    date = as_of_date(as_of)
+    figures = parcel_figures(parcels, as_of=date)
+    # owner unknown (optional column absent): counted in the totals, in neither split
+    owner = parcels.get("eigenaar", pd.Series(None, index=parcels.index)).astype(object)
+    sold_this_year = (status_on(parcels, date) == "uitgegeven") & (
+        sale_dates(parcels).dt.year == date.year
+    )
+    available = figures["terstond_ha"] + figures["optie_ha"]
+    later = figures["niet_terstond_ha"]
+    table = pd.DataFrame(
+        {
+            "OPPBRUTO": figures["bruto_ha"] * 10_000,
+            "OPPNETTO": figures["netto_ha"] * 10_000,
+            "UITGEGEVEN": figures["uitgegeven_ha"],
+            "UITGEGEVEN_JAAR": figures["bruto_ha"].where(sold_this_year, 0.0),
+            "TERSTOND_UITGEEFBAAR": available,
+            "TERSTOND_UITGEEFBAAR_GEMEENTE": available.where(owner == "gemeente", 0.0),
+            "TERSTOND_UITGEEFBAAR_PARTICULIER": available.where(owner == "particulier", 0.0),
+            "NIET_TERSTOND_UITGEEFBAAR": later,
+            "NIET_TERSTOND_UITGEEFBAAR_GEMEENTE": later.where(owner == "gemeente", 0.0),
+            "NIET_TERSTOND_UITGEEFBAAR_PARTICULIER": later.where(owner == "particulier", 0.0),
+            "ZACHTE_PLANCAPACITEIT": figures["zacht_ha"],
+            "GROOTST_UITGEEFBARE_DEEL": figures["grootste_ha"],
+            # no category: -1, left out of the maximum
+            "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes.replace(-1, np.nan),
+        }
+    )
+    table.loc[figures["onbekend_status"].to_numpy(), list(HA_COLUMNS)] = np.nan
+    keys = pd.DataFrame(
+        {key.upper(): parcels[key].astype(object) for key in _PARK_KEYS if key in parcels}
+    ).rename(columns={"TERREIN": "PLAN_NAAM"})
+    keys = keys.fillna("")
+    aggregations = dict.fromkeys(table.columns, "sum")
+    aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max")
+    grouped = table.join(keys).groupby(list(keys.columns))
+    parks = grouped.agg(aggregations)
+    # unknown is not zero: a park figure with an unknown part is unknown (empty)
+    unknown = table.isna().join(keys).groupby(list(keys.columns)).sum() > 0
+    unknown["MAX_MILIEUCATEGORIE"] = False  # the highest known category is still right
+    parks = parks.mask(unknown, np.nan)
+    outlines = gpd.GeoDataFrame(keys, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    parks = parks.join(outlines.dissolve(by=list(keys.columns))).reset_index()
+    categories = np.array(parcels["milieucategorie"].cat.categories)
+    parks["MAX_MILIEUCATEGORIE"] = [
+        int(categories[int(code)].split(".")[0]) if code == code else None
+        for code in parks["MAX_MILIEUCATEGORIE"]
+    ]
+    parks["JAAR"] = date.year
+    for column in IBIS_COLUMNS:
+        if column not in parks:
+            parks[column] = ""
+    return gpd.GeoDataFrame(parks[[*IBIS_COLUMNS, "geometry"]], crs=parcels.crs)
+
+
+def is_ibis_table(frame: pd.DataFrame) -> bool:
+    """Whether a table is a park-level table (IBIS layout or a viewer's park export) rather
+    than parcels: it holds a gross area and a RIN number or park figures, and no status."""
+    names = {schema.normalise_name(c) for c in frame.columns}
+    identified = bool(names & {"rin_nummer", "rinnummer", "terstond_uitgeefbaar"})
+    return "oppbruto" in names and identified and "status" not in names
+
+
+def ibis_to_parcels(
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    gemeente: str | None = None,
+    provincie: str | None = None,
+) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
+    """Park-level IBIS records as parcel-like records that every terreinen figure accepts.
+
+    Each park becomes one record per (status, owner, hard/soft) with its hectares from the
+    IBIS figures in ``oppervlakte_ha`` and the park outline as geometry. Several rows of one
+    RIN number are one park (outlines dissolved, figures taken once, a warning where they
+    disagree). ``gemeente``/``provincie`` fill a file without them. Without sale figures
+    (``TERSTOND_UITGEEFBAAR`` ...) the net area is one record of unknown status and plan
+    phase; without ``ZACHTE_PLANCAPACITEIT`` the unsold land has an unknown plan phase.
+    Sales of ``UITGEGEVEN_JAAR`` are dated 1 January of ``JAAR``; earlier sales carry no date
+    (IBIS keeps no history). Segments are not in IBIS: every record is ``gemengd``.
+    """
+    table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    table.columns = [schema.normalise_name(c) for c in table.columns]
+    table = table.rename(columns=_ALIASES)
+    for key, value in (("gemeente", gemeente), ("provincie", provincie)):
+        if value is not None:
+            given = pd.Series(value, index=table.index, dtype=object)
+            table[key] = table[key].where(~is_blank(table[key]), given) if key in table else given
+    numbers = ("oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
+    years, year_findings = _legacy_years(table)
+    ibis, report = check_table(
+        table.drop(columns="jaar", errors="ignore"),
+        source,
+        required=("plan_naam", "gemeente", "oppbruto", "oppnetto"),
+        noun="parks",
+        numbers=tuple(c for c in numbers if c in table),
+    )
+    report.findings = [_with_hint(f) for f in report.findings] + year_findings
+    if report.ok:
+        report.findings += check_parks(ibis)  # net over gross, figures over gross, categories
+    if not report.ok:
+        return None, report
+    ibis["jaar"] = years
+    outlines = None
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()
+    ibis, outlines = _one_row_per_park(ibis, outlines, report)
+    has_sales = "terstond_uitgeefbaar" in ibis
+    phases_known = "zachte_plancapaciteit" in ibis
+    for column in numbers:
+        if column in ibis or has_sales:
+            ibis[column] = ibis[column].fillna(0.0) if column in ibis else 0.0
+    records = _park_records(ibis, has_sales, phases_known)
+    records = records[records["oppervlakte_ha"] > 1e-9].sort_index(kind="stable")
+    park = ibis.loc[records.index]
+    label = (
+        park["rin_nummer"].fillna(park["plan_naam"]) if "rin_nummer" in park else park["plan_naam"]
+    )
+    category = ibis.get("max_milieucategorie", pd.Series("", index=ibis.index))
+    main = category.astype(str).str.split(".").str[0].map(_MAIN_TO_CATEGORY)
+    parcels = pd.DataFrame(
+        {
+            "kavel_id": label + "-" + (records.groupby(level=0).cumcount() + 1).astype(str),
+            "terrein": park["plan_naam"],
+            "gemeente": park["gemeente"],
+            **{key: park[key] for key in ("provincie", "rin_nummer", "kern") if key in park},
+            "status": pd.Categorical(records["status"], categories=schema.STATUSES),
+            "planfase": records["planfase"].astype("Int8"),
+            "milieucategorie": pd.Categorical(
+                main.loc[records.index], categories=schema.MILIEUCATEGORIEEN, ordered=True
+            ),
+            "segment": pd.Categorical(["gemengd"] * len(records), categories=schema.SEGMENTS),
+            "eigenaar": pd.Categorical(records["eigenaar"], categories=schema.OWNERS),
+            "uitgiftedatum": records["uitgiftedatum"],
+            "oppervlakte_ha": records["oppervlakte_ha"],
+            "grootste_deel_ha": records["grootste_deel_ha"],
+        }
+    ).reset_index(drop=True)
+    geometry = np.full(len(parcels), None)  # a table without outlines
+    if outlines is not None:
+        geometry = outlines[records.index.to_numpy()]
+    return gpd.GeoDataFrame(parcels, geometry=geometry, crs=settings.rd_crs), report
+
+
+_ALIASES = {
+    "plannaam": "plan_naam",
+    "bedrijvent": "plan_naam",
+    "bedrijventerrein": "plan_naam",
+    "rinnummer": "rin_nummer",
+}
+# figures that should repeat on every polygon of one park
+_PARK_FIGURES = ("plan_naam", "gemeente", "oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
+
+
+def _with_hint(finding: Finding) -> Finding:
+    """A missing municipality or province can be given for the whole file."""
+    if finding.column in ("gemeente", "provincie") and finding.row is None:
+        hint = f"give it for the whole file with {finding.column}=... (CLI: --{finding.column})"
+        return replace(finding, suggestion=hint)
+    return finding
+
+
+def _legacy_years(table: pd.DataFrame) -> tuple[pd.Series, list[Finding]]:
+    """``JAAR`` as numbers; legacy values such as ``v1900`` (before 1900) or ``<1950`` (also
+    in a broken encoding) read as that year, with a warning."""
+    if "jaar" not in table:
+        return pd.Series(np.nan, index=table.index), []
+    text = as_text(table["jaar"]).str.strip()
+    plain = pd.to_numeric(text, errors="coerce")
+    legacy = text.str.extract(r"^\D{1,8}(\d{4})$")[0].astype(float).where(plain.isna())
+    findings = []
+    for row in np.flatnonzero(legacy.notna().to_numpy()).tolist():
+        value, year = text.iloc[row], int(legacy.iloc[row])
+        findings.append(
+            Finding(
+                "warning", f"{value!r} read as {year} (before {year})", row=row + 1, column="JAAR"
+            )
+        )
+    for row in np.flatnonzero((plain.isna() & legacy.isna() & text.notna()).to_numpy()).tolist():
+        findings.append(
+            Finding("error", f"{text.iloc[row]!r} is not a year", row=row + 1, column="JAAR")
+        )
+    return plain.fillna(legacy), findings
+
+
+def _one_row_per_park(
+    ibis: pd.DataFrame, outlines: np.ndarray | None, report: ValidationReport
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Rows that share a RIN number are polygons of one park: the first row's figures, the
+    outlines dissolved, a warning where the rows' figures disagree."""
+    if "rin_nummer" not in ibis:
+        return ibis.reset_index(drop=True), outlines
+    rows = pd.Series(np.arange(len(ibis)), index=ibis.index)
+    key = ibis["rin_nummer"].where(ibis["rin_nummer"].notna(), "#" + rows.astype(str))
+    groups = ibis.groupby(key, sort=False)
+    for rin, group in groups:
+        if len(group) < 2:
+            continue
+        differ = [c for c in _PARK_FIGURES if c in group and group[c].nunique(dropna=False) > 1]
+        if differ:
+            report.findings.append(
+                Finding(
+                    "warning",
+                    f"RIN {rin!r} comes as {len(group)} polygons whose {', '.join(differ)} "
+                    f"differ; used row {rows[group.index[0]] + 1}'s figures",
+                    row=int(rows[group.index[0]]) + 1,
+                    column="RINNUMMER",
+                )
+            )
+    first = groups.head(1)
+    if outlines is not None:
+        positions = [rows[group.index].to_numpy() for _, group in groups]
+        outlines = np.array([shapely.union_all(outlines[p]) for p in positions], dtype=object)
+    return first.reset_index(drop=True), outlines
+
+
+def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd.DataFrame:
+    """The parcel-like records of every park (index: the park's row)."""
+    not_net = _records(
+        ibis["oppbruto"] / 1e4 - ibis["oppnetto"] / 1e4, "niet_uitgeefbaar", "gemeente"
+    )
+    if not has_sales:  # only areas: the net area's state and plan phase are unknown
+        return pd.concat([not_net, _records(ibis["oppnetto"] / 1e4, None, None, planfase=None)])
+    year = ibis["jaar"].where(ibis["jaar"] > 0, as_of_date(None).year).astype(int)
+    soft_share = (ibis["zachte_plancapaciteit"] / ibis["niet_terstond_uitgeefbaar"]).where(
+        ibis["niet_terstond_uitgeefbaar"] > 0, 0.0
+    )
+    parts = [
+        not_net,
+        _records(ibis["uitgegeven"] - ibis["uitgegeven_jaar"], "uitgegeven", "particulier"),
+        _records(ibis["uitgegeven_jaar"], "uitgegeven", "particulier", sold_in=year),
+    ]
+    largest = ibis["grootst_uitgeefbare_deel"]
+    for status in ("terstond_uitgeefbaar", "niet_terstond_uitgeefbaar"):
+        municipal, private = ibis[f"{status}_gemeente"], ibis[f"{status}_particulier"]
+        unknown = ibis[status] - municipal - private
+        soft = soft_share if status == "niet_terstond_uitgeefbaar" else 0.0
+        for ha, owner in ((municipal, "gemeente"), (private, "particulier"), (unknown, None)):
+            if not phases_known:
+                parts.append(_records(ha, status, owner, planfase=None, largest=largest))
+                continue
+            parts.append(_records(ha * (1 - soft), status, owner, largest=largest))
+            parts.append(_records(ha * soft, status, owner, planfase=4, largest=largest))
+    return pd.concat(parts)
+
+
+def check_parks(ibis: pd.DataFrame) -> list[Finding]:
+    """Park figures that cannot all be true, as errors with row and column: net area above
+    gross, issued plus available land above the gross area, a category that is not 1-6.
+    ``ibis`` has lower-case column names and numbers already read."""
+    findings = []
+    zero = pd.Series(0.0, index=ibis.index)
+    gross, net = ibis["oppbruto"] / 1e4, ibis["oppnetto"] / 1e4  # m² -> ha
+    parts = sum(ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS)
+    slack = 1e-6 * gross.abs() + 1e-6  # rounding of m² written as text
+    for pos in np.flatnonzero((net > gross + slack).to_numpy()):
+        findings.append(
+            Finding(
+                "error",
+                f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
+                f"{gross.iloc[pos]:,.2f} ha",
+                row=int(pos) + 1,
+                column="oppnetto",
+            )
+        )
+    for pos in np.flatnonzero((parts > gross + slack).to_numpy()):
+        findings.append(
+            Finding(
+                "error",
+                f"issued and available land ({' + '.join(_PART_COLUMNS)} = "
+                f"{parts.iloc[pos]:,.2f} ha) exceeds the gross area {gross.iloc[pos]:,.2f} ha",
+                row=int(pos) + 1,
+                column="oppbruto",
+            )
+        )
+    if "max_milieucategorie" in ibis:
+        text = ibis["max_milieucategorie"].astype("string").str.strip()
+        unknown = (
+            text.notna() & text.ne("") & text.str.split(".").str[0].map(_MAIN_TO_CATEGORY).isna()
+        )
+        for pos in np.flatnonzero(unknown.to_numpy()):
+            findings.append(
+                Finding(
+                    "error",
+                    f"unknown milieucategorie {text.iloc[pos]!r}",
+                    row=int(pos) + 1,
+                    column="max_milieucategorie",
+                    suggestion="IBIS records the main category as a number 1 to 6",
+                )
+            )
+    return findings
+
+
+def _records(ha, status, owner, *, planfase=1, sold_in=None, largest=0.0) -> pd.DataFrame:
+    """One parcel-like record per park (index: the park's row)."""
+    dates = pd.to_datetime(sold_in.astype(str) + "-01-01") if sold_in is not None else pd.NaT
+    return pd.DataFrame(
+        {
+            "oppervlakte_ha": ha.astype(float),
+            "status": status,
+            "eigenaar": owner,
+            "planfase": planfase,
+            "uitgiftedatum": dates,
+            "grootste_deel_ha": largest,
+        },
+        index=ha.index,
+    )

@@ -1,0 +1,243 @@
+"""Storage of the parcel register: one SQL code path over a GeoPackage (SQLite) and over
+PostgreSQL with PostGIS, with a thin dialect layer for what differs between them:
+placeholders, geometry encoding, write locks and bulk writes.
+
+Tables (see docs/data-model.md, "Register"):
+
+- ``kavel_versies``: every version of every parcel (a GeoPackage feature table / PostGIS
+  table with geometry ``geom`` in EPSG:28992);
+- ``kavels``: one row per parcel ever delivered, pointing at its latest version; the row an
+  edit locks;
+- ``leveringen``: one row per municipality per imported delivery.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from terreinen.errors import TerreinenError
+
+#: The parcel fields a version keeps (DATA_MODEL.md names), with their kind of SQL type.
+FIELDS: dict[str, str] = {
+    "terrein": "text",
+    "rin_nummer": "text",
+    "kern": "text",
+    "gemeente": "text",
+    "provincie": "text",
+    "status": "text",
+    "planfase": "integer",
+    "milieucategorie": "text",
+    "segment": "text",
+    "eigenaar": "text",
+    "uitgiftedatum": "date",
+    "prijs_m2": "real",
+    "laatst_bijgewerkt": "date",
+    "opmerking": "text",
+}
+#: What a version records about itself, before the parcel's fields.
+VERSION_COLUMNS = (
+    "kavel_id",
+    "versie",
+    "geldig_van",
+    "geldig_tot",
+    "vastgelegd_op",
+    "door",
+    "bron",
+    "reden",
+    "vervallen",
+)
+VERSIONS, HEADS, DELIVERIES = "kavel_versies", "kavels", "leveringen"
+SRID = 28992
+
+_SQL_TYPES = {
+    "sqlite": {
+        "text": "TEXT",
+        "integer": "INTEGER",
+        "real": "REAL",
+        "date": "DATE",
+        "timestamp": "DATETIME",
+        "boolean": "BOOLEAN",
+        "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "geometry": "GEOMETRY",
+    },
+    "postgresql": {
+        "text": "text",
+        "integer": "integer",
+        "real": "double precision",
+        "date": "date",
+        "timestamp": "timestamptz",
+        "boolean": "boolean",
+        "id": "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "geometry": f"geometry(Geometry, {SRID})",
+    },
+}
+_TABLES = {
+    VERSIONS: {
+        "fid": "id",
+        "kavel_id": "text NOT NULL",
+        "versie": "integer NOT NULL",
+        "geldig_van": "date NOT NULL",
+        "geldig_tot": "date",
+        "vastgelegd_op": "timestamp NOT NULL",
+        "door": "text NOT NULL",
+        "bron": "text",
+        "reden": "text NOT NULL",
+        "vervallen": "boolean NOT NULL",
+        **FIELDS,
+        "geom": "geometry",
+    },
+    HEADS: {
+        "kavel_id": "text NOT NULL PRIMARY KEY",
+        "gemeente": "text NOT NULL",
+        "versie": "integer NOT NULL",
+        "geldig_van": "date NOT NULL",
+        "vervallen": "boolean NOT NULL",
+    },
+    DELIVERIES: {
+        "fid": "id",
+        "gemeente": "text NOT NULL",
+        "datum": "date NOT NULL",
+        "bron": "text NOT NULL",
+        "vastgelegd_op": "timestamp NOT NULL",
+        "door": "text NOT NULL",
+        "n_kavels": "integer NOT NULL",
+    },
+}
+_INDEXES = (
+    f"CREATE UNIQUE INDEX IF NOT EXISTS kavel_versies_kavel ON {VERSIONS} (kavel_id, versie)",
+    f"CREATE INDEX IF NOT EXISTS kavel_versies_geldig ON {VERSIONS} (geldig_tot, geldig_van)",
+    f"CREATE INDEX IF NOT EXISTS kavels_gemeente ON {HEADS} (gemeente)",
+)
+
+
+def as_day(value) -> str:
+    """A date as ISO text (the form both stores compare), or a plain error."""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise TerreinenError(f"date {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def now_text() -> str:
+    """Now in UTC, written as GeoPackage DATETIME (which PostgreSQL reads too)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fields in the register's types, whichever store or file they came from: text or
+    None, planfase Int64, numbers float, dates ISO text or None."""
+    out = frame.copy()
+    for column, kind in FIELDS.items():
+        values = out[column] if column in out else pd.Series(None, index=out.index, dtype=object)
+        if kind == "integer":
+            out[column] = pd.to_numeric(values).astype("Int64")
+        elif kind == "real":
+            out[column] = pd.to_numeric(values).astype(float)
+        elif kind == "date":
+            days = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+            out[column] = days.astype(object).where(days.notna(), None)
+        else:
+            out[column] = values.astype(object).where(values.notna(), None)
+    return out
+
+
+def native(values: pd.Series, kind: str) -> list:
+    """Plain Python values for the database drivers (None for missing)."""
+    if kind == "integer":
+        return [None if pd.isna(v) else int(v) for v in values]
+    if kind == "real":
+        return [None if math.isnan(v) else float(v) for v in values.astype(float)]
+    return list(values)
+
+
+class Store:
+    """A connection to a register store; subclasses say how SQLite and PostgreSQL differ."""
+
+    kind: str
+    label: str
+    geometry_sql = "geom"  # the select expression that returns a geometry as bytes
+
+    def sql(self, text: str) -> str:
+        """SQL written with ``?`` placeholders, in this store's placeholder style."""
+        return text
+
+    def has_register(self) -> bool:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator:
+        """A cursor in one consistent snapshot."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator:
+        """A cursor in a transaction that no other writer runs beside; committed at the end,
+        rolled back on any error (or when the process dies)."""
+        raise NotImplementedError
+
+    def lock_parcel(self, cursor, kavel_id: str):
+        """The head row of a parcel (versie, geldig_van, vervallen), locked until commit."""
+        cursor.execute(
+            self.sql(f"SELECT versie, geldig_van, vervallen FROM {HEADS} WHERE kavel_id = ?"),
+            [kavel_id],
+        )
+        return cursor.fetchone()
+
+    def encode(self, geoms: np.ndarray) -> list:
+        raise NotImplementedError
+
+    def decode(self, values: Sequence) -> np.ndarray:
+        raise NotImplementedError
+
+    def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Append rows (geometry already encoded) to a table."""
+        marks = ", ".join("?" * len(columns))
+        cursor.executemany(
+            self.sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"), rows
+        )
+
+    def update_rows(
+        self, cursor, table: str, columns: Sequence[str], keys: Sequence[str], rows: list[tuple]
+    ) -> None:
+        """Set ``columns`` of the rows matching ``keys``; each row holds columns then keys."""
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        where = " AND ".join(f"{k} = ?" for k in keys)
+        cursor.executemany(self.sql(f"UPDATE {table} SET {sets} WHERE {where}"), rows)
+
+    def close_versions(self, cursor, day: str, versions: list[tuple[str, int]]) -> None:
+        """End the versions ``(kavel_id, versie)`` on ``day``."""
+        rows = [(day, kavel_id, version) for kavel_id, version in versions]
+        self.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], rows)
+
+    def create(self) -> None:
+        with self.writing() as cursor:
+            for table, columns in _TABLES.items():
+                types = _SQL_TYPES[self.kind]
+                definition = ", ".join(
+                    f"{name} {_column_type(spec, types)}" for name, spec in columns.items()
+                )
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({definition})")
+            for statement in _INDEXES:
+                cursor.execute(statement)
+            self._register_tables(cursor)
+
+    def _register_tables(self, cursor) -> None:
+        """Make the tables known to GIS software (GeoPackage only)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _column_type(spec: str, types: dict[str, str]) -> str:
+    kind, _, rest = spec.partition(" ")
+    return f"{types[kind]} {rest}".strip()
