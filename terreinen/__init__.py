@@ -26,12 +26,14 @@ _API = {
     "TerreinenConflictError": "terreinen.errors",
     "get_path": "terreinen.datasets",
     "Register": "terreinen.register",
+    "Study": "terreinen.study",
     "changes": "terreinen.register",
 }
 
 __all__ = [
     "Finding",
     "Register",
+    "Study",
     "TerreinenConflictError",
     "TerreinenDataError",
     "TerreinenDataWarning",

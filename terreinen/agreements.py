@@ -13,8 +13,8 @@ import pandas as pd
 
 from terreinen import schema
 from terreinen.errors import TerreinenDataError, TerreinenError
-from terreinen.figures import as_of_date, parcel_figures
-from terreinen.io.tables import read_agreements, read_regions
+from terreinen.figures import UNKNOWN, AsOf, as_of_date, parcel_figures
+from terreinen.io.tables import read_agreements, read_regions, regions_beside
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.values import closest
 
@@ -125,9 +125,10 @@ def compare_agreements(
     parcels: pd.DataFrame,
     agreements: pd.DataFrame | str | Path,
     *,
-    as_of=None,
+    as_of: AsOf = None,
     regions: pd.DataFrame | str | Path | None = None,
     history: History | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Compare plan capacity with each programming agreement as it is written.
 
@@ -138,13 +139,15 @@ def compare_agreements(
     figure (``max_ha - actual_ha`` for a maximum, ``actual_ha - max_ha`` for a minimum);
     ``status`` is ``binnen_afspraak``, ``overprogrammering`` (above a maximum), ``tekort``
     (below a minimum), ``inactief`` (as-of date outside the period) or ``onbekend`` (with
-    the ``reden``: no history, or one that does not reach back to the period's start). Then
+    the ``reden``: no history, one that does not reach back to the period's start, or land
+    in the agreement whose status or plan phase the data do not give). Then
     one ``geen_afspraak`` row per municipality with unsold capacity that no active municipal
     or regional agreement covers.
 
     ``regions`` defaults to ``gemeenten.csv`` beside an agreements file (as on the command
     line), never to the embedded table; without one, regional agreements are an error that
-    says how to give it.
+    says how to give it. ``figures``: the parcels' :func:`terreinen.figures.parcel_figures`
+    on the as-of date, when already computed (see :class:`terreinen.study.Study`).
 
     >>> from terreinen.datasets import get_path
     >>> from terreinen.io.files import read_parcels
@@ -156,16 +159,16 @@ def compare_agreements(
     ('DR-ZOD-1', 190.0, 262.4, 'overprogrammering')
     """
     date = as_of_date(as_of)
-    if regions is None and isinstance(agreements, str | Path):
-        beside = Path(agreements).parent / "gemeenten.csv"
-        regions = beside if beside.is_file() else None
+    if regions is None:
+        regions = regions_beside(agreements)
     table = read_agreements(agreements)
     region_table = read_regions(regions) if regions is not None else None
     members = _members(parcels, region_table)
     segments = {*schema.SEGMENTS, *parcels["segment"].dropna().astype(str)}
     source = "<agreements table>" if isinstance(agreements, pd.DataFrame) else str(agreements)
     _check_references(table, source, members, segments, parcels)
-    figures = parcel_figures(parcels, as_of=date)
+    if figures is None:
+        figures = parcel_figures(parcels, as_of=date)
     states = _States(history)
 
     rows, covered = [], pd.Series(False, index=parcels.index)
@@ -176,13 +179,26 @@ def compare_agreements(
             actual, reason = _added(agreement, members, states, date)
         else:
             in_area = _in_agreement(parcels, agreement, members, segment=True)
-            actual = float(figures.loc[in_area, _KIND_COLUMN[agreement["plancapaciteit"]]].sum())
-            reason = ""
+            actual, reason = _stock(figures[in_area.to_numpy()], agreement["plancapaciteit"])
         rows.append({**agreement, **_judged(agreement, actual, active), "reden": reason})
         if active and agreement["niveau"] in ("gemeente", "regio"):
             covered |= _in_agreement(parcels, agreement, members, segment=False)
     rows += _municipalities_without_agreement(figures, parcels["gemeente"], covered)
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def _stock(figures: pd.DataFrame, kind: str) -> tuple[float, str]:
+    """Hectares of capacity of ``kind`` in ``figures`` (the agreement's parcels), and why they
+    are unknown (NaN) when any of that land's figure is: unknown is not zero."""
+    values = figures[_KIND_COLUMN[kind]]
+    if not values.isna().any():
+        return float(values.sum()), ""
+    causes = [
+        why
+        for cause, (why, columns) in UNKNOWN.items()
+        if figures[f"onbekend_{cause}"].any() and _KIND_COLUMN[kind] in (*columns, "onverkocht_ha")
+    ]
+    return np.nan, "; ".join(causes) or "the data do not give this figure for part of the land"
 
 
 def _judged(agreement: dict, actual: float, active: bool) -> dict:
@@ -271,7 +287,13 @@ def _municipalities_without_agreement(
 ) -> list[dict]:
     """One row per municipality with unsold land that no active municipal or regional
     agreement covers (an agreement on named parks covers only those)."""
-    unsold = figures["onverkocht_ha"].where(~covered, 0.0).groupby(gemeente.astype(object)).sum()
+    unsold = (
+        figures["onverkocht_ha"]
+        .where(~covered, 0.0)
+        .groupby(gemeente.astype(object))
+        .sum(min_count=1)  # all unknown: unknown, listed (it may hold unsold land)
+    )
+    unknown = (figures["onverkocht_ha"].isna() & ~covered).groupby(gemeente.astype(object)).any()
     return [
         {
             "afspraak_id": "",
@@ -280,17 +302,17 @@ def _municipalities_without_agreement(
             "segment": "",
             "plancapaciteit": "totaal",
             "max_ha": np.nan,
-            "actual_ha": float(ha),
+            "actual_ha": np.nan if unknown[name] else float(ha),
             "ruimte_ha": np.nan,
             "benutting_pct": np.nan,
             "status": "geen_afspraak",
-            "reden": "",
+            "reden": UNKNOWN["status"][0] if unknown[name] else "",
             "terreinen": "",
             "grondslag": "voorraad",
             "soort": "",
         }
         for name, ha in unsold.items()
-        if ha > 0
+        if ha > 0 or unknown[name]
     ]
 
 

@@ -19,6 +19,7 @@ from terreinen import schema, settings
 from terreinen.errors import TerreinenDataWarning, TerreinenOptionError
 from terreinen.figures import (
     UNKNOWN,
+    AsOf,
     as_of_date,
     data_date,
     parcel_figures,
@@ -109,9 +110,11 @@ def capacity(
     parcels: pd.DataFrame,
     by: str | Sequence[str] = "gemeente",
     *,
-    as_of=None,
+    as_of: AsOf = None,
     takeup_years: int | None = None,
     regions: pd.DataFrame | str | Path | None = None,
+    figures: pd.DataFrame | None = None,
+    data_until: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Capacity table: one row per area with the contract's capacity columns, and a total.
 
@@ -126,6 +129,11 @@ def capacity(
     ``table.attrs["peildatum"]`` the as-of date. An as-of date past the data's own date
     (latest ``laatst_bijgewerkt`` or ``uitgiftedatum``) warns, naming the years without data.
 
+    ``figures`` are the parcels' :func:`terreinen.figures.parcel_figures` on the same date
+    when already computed (a :class:`terreinen.study.Study` passes them, so that they are
+    computed once), and ``data_until`` the data's own date when ``parcels`` are part of a
+    larger set (take-up then averages the same years for every part).
+
     >>> from terreinen.datasets import get_path
     >>> from terreinen.io.files import read_parcels
     >>> table = capacity(read_parcels(get_path("parcels")), by="provincie", as_of="2026-01-01")
@@ -139,7 +147,15 @@ def capacity(
     """
     levels = levels_of(by)
     years = settings.takeup_years if takeup_years is None else takeup_years
-    sums = capacity_sums_of(parcels, levels, as_of=as_of, takeup_years=years, regions=regions)
+    sums = capacity_sums_of(
+        parcels,
+        levels,
+        as_of=as_of,
+        takeup_years=years,
+        regions=regions,
+        figures=figures,
+        data_until=data_until,
+    )
     return table_from_sums([sums], levels, years, as_of=as_of)
 
 
@@ -147,16 +163,20 @@ def capacity_sums_of(
     parcels: pd.DataFrame,
     levels: list[str],
     *,
-    as_of=None,
+    as_of: AsOf = None,
     takeup_years: int,
     regions: pd.DataFrame | str | Path | None = None,
+    figures: pd.DataFrame | None = None,
+    data_until: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """The additive part of :func:`capacity` (counts, hectare sums, largest parcel, sales
     per year, unknown-figure flags, the data's date) per area, with the ``Totaal`` row: the
     sums of several sets of parcels combine into theirs."""
     date = as_of_date(as_of)
-    until = data_date(parcels)
-    figures = parcel_figures(parcels, as_of=date, takeup_years=takeup_years)
+    until = data_date(parcels) if data_until is None else data_until
+    if figures is None:
+        figures = parcel_figures(parcels, as_of=date, takeup_years=takeup_years)
+    figures = figures.copy()  # the per-year columns below are this table's own
     # sales per year from the earliest window any data date could give: parts of one data
     # set may have older dates than the whole
     first, _ = takeup_window(date, takeup_years, until)
@@ -183,7 +203,7 @@ def _is_year(column: str) -> bool:
 
 
 def table_from_sums(
-    sums: list[pd.DataFrame], levels: list[str], years: int, *, as_of=None
+    sums: list[pd.DataFrame], levels: list[str], years: int, *, as_of: AsOf = None
 ) -> pd.DataFrame:
     """The capacity table from :func:`capacity_sums_of` of one or more sets of parcels."""
     table = pd.concat(sums, ignore_index=True)
@@ -257,8 +277,9 @@ def breakdown(
     by: str = "milieucategorie",
     *,
     per: str | Sequence[str] | None = None,
-    as_of=None,
+    as_of: AsOf = None,
     regions: pd.DataFrame | str | Path | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Unsold capacity split hard/soft by ``milieucategorie``, ``segment``, ``eigenaar`` or
     ``grootteklasse`` (IBIS parcel-size classes), optionally ``per`` area level.
@@ -279,7 +300,7 @@ def breakdown(
         raise TerreinenOptionError(
             f"cannot break down by {by!r}; choose from {', '.join(BREAKDOWNS)}"
         )
-    figures = parcel_figures(parcels, as_of=as_of)
+    figures = (parcel_figures(parcels, as_of=as_of) if figures is None else figures).copy()
     if by == "grootteklasse":
         figures[by] = _size_class(parcels["oppervlakte_ha"])
     elif by in parcels:
@@ -310,7 +331,7 @@ def takeup(
     parcels: pd.DataFrame,
     by: str = "gemeente",
     *,
-    as_of=None,
+    as_of: AsOf = None,
     first_year: int | None = None,
     regions: pd.DataFrame | str | Path | None = None,
 ) -> pd.DataFrame:

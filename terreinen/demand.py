@@ -15,7 +15,7 @@ import pandas as pd
 from terreinen import schema, settings
 from terreinen.capacity import TOTAL, area_keys
 from terreinen.errors import TerreinenOptionError
-from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.figures import AsOf, as_of_date, parcel_figures, sale_dates, status_on
 
 __all__ = ["DEMAND_COLUMNS", "DEMAND_LEVELS", "DEMAND_SPLITS", "check_scenarios", "demand"]
 
@@ -68,8 +68,9 @@ def demand(
     horizon: float | None = None,
     scenarios: Sequence[float] | None = None,
     takeup_years: int | None = None,
-    as_of=None,
+    as_of: AsOf = None,
     regions: pd.DataFrame | str | Path | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Demand against supply per area (``by``: gemeente, regio, provincie) and ``per``
     segment or milieucategorie, with a ``Totaal`` row per area.
@@ -78,7 +79,11 @@ def demand(
     take-up x factor x ``horizon`` years (factors ``scenarios``, low/middle/high, default
     ``settings.demand_scenarios``); supply is the unsold hard and soft capacity. Take-up is
     unknown (empty, and so is everything computed from it) where the area's sold parcels
-    of that segment carry no sale date at all.
+    of that segment carry no sale date at all, or where any of its land has no status;
+    supply is unknown where any of its unsold land has no status or no plan phase. An
+    unknown figure makes the ``oordeel`` unknown too (empty): unknown is not zero.
+    ``figures``: the parcels' :func:`terreinen.figures.parcel_figures` on the same date,
+    when already computed (see :class:`terreinen.study.Study`).
 
     >>> from terreinen.datasets import get_path
     >>> from terreinen.io.files import read_parcels
@@ -109,7 +114,8 @@ def demand(
         raise TerreinenOptionError(f"takeup_years {years!r}: give a positive number of years")
     date = as_of_date(as_of)
 
-    figures = parcel_figures(parcels, as_of=date, takeup_years=years)
+    if figures is None:
+        figures = parcel_figures(parcels, as_of=date, takeup_years=years)
     sold = status_on(parcels, date).to_numpy() == "uitgegeven"
     parts = pd.DataFrame(
         {
@@ -118,6 +124,8 @@ def demand(
             "aanbod_zacht_ha": figures["zacht_ha"],
             "_sold": sold.astype(int),
             "_dated": (sold & sale_dates(parcels).notna().to_numpy()).astype(int),
+            "_no_takeup": (figures["onbekend_status"] | figures["onbekend_uitgiftedatum"]),
+            "_no_supply": (figures["onbekend_status"] | figures["onbekend_planfase"]),
             per: parcels[per].astype(object),
         },
         index=parcels.index,
@@ -127,17 +135,24 @@ def demand(
         [parts.loc[keys.index].reset_index(drop=True), keys[[by]].reset_index(drop=True)], axis=1
     ).rename(columns={by: "gebied"})
     sums = ["uitgifte_ha", "aanbod_hard_ha", "aanbod_zacht_ha", "_sold", "_dated"]
-    split = rows.groupby(["gebied", per], sort=False)[sums].sum().reset_index()
-    totals = rows.groupby("gebied", sort=False)[sums].sum().reset_index().assign(**{per: TOTAL})
+    flags = ["_no_takeup", "_no_supply"]
+    aggregations = {**dict.fromkeys(sums, "sum"), **dict.fromkeys(flags, "any")}
+    split = rows.groupby(["gebied", per], sort=False).agg(aggregations).reset_index()
+    totals = (
+        rows.groupby("gebied", sort=False).agg(aggregations).reset_index().assign(**{per: TOTAL})
+    )
     table = pd.concat([split, totals], ignore_index=True)
     table = table.iloc[_ordered(table, per)].reset_index(drop=True)
 
-    unknown = (table["_sold"] > 0) & (table["_dated"] == 0)
+    unknown = ((table["_sold"] > 0) & (table["_dated"] == 0)) | table["_no_takeup"]
     if len(split):  # an area's total is unknown when one of its parts is
         unknown_areas = table.loc[unknown, "gebied"].unique()
         unknown |= (table[per] == TOTAL) & table["gebied"].isin(unknown_areas)
     takeup = (table["uitgifte_ha"] / years).mask(unknown)
-    hard, soft = table["aanbod_hard_ha"], table["aanbod_zacht_ha"]
+    no_supply = table["_no_supply"].astype(bool)
+    hard = table["aanbod_hard_ha"].mask(no_supply)
+    soft = table["aanbod_zacht_ha"].mask(no_supply)
+    table["aanbod_hard_ha"], table["aanbod_zacht_ha"] = hard, soft
     need = takeup * middle * horizon
     table["uitgifte_ha_per_jaar"] = takeup
     table["vraag_laag_ha"] = takeup * low * horizon
@@ -149,8 +164,33 @@ def demand(
     table["voorraad_jaren_hard"] = hard / selling
     table["voorraad_jaren_totaal"] = (hard + soft) / selling
     verdict = np.where(hard + soft < need, "tekort", np.where(hard < need, "krap", "voldoende"))
-    table["oordeel"] = pd.Series(verdict, index=table.index, dtype=object).mask(unknown, None)
+    table["oordeel"] = pd.Series(verdict, index=table.index, dtype=object).mask(
+        unknown | no_supply, None
+    )
+    table.attrs["onbekend"] = _unknown_reasons(unknown, no_supply)
     return table[["gebied", per, *DEMAND_COLUMNS]]
+
+
+def _unknown_reasons(no_takeup: pd.Series, no_supply: pd.Series) -> dict[str, str]:
+    """{column: why} for the columns a table leaves unknown (empty)."""
+    reasons: dict[str, str] = {}
+    derived = (
+        "saldo_hard_midden_ha",
+        "saldo_totaal_midden_ha",
+        "voorraad_jaren_hard",
+        "voorraad_jaren_totaal",
+        "oordeel",
+    )
+    if no_takeup.any():
+        why = "the data hold no status or no sale dates for part of the land"
+        for column in ("uitgifte_ha_per_jaar", "vraag_laag_ha", "vraag_midden_ha"):
+            reasons[column] = why
+        reasons.update(dict.fromkeys(("vraag_hoog_ha", *derived), why))
+    if no_supply.any():
+        why = "the data hold no status or no plan phase for part of the unsold land"
+        for column in ("aanbod_hard_ha", "aanbod_zacht_ha", *derived):
+            reasons[column] = "; ".join(filter(None, (reasons.get(column), why)))
+    return reasons
 
 
 def _ordered(table: pd.DataFrame, per: str) -> np.ndarray:

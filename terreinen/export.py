@@ -11,13 +11,14 @@ import geopandas as gpd
 import pandas as pd
 
 from terreinen import settings
-from terreinen.agreements import compare_agreements
-from terreinen.capacity import breakdown, capacity, takeup
-from terreinen.demand import demand
+from terreinen.agreements import History
+from terreinen.capacity import BREAKDOWNS
+from terreinen.figures import AsOf
 from terreinen.io.ibis import to_ibis
 from terreinen.io.write import atomic_path, csv_text, output_format, write_workbook
+from terreinen.study import Study
 
-__all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format"]
+__all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format", "workbook_sheets"]
 
 EXPORT_FORMATS = ("gpkg", "xlsx", "geojson", "ibis")
 # the extensions each format may have; the file name decides when no format is given
@@ -49,44 +50,64 @@ def export(
     *,
     agreements=None,
     regions=None,
-    as_of=None,
-    history=None,
+    as_of: AsOf = None,
+    history: History | None = None,
     inputs: Iterable = (),
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
     ``xlsx`` (one formatted workbook of every table, demand beside supply included),
     ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table: ``.csv`` or
     ``.xlsx`` without outlines, ``.gpkg`` with). The file name decides the format; ``fmt``,
-    if given, must agree with it. ``history`` (a register) counts ``toevoeging`` agreements.
-    ``inputs`` (and ``agreements``/``regions`` given as paths) are never overwritten."""
+    if given, must agree with it. ``parcels`` may be a :class:`terreinen.study.Study`, whose
+    figures every table then states; else ``agreements``, ``regions``, ``as_of`` and
+    ``history`` (a register, for ``toevoeging`` agreements) make one. ``inputs`` (and
+    ``agreements``/``regions`` given as paths) are never overwritten."""
+    if isinstance(parcels, Study):
+        study = parcels
+    else:
+        study = Study(parcels, as_of=as_of, agreements=agreements, regions=regions, history=history)
     path = Path(path)
     inputs = (*inputs, agreements, regions)
     fmt = export_format(path, fmt)
     suffix = path.suffix.lower()
+    frame = study.parcels
     if fmt == "ibis" and suffix != ".gpkg":
-        table = pd.DataFrame(to_ibis(parcels, as_of=as_of).drop(columns="geometry"))
+        table = pd.DataFrame(to_ibis(frame, as_of=study.as_of).drop(columns="geometry"))
         if suffix == ".xlsx":
             return write_workbook({"ibis": table}, path, inputs=inputs)
         with atomic_path(path, inputs=inputs) as tmp:
             tmp.write_text(csv_text(table), encoding="utf-8")
         return path
     if fmt == "xlsx":
-        sheets = {
-            "gemeenten": capacity(parcels, "gemeente", as_of=as_of),
-            "provincies": capacity(parcels, "provincie", as_of=as_of),
-            "terreinen": capacity(parcels, ["gemeente", "terrein"], as_of=as_of),
-        }
-        if regions is not None:
-            sheets["regio's"] = capacity(parcels, "regio", as_of=as_of, regions=regions)
-        for by in ("milieucategorie", "segment", "eigenaar", "grootteklasse"):
-            sheets[by] = breakdown(parcels, by, per="gemeente", as_of=as_of)
-        if agreements is not None:
-            sheets["afspraken"] = compare_agreements(
-                parcels, agreements, as_of=as_of, regions=regions, history=history
-            )
-        sheets["uitgifte per jaar"] = takeup(parcels, "gemeente", as_of=as_of).reset_index()
-        sheets["vraag en aanbod"] = demand(parcels, "gemeente", as_of=as_of)
-        return write_workbook(sheets, path, inputs=inputs)
+        return write_workbook(workbook_sheets(study), path, inputs=inputs)
+    _write_layers(study, path, fmt, inputs)
+    return path
+
+
+def workbook_sheets(study: Study) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, by name: every table of the study."""
+    sheets = {
+        "gemeenten": study.capacity("gemeente"),
+        "provincies": study.capacity("provincie"),
+        "terreinen": study.capacity(["gemeente", "terrein"]),
+    }
+    if study.regions is not None:
+        sheets["regio's"] = study.capacity("regio")
+    for by in BREAKDOWNS:
+        sheets[by] = study.breakdown(by, per="gemeente")
+    comparison = study.comparison
+    if comparison is not None:
+        sheets["afspraken"] = comparison
+    sheets["uitgifte per jaar"] = study.takeup("gemeente").reset_index()
+    sheets["vraag en aanbod"] = study.demand("gemeente")
+    return sheets
+
+
+def _write_layers(study: Study, path: Path, fmt: str, inputs: tuple) -> None:
+    """GeoJSON, or the GeoPackage layers (the IBIS layout alone, or with parcels and
+    municipalities)."""
+    parcels = study.parcels
+    as_of = study.as_of
     with atomic_path(path, inputs=inputs) as tmp:
         if fmt == "geojson":
             # built in memory and written by Python: GDAL's GeoJSON writer leaves an empty
@@ -103,10 +124,9 @@ def export(
             parcels.to_file(tmp, driver="GPKG", layer="kavels", engine="pyogrio")
             parks = to_ibis(parcels, as_of=as_of)
             parks.to_file(tmp, driver="GPKG", layer="terreinen", engine="pyogrio")
-            table = capacity(parcels, "gemeente", as_of=as_of)
+            table = study.capacity("gemeente")
             outlines = parcels[["gemeente", "geometry"]].dissolve("gemeente").geometry
             municipalities = gpd.GeoDataFrame(
                 table, geometry=outlines.reindex(table["gebied"]).to_numpy(), crs=parcels.crs
             )
             municipalities.to_file(tmp, driver="GPKG", layer="gemeenten", engine="pyogrio")
-    return path

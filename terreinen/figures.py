@@ -12,6 +12,7 @@ NaN for the figures it cannot support, and a ``onbekend_<cause>`` flag (see :dat
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from terreinen import schema, settings
 
 __all__ = [
     "UNKNOWN",
+    "AsOf",
     "as_of_date",
     "data_date",
     "parcel_figures",
@@ -51,8 +53,13 @@ UNKNOWN = {
 }
 
 
-def as_of_date(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
-    """The as-of date as a Timestamp; today when None."""
+#: An as-of date (peildatum) as every function takes it: ISO text, a date, a Timestamp, or
+#: None for today.
+AsOf: TypeAlias = str | dt.date | pd.Timestamp | None
+
+
+def as_of_date(as_of: AsOf) -> pd.Timestamp:
+    """The as-of date as a Timestamp (midnight); today when None."""
     return pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
 
 
@@ -71,7 +78,7 @@ def data_date(parcels: pd.DataFrame) -> pd.Timestamp | None:
     return pd.Timestamp(max(known)).normalize() if known else None
 
 
-def takeup_window(as_of, years: int, until: pd.Timestamp | None) -> tuple[int, int]:
+def takeup_window(as_of: AsOf, years: int, until: pd.Timestamp | None) -> tuple[int, int]:
     """First and last calendar year that take-up averages: the ``years`` full years before
     the as-of date, moved back to end in the data's own year when the as-of date is later
     (years without data are not years without sales)."""
@@ -81,7 +88,7 @@ def takeup_window(as_of, years: int, until: pd.Timestamp | None) -> tuple[int, i
     return last - years + 1, last
 
 
-def years_without_data(as_of, until: pd.Timestamp | None) -> list[int]:
+def years_without_data(as_of: AsOf, until: pd.Timestamp | None) -> list[int]:
     """The years between the data's own date and the as-of date (empty when the as-of date
     is not later than the data's date)."""
     date = as_of_date(as_of)
@@ -90,7 +97,7 @@ def years_without_data(as_of, until: pd.Timestamp | None) -> list[int]:
     return list(range(until.year + 1, (date - pd.Timedelta(days=1)).year + 1))
 
 
-def status_on(parcels: pd.DataFrame, as_of=None) -> pd.Series:
+def status_on(parcels: pd.DataFrame, as_of: AsOf = None) -> pd.Series:
     """Each parcel's status on the as-of date: sold after it means still unsold then."""
     status = parcels["status"].astype(object)
     sold_later = (status == "uitgegeven") & (sale_dates(parcels) > as_of_date(as_of))
@@ -100,7 +107,7 @@ def status_on(parcels: pd.DataFrame, as_of=None) -> pd.Series:
 def parcel_figures(
     parcels: pd.DataFrame,
     *,
-    as_of=None,
+    as_of: AsOf = None,
     takeup_years: int | None = None,
     window: tuple[int, int] | None = None,
 ) -> pd.DataFrame:

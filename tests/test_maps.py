@@ -23,6 +23,7 @@ from terreinen.maps import (
     save_map,
 )
 from terreinen.maps.data import VERDICT_COLORS, municipality_data
+from terreinen.study import Study
 
 AS_OF = "2026-01-01"  # after every sale date in the embedded data (checked below)
 UNSOLD = ["terstond_uitgeefbaar", "niet_terstond_uitgeefbaar", "optie"]
@@ -111,8 +112,9 @@ def test_online_variant_loads_leaflet_from_its_cdn(tmp_path, embedded):
 
 def _municipalities(parcels, **kwargs) -> dict:
     """The municipality part of a page's data (without building the rest of the page)."""
-    options = dict.fromkeys(["agreements", "regions", "boundaries", "demand", "data_dates"])
-    return municipality_data(parcels, as_of=AS_OF, **{**options, **kwargs})
+    options = dict.fromkeys(["boundaries", "demand", "data_dates"])
+    study = Study(parcels, as_of=AS_OF)
+    return municipality_data(study, study, **{**options, **kwargs})
 
 
 def test_data_dates_and_verdicts(embedded):

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from terreinen.agreements import compare_agreements
-from terreinen.capacity import capacity as capacity_table
 from terreinen.cli.common import (
     EMBEDDED,
     AgreementsOpt,
@@ -28,8 +25,8 @@ from terreinen.cli.common import (
     emit,
     fail,
     guard,
-    history_for,
-    load,
+    inputs_of,
+    open_study,
     parse_as_of,
     parse_factors,
     print_findings,
@@ -43,8 +40,8 @@ from terreinen.cli.screen import (
     KEY_CAPACITY_COLUMNS,
 )
 from terreinen.demand import check_scenarios
-from terreinen.demand import demand as demand_table
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, optional_import
+from terreinen.io.source import Source
 
 __all__ = ["agreements_command", "capacity_command", "demand_command"]
 
@@ -87,18 +84,25 @@ def capacity_command(
         raise fail(f"--engine {engine!r}: choose pandas or dask")
     if engine == "dask" and (layer or crs):
         raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
-    options: dict[str, Any] = {
-        "as_of": parse_as_of(as_of),
-        "takeup_years": takeup_years,
-        "regions": regions_for(parcels, regions),
-    }
-    inputs = (parcels, options["regions"])
+    date = parse_as_of(as_of)
+    regions = regions_for(parcels, regions)
+    inputs = inputs_of(parcels, regions)
     guard(inputs, output)
     if engine == "dask":
+        options = {"as_of": date, "takeup_years": takeup_years, "regions": regions}
         table = _on_cluster(parcels, by_levels(by), scheduler, options)
     else:
-        frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
-        table = capacity_table(frame, by_levels(by), **options)
+        with open_study(
+            parcels,
+            as_of=date,
+            layer=layer,
+            crs=crs,
+            gemeente=gemeente,
+            provincie=provincie,
+            regions=regions,
+            takeup_years=takeup_years,
+        ) as study:
+            table = study.capacity(by_levels(by))
     emit(
         table,
         fmt,
@@ -131,22 +135,19 @@ def demand_command(
     segment: the Ladder's first step."""
     factors = parse_factors(scenarios, "--scenarios")
     date = parse_as_of(as_of)
-
     check_scenarios(factors)  # before loading: a typing error answers at once
-    table = demand_table(
-        load(parcels, layer, crs, date),
-        by,
-        per=per,
-        horizon=horizon,
-        scenarios=factors,
-        takeup_years=takeup_years,
-        as_of=date,
-        regions=regions_for(parcels, regions),
-    )
-    emit(table, fmt, output, f"Vraag en aanbod per {by} en {per} ({parcels.name})")
+    regions = regions_for(parcels, regions)
+    inputs = inputs_of(parcels, regions)
+    guard(inputs, output)
+    with open_study(
+        parcels, as_of=date, layer=layer, crs=crs, regions=regions, takeup_years=takeup_years
+    ) as study:
+        table = study.demand(by, per, horizon=horizon, scenarios=factors)
+    title = f"Vraag en aanbod per {by} en {per} op {study.as_of.date()} ({parcels.name})"
+    emit(table, fmt, output, title, inputs)
 
 
-def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
+def _on_cluster(parcels: Source, by, scheduler: str | None, options: dict):
     """The capacity table from the dask engine, with a progress bar over the parts."""
 
     engine = optional_import("terreinen.distributed", extra="dask")
@@ -158,7 +159,7 @@ def _on_cluster(parcels: Path, by, scheduler: str | None, options: dict):
         task = bar.add_task("parts done", total=None)
         try:
             table = engine.capacity(
-                parcels,
+                parcels.location,
                 by,
                 scheduler=scheduler,
                 on_part_done=lambda done, total: bar.update(task, completed=done, total=total),
@@ -207,18 +208,26 @@ def agreements_command(
             f"beside {parcels.name})"
         )
     regions = regions_for(parcels, regions)
-    inputs = (parcels, table_path, regions)
+    inputs = inputs_of(parcels, table_path, regions, store)
     guard(inputs, output)
     date = parse_as_of(as_of)
-    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
-
-    with history_for(parcels, store) as history:
-        table = compare_agreements(frame, table_path, as_of=date, regions=regions, history=history)
+    with open_study(
+        parcels,
+        as_of=date,
+        layer=layer,
+        crs=crs,
+        gemeente=gemeente,
+        provincie=provincie,
+        agreements=table_path,
+        regions=regions,
+        store=store,
+    ) as study:
+        table = study.comparison
     emit(
         table,
         fmt,
         output,
-        f"Programmeringsafspraken op {date or 'vandaag'} ({table_path.name})",
+        f"Programmeringsafspraken op {study.as_of.date()} ({table_path.name})",
         inputs,
         key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
     )

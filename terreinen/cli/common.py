@@ -1,8 +1,6 @@
-"""What the commands of the ``terreinen`` command line share: options, printing, loading.
-
-Only light modules are imported here (typer, rich): ``terreinen --help`` and argument
-errors answer without loading pandas or geopandas. The commands import the library when
-they run.
+"""What the commands of the ``terreinen`` command line share: options, printing, and the
+study each command computes from (:func:`open_study`: the parcels, their tables and history
+resolved once).
 
 Everything from the data (names, notes, file names, messages quoting values) is printed as
 plain text, never as rich markup, so a park named ``[link=...]`` prints as written.
@@ -32,7 +30,7 @@ from rich.progress import (
 )
 
 from terreinen import settings
-from terreinen.agreements import DeliveryHistory
+from terreinen.agreements import DeliveryHistory, History
 from terreinen.cli.screen import (
     err,
     line,
@@ -42,6 +40,7 @@ from terreinen.cli.screen import (
 from terreinen.datasets import get_path
 from terreinen.errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
 from terreinen.io.files import load_parcels
+from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
     TABLE_FORMATS,
     csv_text,
@@ -51,6 +50,7 @@ from terreinen.io.write import (
     write_table,
 )
 from terreinen.register import Register, example_deliveries, is_register
+from terreinen.study import Study
 
 state = {"quiet": False, "verbose": False}
 
@@ -59,29 +59,17 @@ EXIT_UNUSABLE = 2
 EXIT_INTERNAL = 3
 EXIT_CONFLICT = 4
 
-EMBEDDED = get_path("parcels")
+EMBEDDED = Source.of(get_path("parcels"))
 
 
-class StoreURL(type(Path())):  # type: ignore[misc]
-    """A register URL given where a parcels file goes: a Path, so the commands need no
-    special case, that keeps the URL (a Path folds its ``//``)."""
-
-    url = ""
-
-
-def parcels_source(value: str | Path) -> Path:
-    """A parcels file, or a register store (a .gpkg file or a ``postgresql://`` URL)."""
-    if isinstance(value, Path):
-        return value
-    if value.startswith(("postgresql://", "postgres://")):
-        store = StoreURL(value)
-        store.url = value
-        return store
-    return Path(value)
+def parcels_source(value: str | Source) -> Source:
+    """A parcels file, or a register store (a .gpkg file or a ``postgresql://`` URL): a
+    :class:`Source`, whose text never shows a password."""
+    return Source.of(value)
 
 
 ParcelsArg = Annotated[
-    Path,
+    Source,
     typer.Argument(
         help="Parcels file (GeoJSON, GeoPackage, Shapefile, GeoParquet, CSV with WKT, an IBIS "
         "table) or a register (.gpkg or postgresql:// URL; --as-of reads its history); "
@@ -230,7 +218,7 @@ def print_findings(report, *, limit: int | None) -> None:
 
 
 def load(
-    parcels: Path,
+    source: Source,
     layer: str | None,
     crs: str | None,
     as_of: dt.date | None = None,
@@ -238,16 +226,14 @@ def load(
     gemeente: str | None = None,
     provincie: str | None = None,
 ):
-    """Parcels from a file, or from a register as they were on ``as_of``, for the commands
-    that compute with them, or exit 2 explaining why. ``gemeente``/``provincie`` fill a
-    file without them (--gemeente, --provincie)."""
-
-    frame = register_state(parcels, as_of)
-    if frame is not None:
-        return frame
-    with progress(f"reading and checking {parcels.name}"):
+    """Parcels from a file, or from a register as they were on ``as_of``, or exit 2 explaining
+    why. ``gemeente``/``provincie`` fill a file without them (--gemeente, --provincie)."""
+    if is_register(source.location):
+        with Register.open(source.location) as register:
+            return _register_state(register, as_of)
+    with progress(f"reading and checking {source.name}"):
         frame, report = load_parcels(
-            parcels, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+            source.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
         )
     if not report.ok:
         print_findings(report, limit=None if state["verbose"] else 20)
@@ -257,21 +243,12 @@ def load(
     return frame
 
 
-def register_state(source: Path, as_of: dt.date | None = None):
+def _register_state(register: Register, as_of: dt.date | None):
     """The parcels of a register valid on ``as_of`` (latest when None), with a warning per
-    municipality whose latest delivery is stale; None when ``source`` is not a register."""
-
-    store = getattr(source, "url", "") or source
-    if not is_register(store):
-        return None
-    try:
-        with Register.open(store) as register:
-            frame = register.state(as_of)
-            stale = register.stale(as_of)
-    except TerreinenError as exc:
-        raise fail(str(exc)) from None
+    municipality whose latest delivery is stale."""
+    frame = register.state(as_of)
     when = as_of or dt.date.today()
-    for day, rows in stale.groupby("laatste_levering"):
+    for day, rows in register.stale(as_of).groupby("laatste_levering"):
         say(
             f"warning: data may be stale: latest delivery {day:%Y-%m-%d}, more than "
             f"{settings.stale_after_months} months before {when}, for "
@@ -282,39 +259,74 @@ def register_state(source: Path, as_of: dt.date | None = None):
 
 
 @contextlib.contextmanager
-def history_for(parcels: Path, store: str | None):
-    """The parcel history that ``toevoeging`` agreements count from: the register ``--store``
-    names, else PARCELS when it is a register, else for the embedded parcels the embedded
-    yearly deliveries; None otherwise."""
+def open_study(
+    source: Source,
+    *,
+    as_of: dt.date | None = None,
+    layer: str | None = None,
+    crs: str | None = None,
+    gemeente: str | None = None,
+    provincie: str | None = None,
+    agreements: Path | None = None,
+    regions: Path | None = None,
+    store: str | None = None,
+    takeup_years: int | None = None,
+) -> Iterator[Study]:
+    """The study a command computes from: the parcels of ``source`` (a file, or a register
+    on ``as_of``), the agreements and regions (given, or ``agreements.csv`` /
+    ``gemeenten.csv`` beside the parcels), and the history ``toevoeging`` agreements count
+    from (``store``, else ``source`` when it is a register, else for the embedded parcels
+    their yearly deliveries). Registers stay open while the study is used."""
+    with contextlib.ExitStack() as stack:
+        history: History | None = None
+        if is_register(source.location):
+            history = stack.enter_context(Register.open(source.location))
+            frame = _register_state(history, as_of)
+        else:
+            frame = load(source, layer, crs, as_of, gemeente=gemeente, provincie=provincie)
+        if store is not None:
+            history = stack.enter_context(Register.open(store))
+        elif history is None and source == EMBEDDED:
+            history = DeliveryHistory((day, part) for day, _, part in example_deliveries())
+        yield Study(
+            frame,
+            as_of=as_of,
+            agreements=agreements_for(source, agreements),
+            regions=regions_for(source, regions),
+            history=history,
+            takeup_years=takeup_years,
+            source=source,
+        )
 
-    source = store or getattr(parcels, "url", "") or parcels
-    if store is None and not is_register(source):
-        if parcels != EMBEDDED:
-            yield None
-            return
 
-        yield DeliveryHistory((date, frame) for date, _, frame in example_deliveries())
-        return
-    with Register.open(source) as register:
-        yield register
-
-
-def beside(parcels: Path, given: Path | None, name: str, what: str) -> Path | None:
+def beside(source: Source, given: Path | None, name: str, what: str) -> Path | None:
     """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
     if given is not None:
         if not given.is_file():
             raise fail(f"{given}: {what} not found")
         return given
-    found = parcels.parent / name
+    found = source.folder / name
     return found if found.is_file() else None
 
 
-def regions_for(parcels: Path, regions: Path | None) -> Path | None:
-    return beside(parcels, regions, "gemeenten.csv", "region table")
+def regions_for(source: Source, regions: Path | None) -> Path | None:
+    return beside(source, regions, "gemeenten.csv", "region table")
 
 
-def agreements_for(parcels: Path, agreements: Path | None) -> Path | None:
-    return beside(parcels, agreements, "agreements.csv", "agreements table")
+def agreements_for(source: Source, agreements: Path | None) -> Path | None:
+    return beside(source, agreements, "agreements.csv", "agreements table")
+
+
+def inputs_of(source: Source, *tables: Path | str | None) -> tuple[Path, ...]:
+    """The files a command reads, which no output may be: the parcels file (a URL is not a
+    file) and the tables."""
+    files = [] if source.is_url else [source.path]
+    files += [
+        Path(table)
+        for table in tables
+        if table is not None and not str(table).startswith(URL_SCHEMES)
+    ]
+    return tuple(files)
 
 
 def parse_as_of(value: str | None) -> dt.date | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,13 +20,12 @@ from terreinen.cli.common import (
     RegionsOpt,
     agreements_for,
     guard,
-    history_for,
-    load,
+    inputs_of,
+    open_study,
     parse_as_of,
     print_findings,
     progress,
     regions_for,
-    register_state,
     say,
     state,
 )
@@ -39,6 +38,7 @@ from terreinen.errors import optional_import
 from terreinen.export import export as write
 from terreinen.export import export_format
 from terreinen.io.files import load_parcels
+from terreinen.register import Register, is_register
 
 __all__ = ["export_command", "partition_command", "validate_command"]
 
@@ -51,16 +51,15 @@ def validate_command(
     provincie: ProvincieOpt = None,
 ) -> None:
     """Check a parcels file against the data model and list every finding."""
-
-    stored = register_state(parcels)  # a register: check its latest versions
     with progress(f"reading and checking {parcels.name}"):
-        _, report = load_parcels(
-            parcels if stored is None else stored,
-            layer=layer,
-            crs=crs,
-            gemeente=gemeente,
-            provincie=provincie,
-        )
+        if is_register(parcels.location):  # a register: check its latest versions
+            with Register.open(parcels.location) as register:
+                stored = register.state()
+            _, report = load_parcels(stored)
+        else:
+            _, report = load_parcels(
+                parcels.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+            )
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
         line(out if report.ok else err, report.summary())
@@ -83,7 +82,9 @@ def partition_command(
 
     engine = optional_import("terreinen.distributed", extra="dask")
     with progress(f"writing {folder.name}"):
-        parts = engine.partition(parcels, folder, parcels_per_part=parcels_per_part, layer=layer)
+        parts = engine.partition(
+            parcels.location, folder, parcels_per_part=parcels_per_part, layer=layer
+        )
     say(f"wrote {folder} ({parts} parts)")
 
 
@@ -105,15 +106,23 @@ def export_command(
     provincie: ProvincieOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
-    options: dict[str, Any] = {
-        "agreements": agreements_for(parcels, agreements),
-        "regions": regions_for(parcels, regions),
-        "as_of": parse_as_of(as_of),
-    }
-
     export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
-    guard((parcels, options["agreements"], options["regions"]), to)
-    frame = load(parcels, layer, crs, options["as_of"], gemeente=gemeente, provincie=provincie)
-    with progress(f"writing {to.name}"), history_for(parcels, None) as history:
-        write(frame, to, fmt, history=history, inputs=(parcels,), **options)
+    agreements = agreements_for(parcels, agreements)
+    regions = regions_for(parcels, regions)
+    inputs = inputs_of(parcels, agreements, regions)
+    guard(inputs, to)
+    with (
+        open_study(
+            parcels,
+            as_of=parse_as_of(as_of),
+            layer=layer,
+            crs=crs,
+            gemeente=gemeente,
+            provincie=provincie,
+            agreements=agreements,
+            regions=regions,
+        ) as study,
+        progress(f"writing {to.name}"),
+    ):
+        write(study, to, fmt, inputs=inputs)
     say(f"wrote {to}")

@@ -22,12 +22,14 @@ from terreinen.cli.common import (
     emit,
     fail,
     guard,
-    load,
+    inputs_of,
+    open_study,
     parse_as_of,
     say,
 )
 from terreinen.maps import find_map, save_map
 from terreinen.matching import find_parcels, reference_point
+from terreinen.study import Study
 
 __all__ = ["find_command"]
 
@@ -82,20 +84,38 @@ def find_command(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
-    guard((parcels,), output, map_file)
-    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
+    inputs = inputs_of(parcels)
+    guard(inputs, output, map_file)
+    options = {
+        "min_ha": min_ha,
+        "max_ha": max_ha,
+        "milieucategorie": milieucategorie,
+        "segment": segment,
+        "near": near,
+        "radius_km": radius_km,
+        "hard_only": hard_only,
+    }
+    with open_study(
+        parcels, as_of=date, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+    ) as study:
+        shown = (limit, fmt, output, all_columns)
+        _find(study, options, show_as=shown, map_file=map_file, inputs=inputs)
 
-    found = find_parcels(
-        frame,
-        min_ha=min_ha,
-        max_ha=max_ha,
-        milieucategorie=milieucategorie,
-        segment=segment,
-        near=near,
-        radius_km=radius_km,
-        hard_only=hard_only,
-        as_of=date,
-    )
+
+def _find(
+    study: Study, options: dict, *, show_as: tuple, map_file: Path | None, inputs: tuple
+) -> None:
+    """Search the study's parcels, list the matches, draw them when asked."""
+    limit, fmt, output, all_columns = show_as
+    near, radius_km = options["near"], options["radius_km"]
+    found = find_parcels(study.parcels, as_of=study.as_of, **options)
+    unknown = int(study.figures["onbekend_status"].sum())
+    if unknown:  # unknown is not zero: say what could not be searched
+        found.attrs["opmerkingen"] = [
+            *found.attrs.get("opmerkingen", []),
+            f"{unknown} records have no status (the data hold no sale figures): whether "
+            "their land is for sale is unknown, so they are not searched",
+        ]
     table = found.drop(columns="geometry")
     if near is None:
         table = table.drop(columns="afstand_km")
@@ -112,8 +132,8 @@ def find_command(
         ]
     title = f"{len(found)} kavels gevonden"
     keys = () if all_columns else _FIND_KEY_COLUMNS
-    emit(table, fmt, output, title, (parcels,), key_columns=keys)
+    emit(table, fmt, output, title, inputs, key_columns=keys)
     if map_file is not None:
-        point = reference_point(frame, near) if near else None
-        save_map(find_map(found, frame, point=point, radius_km=radius_km, as_of=date), map_file)
+        point = reference_point(study.parcels, near) if near else None
+        save_map(find_map(found, study, point=point, radius_km=radius_km), map_file)
         say(f"wrote {map_file}")

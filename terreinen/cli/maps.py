@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from terreinen.agreements import compare_agreements
-from terreinen.capacity import capacity as capacity_table
 from terreinen.cli.common import (
     EMBEDDED,
     AgreementsOpt,
@@ -22,9 +20,9 @@ from terreinen.cli.common import (
     agreements_for,
     fail,
     guard,
-    history_for,
-    load,
+    inputs_of,
     map_files,
+    open_study,
     parse_as_of,
     progress,
     progress_bar,
@@ -36,9 +34,10 @@ from terreinen.cli.screen import (
     KEY_CAPACITY_COLUMNS,
     show,
 )
-from terreinen.demand import demand as demand_table
 from terreinen.io.files import read_table
 from terreinen.maps import municipality_map, overview_map, save_map
+from terreinen.maps.data import located
+from terreinen.study import Study
 
 __all__ = ["map_command", "overview_command"]
 
@@ -67,26 +66,31 @@ def map_command(
     crs: CrsOpt = None,
 ) -> None:
     """Write the interactive map (one self-contained HTML file that works offline)."""
-    options: dict[str, Any] = {
-        "agreements": agreements_for(parcels, agreements),
-        "regions": regions_for(parcels, regions),
-        "as_of": parse_as_of(as_of),
-    }
-    guard((parcels, options["agreements"], options["regions"], boundaries), target)
-    if boundaries is not None:  # read as parcels are: a broken file is a plain message
-        options["boundaries"] = read_table(boundaries)[0]
-    frame = load(parcels, layer, crs, options["as_of"])
-
-    options["demand"] = demand_table(frame, "gemeente", as_of=options["as_of"])
-    options["municipal_colour"] = municipal_colour
-    with progress(f"drawing {target.name}"), history_for(parcels, None) as history:
-        options["history"] = history
-        m = (
-            municipality_map(frame, gemeente, **options)
-            if gemeente
-            else overview_map(frame, **options)
-        )
-        save_map(m, target)
+    agreements = agreements_for(parcels, agreements)
+    regions = regions_for(parcels, regions)
+    guard(inputs_of(parcels, agreements, regions, boundaries), target)
+    # read as parcels are: a broken file is a plain message
+    outlines = read_table(boundaries)[0] if boundaries is not None else None
+    with open_study(
+        parcels,
+        as_of=parse_as_of(as_of),
+        layer=layer,
+        crs=crs,
+        agreements=agreements,
+        regions=regions,
+    ) as study:
+        options = {
+            "boundaries": outlines,
+            "demand": study.demand("gemeente"),
+            "municipal_colour": municipal_colour,
+        }
+        with progress(f"drawing {target.name}"):
+            m = (
+                municipality_map(study, gemeente, **options)
+                if gemeente
+                else overview_map(study, **options)
+            )
+            save_map(m, target)
     say(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -111,56 +115,60 @@ def overview_command(
             out_dir.mkdir(parents=True)
         except OSError as exc:
             raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
-    frame = load(parcels, layer, crs, date, gemeente=gemeente, provincie=provincie)
-    files = map_files(frame["gemeente"].astype(str).unique())
-    maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
-    guard((parcels, table_path, regions), *maps)
-
-    say(f"{parcels}: {len(frame):,} parcels, valid")
-    for level in ("provincie", "gemeente"):
-        table = capacity_table(frame, level, as_of=date)
-        title = f"Plancapaciteit per {level} op {table.attrs['peildatum']}"
-        show(table, title, key_columns=KEY_CAPACITY_COLUMNS)
-    if table_path is None:
-        say(
-            f"no agreements compared: no agreements.csv beside {parcels.name}; give one with "
-            "--agreements FILE.csv",
-            style="yellow",
-        )
-    if regions is None:
-        say(
-            f"no regions: no gemeenten.csv beside {parcels.name}; give the municipality/region "
-            "table with --regions FILE.csv for regional agreements and figures",
-            style="yellow",
-        )
-    with history_for(parcels, None) as history:
-        if table_path is not None:
-            comparison = compare_agreements(
-                frame, table_path, as_of=date, regions=regions, history=history
+    with open_study(
+        parcels,
+        as_of=date,
+        layer=layer,
+        crs=crs,
+        gemeente=gemeente,
+        provincie=provincie,
+        agreements=table_path,
+        regions=regions,
+    ) as study:
+        files = map_files(study.municipalities)
+        maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
+        guard(inputs_of(parcels, table_path, regions), *maps)
+        say(f"{parcels}: {len(study.parcels):,} parcels, valid")
+        peildatum = study.as_of.date()
+        for level in ("provincie", "gemeente"):
+            title = f"Plancapaciteit per {level} op {peildatum}"
+            show(study.capacity(level), title, key_columns=KEY_CAPACITY_COLUMNS)
+        if table_path is None:
+            say(
+                f"no agreements compared: no agreements.csv beside {parcels.name}; give one "
+                "with --agreements FILE.csv",
+                style="yellow",
             )
-            title = f"Programmeringsafspraken op {table.attrs['peildatum']} ({table_path.name})"
-            show(comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
-        _write_maps(frame, out_dir, files, table_path, regions, date, history)
+        if regions is None:
+            say(
+                f"no regions: no gemeenten.csv beside {parcels.name}; give the "
+                "municipality/region table with --regions FILE.csv for regional agreements "
+                "and figures",
+                style="yellow",
+            )
+        if table_path is not None and study.comparison is not None:
+            title = f"Programmeringsafspraken op {peildatum} ({table_path.name})"
+            show(study.comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
+        _write_maps(study, out_dir, files)
 
 
-def _write_maps(frame, out_dir: Path, files: dict, agreements, regions, date, history) -> None:
-    """The overview map and one map per municipality, with each municipality's demand
-    verdict (middle scenario) and the agreements counted from the history."""
-
-    options: dict[str, Any] = {
-        "agreements": agreements,
-        "regions": regions,
-        "as_of": date,
-        "history": history,
-        "demand": demand_table(frame, "gemeente", as_of=date),
-    }
+def _write_maps(study: Study, out_dir: Path, files: dict[str, str]) -> None:
+    """The overview map and one map per municipality, each municipality's demand verdict
+    (middle scenario) and the agreements counted from the history: all from the one study."""
+    if not located(study.parcels).any():
+        say(
+            "no maps: no parcel or park has an outline (the tables above hold the figures)",
+            style="yellow",
+        )
+        return
+    options: dict[str, Any] = {"demand": study.demand("gemeente")}
     written = []
     with progress_bar() as bar:
         task = bar.add_task("writing maps", total=len(files) + 1)
-        written.append(save_map(overview_map(frame, **options), out_dir / "overview.html"))
+        written.append(save_map(overview_map(study, **options), out_dir / "overview.html"))
         bar.advance(task)
         for name, file_name in files.items():
             path = out_dir / file_name
-            written.append(save_map(municipality_map(frame, name, **options), path))
+            written.append(save_map(municipality_map(study, name, **options), path))
             bar.advance(task)
     say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")

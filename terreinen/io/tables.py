@@ -13,7 +13,7 @@ from terreinen.io.files import read_csv
 from terreinen.report import Finding
 from terreinen.validation.parcels import check_table
 
-__all__ = ["read_agreements", "read_regions", "read_table_checked"]
+__all__ = ["read_agreements", "read_regions", "read_table_checked", "regions_beside"]
 
 
 def read_table_checked(
@@ -99,3 +99,14 @@ def read_regions(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     return read_table_checked(
         source, schema.REGION_COLUMNS, noun="municipalities", kind="municipality/region table"
     )
+
+
+def regions_beside(agreements: str | Path | pd.DataFrame | None) -> Path | None:
+    """The region table that goes with an agreements file: ``gemeenten.csv`` beside it, as on
+    the command line (None for a table in memory, or when there is none): regional
+    agreements are read against the regions their own folder holds, never against the
+    embedded table silently."""
+    if not isinstance(agreements, str | Path):
+        return None
+    beside = Path(agreements).parent / "gemeenten.csv"
+    return beside if beside.is_file() else None

@@ -14,11 +14,10 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
+from terreinen.capacity import TOTAL
 from terreinen.errors import TerreinenError
-from terreinen.agreements import compare_agreements
-from terreinen.capacity import TOTAL, capacity
-from terreinen.figures import parcel_figures, status_on
-from terreinen.io.tables import read_regions
+from terreinen.figures import AsOf, status_on
+from terreinen.study import Study
 
 STATES = (
     "Terstond uitgeefbaar",
@@ -94,7 +93,7 @@ def encode_geometries(geoms: np.ndarray, scale: int = COORDINATE_SCALE) -> dict:
     }
 
 
-def parcel_states(parcels: pd.DataFrame, *, as_of=None) -> np.ndarray:
+def parcel_states(parcels: pd.DataFrame, *, as_of: AsOf = None) -> np.ndarray:
     """Map state of each parcel on the as-of date: an index into :data:`STATES`."""
     status = status_on(parcels, as_of).to_numpy()
     soft = np.isin(parcels["planfase"].to_numpy(dtype=float), schema.SOFT_PHASES)
@@ -113,10 +112,17 @@ def parcel_states(parcels: pd.DataFrame, *, as_of=None) -> np.ndarray:
     )
 
 
+def located(parcels: gpd.GeoDataFrame) -> np.ndarray:
+    """Which parcels have an outline to draw (a park table may have none)."""
+    geoms = parcels.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
 def _centers(parcels: gpd.GeoDataFrame, key: pd.Series) -> pd.DataFrame:
-    """Area-weighted centre (lat, lon) of the parcels of each key."""
+    """Area-weighted centre (lat, lon) of the parcels of each key (all with outlines)."""
     area = parcels["oppervlakte_ha"].to_numpy(dtype=float)
-    xy = shapely.get_coordinates(shapely.centroid(parcels.geometry.to_numpy()))
+    centroids = shapely.centroid(parcels.geometry.to_numpy())
+    xy = np.column_stack([shapely.get_x(centroids), shapely.get_y(centroids)])
     weighted = pd.DataFrame(xy * area[:, None], columns=["x", "y"]).assign(w=area)
     sums = weighted.groupby(key.to_numpy()).sum()
     points = gpd.GeoSeries.from_xy(sums["x"] / sums["w"], sums["y"] / sums["w"], crs=parcels.crs)
@@ -139,11 +145,13 @@ def _dominant(parcels: pd.DataFrame, key: pd.Series, unsold: np.ndarray) -> pd.S
     return totals.drop_duplicates("key").set_index("key")["segment"]
 
 
-def park_data(parcels: gpd.GeoDataFrame, as_of) -> tuple[dict, pd.Series]:
-    """The parks: names, figures, class, dominant segment, highest category, outlines."""
+def park_data(study: Study) -> tuple[dict, pd.Series]:
+    """The parks: names, figures, class, dominant segment, highest category, outlines (of
+    the study's parcels, which all have outlines: see :func:`located`)."""
+    parcels = study.parcels
     keys = ["gemeente", "terrein"]
-    table = capacity(parcels, keys, as_of=as_of)
-    table = table[table["gemeente"] != "Totaal"].reset_index(drop=True)
+    table = study.capacity(keys)
+    table = table[table["gemeente"] != TOTAL].reset_index(drop=True)
     index = pd.Series(range(len(table)), index=pd.MultiIndex.from_frame(table[keys]))
     park_of = pd.Series(
         index.loc[pd.MultiIndex.from_frame(parcels[keys].astype(object))].to_numpy()
@@ -152,7 +160,7 @@ def park_data(parcels: gpd.GeoDataFrame, as_of) -> tuple[dict, pd.Series]:
     outlines = outlines.loc[pd.MultiIndex.from_frame(table[keys])]
     outlines = outlines.simplify(1.0).to_crs(settings.web_crs)
     centers = _centers(parcels, park_of).loc[range(len(table))]
-    figures = parcel_figures(parcels, as_of=as_of)
+    figures = study.figures
     unsold = figures["onverkocht_ha"].to_numpy()
     segment = _dominant(parcels, park_of, unsold).loc[range(len(table))]
     order = {c: i for i, c in enumerate(schema.MILIEUCATEGORIEEN)}
@@ -198,8 +206,9 @@ def _extra_columns(parcels: pd.DataFrame) -> dict:
     return {"names": [str(n) for n in names], "values": [v.tolist() for v in values]}
 
 
-def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
+def parcel_data(study: Study, park_of: pd.Series) -> dict:
     """The parcels: id, park, hectares, state, categories, take-up flag, notes, outlines."""
+    parcels = study.parcels
     empty = pd.Series("", index=parcels.index)
     updated = (
         parcels["laatst_bijgewerkt"].dt.strftime("%Y-%m-%d").fillna("")
@@ -214,12 +223,12 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
         if "eigenaar" in parcels
         else pd.Series(-1, index=parcels.index)
     )
-    figures = parcel_figures(parcels, as_of=as_of)
+    figures = study.figures
     return {
         "id": parcels["kavel_id"].astype(str).tolist(),
         "park": park_of.tolist(),
         "ha": clean(parcels["oppervlakte_ha"], 4),  # 1 m²: sums in view stay exact
-        "state": parcel_states(parcels, as_of=as_of).tolist(),
+        "state": parcel_states(parcels, as_of=study.as_of).tolist(),
         "sold": (figures["uitgifte_ha"].to_numpy() > 0).astype(int).tolist(),
         "planfase": [None if pd.isna(v) else int(v) for v in parcels["planfase"]],
         "milieu": parcels["milieucategorie"].cat.codes.astype(int).tolist(),  # -1: none
@@ -234,14 +243,17 @@ def parcel_data(parcels: gpd.GeoDataFrame, park_of: pd.Series, as_of) -> dict:
 
 
 def municipality_data(
-    parcels, *, agreements, regions, boundaries, as_of, demand, data_dates, history=None
+    study: Study, drawn: Study, *, boundaries, demand, data_dates
 ) -> dict:
-    """Per municipality: capacity, agreement status and lines, data date, demand verdict."""
-    table = capacity(parcels, "gemeente", as_of=as_of)
-    table = table[table["gebied"] != "Totaal"].reset_index(drop=True)
+    """Per municipality of ``drawn`` (the study's parcels with outlines): the figures of
+    ``study`` (all its parcels, with outlines or not), agreement status and lines, data
+    date, demand verdict."""
+    parcels = drawn.parcels
+    table = study.capacity("gemeente")
+    table = table[table["gebied"].isin(drawn.municipalities)].reset_index(drop=True)
     names = table["gebied"].astype(str).tolist()
     centers = _centers(parcels, parcels["gemeente"].astype(str).reset_index(drop=True)).loc[names]
-    status, lines = _agreement_lines(parcels, names, agreements, regions, as_of, history)
+    status, lines = _agreement_lines(study, names)
     columns = ["hard_ha", "zacht_ha", "terstond_ha", "uitgifte_ha_per_jaar", "voorraad_jaren_hard"]
     data = {
         "name": names,
@@ -249,7 +261,7 @@ def municipality_data(
         "center": centers[["lat", "lon"]].to_numpy().tolist(),
         "status": [AGREEMENT_STATES.index(s) if s else -1 for s in status],
         "agreements": lines,
-        "dataDate": _data_dates(parcels, names, data_dates),
+        "dataDate": _data_dates(study.parcels, names, data_dates),
         "oordeel": _verdicts(demand, names),
         "geometry": None,
     }
@@ -286,15 +298,13 @@ def _verdicts(demand, names: list[str]) -> list[str] | None:
     return [str(verdict[n]) if n in verdict.index and pd.notna(verdict[n]) else "" for n in names]
 
 
-def _agreement_lines(parcels, names, agreements, regions, as_of, history):
+def _agreement_lines(study: Study, names: list[str]) -> tuple[list[str], list[list[dict]]]:
     """Per municipality: the summary status and the agreements that cover it, as numbers
-    and plain strings (the page formats them)."""
-    if agreements is None:
+    and plain strings (the page formats them), from the study's one comparison."""
+    comparison = study.comparison
+    if comparison is None:
         return [""] * len(names), [[] for _ in names]
-    comparison = compare_agreements(
-        parcels, agreements, as_of=as_of, regions=regions, history=history
-    )
-    region_table = read_regions(regions) if regions is not None else None
+    region_table = study.regions
     status, lines = [], []
     for name in names:
         regions_of = (

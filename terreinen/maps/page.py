@@ -40,13 +40,17 @@ from terreinen.maps.data import (
     VERDICTS,
     encode_geometries,
     found_data,
+    located,
     municipality_data,
     parcel_data,
     parcel_states,
     park_data,
 )
-from terreinen.figures import as_of_date
+from terreinen.errors import TerreinenDataError
+from terreinen.figures import AsOf
 from terreinen.io.files import read_parcels
+from terreinen.report import Finding, ValidationReport
+from terreinen.study import Study
 
 __all__ = [
     "STATES",
@@ -190,7 +194,7 @@ def overview_map(
     data_dates: dict | None = None,
     history=None,
     municipal_colour: str = "afspraken",
-    as_of=None,
+    as_of: AsOf = None,
     title: str = "Bedrijventerreinen",
     source: str = DEFAULT_SOURCE,
     more_info_url: str | None = None,
@@ -198,7 +202,9 @@ def overview_map(
     parcel_zoom: int = 13,
     map_kwds: dict | None = None,
 ) -> MapPage:
-    """The overview map of every business park and parcel in ``parcels``.
+    """The overview map of every business park and parcel in ``parcels`` (parcels as
+    :func:`terreinen.read_parcels` returns them, a file, or a :class:`terreinen.study.Study`,
+    whose as-of date, agreements, regions and history it then uses).
 
     At province zoom each park is a circle whose area follows its unsold hectares (hard +
     soft), coloured by availability (hard and immediately available / hard, later / only
@@ -222,16 +228,15 @@ def overview_map(
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
     """
+    study = _as_study(
+        parcels, agreements=agreements, regions=regions, history=history, as_of=as_of
+    )
     return _page(
-        parcels,
-        agreements=agreements,
-        regions=regions,
+        study,
         boundaries=boundaries,
         demand=demand,
         data_dates=data_dates,
-        history=history,
         municipal_colour=municipal_colour,
-        as_of=as_of,
         title=title,
         source=source,
         more_info_url=more_info_url,
@@ -241,17 +246,50 @@ def overview_map(
     )
 
 
+def _as_study(parcels, **options) -> Study:
+    """A Study of ``parcels``; a Study as it is (its own options then hold: giving them
+    again would say two things)."""
+    if isinstance(parcels, Study):
+        given = sorted(name for name, value in options.items() if value is not None)
+        if given:
+            raise TerreinenOptionError(
+                f"{', '.join(given)}: the study holds these already; give them to the Study"
+            )
+        return parcels
+    return Study(_as_parcels(parcels), **options)
+
+
+def _drawable(study: Study) -> Study:
+    """The part of the study that has outlines (a park table may have none): all of it, or
+    the parcels with outlines; an error when nothing can be drawn."""
+    drawn = located(study.parcels)
+    if drawn.all():
+        return study
+    if not drawn.any():
+        raise TerreinenDataError(
+            ValidationReport(
+                study.source,
+                n_rows=len(study.parcels),
+                findings=[
+                    Finding(
+                        "error",
+                        "no parcel or park has an outline, so there is nothing to draw",
+                        suggestion="capacity and export give the figures; a park table "
+                        "with outlines (GeoJSON, GeoPackage) can be mapped",
+                    )
+                ],
+            )
+        )
+    return study.subset(pd.Series(drawn, index=study.parcels.index))
+
+
 def _page(
-    parcels,
+    study: Study,
     *,
-    agreements=None,
-    regions=None,
     boundaries=None,
     demand=None,
     data_dates=None,
-    history=None,
     municipal_colour: str = "afspraken",
-    as_of=None,
     title: str,
     source: str = DEFAULT_SOURCE,
     more_info_url: str | None = None,
@@ -267,16 +305,17 @@ def _page(
         )
     if municipal_colour == "oordeel" and demand is None:
         raise TerreinenOptionError("municipal_colour='oordeel' needs demand= (terreinen.demand)")
-    parcels = _as_parcels(parcels)
-    date = as_of_date(as_of)
-    parks, park_of = park_data(parcels, date)
+    drawn = _drawable(study)
+    parcels = drawn.parcels
+    date = study.as_of
+    parks, park_of = park_data(drawn)
     data = {
         "title": title,
         "text": _TEXT,
         "asOf": date.strftime("%Y-%m-%d"),
         "source": source,
         "moreInfo": _checked_url(more_info_url),
-        "takeupYears": settings.takeup_years,
+        "takeupYears": study.takeup_years,
         "states": list(STATES),
         "stateColors": list(STATE_COLORS),
         "parkClasses": list(PARK_CLASSES),
@@ -299,16 +338,9 @@ def _page(
         "parkZoom": parcel_zoom - 2,
         "bounds": _bounds(parcels, found),
         "parks": parks,
-        "parcels": parcel_data(parcels, park_of, date),
+        "parcels": parcel_data(drawn, park_of),
         "municipalities": municipality_data(
-            parcels,
-            agreements=agreements,
-            regions=regions,
-            boundaries=boundaries,
-            as_of=date,
-            demand=demand,
-            data_dates=data_dates,
-            history=history,
+            study, drawn, boundaries=boundaries, demand=demand, data_dates=data_dates
         ),
         "found": found,
     }
@@ -324,20 +356,15 @@ def _bounds(parcels: gpd.GeoDataFrame, found: dict | None) -> list[list[float]]:
     return [[south, west], [north, east]]
 
 
-def _known(parcels: gpd.GeoDataFrame, gemeente: str) -> None:
-    names = sorted(set(parcels["gemeente"].astype(str)))
-    if gemeente not in names:
-        close = difflib.get_close_matches(gemeente, names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
-        raise TerreinenError(f"municipality {gemeente!r} is not in the parcels{hint}")
-
-
 def municipality_map(parcels, gemeente: str, **kwargs) -> MapPage:
-    """:func:`overview_map` of one municipality's parcels, zoomed to them."""
-    parcels = _as_parcels(parcels)
-    _known(parcels, gemeente)
+    """:func:`overview_map` of one municipality's parcels, zoomed to them: of a
+    :class:`terreinen.study.Study` (its slice: nothing computed again), or of parcels with
+    the same keywords as :func:`overview_map`."""
+    study_options = ("agreements", "regions", "history", "as_of")
+    if not isinstance(parcels, Study):
+        parcels = _as_study(parcels, **{k: kwargs.pop(k, None) for k in study_options})
     kwargs.setdefault("title", f"Bedrijventerreinen {gemeente}")
-    return overview_map(parcels[parcels["gemeente"] == gemeente], **kwargs)
+    return overview_map(parcels.for_gemeente(gemeente), **kwargs)
 
 
 def find_map(
@@ -352,11 +379,14 @@ def find_map(
     """The matches of :func:`terreinen.matching.find_parcels` on the map: numbered best
     first, a combination of adjacent parcels outlined as one offer, with the search
     ``point`` (in the parcels' coordinate system) and the circle of ``radius_km``."""
-    parcels = _as_parcels(parcels)
+    study = _as_study(
+        parcels, **{k: kwargs.pop(k, None) for k in ("agreements", "regions", "history", "as_of")}
+    )
     if found.empty:
         raise TerreinenError("no parcels match, so there is no map to write")
     ids = set("+".join(found["kavel_id"].astype(str)).split("+"))
-    shown = parcels[parcels["kavel_id"].astype(str).isin(ids)]
+    shown = study.subset(study.parcels["kavel_id"].astype(str).isin(ids))
+    parcels = study.parcels
     extra = found_data(found.to_crs(parcels.crs))
     extra["point"], extra["radius"] = None, None
     if point is not None:

@@ -30,6 +30,7 @@ from terreinen import settings
 from terreinen.datasets import get_path
 from terreinen.errors import TerreinenConflictError, TerreinenError
 from terreinen.io.files import read_parcels
+from terreinen.io.source import redacted
 from terreinen.register.changes import CHANGES_COLUMNS, changes
 from terreinen.register.store import PostgresStore, Store, connect, is_store_url
 from terreinen.register.store.base import (
@@ -78,17 +79,18 @@ class Register:
     @classmethod
     def open(cls, store: str | Path) -> Register:
         """Open an existing register (see :meth:`create` for a new one)."""
+        label = redacted(str(store))
         if not is_store_url(store) and not Path(store).is_file():
             raise TerreinenError(
-                f"{store}: no register there (create one with `terreinen register init "
-                f"--store {store}` or Register.create)"
+                f"{label}: no register there (create one with `terreinen register init "
+                f"--store {label}` or Register.create)"
             )
         register = cls(connect(store))
         if not register._store.has_register():
             register.close()
             raise TerreinenError(
-                f"{store}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
-                f"{DELIVERIES}); create one with `terreinen register init --store {store}`"
+                f"{label}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
+                f"{DELIVERIES}); create one with `terreinen register init --store {label}`"
             )
         return register
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import shapely
 
 from terreinen.errors import TerreinenError, optional_import
+from terreinen.io.source import redacted
 from terreinen.register.store.base import DELIVERIES, HEADS, SRID, VERSIONS, Store
 
 
@@ -22,7 +22,7 @@ class PostgresStore(Store):
 
     def __init__(self, url: str):
         psycopg = optional_import("psycopg", extra="postgis")
-        self.label = _without_password(url)
+        self.label = redacted(url)
         self._psycopg = psycopg
         try:
             # autocommit: every transaction is an explicit one (reading / writing)
@@ -109,12 +109,3 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self.connection.close()
-
-
-def _without_password(url: str) -> str:
-    """The URL for messages: a password never reaches a screen or a log."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,302 @@
+"""One study: parcels, an as-of date, the agreements, the regions, the history and the
+settings, resolved once, and every figure computed once from them.
+
+The command line, :mod:`terreinen.export`, the maps and notebooks consume a :class:`Study`, so
+that every output of one run states the same figure, or the same "unknown", for the same
+area and date. The per-parcel figures (:func:`terreinen.figures.parcel_figures`) are
+computed once per study; capacity tables, breakdowns, take-up, the agreement comparison
+and demand are computed from them on first use and kept; :meth:`Study.for_gemeente` slices
+a municipality out without computing anything again.
+
+>>> from terreinen.datasets import get_path
+>>> study = Study.from_file(get_path("parcels"), as_of="2026-01-01",
+...                         agreements=get_path("agreements"))
+>>> study.capacity("provincie")[["gebied", "hard_ha", "zacht_ha"]].round(2)
+       gebied  hard_ha  zacht_ha
+0     Drenthe   407.86    196.07
+1  Overijssel    55.86      0.00
+2      Totaal   463.72    196.07
+>>> hardenberg = study.for_gemeente("Hardenberg")
+>>> round(float(hardenberg.capacity("gemeente").loc[0, "hard_ha"]), 2)
+55.86
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TypeAlias
+
+import geopandas as gpd
+import pandas as pd
+
+from terreinen import settings
+from terreinen.agreements import History, compare_agreements
+from terreinen.capacity import TOTAL, breakdown, capacity, levels_of, takeup
+from terreinen.demand import demand
+from terreinen.errors import TerreinenOptionError
+from terreinen.figures import AsOf, as_of_date, data_date, parcel_figures, takeup_window
+from terreinen.io.files import read_parcels
+from terreinen.io.source import Source
+from terreinen.io.tables import read_agreements, read_regions, regions_beside
+from terreinen.validation.values import closest
+
+__all__ = ["Study"]
+
+TableSource: TypeAlias = pd.DataFrame | str | Path | None
+
+
+class Study:
+    """Parcels and everything they are compared with, on one as-of date.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        Parcels as :func:`terreinen.read_parcels` returns them (EPSG:28992, checked).
+    as_of : date-like, optional
+        The as-of date (peildatum); today when None.
+    agreements : DataFrame or path, optional
+        The programming agreements; read and checked once.
+    regions : DataFrame or path, optional
+        The municipality/region table; by default ``gemeenten.csv`` beside an agreements
+        file (the rule of :func:`terreinen.agreements.compare_agreements`).
+    history : History, optional
+        The parcel history that ``toevoeging`` agreements count from (a
+        :class:`terreinen.register.Register`, or a :class:`terreinen.agreements.DeliveryHistory`).
+    takeup_years : int, optional
+        Full years take-up averages; ``settings.takeup_years`` when None (read now).
+    source : str or Source, optional
+        Where the parcels come from, for titles (a label: never a password).
+    """
+
+    def __init__(
+        self,
+        parcels: gpd.GeoDataFrame,
+        *,
+        as_of: AsOf = None,
+        agreements: TableSource = None,
+        regions: TableSource = None,
+        history: History | None = None,
+        takeup_years: int | None = None,
+        source: str | Source | None = None,
+    ) -> None:
+        self.parcels = parcels
+        self.as_of = as_of_date(as_of)
+        self.takeup_years = settings.takeup_years if takeup_years is None else takeup_years
+        if self.takeup_years <= 0:
+            raise TerreinenOptionError(
+                f"takeup_years {self.takeup_years!r}: give a positive number of years"
+            )
+        self.history = history
+        self.source = str(source) if source is not None else "<parcels>"
+        self.agreements_source = (
+            None if agreements is None or isinstance(agreements, pd.DataFrame) else str(agreements)
+        )
+        if regions is None:
+            regions = regions_beside(agreements)
+        self.regions = read_regions(regions) if regions is not None else None
+        self.agreements = read_agreements(agreements) if agreements is not None else None
+        #: the data's own date: the whole study's, also in a slice (so take-up averages the
+        #: same years in every municipality of the run)
+        self.data_until = data_date(parcels)
+        self._tables: dict[tuple, pd.DataFrame] = {}
+        #: for a municipality's slice: the whole study and the municipality, whose rows of
+        #: the whole study's tables are the slice's (nothing is computed again)
+        self._whole: tuple[Study, str] | None = None
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path | Source,
+        *,
+        layer: str | None = None,
+        crs: str | None = None,
+        gemeente: str | None = None,
+        provincie: str | None = None,
+        **options,
+    ) -> Study:
+        """A study of the parcels in a file (any format :func:`terreinen.read_parcels`
+        reads); ``options`` as for :class:`Study`. Raises
+        :class:`terreinen.errors.TerreinenDataError` on errors in the file."""
+        source = Source.of(path)
+        parcels = read_parcels(
+            source.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        )
+        return cls(parcels, source=source, **options)
+
+    # -- the figures, computed once ------------------------------------------------------
+
+    @cached_property
+    def window(self) -> tuple[int, int]:
+        """First and last calendar year take-up averages."""
+        return takeup_window(self.as_of, self.takeup_years, self.data_until)
+
+    @cached_property
+    def figures(self) -> pd.DataFrame:
+        """Each parcel's hectares in every figure of the contract (NaN: unknown)."""
+        return parcel_figures(
+            self.parcels, as_of=self.as_of, takeup_years=self.takeup_years, window=self.window
+        )
+
+    def _kept(self, key: tuple, compute) -> pd.DataFrame:
+        if key not in self._tables:
+            self._tables[key] = compute()
+        return self._tables[key].copy()
+
+    def capacity(self, by: str | Sequence[str] = "gemeente") -> pd.DataFrame:
+        """:func:`terreinen.capacity.capacity` of the study."""
+        levels = tuple(levels_of(by))
+        if self._whole is not None and levels[0] == "gemeente":
+            whole, gemeente = self._whole
+            return self._kept(("capacity", levels), lambda: _rows_of(whole, gemeente, levels))
+        return self._kept(
+            ("capacity", levels),
+            lambda: capacity(
+                self.parcels,
+                list(levels) if len(levels) > 1 else levels[0],
+                as_of=self.as_of,
+                takeup_years=self.takeup_years,
+                regions=self.regions,
+                figures=self.figures,
+                data_until=self.data_until,
+            ),
+        )
+
+    def breakdown(
+        self, by: str = "milieucategorie", per: str | Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """:func:`terreinen.capacity.breakdown` of the study."""
+        per_key = None if per is None else tuple(levels_of(per))
+        return self._kept(
+            ("breakdown", by, per_key),
+            lambda: breakdown(
+                self.parcels,
+                by,
+                per=None if per_key is None else list(per_key),
+                as_of=self.as_of,
+                regions=self.regions,
+                figures=self.figures,
+            ),
+        )
+
+    def takeup(self, by: str = "gemeente") -> pd.DataFrame:
+        """:func:`terreinen.capacity.takeup`: hectares sold per year per area."""
+        return self._kept(
+            ("takeup", by),
+            lambda: takeup(self.parcels, by, as_of=self.as_of, regions=self.regions),
+        )
+
+    @property
+    def comparison(self) -> pd.DataFrame | None:
+        """:func:`terreinen.agreements.compare_agreements` of the study; None without
+        agreements."""
+        if self.agreements is None:
+            return None
+        return self._kept(
+            ("agreements",),
+            lambda: compare_agreements(
+                self.parcels,
+                self.agreements,
+                as_of=self.as_of,
+                regions=self.regions,
+                history=self.history,
+                figures=self.figures,
+            ),
+        )
+
+    def demand(
+        self,
+        by: str = "gemeente",
+        per: str = "segment",
+        *,
+        horizon: float | None = None,
+        scenarios: Sequence[float] | None = None,
+    ) -> pd.DataFrame:
+        """:func:`terreinen.demand.demand` of the study."""
+        key = ("demand", by, per, horizon, None if scenarios is None else tuple(scenarios))
+        return self._kept(
+            key,
+            lambda: demand(
+                self.parcels,
+                by,
+                per=per,
+                horizon=horizon,
+                scenarios=scenarios,
+                takeup_years=self.takeup_years,
+                as_of=self.as_of,
+                regions=self.regions,
+                figures=self.figures,
+            ),
+        )
+
+    # -- slices ---------------------------------------------------------------------------
+
+    @property
+    def municipalities(self) -> list[str]:
+        """The municipalities of the parcels, in name order."""
+        return sorted(self.parcels["gemeente"].astype(str).unique())
+
+    def for_gemeente(self, gemeente: str) -> Study:
+        """The study of one municipality's parcels: its figures are the study's own (not
+        computed again), the agreement comparison is the whole study's (agreements on a
+        region count the region), take-up averages the same years."""
+        if gemeente not in self.municipalities:
+            hint = closest(gemeente, self.municipalities, "municipality")
+            raise TerreinenOptionError(
+                f"gemeente {gemeente!r} is not in the parcels"
+                + (f" ({hint})" if hint else f"; known: {', '.join(self.municipalities)}")
+            )
+        key = ("gemeente", gemeente)
+        if key not in self._slices:
+            part = self.subset(self.parcels["gemeente"].astype(str) == gemeente)
+            part._whole = (self, gemeente)
+            self._slices[key] = part
+        return self._slices[key]
+
+    @cached_property
+    def _slices(self) -> dict[tuple, Study]:
+        return {}
+
+    def subset(self, mask: pd.Series) -> Study:
+        """The study of the parcels where ``mask`` is True (aligned with :attr:`parcels`),
+        sharing this study's figures, agreement comparison and take-up years."""
+        part = Study.__new__(Study)
+        part.__dict__.update(
+            parcels=self.parcels[mask.to_numpy()],
+            as_of=self.as_of,
+            takeup_years=self.takeup_years,
+            history=self.history,
+            source=self.source,
+            agreements_source=self.agreements_source,
+            regions=self.regions,
+            agreements=self.agreements,
+            data_until=self.data_until,
+            window=self.window,
+            figures=self.figures[mask.to_numpy()],
+            _tables={},
+            _whole=None,
+        )
+        comparison = self.comparison  # the whole study's: a region's agreement counts it all
+        if comparison is not None:
+            part._tables[("agreements",)] = comparison
+        return part
+
+    def __repr__(self) -> str:
+        return (
+            f"Study({self.source}: {len(self.parcels):,} parcels, as of "
+            f"{self.as_of.date().isoformat()})"
+        )
+
+
+def _rows_of(whole: Study, gemeente: str, levels: tuple[str, ...]) -> pd.DataFrame:
+    """A capacity table by ``levels`` (``gemeente`` first) of one municipality, from the
+    whole study's tables: its rows, and as ``Totaal`` its row of the table by gemeente."""
+    table = whole.capacity(list(levels) if len(levels) > 1 else levels[0])
+    key = "gebied" if len(levels) == 1 else "gemeente"
+    by_gemeente = whole.capacity("gemeente")
+    total = by_gemeente[by_gemeente["gebied"] == gemeente].rename(columns={"gebied": key})
+    total = total.assign(**{key: TOTAL}, **dict.fromkeys(levels[1:], ""))[table.columns]
+    rows = pd.concat([table[table[key] == gemeente], total], ignore_index=True)
+    rows.attrs = dict(table.attrs)
+    return rows
