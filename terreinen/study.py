@@ -23,12 +23,13 @@ a municipality out without computing anything again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from terreinen import settings
@@ -45,6 +46,7 @@ from terreinen.validation.values import closest
 __all__ = ["Study"]
 
 TableSource: TypeAlias = pd.DataFrame | str | Path | None
+T = TypeVar("T")
 
 
 class Study:
@@ -101,6 +103,11 @@ class Study:
         #: same years in every municipality of the run)
         self.data_until = data_date(parcels)
         self._tables: dict[tuple, pd.DataFrame] = {}
+        self._derived: dict[str, object] = {}
+        #: the study this one was cut from (itself when it was not), and where this study's
+        #: parcels are among that one's
+        self.root: Study = self
+        self.positions = np.arange(len(parcels))
         #: for a municipality's slice: the whole study and the municipality, whose rows of
         #: the whole study's tables are the slice's (nothing is computed again)
         self._whole: tuple[Study, str] | None = None
@@ -138,6 +145,13 @@ class Study:
         return parcel_figures(
             self.parcels, as_of=self.as_of, takeup_years=self.takeup_years, window=self.window
         )
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """Anything an output derives from the study (a map's park outlines, say), computed
+        on first use and kept under ``key``; the caller must not change it."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]  # type: ignore[return-value]
 
     def _kept(self, key: tuple, compute) -> pd.DataFrame:
         if key not in self._tables:
@@ -275,7 +289,10 @@ class Study:
             window=self.window,
             figures=self.figures[mask.to_numpy()],
             _tables={},
+            _derived={},
             _whole=None,
+            root=self.root,
+            positions=self.positions[mask.to_numpy()],
         )
         comparison = self.comparison  # the whole study's: a region's agreement counts it all
         if comparison is not None:

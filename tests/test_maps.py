@@ -175,7 +175,7 @@ def test_overview_in_the_browser(browser, overview_file, embedded):
         re.match(r"https://(service\.pdok\.nl|tile\.openstreetmap\.org)/", u)
         for u in opened.blocked
     )
-    assert opened.js("terreinenMap.firstDraw") < 2000
+    assert opened.js("terreinenMap.firstDraw") > 0  # drawn; how fast is in benchmarks/
     legend = opened.page.locator("#tr-legend").inner_text()
     positions = [legend.index(state) for state in STATES]
     assert positions == sorted(positions)  # the states in their real order

@@ -119,10 +119,12 @@ def located(parcels: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _centers(parcels: gpd.GeoDataFrame, key: pd.Series) -> pd.DataFrame:
-    """Area-weighted centre (lat, lon) of the parcels of each key (all with outlines)."""
-    area = parcels["oppervlakte_ha"].to_numpy(dtype=float)
+    """Area-weighted centre (lat, lon) of the parcels of each key that have outlines (NaN
+    for a key without any)."""
     centroids = shapely.centroid(parcels.geometry.to_numpy())
     xy = np.column_stack([shapely.get_x(centroids), shapely.get_y(centroids)])
+    area = np.where(np.isnan(xy[:, 0]), 0.0, parcels["oppervlakte_ha"].to_numpy(dtype=float))
+    xy = np.nan_to_num(xy)
     weighted = pd.DataFrame(xy * area[:, None], columns=["x", "y"]).assign(w=area)
     sums = weighted.groupby(key.to_numpy()).sum()
     points = gpd.GeoSeries.from_xy(sums["x"] / sums["w"], sums["y"] / sums["w"], crs=parcels.crs)
@@ -145,58 +147,74 @@ def _dominant(parcels: pd.DataFrame, key: pd.Series, unsold: np.ndarray) -> pd.S
     return totals.drop_duplicates("key").set_index("key")["segment"]
 
 
-def park_data(study: Study) -> tuple[dict, pd.Series]:
-    """The parks: names, figures, class, dominant segment, highest category, outlines (of
-    the study's parcels, which all have outlines: see :func:`located`)."""
+_PARK_KEYS = ["gemeente", "terrein"]
+_PARK_FIGURES = [
+    "bruto_ha",
+    "netto_ha",
+    "uitgegeven_ha",
+    "terstond_ha",
+    "hard_ha",
+    "zacht_ha",
+    "grootste_kavel_ha",
+    "uitgifte_ha_per_jaar",
+    "voorraad_jaren_hard",
+]
+
+
+def _park_table(study: Study) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per park of ``study``: its figures, class, dominant segment, highest
+    category, centre and outline (WGS84); and each parcel's row."""
     parcels = study.parcels
-    keys = ["gemeente", "terrein"]
-    table = study.capacity(keys)
+    table = study.capacity(_PARK_KEYS)
     table = table[table["gemeente"] != TOTAL].reset_index(drop=True)
-    index = pd.Series(range(len(table)), index=pd.MultiIndex.from_frame(table[keys]))
+    index = pd.Series(range(len(table)), index=pd.MultiIndex.from_frame(table[_PARK_KEYS]))
     park_of = pd.Series(
-        index.loc[pd.MultiIndex.from_frame(parcels[keys].astype(object))].to_numpy()
+        index.loc[pd.MultiIndex.from_frame(parcels[_PARK_KEYS].astype(object))].to_numpy()
     )
-    outlines = parcels[[*keys, "geometry"]].dissolve(by=keys).geometry
-    outlines = outlines.loc[pd.MultiIndex.from_frame(table[keys])]
-    outlines = outlines.simplify(1.0).to_crs(settings.web_crs)
-    centers = _centers(parcels, park_of).loc[range(len(table))]
+    outlines = parcels[[*_PARK_KEYS, "geometry"]].dissolve(by=_PARK_KEYS).geometry
+    outlines = outlines.loc[pd.MultiIndex.from_frame(table[_PARK_KEYS])]
+    table["outline"] = outlines.simplify(1.0).to_crs(settings.web_crs).to_numpy()
+    parks = range(len(table))
+    table[["lat", "lon"]] = _centers(parcels, park_of).loc[parks, ["lat", "lon"]].to_numpy()
     figures = study.figures
     unsold = figures["onverkocht_ha"].to_numpy()
-    segment = _dominant(parcels, park_of, unsold).loc[range(len(table))]
+    table["segment"] = _dominant(parcels, park_of, unsold).loc[parks].to_numpy()
     order = {c: i for i, c in enumerate(schema.MILIEUCATEGORIEEN)}
     milieu = parcels["milieucategorie"].astype(str).map(order).groupby(park_of.to_numpy()).max()
+    table["milieu"] = milieu.loc[parks].fillna(-1).astype(int).to_numpy()  # -1: none
     # the kind of land that makes up most of what is unsold: a class a planner reads at once
     now = figures["terstond_ha"].where(figures["hard_ha"] > 0, 0.0)
     kinds = pd.DataFrame(
         {"now": now, "later": figures["hard_ha"] - now, "soft": figures["zacht_ha"]}
     )
-    kinds = kinds.groupby(park_of.to_numpy()).sum().loc[range(len(table))].to_numpy()
+    kinds = kinds.groupby(park_of.to_numpy()).sum().loc[parks].to_numpy()
     park_class = np.where(kinds.max(axis=1) > 0, kinds.argmax(axis=1), 3)
     unknown = figures["onbekend_status"] | figures["onbekend_planfase"]
-    unknown = unknown.groupby(park_of.to_numpy()).any().loc[range(len(table))].to_numpy()
-    park_class = np.where(unknown, 4, park_class)
-    columns = [
-        "bruto_ha",
-        "netto_ha",
-        "uitgegeven_ha",
-        "terstond_ha",
-        "hard_ha",
-        "zacht_ha",
-        "grootste_kavel_ha",
-        "uitgifte_ha_per_jaar",
-        "voorraad_jaren_hard",
-    ]
+    unknown = unknown.groupby(park_of.to_numpy()).any().loc[parks].to_numpy()
+    table["cls"] = np.where(unknown, 4, park_class)
+    return table, park_of.to_numpy()
+
+
+def park_data(study: Study) -> tuple[dict, pd.Series]:
+    """The parks of the study's parcels (which all have outlines: see :func:`located`):
+    names, figures, class, dominant segment, highest category, centre, outline. Computed
+    once for the whole study a slice was cut from; a slice takes its parks' rows."""
+    root = study.root
+    table, park_of_root = root.derived("map parks", lambda: _park_table(root))
+    mine = park_of_root[study.positions]
+    present = np.unique(mine)
+    rows = table.iloc[present]
     data = {
-        "name": table["terrein"].astype(str).tolist(),
-        "gemeente": table["gemeente"].astype(str).tolist(),
-        "cls": park_class.tolist(),
-        "segment": [schema.SEGMENTS.index(s) for s in segment],
-        "milieu": milieu.loc[range(len(table))].fillna(-1).astype(int).tolist(),  # -1: none
-        "center": centers[["lat", "lon"]].to_numpy().tolist(),
-        "figures": [clean(row) for row in table[columns].to_numpy()],
-        "geometry": encode_geometries(outlines.to_numpy()),
+        "name": rows["terrein"].astype(str).tolist(),
+        "gemeente": rows["gemeente"].astype(str).tolist(),
+        "cls": rows["cls"].astype(int).tolist(),
+        "segment": [schema.SEGMENTS.index(s) for s in rows["segment"]],
+        "milieu": rows["milieu"].astype(int).tolist(),
+        "center": rows[["lat", "lon"]].round(6).to_numpy().tolist(),
+        "figures": [clean(row) for row in rows[_PARK_FIGURES].to_numpy()],
+        "geometry": encode_geometries(rows["outline"].to_numpy()),
     }
-    return data, park_of
+    return data, pd.Series(np.searchsorted(present, mine))
 
 
 def _extra_columns(parcels: pd.DataFrame) -> dict:
@@ -238,8 +256,17 @@ def parcel_data(study: Study, park_of: pd.Series) -> dict:
         "updated": updated.tolist(),
         "notes": parcels.get("opmerking", empty).fillna("").astype(str).tolist(),
         "extra": _extra_columns(parcels),
-        "geometry": encode_geometries(parcels.geometry.to_crs(settings.web_crs).to_numpy()),
+        "geometry": encode_geometries(_web_outlines(study)),
     }
+
+
+def _web_outlines(study: Study) -> np.ndarray:
+    """The parcels' outlines in WGS84, projected once for the whole study."""
+    root = study.root
+    web = root.derived(
+        "map parcel outlines", lambda: root.parcels.geometry.to_crs(settings.web_crs).to_numpy()
+    )
+    return web[study.positions]
 
 
 def municipality_data(
