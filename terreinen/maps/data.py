@@ -269,9 +269,7 @@ def _web_outlines(study: Study) -> np.ndarray:
     return web[study.positions]
 
 
-def municipality_data(
-    study: Study, drawn: Study, *, boundaries, demand, data_dates
-) -> dict:
+def municipality_data(study: Study, drawn: Study, *, boundaries, demand, data_dates) -> dict:
     """Per municipality of ``drawn`` (the study's parcels with outlines): the figures of
     ``study`` (all its parcels, with outlines or not), agreement status and lines, data
     date, demand verdict."""

@@ -10,7 +10,6 @@ the title HTML-escaped. No text from the data ever reaches a template engine.
 from __future__ import annotations
 
 import base64
-import difflib
 import html
 import json
 import re
@@ -25,7 +24,9 @@ import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
 
 from terreinen import schema, settings
-from terreinen.errors import TerreinenError, TerreinenOptionError
+from terreinen.errors import TerreinenDataError, TerreinenError, TerreinenOptionError
+from terreinen.figures import AsOf
+from terreinen.io.files import read_parcels
 from terreinen.io.write import atomic_path
 from terreinen.maps.data import (
     AGREEMENT_COLORS,
@@ -46,9 +47,6 @@ from terreinen.maps.data import (
     parcel_states,
     park_data,
 )
-from terreinen.errors import TerreinenDataError
-from terreinen.figures import AsOf
-from terreinen.io.files import read_parcels
 from terreinen.report import Finding, ValidationReport
 from terreinen.study import Study
 
@@ -228,9 +226,7 @@ def overview_map(
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
     """
-    study = _as_study(
-        parcels, agreements=agreements, regions=regions, history=history, as_of=as_of
-    )
+    study = _as_study(parcels, agreements=agreements, regions=regions, history=history, as_of=as_of)
     return _page(
         study,
         boundaries=boundaries,
