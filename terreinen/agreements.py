@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
-from terreinen.errors import TerreinenDataError, TerreinenError
+from terreinen.errors import TerreinenDataError, TerreinenNotFoundError
 from terreinen.figures import UNKNOWN, AsOf, as_of_date, parcel_figures
 from terreinen.io.tables import read_agreements, read_regions, regions_beside
 from terreinen.report import Finding, ValidationReport
@@ -76,7 +76,7 @@ class DeliveryHistory:
             for date, parcels in self._deliveries
         ]
         if not any(len(part) for part in parts):
-            raise TerreinenError(f"no delivery on or before {as_of_date(as_of).date()}")
+            raise TerreinenNotFoundError(f"no delivery on or before {as_of_date(as_of).date()}")
         return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
@@ -239,7 +239,7 @@ class _States:
         if day not in self._states:
             try:
                 self._states[day] = self.history.state(as_of=day.date())
-            except TerreinenError:  # nothing valid on that day
+            except TerreinenNotFoundError:  # no delivery yet on that day: nothing counts
                 self._states[day] = None
         state = self._states[day]
         return state if state is not None else pd.DataFrame(columns=["kavel_id"])

@@ -1,7 +1,22 @@
 """terreinen's exceptions and warnings, in one place.
 
-Every error a user can cause is a :class:`TerreinenError`: the command line prints its
-message in plain words and exits 2 (4 for an edit conflict), never with a traceback.
+Every error a user can cause is a :class:`TerreinenError`, and each kind is also the
+builtin exception it resembles (as rasterio's ``RasterioIOError`` is an ``OSError``), so that
+``except ValueError`` or ``except OSError`` in a notebook catches what it should:
+
+- :class:`TerreinenOptionError` (``ValueError``): an argument terreinen cannot use;
+- :class:`TerreinenNotFoundError` (``LookupError``): a municipality, parcel, register or
+  date with no parcels that is not there;
+- :class:`TerreinenDataError` (``ValueError``): input with errors, listed in ``report``;
+- :class:`TerreinenReadError` (``ValueError`` and ``OSError``): an input that cannot be read;
+- :class:`TerreinenWriteError` (``OSError``): an output that cannot be written;
+- :class:`TerreinenStoreError` (``OSError``): a register store that cannot be used, with the
+  database driver's error wrapped;
+- :class:`TerreinenConflictError` (``RuntimeError``): an edit someone else overtook;
+- :class:`TerreinenDependencyError` (``ImportError``): an optional package not installed.
+
+The command line prints the message in plain words and exits with the code its table
+(:data:`terreinen.cli.common.EXIT_CODES`) gives the class, never with a traceback.
 """
 
 from __future__ import annotations
@@ -15,9 +30,12 @@ __all__ = [
     "TerreinenConflictError",
     "TerreinenDataError",
     "TerreinenDataWarning",
+    "TerreinenDependencyError",
     "TerreinenError",
+    "TerreinenNotFoundError",
     "TerreinenOptionError",
     "TerreinenReadError",
+    "TerreinenStoreError",
     "TerreinenWriteError",
     "optional_import",
 ]
@@ -41,7 +59,7 @@ class TerreinenDataError(TerreinenError, ValueError):
         super().__init__(f"{report.summary()}\n" + "\n".join(lines))
 
 
-class TerreinenReadError(TerreinenDataError):
+class TerreinenReadError(TerreinenDataError, OSError):
     """The input cannot be read at all (missing, empty, truncated, wrong encoding, ...)."""
 
     def __init__(self, source: str, message: str, suggestion: str | None = None):
@@ -57,13 +75,27 @@ class TerreinenOptionError(TerreinenError, ValueError):
     category, a format)."""
 
 
+class TerreinenNotFoundError(TerreinenError, LookupError):
+    """Something named is not there: a municipality, a parcel, a register, or any parcels
+    on the date asked for."""
+
+
 class TerreinenWriteError(TerreinenError, OSError):
     """An output cannot be written (folder missing, no permission, disk full, or the output
     is one of the inputs)."""
 
 
-class TerreinenConflictError(TerreinenError):
+class TerreinenStoreError(TerreinenError, OSError):
+    """A register store cannot be used: no connection, locked, damaged, not a register, no
+    rights. The database driver's own error is wrapped in this one, never shown raw."""
+
+
+class TerreinenConflictError(TerreinenError, RuntimeError):
     """An edit was refused because someone else changed the record first."""
+
+
+class TerreinenDependencyError(TerreinenError, ImportError):
+    """An optional dependency is not installed; the message says which extra to install."""
 
 
 class TerreinenDataWarning(UserWarning):
@@ -71,17 +103,17 @@ class TerreinenDataWarning(UserWarning):
 
 
 def optional_import(name: str, extra: str) -> ModuleType:
-    """Import an optional dependency, or raise a TerreinenError that says how to install it.
+    """Import an optional dependency, or raise an error that says how to install it.
 
     >>> optional_import("no_such_module", extra="dask")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    terreinen.errors.TerreinenError: ...: pip install "terreinen[dask]"
+    terreinen.errors.TerreinenDependencyError: ...: pip install "terreinen[dask]"
     """
     try:
         return importlib.import_module(name)
     except ImportError as exc:
         missing = exc.name or name  # the package really missing, e.g. dask for our engine
-        raise TerreinenError(
+        raise TerreinenDependencyError(
             f'this needs the optional package {missing!r}: pip install "terreinen[{extra}]"'
         ) from None

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
+from terreinen.errors import TerreinenOptionError
 
 __all__ = [
     "UNKNOWN",
@@ -53,14 +54,43 @@ UNKNOWN = {
 }
 
 
+_PANDAS_YEARS = (1678, 2261)  # whole years a nanosecond Timestamp holds
+
 #: An as-of date (peildatum) as every function takes it: ISO text, a date, a Timestamp, or
 #: None for today.
 AsOf: TypeAlias = str | dt.date | pd.Timestamp | None
 
 
-def as_of_date(as_of: AsOf) -> pd.Timestamp:
-    """The as-of date as a Timestamp (midnight); today when None."""
-    return pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
+def as_of_date(as_of: AsOf, name: str = "as_of") -> pd.Timestamp:
+    """The as-of date as a Timestamp at midnight, without time zone; today when None.
+
+    The one reading of a date a caller gives (an as-of date, a delivery or edit date, a
+    period's bounds); ``name`` is the parameter that the message of a bad value names.
+
+    >>> as_of_date("2026-01-01")
+    Timestamp('2026-01-01 00:00:00')
+    >>> as_of_date("1-1-2026", name="date")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    terreinen.errors.TerreinenOptionError: date '1-1-2026' is not a date of the years 1678-2261; ...
+    """
+    if as_of is None:
+        return pd.Timestamp(dt.date.today())
+    value = as_of
+    try:
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value.strip())
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        stamp = pd.NaT
+    if pd.isna(stamp) or not _PANDAS_YEARS[0] <= stamp.year <= _PANDAS_YEARS[1]:
+        first, last = _PANDAS_YEARS
+        raise TerreinenOptionError(
+            f"{name} {as_of!r} is not a date of the years {first}-{last}; write YYYY-MM-DD"
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
 
 
 def sale_dates(parcels: pd.DataFrame) -> pd.Series:

@@ -3,7 +3,6 @@ segment and location, best first, and adjacent parcels that together are large e
 
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 
@@ -13,8 +12,9 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen.errors import TerreinenDataWarning, TerreinenError, TerreinenOptionError
+from terreinen.errors import TerreinenDataWarning, TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import status_on
+from terreinen.validation.values import closest
 
 MATCH_COLUMNS = (
     "kavel_id",
@@ -91,13 +91,8 @@ def reference_point(parcels: gpd.GeoDataFrame, near: str) -> shapely.Point:
     known = sorted(
         {*parcels["gemeente"].astype(str), *parcels.get("kern", pd.Series()).dropna().astype(str)}
     )
-    close = difflib.get_close_matches(near, known, n=1)
-    hint = (
-        f"did you mean {close[0]!r}?"
-        if close
-        else "give a municipality or town in the data, or lat,lon"
-    )
-    raise TerreinenError(f"--near {near!r} is not a municipality or town in the data; {hint}")
+    hint = closest(near, known, "place", "give a municipality or town in the data, or lat,lon")
+    raise TerreinenNotFoundError(f"near {near!r} is not a municipality or town in the data; {hint}")
 
 
 def find_parcels(
@@ -136,9 +131,9 @@ def find_parcels(
     """
     for name, value in (("min_ha", min_ha), ("max_ha", max_ha), ("radius_km", radius_km)):
         if value is not None and value < 0:
-            raise TerreinenError(f"{name} must not be negative (got {value})")
+            raise TerreinenOptionError(f"{name} must not be negative (got {value})")
     if min_ha is not None and max_ha is not None and min_ha > max_ha:
-        raise TerreinenError(f"min_ha {min_ha} is larger than max_ha {max_ha}")
+        raise TerreinenOptionError(f"min_ha {min_ha} is larger than max_ha {max_ha}")
     notes = []
     if milieucategorie is not None:
         milieucategorie, note = parse_milieucategorie(milieucategorie)

@@ -38,7 +38,14 @@ from terreinen.cli.screen import (
     show,
 )
 from terreinen.datasets import get_path
-from terreinen.errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
+from terreinen.errors import (
+    TerreinenConflictError,
+    TerreinenDataError,
+    TerreinenDataWarning,
+    TerreinenError,
+    TerreinenReadError,
+)
+from terreinen.figures import as_of_date
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
@@ -54,10 +61,32 @@ from terreinen.study import Study
 
 state = {"quiet": False, "verbose": False}
 
-EXIT_FINDINGS = 1
-EXIT_UNUSABLE = 2
-EXIT_INTERNAL = 3
-EXIT_CONFLICT = 4
+EXIT_FINDINGS = 1  # validate: the data were checked and have errors
+EXIT_UNUSABLE = 2  # the command cannot run on this input or these options
+EXIT_INTERNAL = 3  # a bug of ours
+EXIT_CONFLICT = 4  # an edit someone else overtook: read again and retry
+
+EXIT_CODES: dict[type[TerreinenError], int] = {
+    TerreinenConflictError: EXIT_CONFLICT,
+    TerreinenError: EXIT_UNUSABLE,
+}
+"""The one table from terreinen's errors to the command line's exit codes: the most
+specific class of an error that the table names decides (:func:`exit_code_of`)."""
+
+
+def exit_code_of(error: TerreinenError) -> int:
+    """The exit code :data:`EXIT_CODES` gives ``error``'s class or its nearest base."""
+    return next(EXIT_CODES[kind] for kind in type(error).__mro__ if kind in EXIT_CODES)
+
+
+def failure(error: TerreinenError) -> typer.Exit:
+    """Print one of terreinen's errors in plain words (a data error's findings first, as
+    many as ``--verbose`` allows) and return the exit that ends the command."""
+    if isinstance(error, TerreinenDataError) and not isinstance(error, TerreinenReadError):
+        print_findings(error.report, limit=None if state["verbose"] else 20)
+        return fail(f"{error.report.summary()}; nothing was written", exit_code_of(error))
+    return fail(str(error), exit_code_of(error))
+
 
 EMBEDDED = Source.of(get_path("parcels"))
 
@@ -127,10 +156,8 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         try:
             with _warnings_said():
                 return super().invoke(ctx)
-        except TerreinenConflictError as exc:
-            raise fail(str(exc), EXIT_CONFLICT) from None
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
-            raise fail(str(exc)) from None
+            raise failure(exc) from None
         except (KeyboardInterrupt, Terminated) as exc:
             interrupted = isinstance(exc, KeyboardInterrupt)
         except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
@@ -329,13 +356,10 @@ def inputs_of(source: Source, *tables: Path | str | None) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def parse_as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
+    """A date option as a date (None stays None), read as the library reads dates, with a
+    message that names the option."""
+    return None if value is None else as_of_date(value, option).date()
 
 
 def parse_factors(value: str, option: str) -> list[float]:

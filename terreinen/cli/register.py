@@ -5,29 +5,20 @@ meanwhile."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from terreinen.cli.common import (
-    EXIT_CONFLICT,
-    EXIT_FINDINGS,
     FormatOpt,
     OutputOpt,
     RegionsOpt,
     emit,
     fail,
-    print_findings,
+    parse_as_of,
     say,
     state,
-)
-from terreinen.errors import (
-    TerreinenConflictError,
-    TerreinenDataError,
-    TerreinenError,
-    TerreinenReadError,
 )
 from terreinen.register import Register, changes, example_register
 
@@ -44,23 +35,6 @@ DateOpt = Annotated[str, typer.Option("--date", help="Valid from this date, YYYY
 _SHOWN = 50  # differences printed as a table before "... and N more"
 
 
-@contextlib.contextmanager
-def _plain_errors():
-    """terreinen's errors as a plain message and an exit code, never a traceback."""
-
-    try:
-        yield
-    except TerreinenConflictError as exc:
-        raise fail(str(exc), EXIT_CONFLICT) from None
-    except TerreinenReadError as exc:
-        raise fail(str(exc)) from None
-    except TerreinenDataError as exc:
-        print_findings(exc.report, limit=None if state["verbose"] else 20)
-        raise fail(f"{exc.report.summary()}; nothing was written", EXIT_FINDINGS) from None
-    except TerreinenError as exc:
-        raise fail(str(exc)) from None
-
-
 @register_app.command("init")
 def init(
     store: StoreOpt,
@@ -73,7 +47,7 @@ def init(
 ) -> None:
     """Create a register (its tables are kept when they exist)."""
 
-    with _plain_errors(), (example_register if example else Register.create)(store) as register:
+    with (example_register if example else Register.create)(store) as register:
         say(f"register ready: {register.label}")
 
 
@@ -98,7 +72,7 @@ def import_delivery(
 ) -> None:
     """Import one delivery: validate it, print what differs from the register, apply it."""
 
-    with _plain_errors(), Register.open(store) as register:
+    with Register.open(store) as register:
         diff = register.import_delivery(
             delivery, date=date, source=source, gemeente=gemeente, dry_run=dry_run, by=by
         )
@@ -134,7 +108,7 @@ def set_fields(
 ) -> None:
     """Record a land-sale officer's edit of one parcel as its new version."""
 
-    with _plain_errors(), Register.open(store) as register:
+    with Register.open(store) as register:
         version = register.set(
             kavel_id,
             date=date,
@@ -158,7 +132,7 @@ def history(
 ) -> None:
     """Every version of one parcel: when valid, when recorded, by whom, from where, why."""
 
-    with _plain_errors(), Register.open(store) as register:
+    with Register.open(store) as register:
         versions = register.history(kavel_id)
     table = versions.drop(columns="geometry")
     emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,))
@@ -176,6 +150,9 @@ def changes_command(
     """What changed in a register between two dates (both included), per area: sold,
     soft to hard, hard to soft, new, retired, and the number of versions recorded."""
 
-    with _plain_errors(), Register.open(store) as register:
-        table = changes(register, date_from, date_to, by, regions=regions)
+    start, end = parse_as_of(date_from, "--from"), parse_as_of(date_to, "--to")
+    if start is not None and end is not None and start > end:
+        raise fail(f"--from {start} is after --to {end}")
+    with Register.open(store) as register:
+        table = changes(register, start, end, by, regions=regions)
     emit(table, fmt, output, f"Wijzigingen per {by}, {date_from} t/m {date_to}", (store, regions))

@@ -15,7 +15,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.capacity import TOTAL
-from terreinen.errors import TerreinenError
+from terreinen.errors import TerreinenOptionError
 from terreinen.figures import AsOf, status_on
 from terreinen.study import Study
 
@@ -365,11 +365,11 @@ def _boundary_shapes(boundaries, names: list[str]) -> np.ndarray:
     frame = boundaries if isinstance(boundaries, gpd.GeoDataFrame) else gpd.read_file(boundaries)
     column = next((c for c in frame.columns if str(c).lower() in _BOUNDARY_NAMES), None)
     if column is None:
-        raise TerreinenError(
+        raise TerreinenOptionError(
             f"the boundaries need a name column, one of {', '.join(_BOUNDARY_NAMES)}"
         )
     if frame.crs is None:
-        raise TerreinenError("the boundaries have no coordinate system")
+        raise TerreinenOptionError("the boundaries have no coordinate system")
     shapes = frame.to_crs(settings.rd_crs).set_index(frame[column].astype(str)).geometry
     shapes = shapes[~shapes.index.duplicated()].simplify(10).to_crs(settings.web_crs)
     return np.array([shapes.get(name, shapely.Polygon()) for name in names], dtype=object)

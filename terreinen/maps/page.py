@@ -24,7 +24,7 @@ import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
 
 from terreinen import schema, settings
-from terreinen.errors import TerreinenDataError, TerreinenError, TerreinenOptionError
+from terreinen.errors import TerreinenDataError, TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import AsOf
 from terreinen.io.files import read_parcels
 from terreinen.io.write import atomic_path
@@ -178,7 +178,7 @@ def _as_parcels(parcels) -> gpd.GeoDataFrame:
 
 def _checked_url(url: str | None) -> str | None:
     if url is not None and not re.match(r"https?://[^\s]+$", url):
-        raise TerreinenError(f"more_info_url must be an http(s) address, not {url!r}")
+        raise TerreinenOptionError(f"more_info_url must be an http(s) address, not {url!r}")
     return url
 
 
@@ -379,7 +379,7 @@ def find_map(
         parcels, **{k: kwargs.pop(k, None) for k in ("agreements", "regions", "history", "as_of")}
     )
     if found.empty:
-        raise TerreinenError("no parcels match, so there is no map to write")
+        raise TerreinenNotFoundError("no parcels match, so there is no map to write")
     ids = set("+".join(found["kavel_id"].astype(str)).split("+"))
     shown = study.subset(study.parcels["kavel_id"].astype(str).isin(ids))
     parcels = study.parcels

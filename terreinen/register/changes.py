@@ -12,7 +12,7 @@ import shapely
 
 from terreinen import schema
 from terreinen.capacity import TOTAL, area_keys
-from terreinen.errors import TerreinenError
+from terreinen.errors import TerreinenOptionError
 from terreinen.register.store.base import as_day
 
 CHANGES_COLUMNS = (
@@ -44,7 +44,7 @@ def changes(
     """
     start, end = as_day(date_from), as_day(date_to)
     if start > end:
-        raise TerreinenError(f"--from {start} is after --to {end}")
+        raise TerreinenOptionError(f"date_from {start} is after date_to {end}")
     before = register._rows(dt.date.fromisoformat(start) - dt.timedelta(days=1)).set_index(
         "kavel_id"
     )

@@ -16,7 +16,6 @@ delivery gets a last version marked ``vervallen`` (retired).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import getpass
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,7 +27,12 @@ import shapely
 
 from terreinen import settings
 from terreinen.datasets import get_path
-from terreinen.errors import TerreinenConflictError, TerreinenError
+from terreinen.errors import (
+    TerreinenConflictError,
+    TerreinenNotFoundError,
+    TerreinenOptionError,
+    TerreinenStoreError,
+)
 from terreinen.io.files import read_parcels
 from terreinen.io.source import redacted
 from terreinen.register.changes import CHANGES_COLUMNS, changes
@@ -53,6 +57,7 @@ from terreinen.register.versions import (
     compare,
     edit_values,
 )
+from terreinen.validation.values import closest
 
 __all__ = [
     "CHANGES_COLUMNS",
@@ -81,14 +86,14 @@ class Register:
         """Open an existing register (see :meth:`create` for a new one)."""
         label = redacted(str(store))
         if not is_store_url(store) and not Path(store).is_file():
-            raise TerreinenError(
+            raise TerreinenNotFoundError(
                 f"{label}: no register there (create one with `terreinen register init "
                 f"--store {label}` or Register.create)"
             )
         register = cls(connect(store))
         if not register._store.has_register():
             register.close()
-            raise TerreinenError(
+            raise TerreinenStoreError(
                 f"{label}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
                 f"{DELIVERIES}); create one with `terreinen register init --store {label}`"
             )
@@ -126,7 +131,7 @@ class Register:
         rows = self._rows(as_of)
         if rows.empty:
             when = f"on {as_day(as_of)}" if as_of is not None else "yet"
-            raise TerreinenError(f"{self.label}: the register holds no parcels {when}")
+            raise TerreinenNotFoundError(f"{self.label}: the register holds no parcels {when}")
         parcels = as_parcels(rows, self.label)
         latest = self.deliveries(as_of)  # the data date per municipality, shown on maps
         parcels.attrs["leveringen"] = dict(
@@ -232,12 +237,13 @@ class Register:
             rows = cursor.fetchall()
         return pd.DataFrame(rows, columns=["kavel_id", "terrein", "gemeente", "provincie"])
 
-    def _unknown(self, cursor, kavel_id: str) -> TerreinenError:
+    def _unknown(self, cursor, kavel_id: str) -> TerreinenNotFoundError:
         cursor.execute(f"SELECT kavel_id FROM {HEADS}")
         known = [row[0] for row in cursor.fetchall()]
-        close = difflib.get_close_matches(str(kavel_id), known, n=1)
-        hint = f"; is {close[0]!r} meant?" if close else ""
-        return TerreinenError(f"{self.label}: no parcel with KAVEL_ID {kavel_id!r}{hint}")
+        hint = closest(str(kavel_id), known, "kavel_id", otherwise="")
+        return TerreinenNotFoundError(
+            f"{self.label}: no parcel with kavel_id {kavel_id!r}" + (f"; {hint}" if hint else "")
+        )
 
     def import_delivery(
         self,
@@ -259,7 +265,7 @@ class Register:
         """
         day = as_day(date)
         if not str(source).strip():
-            raise TerreinenError("a delivery needs a source (--source): where it came from")
+            raise TerreinenOptionError("a delivery needs a source (--source): where it came from")
         delivery, covered = checked_delivery(parcels, gemeente)
         s = self._store
         with s.reading() if dry_run else s.writing() as cursor:
@@ -292,7 +298,7 @@ class Register:
         (:class:`TerreinenConflictError`) when the parcel is no longer at that version."""
         day = as_day(date)
         if not str(by).strip() or not str(reason).strip():
-            raise TerreinenError("an edit needs who made it (--by) and why (--reason)")
+            raise TerreinenOptionError("an edit needs who made it (--by) and why (--reason)")
         values = edit_values(status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar)
         s = self._store
         with s.writing() as cursor:
@@ -307,9 +313,9 @@ class Register:
                     "edit again)"
                 )
             if retired:
-                raise TerreinenError(f"{kavel_id} was retired (vervallen) on {since}")
+                raise TerreinenOptionError(f"{kavel_id} was retired (vervallen) on {since}")
             if day < since:
-                raise TerreinenError(
+                raise TerreinenOptionError(
                     f"{kavel_id}: date {day} is before its latest version {version} of {since}; "
                     "a version starts on or after the one before"
                 )
@@ -456,7 +462,7 @@ def is_register(source) -> bool:
     store = connect(source)
     try:
         return store.has_register()
-    except TerreinenError:  # not a GeoPackage at all: the file readers will say so
+    except TerreinenStoreError:  # not a GeoPackage at all: the file readers will say so
         return False
     finally:
         store.close()

@@ -4,7 +4,6 @@ checked against the data contract."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 
@@ -14,9 +13,10 @@ import pandas as pd
 import shapely
 
 from terreinen import schema, settings
-from terreinen.errors import TerreinenDataError, TerreinenError
+from terreinen.errors import TerreinenDataError, TerreinenOptionError
 from terreinen.io.files import load_parcels
 from terreinen.register.store.base import FIELDS, as_day, normalised
+from terreinen.validation.values import suggest
 
 DIFF_COLUMNS = ("kavel_id", "gemeente", "wijziging", "veld", "oud", "nieuw")
 ROW_COLUMNS = ("kavel_id", *FIELDS)
@@ -63,7 +63,7 @@ def checked_delivery(parcels, gemeente) -> tuple[pd.DataFrame, list[str]]:
     covered = [gemeente] if isinstance(gemeente, str) else list(gemeente)
     others = sorted(set(present) - set(covered))
     if others:
-        raise TerreinenError(
+        raise TerreinenOptionError(
             f"{report.source}: the delivery for {', '.join(covered)} holds parcels of "
             f"{', '.join(others)}; import those separately or name them with --gemeente"
         )
@@ -180,7 +180,7 @@ def check_dates(diff: DeliveryDiff, heads: pd.DataFrame, day: str, label: str) -
     late = since[since > day]
     if not late.empty:
         examples = ", ".join(f"{k} ({d})" for k, d in late.head(5).items())
-        raise TerreinenError(
+        raise TerreinenOptionError(
             f"{label}: the delivery of {day} is older than the latest version of "
             f"{len(late)} parcels it changes, e.g. {examples}; nothing was written"
         )
@@ -191,10 +191,9 @@ def _category(column: str, value: str) -> str:
     text = schema.VALUE_SYNONYMS.get(column, {}).get(text, text)
     allowed = schema.CATEGORY_VALUES[column]
     if text not in allowed:
-        close = difflib.get_close_matches(text, allowed, n=1)
-        hint = f"; is {close[0]!r} meant?" if close else ""
-        raise TerreinenError(
-            f"{column} {value!r} is not one of {', '.join(allowed)}{hint}; nothing was written"
+        raise TerreinenOptionError(
+            f"{column} {value!r} is not one of {', '.join(allowed)}; {suggest(column, value)}; "
+            "nothing was written"
         )
     return text
 
@@ -209,12 +208,14 @@ def edit_values(*, status, planfase, prijs_m2, eigenaar) -> dict:
     if prijs_m2 is not None:
         price = float(prijs_m2)
         if not math.isfinite(price) or price < 0:
-            raise TerreinenError(f"prijs_m2 {prijs_m2!r} must be a price of 0 or more EUR/m²")
+            raise TerreinenOptionError(f"prijs_m2 {prijs_m2!r} must be a price of 0 or more EUR/m²")
         values["prijs_m2"] = price
     if eigenaar is not None:
         values["eigenaar"] = _category("eigenaar", eigenaar)
     if not values:
-        raise TerreinenError("an edit sets at least one of status, planfase, prijs_m2, eigenaar")
+        raise TerreinenOptionError(
+            "an edit sets at least one of status, planfase, prijs_m2, eigenaar"
+        )
     return values
 
 

@@ -7,7 +7,6 @@ records that are used as they are (or as repaired) but deserve a look.
 
 from __future__ import annotations
 
-import difflib
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -33,7 +32,7 @@ from terreinen.validation.geometry import (
     resolve_crs,
     to_rd,
 )
-from terreinen.validation.values import as_text, is_blank
+from terreinen.validation.values import as_text, closest, is_blank
 
 __all__ = ["check_parcels", "check_table"]
 
@@ -66,12 +65,11 @@ def _missing_columns(chk: Checker, frame: pd.DataFrame, required) -> None:
     for column in required:
         if column in frame:
             continue
-        close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
         chk.add(
             "error",
             f"required column {column!r} is missing",
             column,
-            suggestion=f"is {close[0]!r} meant?" if close else DATA_MODEL_HINT,
+            suggestion=closest(column, frame.columns, "column", otherwise=DATA_MODEL_HINT),
         )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -71,26 +72,31 @@ def suggest(column: str, raw: str) -> str | None:
         subs = [c for c in schema.MILIEUCATEGORIEEN if c.startswith(text + ".")]
         return f"IBIS records only the main number; write one of {', '.join(subs)}"
     allowed = schema.CATEGORY_VALUES[column]
-    candidates = [*allowed, *schema.VALUE_SYNONYMS.get(column, {})]
-    match = difflib.get_close_matches(text, candidates, n=1, cutoff=0.6)
-    if not match:
-        return f"allowed values: {', '.join(allowed)}"
-    best = schema.VALUE_SYNONYMS.get(column, {}).get(match[0], match[0])
-    return f"did you mean {best!r}?"
+    meant = {value: value for value in allowed} | schema.VALUE_SYNONYMS.get(column, {})
+    return closest(text, meant, column, otherwise=f"allowed values: {', '.join(allowed)}")
 
 
-def closest(name: str, known, what: str) -> str:
-    """A suggestion for a name that is not among ``known``: the closest one, or a list.
+def closest(
+    name: str, known: Iterable[object] | Mapping[str, str], what: str, otherwise: str | None = None
+) -> str:
+    """The one "did you mean" of terreinen: for a name that is not among ``known``, the
+    closest one; failing that ``otherwise``, or the known names listed. A mapping for
+    ``known`` matches its keys and suggests their values (a synonym suggests what it means).
 
     >>> closest("Hardenburg", ["Assen", "Hardenberg"], "municipality")
     "did you mean 'Hardenberg'?"
+    >>> closest("Zwolle", ["Assen", "Hardenberg"], "municipality")
+    'known (municipality): Assen, Hardenberg'
     """
-    known = sorted({str(k) for k in known})
-    match = difflib.get_close_matches(str(name), known, n=1)
+    meant = dict(known) if isinstance(known, Mapping) else {str(k): str(k) for k in known}
+    match = difflib.get_close_matches(str(name), list(meant), n=1)
     if match:
-        return f"did you mean {match[0]!r}?"
-    shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    return f"known {what}s: {shown}" if known else f"there is no {what} to choose from"
+        return f"did you mean {meant[match[0]]!r}?"
+    if otherwise is not None:
+        return otherwise
+    names = sorted(set(meant.values()))
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    return f"known ({what}): {shown}" if names else f"there is no {what} to choose from"
 
 
 def parse_dates(values: pd.Series) -> pd.Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from terreinen.errors import TerreinenError
+from terreinen.errors import TerreinenOptionError
 from terreinen.register.store.base import Store
 from terreinen.register.store.gpkg import SQLiteStore
 from terreinen.register.store.postgis import PostgresStore
@@ -23,7 +23,7 @@ def connect(store: str | Path) -> Store:
         return PostgresStore(str(store))
     path = Path(store)
     if path.suffix.lower() != ".gpkg":
-        raise TerreinenError(
+        raise TerreinenOptionError(
             f"{store}: a register store is a GeoPackage file (.gpkg) or a postgresql:// URL"
         )
     return SQLiteStore(path)

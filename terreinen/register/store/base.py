@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from terreinen.errors import TerreinenError
+from terreinen.figures import AsOf, as_of_date
 
 #: The parcel fields a version keeps (DATA_MODEL.md names), with their kind of SQL type.
 FIELDS: dict[str, str] = {
@@ -116,16 +116,15 @@ _INDEXES = (
 )
 
 
-def as_day(value) -> str:
-    """A date as ISO text (the form both stores compare), or a plain error."""
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
+def as_day(value: AsOf, name: str = "date") -> str:
+    """A date as ISO text (the form both stores compare), or a plain error naming ``name``.
+
+    A plain ``datetime.date`` is taken as it is: ``date.max`` stands for "no end" in the
+    stores' period queries, beyond the years a Timestamp holds.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise TerreinenError(f"date {value!r} is not a date; write YYYY-MM-DD") from None
+    return as_of_date(value, name).date().isoformat()
 
 
 def now_text() -> str:

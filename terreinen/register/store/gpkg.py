@@ -12,7 +12,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from terreinen.errors import TerreinenError
+from terreinen.errors import TerreinenStoreError
 from terreinen.register.store.base import DELIVERIES, HEADS, SRID, VERSIONS, Store
 
 
@@ -30,7 +30,7 @@ class SQLiteStore(Store):
             self.connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self.connection.execute("PRAGMA foreign_keys = OFF")
         except sqlite3.Error as exc:
-            raise TerreinenError(f"{path}: cannot open the register ({exc})") from None
+            raise TerreinenStoreError(f"{path}: cannot open the register ({exc})") from None
 
     def has_register(self) -> bool:
         try:
@@ -39,7 +39,7 @@ class SQLiteStore(Store):
                 [VERSIONS, HEADS, DELIVERIES],
             ).fetchone()
         except sqlite3.DatabaseError as exc:
-            raise TerreinenError(f"{self.label}: not a GeoPackage ({exc})") from None
+            raise TerreinenStoreError(f"{self.label}: not a GeoPackage ({exc})") from None
         return row[0] == 3
 
     @contextlib.contextmanager
@@ -65,7 +65,9 @@ class SQLiteStore(Store):
         try:
             cursor.execute(statement)
         except sqlite3.DatabaseError as exc:  # not a database, locked for over a minute, ...
-            raise TerreinenError(f"{self.label}: cannot use it as a register ({exc})") from None
+            raise TerreinenStoreError(
+                f"{self.label}: cannot use it as a register ({exc})"
+            ) from None
         return cursor
 
     def encode(self, geoms: np.ndarray) -> list:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from terreinen.errors import TerreinenError, optional_import
+from terreinen.errors import TerreinenStoreError, optional_import
 from terreinen.io.source import redacted
 from terreinen.register.store.base import DELIVERIES, HEADS, SRID, VERSIONS, Store
 
@@ -29,7 +29,7 @@ class PostgresStore(Store):
             self.connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
         except psycopg.Error as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise TerreinenError(
+            raise TerreinenStoreError(
                 f"{self.label}: cannot connect to PostgreSQL ({reason}); is the server "
                 "running and does the database exist?"
             ) from None
@@ -61,7 +61,7 @@ class PostgresStore(Store):
         with self.reading() as cursor:
             cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")
             if not cursor.fetchone()[0]:
-                raise TerreinenError(
+                raise TerreinenStoreError(
                     f"{self.label}: PostGIS is not installed in this database; run "
                     "`create extension postgis` in it (as a superuser) first"
                 )
