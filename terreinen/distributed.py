@@ -17,12 +17,13 @@ The cluster is a ``dask.distributed.Client`` given by the user, a scheduler addr
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dask
@@ -45,8 +46,7 @@ from terreinen.validation.geometry import (
     COPY_SUGGESTION,
     OVERLAP_SUGGESTION,
     copy_message,
-    overlap_message,
-    overlap_partners,
+    find_overlaps,
 )
 
 __all__ = ["capacity", "capacity_sums", "partition", "validate"]
@@ -123,7 +123,11 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
     outlines = _part_outlines(frame)
     tasks = [
         dask.delayed(_part_sums)(
-            part, f"{label}, part {number}", levels, date, takeup_years, table, number, outlines
+            part,
+            _PartTask(
+                f"{label}, part {number}", levels, date, takeup_years, table, number, outlines
+            ),
+            settings.snapshot(),
         )
         for number, part in enumerate(frame.to_delayed(), start=1)
     ]
@@ -146,15 +150,36 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
     return sums, report
 
 
-def _part_sums(part, label, levels, date, takeup_years, regions, number, outlines):
-    """One part: validated as read_parcels does, then summed; with the parcels at its edge
-    (see :func:`_edge_parcels`). Runs on a worker."""
-    parcels, report = load_parcels(part)
-    findings = [replace(finding, source=label) for finding in report.findings]
-    if not report.ok:
-        return None, report.n_rows, findings, None
-    sums = capacity_sums_of(parcels, levels, as_of=date, takeup_years=takeup_years, regions=regions)
-    return sums, report.n_rows, findings, _edge_parcels(parcels, number, outlines)
+@dataclass(frozen=True)
+class _PartTask:
+    """What a worker needs to know of one part besides its rows."""
+
+    label: str
+    levels: list[str]
+    date: pd.Timestamp
+    takeup_years: int
+    regions: pd.DataFrame | None
+    number: int
+    outlines: list | None
+
+
+def _part_sums(part, task: _PartTask, values: Mapping[str, object]):
+    """One part: validated as read_parcels does, then summed, with the caller's settings
+    (``values``, a :func:`terreinen.settings.snapshot`); with the parcels at its edge (see
+    :func:`_edge_parcels`). Runs on a worker."""
+    with settings.applied(values):
+        parcels, report = load_parcels(part)
+        findings = [replace(finding, source=task.label) for finding in report.findings]
+        if not report.ok:
+            return None, report.n_rows, findings, None
+        sums = capacity_sums_of(
+            parcels,
+            task.levels,
+            as_of=task.date,
+            takeup_years=task.takeup_years,
+            regions=task.regions,
+        )
+        return sums, report.n_rows, findings, _edge_parcels(parcels, task.number, task.outlines)
 
 
 def _part_outlines(frame) -> list | None:
@@ -202,7 +227,8 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
         return
     edge = pd.concat(frames).sort_values(["part", "row"], ignore_index=True)
     geoms = shapely.from_wkb(edge["wkb"].to_numpy())
-    first_copy, others = overlap_partners(geoms)
+    overlaps = find_overlaps(geoms)
+    overlapping = overlaps.overlapping()
     part, row, ids = edge["part"].to_numpy(), edge["row"].to_numpy(), edge["kavel_id"].to_numpy()
 
     def name(a: int, b: int) -> str:
@@ -219,11 +245,11 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
             "column": "geometry",
             "source": f"{label}, part {part[b]}",
         }
-        if first_copy[b] >= 0:
-            message = copy_message(name(int(first_copy[b]), b))
+        if overlaps.first_copy[b] >= 0:
+            message = copy_message(name(int(overlaps.first_copy[b]), b))
             report.findings.append(Finding("warning", message, suggestion=COPY_SUGGESTION, **where))
-        if b in others:
-            message = overlap_message(others[b], lambda a, b=b: name(a, b))
+        if overlapping[b]:
+            message = overlaps.message(b, functools.partial(name, b=b))
             report.findings.append(
                 Finding("warning", message, suggestion=OVERLAP_SUGGESTION, **where)
             )

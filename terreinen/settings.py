@@ -1,6 +1,14 @@
-"""Global defaults. Change them at run time, e.g. ``terreinen.settings.takeup_years = 5``."""
+"""Global defaults. Change them at run time, e.g. ``terreinen.settings.takeup_years = 5``.
 
+Every function reads them when it is called. Work that runs in other processes (the dask
+engine's workers) gets the caller's values explicitly: :func:`snapshot` on the caller,
+:func:`applied` around the work.
+"""
+
+import contextlib
 import os
+from collections.abc import Iterator, Mapping
+from types import ModuleType
 
 #: CRS in which every area is computed and every parcel is returned (RD New).
 rd_crs: str = "EPSG:28992"
@@ -57,3 +65,37 @@ demand_horizon_years: float = 10
 
 #: Take-up factors of the low, middle and high demand scenarios (`--scenarios`).
 demand_scenarios: tuple[float, float, float] = (0.7, 1.0, 1.3)
+
+
+def snapshot() -> dict[str, object]:
+    """A copy of every setting's current value: what a worker process must apply, since it
+    would otherwise read its own module's defaults (a plain dict, so that it pickles).
+
+    >>> snapshot()["takeup_years"]
+    10
+    """
+    return {
+        name: value
+        for name, value in globals().items()
+        if not name.startswith("_") and not callable(value) and not isinstance(value, ModuleType)
+    }
+
+
+@contextlib.contextmanager
+def applied(values: Mapping[str, object]) -> Iterator[None]:
+    """The settings ``values`` (a :func:`snapshot`) in force while the block runs, the
+    previous ones back afterwards.
+
+    >>> with applied({**snapshot(), "takeup_years": 5}):
+    ...     takeup_years
+    5
+    >>> takeup_years
+    10
+    """
+    namespace = globals()
+    before = {name: namespace[name] for name in values}
+    namespace.update(values)
+    try:
+        yield
+    finally:
+        namespace.update(before)

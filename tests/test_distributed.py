@@ -13,7 +13,7 @@ import pytest
 from conftest import AS_OF, COLUMNS, EXPECTED, REGIONS, build, cli, frame, parcel, rect
 from distributed import Client, LocalCluster
 
-from terreinen import TerreinenDataError, TerreinenReadError, read_parcels, validate
+from terreinen import TerreinenDataError, TerreinenReadError, read_parcels, settings, validate
 from terreinen.capacity import capacity
 from terreinen.distributed import capacity as dask_capacity
 from terreinen.distributed import partition
@@ -182,3 +182,20 @@ def test_overlaps_across_parts_equal_the_in_memory_check(client):
     with pytest.warns(UserWarning, match="9 parcels, 0 errors, 4 warnings"):
         on_cluster = dask_capacity(_in_parts(parcels, 3), as_of=AS_OF, scheduler=client)
     _same(on_cluster, capacity(read_parcels(parcels), as_of=AS_OF))
+
+
+def test_workers_take_the_callers_settings(client, monkeypatch):
+    """P2 overlaps P1 by 3% (3 m of 100 m): an overlap at the default tolerance of 1%, none
+    at 5%. Both engines agree at either setting: the workers, which check a part's own
+    parcels, get the caller's settings (the check across parts runs on the caller)."""
+    parcels = frame([parcel("P1", rect(0, 0, 100, 100)), parcel("P2", rect(97, 0, 100, 100))])
+    parts = _in_parts(parcels, 1)
+    overlap = {("P2", "overlap", frozenset({"P1"}))}
+    in_memory, on_cluster = validate(parcels), dask_validate(parts, scheduler=client)
+    assert _overlap_findings(in_memory) == _overlap_findings(on_cluster) == overlap
+    worded = "overlaps kavel_id 'P1' (row 1) by 3% (share of the smaller parcel)"
+    assert [f.message for f in in_memory.warnings] == [f.message for f in on_cluster.warnings]
+    assert [f.message for f in on_cluster.warnings] == [worded]
+    monkeypatch.setattr(settings, "overlap_tolerance", 0.05)
+    assert _overlap_findings(validate(parcels)) == set()
+    assert _overlap_findings(dask_validate(parts, scheduler=client)) == set()

@@ -3,7 +3,9 @@ and overlaps. GEOS runs without Python's lock, so the heavy parts run in threads
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -179,36 +181,67 @@ def check_inside_netherlands(chk: Checker, geoms: np.ndarray) -> None:
     )
 
 
-def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
-    """Parcels that overlap others by more than ``settings.overlap_tolerance`` of the smaller
-    one: their land would be counted twice.
+@dataclass(frozen=True)
+class Overlaps:
+    """The overlaps among parcels, as :func:`find_overlaps` measures them.
 
-    Parcels with the very same outline are reported as copies of the first one and only that
-    first one is compared with the rest, so that a file of stacked copies costs as much as
-    one parcel. One finding per parcel names the first few parcels it overlaps, then a count.
+    ``first_copy``: per parcel the position of the first parcel with the very same outline
+    (-1: none); ``listed``: per later parcel of an overlapping pair the first few earlier
+    ones with the share of the smaller parcel overlapped; ``counts``: overlaps measured above
+    ``settings.overlap_tolerance``; ``unmeasured``: candidates beyond the first
+    ``_MEASURED_PER_PARCEL`` of a parcel, counted only (each crosses it deeper than
+    ``settings.overlap_depth``).
+    """
+
+    first_copy: np.ndarray
+    listed: dict[int, list[tuple[int, float]]]
+    counts: np.ndarray
+    unmeasured: np.ndarray
+
+    def overlapping(self) -> np.ndarray:
+        return (self.counts > 0) | (self.unmeasured > 0)
+
+    def message(self, pos: int, name: Callable[[int], str]) -> str:
+        """The finding of the parcel at ``pos``: the first few it overlaps, named by
+        ``name(position)``, and a count of the rest."""
+        listed = self.listed.get(pos, [])
+        named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in listed)
+        more = int(self.counts[pos]) - len(listed) + int(self.unmeasured[pos])
+        # the candidates counted unmeasured cross the parcel deeper than this
+        deep = (
+            f" more than {settings.overlap_depth * 100:g} cm deep" if self.unmeasured[pos] else ""
+        )
+        if not named:
+            return f"overlaps {more:,} parcels{deep}"
+        tail = f" and {more:,} more parcels{deep}" if more > 0 else ""
+        return f"overlaps {named}{tail} (share of the smaller parcel)"
+
+
+COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
+OVERLAP_SUGGESTION = "parcels should not overlap"
+
+
+def copy_message(first: str) -> str:
+    return f"has the same outline as {first}"
+
+
+def find_overlaps(geoms: np.ndarray) -> Overlaps:
+    """Parcels that overlap others by more than ``settings.overlap_tolerance`` of the smaller
+    one: their land would be counted twice. The one overlap routine of both engines (the
+    in-memory check and :mod:`terreinen.distributed` across parts).
+
+    Parcels with the very same outline are copies of the first one and only that first one
+    is compared with the rest, so that a file of stacked copies costs as much as one parcel;
+    per parcel the first few pairs are measured and the rest counted, so memory stays
+    bounded by the parcels however many pairs a stacked file has.
     """
     first_copy = _identical_outlines(geoms)
-    copies = first_copy >= 0
-    chk.flag(
-        copies,
-        "warning",
-        "geometry",
-        lambda pos: (
-            f"has the same outline as kavel_id {chk.ids[first_copy[pos]]!r} "
-            f"(row {first_copy[pos] + 1})"
-        ),
-        "parcels should not overlap: their area is counted twice",
-    )
     areas = shapely.area(geoms)
-    # per parcel: how many earlier parcels it overlaps, and the first few of them; memory
-    # stays bounded by the parcels however many pairs a stacked file has
     counts = np.zeros(len(geoms), np.int64)
-    # a parcel stacked under thousands of others: the first few pairs are measured, the rest
-    # (which cross it deeper than settings.overlap_depth) only counted
     measured = np.zeros(len(geoms), np.int64)
     unmeasured = np.zeros(len(geoms), np.int64)
     kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))  # later, earlier, share
-    for left, right in _overlap_candidates(np.where(copies, np.array(None), geoms)):
+    for left, right in _overlap_candidates(np.where(first_copy >= 0, np.array(None), geoms)):
         for start in range(0, len(left), _PAIR_BATCH):
             a, b = left[start : start + _PAIR_BATCH], right[start : start + _PAIR_BATCH]
             measure = _rank_per_parcel(b) + measured[b] < _MEASURED_PER_PARCEL
@@ -227,21 +260,29 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
     listed: dict[int, list[tuple[int, float]]] = {}
     for later, earlier, share in zip(*kept, strict=True):
         listed.setdefault(int(later), []).append((int(earlier), float(share)))
+    return Overlaps(first_copy, listed, counts, unmeasured)
 
-    def message(pos: int) -> str:
-        named = ", ".join(
-            f"kavel_id {chk.ids[a]!r} (row {a + 1}) by {share:.0%}"
-            for a, share in listed.get(pos, [])
-        )
-        more = int(counts[pos]) - len(listed.get(pos, [])) + int(unmeasured[pos])
-        deep = f"more than {settings.overlap_depth * 100:g} cm deep"  # every candidate is
-        if not named:
-            return f"overlaps {more:,} parcels {deep}"
-        tail = f" and {more:,} more parcels {deep}" if more > 0 else ""
-        return f"overlaps {named}{tail} (share of the smaller parcel)"
 
-    overlapping = (counts > 0) | (unmeasured > 0)
-    chk.flag(overlapping, "warning", "geometry", message, "parcels should not overlap")
+def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
+    """A warning per parcel that copies or overlaps others (see :func:`find_overlaps`)."""
+    overlaps = find_overlaps(geoms)
+    first_copy = overlaps.first_copy
+    chk.flag(
+        first_copy >= 0,
+        "warning",
+        "geometry",
+        lambda pos: copy_message(
+            f"kavel_id {chk.ids[first_copy[pos]]!r} (row {first_copy[pos] + 1})"
+        ),
+        COPY_SUGGESTION,
+    )
+    chk.flag(
+        overlaps.overlapping(),
+        "warning",
+        "geometry",
+        lambda pos: overlaps.message(pos, lambda a: f"kavel_id {chk.ids[a]!r} (row {a + 1})"),
+        OVERLAP_SUGGESTION,
+    )
 
 
 def _rank_per_parcel(later: np.ndarray) -> np.ndarray:
@@ -318,39 +359,3 @@ def in_threads(func, values: np.ndarray) -> np.ndarray:
     parts = np.array_split(values, settings.threads)
     with ThreadPoolExecutor(settings.threads) as pool:
         return np.concatenate(list(pool.map(func, parts)))
-
-
-# For checks of a few parcels gathered from several sources (the dask engine's parcels at
-# the edges of its parts): every pair measured, partners returned for the caller to name.
-COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
-OVERLAP_SUGGESTION = "parcels should not overlap"
-
-
-def copy_message(first: str) -> str:
-    return f"has the same outline as {first}"
-
-
-def overlap_partners(geoms: np.ndarray) -> tuple[np.ndarray, dict[int, list[tuple[int, float]]]]:
-    """For each parcel the position of the first with the same outline (-1: none), and for
-    each later parcel of an overlapping pair the earlier ones with the share overlapped."""
-    first_copy = _identical_outlines(geoms)
-    areas = shapely.area(geoms)
-    others: dict[int, list[tuple[int, float]]] = {}
-    for left, right in _overlap_candidates(np.where(first_copy >= 0, np.array(None), geoms)):
-        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-        smaller = np.minimum(areas[left], areas[right])
-        overlap = shared > settings.overlap_tolerance * smaller
-        for a, b, share in zip(
-            left[overlap], right[overlap], (shared / smaller)[overlap], strict=True
-        ):
-            others.setdefault(int(b), []).append((int(a), float(share)))
-    return first_copy, others
-
-
-def overlap_message(pairs: list[tuple[int, float]], name) -> str:
-    """The finding of one parcel: the first few it overlaps (``name(position)``), a count."""
-    pairs = sorted(pairs)
-    named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in pairs[:_LISTED_OVERLAPS])
-    more = len(pairs) - _LISTED_OVERLAPS
-    tail = f" and {more:,} more parcels" if more > 0 else ""
-    return f"overlaps {named}{tail} (share of the smaller parcel)"
