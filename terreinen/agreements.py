@@ -89,7 +89,7 @@ def _members(
     if regions is not None:
         pairs = pd.concat([pairs, regions[["gemeente", "provincie"]]]).drop_duplicates()
         for regio, group in regions.groupby("regio"):
-            members[("regio", regio)] = set(group["gemeente"])
+            members[("regio", str(regio))] = set(group["gemeente"])
     for gemeente, provincie in pairs.itertuples(index=False):
         members.setdefault(("gemeente", gemeente), set()).add(gemeente)
         members.setdefault(("provincie", provincie), set()).add(gemeente)
@@ -293,7 +293,12 @@ def _municipalities_without_agreement(
         .groupby(gemeente.astype(object))
         .sum(min_count=1)  # all unknown: unknown, listed (it may hold unsold land)
     )
-    unknown = (figures["onverkocht_ha"].isna() & ~covered).groupby(gemeente.astype(object)).any()
+    unknown = (
+        (figures["onverkocht_ha"].isna() & ~covered)
+        .groupby(gemeente.astype(object))
+        .any()
+        .to_dict()
+    )
     return [
         {
             "afspraak_id": "",

@@ -186,7 +186,7 @@ def capacity_sums_of(
     figures[_DATA_DATE] = until if until is not None else pd.NaT
     aggregations = {
         **_capacity_aggregations(),
-        **{c: (c, "sum") for c in figures if _is_year(c)},
+        **{c: (c, "sum") for c in figures if _is_year(str(c))},
         _DATA_DATE: (_DATA_DATE, "max"),
     }
     keys = area_keys(parcels, levels, regions)
@@ -268,7 +268,7 @@ def _years(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
-def _size_class(ha: pd.Series) -> pd.Categorical:
+def _size_class(ha: pd.Series) -> pd.Series:
     return pd.cut(ha, _SIZE_EDGES, right=False, labels=SIZE_CLASSES, ordered=True)
 
 

@@ -170,7 +170,7 @@ def _part_sums(part, task: _PartTask, values: Mapping[str, object]):
     with settings.applied(values):
         parcels, report = load_parcels(part)
         findings = [replace(finding, source=task.label) for finding in report.findings]
-        if not report.ok:
+        if parcels is None or not report.ok:
             return None, report.n_rows, findings, None
         sums = capacity_sums_of(
             parcels,

@@ -77,13 +77,14 @@ def as_of_date(as_of: AsOf, name: str = "as_of") -> pd.Timestamp:
     if as_of is None:
         return pd.Timestamp(dt.date.today())
     value = as_of
+    stamp: pd.Timestamp | None
     try:
         if isinstance(value, str):
             value = dt.date.fromisoformat(value.strip())
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
-        stamp = pd.NaT
-    if pd.isna(stamp) or not _PANDAS_YEARS[0] <= stamp.year <= _PANDAS_YEARS[1]:
+        stamp = None
+    if stamp is None or pd.isna(stamp) or not _PANDAS_YEARS[0] <= stamp.year <= _PANDAS_YEARS[1]:
         first, last = _PANDAS_YEARS
         raise TerreinenOptionError(
             f"{name} {as_of!r} is not a date of the years {first}-{last}; write YYYY-MM-DD"
@@ -157,9 +158,9 @@ def parcel_figures(
     years = settings.takeup_years if takeup_years is None else takeup_years
     if window is None:
         window = takeup_window(date, years, data_date(parcels))
-    status = status_on(parcels, date)
-    known = status.notna().to_numpy()
-    status = status.to_numpy()
+    status_series = status_on(parcels, date)
+    known = status_series.notna().to_numpy()
+    status = status_series.to_numpy()
     ha = parcels["oppervlakte_ha"].to_numpy(dtype=float)
     phase = parcels["planfase"].to_numpy(dtype=float, na_value=np.nan)
     unsold = np.isin(status, schema.UNSOLD_STATUSES)

@@ -86,10 +86,11 @@ def applied(values: Mapping[str, object]) -> Iterator[None]:
     """The settings ``values`` (a :func:`snapshot`) in force while the block runs, the
     previous ones back afterwards.
 
-    >>> with applied({**snapshot(), "takeup_years": 5}):
-    ...     takeup_years
+    >>> from terreinen import settings
+    >>> with settings.applied({**settings.snapshot(), "takeup_years": 5}):
+    ...     settings.takeup_years
     5
-    >>> takeup_years
+    >>> settings.takeup_years
     10
     """
     namespace = globals()

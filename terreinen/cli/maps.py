@@ -79,16 +79,20 @@ def map_command(
         agreements=agreements,
         regions=regions,
     ) as study:
-        options = {
-            "boundaries": outlines,
-            "demand": study.demand("gemeente"),
-            "municipal_colour": municipal_colour,
-        }
+        demand = study.demand("gemeente")
         with progress(f"drawing {target.name}"):
             m = (
-                municipality_map(study, gemeente, **options)
+                municipality_map(
+                    study,
+                    gemeente,
+                    boundaries=outlines,
+                    demand=demand,
+                    municipal_colour=municipal_colour,
+                )
                 if gemeente
-                else overview_map(study, **options)
+                else overview_map(
+                    study, boundaries=outlines, demand=demand, municipal_colour=municipal_colour
+                )
             )
             save_map(m, target)
     say(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")

@@ -305,6 +305,10 @@ def rename_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
         if column != canonical:
             renames[column] = canonical
     frame = frame.rename(columns=renames)
-    if geometry is not None and geometry != "geometry" and "geometry" not in frame.columns:
+    if (
+        isinstance(frame, gpd.GeoDataFrame)
+        and geometry != "geometry"
+        and "geometry" not in frame.columns
+    ):
         frame = frame.rename_geometry("geometry")
     return frame, findings

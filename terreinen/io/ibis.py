@@ -320,7 +320,7 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
     findings = []
     zero = pd.Series(0.0, index=ibis.index)
     gross, net = ibis["oppbruto"] / 1e4, ibis["oppnetto"] / 1e4  # m² -> ha
-    parts = sum(ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS)
+    parts = sum((ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS), start=zero)
     slack = 1e-6 * gross.abs() + 1e-6  # rounding of m² written as text
     for pos in np.flatnonzero((net > gross + slack).to_numpy()):
         findings.append(

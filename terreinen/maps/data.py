@@ -174,24 +174,24 @@ def _park_table(study: Study) -> tuple[pd.DataFrame, np.ndarray]:
     outlines = parcels[[*_PARK_KEYS, "geometry"]].dissolve(by=_PARK_KEYS).geometry
     outlines = outlines.loc[pd.MultiIndex.from_frame(table[_PARK_KEYS])]
     table["outline"] = outlines.simplify(1.0).to_crs(settings.web_crs).to_numpy()
-    parks = range(len(table))
+    parks = np.arange(len(table))
     table[["lat", "lon"]] = _centers(parcels, park_of).loc[parks, ["lat", "lon"]].to_numpy()
     figures = study.figures
     unsold = figures["onverkocht_ha"].to_numpy()
-    table["segment"] = _dominant(parcels, park_of, unsold).loc[parks].to_numpy()
+    table["segment"] = _dominant(parcels, park_of, unsold).reindex(parks).to_numpy()
     order = {c: i for i, c in enumerate(schema.MILIEUCATEGORIEEN)}
     milieu = parcels["milieucategorie"].astype(str).map(order).groupby(park_of.to_numpy()).max()
-    table["milieu"] = milieu.loc[parks].fillna(-1).astype(int).to_numpy()  # -1: none
+    table["milieu"] = milieu.reindex(parks).fillna(-1).astype(int).to_numpy()  # -1: none
     # the kind of land that makes up most of what is unsold: a class a planner reads at once
     now = figures["terstond_ha"].where(figures["hard_ha"] > 0, 0.0)
     kinds = pd.DataFrame(
         {"now": now, "later": figures["hard_ha"] - now, "soft": figures["zacht_ha"]}
     )
-    kinds = kinds.groupby(park_of.to_numpy()).sum().loc[parks].to_numpy()
-    park_class = np.where(kinds.max(axis=1) > 0, kinds.argmax(axis=1), 3)
+    kind_ha = kinds.groupby(park_of.to_numpy()).sum().reindex(parks).to_numpy()
+    park_class = np.where(kind_ha.max(axis=1) > 0, kind_ha.argmax(axis=1), 3)
     unknown = figures["onbekend_status"] | figures["onbekend_planfase"]
-    unknown = unknown.groupby(park_of.to_numpy()).any().loc[parks].to_numpy()
-    table["cls"] = np.where(unknown, 4, park_class)
+    park_unknown = unknown.groupby(park_of.to_numpy()).any().reindex(parks).to_numpy()
+    table["cls"] = np.where(park_unknown, 4, park_class)
     return table, park_of.to_numpy()
 
 

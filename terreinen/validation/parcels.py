@@ -175,9 +175,9 @@ def _assemble(
     for column in (*schema.REQUIRED_COLUMNS, *schema.OPTIONAL_COLUMNS):
         if column not in out:
             continue
-        values = out[column]
+        values: pd.Series | pd.Categorical = out[column]
         if column == "planfase":
-            values = pd.to_numeric(values).astype("Int8")
+            values = pd.to_numeric(out[column]).astype("Int8")
         elif column in ("status", "milieucategorie", "eigenaar"):
             values = pd.Categorical(
                 values,

@@ -195,7 +195,7 @@ class Store:
     def encode(self, geoms: np.ndarray) -> list:
         raise NotImplementedError
 
-    def decode(self, values: Sequence) -> np.ndarray:
+    def decode(self, values: Sequence | pd.Series) -> np.ndarray:
         raise NotImplementedError
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

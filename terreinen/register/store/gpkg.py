@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
@@ -81,7 +82,7 @@ class SQLiteStore(Store):
             for w, b in zip(wkb, bounds, strict=True)
         ]
 
-    def decode(self, values: Sequence) -> np.ndarray:
+    def decode(self, values: Sequence | pd.Series) -> np.ndarray:
         wkb = [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
         return shapely.from_wkb(wkb)
 

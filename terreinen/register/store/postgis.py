@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from terreinen.errors import TerreinenStoreError, optional_import
@@ -81,7 +82,7 @@ class PostgresStore(Store):
     def encode(self, geoms: np.ndarray) -> list:
         return list(shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True))
 
-    def decode(self, values: Sequence) -> np.ndarray:
+    def decode(self, values: Sequence | pd.Series) -> np.ndarray:
         return shapely.from_wkb([None if v is None else bytes(v) for v in values])
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
