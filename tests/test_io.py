@@ -3,8 +3,8 @@ atomic writes (modes, links, devices, full disk, signals)."""
 
 from __future__ import annotations
 
-import errno
 import contextlib
+import errno
 import os
 import signal
 import stat
