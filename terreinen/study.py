@@ -36,7 +36,7 @@ from terreinen import settings
 from terreinen.agreements import History, compare_agreements
 from terreinen.capacity import TOTAL, breakdown, capacity, levels_of, takeup
 from terreinen.demand import demand
-from terreinen.errors import TerreinenOptionError
+from terreinen.errors import TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import AsOf, as_of_date, data_date, parcel_figures, takeup_window
 from terreinen.io.files import read_parcels
 from terreinen.io.source import Source
@@ -257,10 +257,7 @@ class Study:
         region count the region), take-up averages the same years."""
         if gemeente not in self.municipalities:
             hint = closest(gemeente, self.municipalities, "municipality")
-            raise TerreinenOptionError(
-                f"gemeente {gemeente!r} is not in the parcels"
-                + (f" ({hint})" if hint else f"; known: {', '.join(self.municipalities)}")
-            )
+            raise TerreinenNotFoundError(f"gemeente {gemeente!r} is not in the parcels ({hint})")
         key = ("gemeente", gemeente)
         if key not in self._slices:
             part = self.subset(self.parcels["gemeente"].astype(str) == gemeente)

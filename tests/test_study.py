@@ -199,5 +199,5 @@ def test_a_municipality_slice_states_the_whole_studys_figures(hand_worked):
     pd.testing.assert_frame_equal(sliced, own, check_dtype=False)
     assert sliced.loc[0, "hard_ha"] == pytest.approx(HARD["Assen"])
     assert assen.figures.index.equals(hand_worked.index[hand_worked["gemeente"] == "Assen"])
-    with pytest.raises(ValueError, match="did you mean 'Assen'"):
+    with pytest.raises(LookupError, match="did you mean 'Assen'"):
         study.for_gemeente("Asen")
