@@ -152,10 +152,10 @@ def test_fifo_device_and_folder_targets_are_refused(tmp_path):
 
 
 def test_full_disk_is_a_plain_message_and_leaves_nothing(tmp_path, monkeypatch):
-    def no_space(self, *args, **kwargs):
+    def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("pathlib.Path.write_text", no_space)
+    monkeypatch.setattr("os.write", no_space)
     with pytest.raises(TerreinenWriteError, match="the disk is full; nothing was written"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     assert list(tmp_path.iterdir()) == []

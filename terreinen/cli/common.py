@@ -44,6 +44,7 @@ from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
     TABLE_FORMATS,
     csv_text,
+    inputs_protected,
     refuse_inputs,
     remove_temporary_files,
     table_to_json,
@@ -125,7 +126,7 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
 
     def invoke(self, ctx):
         try:
-            with _warnings_said():
+            with _warnings_said(), inputs_protected():
                 return super().invoke(ctx)
         except TerreinenConflictError as exc:
             raise fail(str(exc), EXIT_CONFLICT) from None
