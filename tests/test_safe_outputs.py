@@ -4,14 +4,20 @@ raced by links planted in a shared folder."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import os
+import re
 import stat
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
-from conftest import DATA, cli
+from conftest import DATA, cli, frame, parcel, rect
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import terreinen.cli.analyses
 import terreinen.cli.data
@@ -22,7 +28,9 @@ from terreinen.errors import TerreinenWriteError
 from terreinen.export import export
 from terreinen.io.write import (
     atomic_path,
+    csv_text,
     inputs_protected,
+    original_text,
     write_atomically,
     write_table,
     write_workbook,
@@ -125,7 +133,7 @@ def test_library_writers_refuse_what_was_read_in_a_protected_block(folder, tmp_p
                 write()
     assert copy.read_bytes() == before
     write_table(pd.DataFrame({"a": [1]}), tmp_path / "link.csv")  # outside: the user's call
-    assert copy.read_text() == "a\n1\n"
+    assert copy.read_text() == '"a"\n1\n'
 
 
 # --- the race: links planted at the writer's temporary names --------------------------
@@ -198,3 +206,118 @@ def test_the_temporary_folder_is_private_and_a_link_inside_is_never_published(tm
     assert not (tmp_path / "out.csv").exists()
     assert victim.read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.txt"]
+
+
+# --- CSV that no spreadsheet turns into a formula -----------------------------------------
+
+STARTS_FORMULA = re.compile(r'^[ "]*[=+\-@]')
+
+
+def is_number(piece: str) -> bool:
+    try:
+        float(piece.strip(' "').replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def formula_cells(text: str) -> list[str]:
+    """Every cell that would start a formula when the CSV is read as comma CSV or as Dutch
+    Excel does (on ``;``), each both quote-aware and split naively line by line."""
+    cells = []
+    for separator in (",", ";"):
+        cells += [
+            c for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator) for c in row
+        ]
+        cells += [c for line in text.splitlines() for c in line.split(separator)]
+    return [c for c in cells if STARTS_FORMULA.match(c) and not is_number(c)]
+
+
+FORMULA_TEXT = st.text(st.sampled_from(list("=+-@;,\"'\t\r\n a1.")), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(FORMULA_TEXT, min_size=1, max_size=4), number=st.floats(-1e6, 1e6))
+def test_no_csv_cell_starts_a_formula_in_any_reading(texts, number):
+    table = pd.DataFrame({"tekst": texts, "ha": number, texts[0] or "x": texts[::-1]})
+    text = csv_text(table)
+    assert formula_cells(text) == []
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert [original_text(c) for c in back.columns[:2]] == ["tekst", "ha"]
+    assert [original_text(v) for v in back.iloc[:, 0]] == texts  # the ' rule undone exactly
+
+
+def test_every_text_is_quoted_and_numbers_stay_bare():
+    table = pd.DataFrame({"a": ["x"], "n": [1.5], "m": [-2]})
+    assert csv_text(table) == '"a","n","m"\n"x",1.5,-2\n'
+
+
+HOSTILE = "Park;=2+3;"
+PLACES = {"terrein": HOSTILE, "gemeente": "Assen;@SUM(A1)", "opmerking": "x,-1+1;\n=1"}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    """Parcels whose park, municipality and notes hold ;- and ,-separated formulas, with an
+    agreement on that municipality, and a register holding them."""
+    here = tmp_path_factory.mktemp("hostile")
+    rows = [parcel(f"K{i};=1", rect(i * 100, 0, 100, 100), **PLACES) for i in range(3)]
+    frame(rows).to_file(here / "k.geojson")
+    pd.DataFrame(
+        {"afspraak_id": ["A;=1"], "gebied": [PLACES["gemeente"]], "niveau": ["gemeente"],
+         "plancapaciteit": ["hard"], "max_ha": [5]}
+    ).to_csv(here / "agreements.csv", index=False)  # fmt: skip
+    assert cli("register", "init", "-s", here / "reg.gpkg").exit_code == 0
+    result = cli(
+        "register", "import", here / "k.geojson", "-s", here / "reg.gpkg", "--date",
+        "2020-01-01", "--source", "=1+1;=2", "--by", "@me",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows[0]["status"] = "uitgegeven"  # the next delivery: one parcel sold
+    rows[0]["uitgiftedatum"] = "2020-06-01"
+    frame(rows).to_file(here / "k2.geojson")
+    return here
+
+
+def csv_outputs(d: Path) -> dict[str, tuple]:
+    """Every command that writes CSV: to a file (-o) or to stdout (-f csv)."""
+    k, store = d / "k.geojson", d / "reg.gpkg"
+    span = ("--from", "2019-01-01", "--to", "2026-12-31")
+    return {
+        "capacity": ("capacity", k, "-o", d / "capacity.csv"),
+        "capacity stdout": ("capacity", k, "-f", "csv"),
+        "demand": ("demand", k, "-o", d / "demand.csv"),
+        "find": ("find", k, "-o", d / "find.csv"),
+        "agreements": ("agreements", k, "-o", d / "agreements-out.csv"),
+        "ibis": ("export", k, "-f", "ibis", "--to", d / "ibis.csv"),
+        "history": ("register", "history", "K1;=1", "-s", store, "-o", d / "history.csv"),
+        "changes": ("changes", "-s", store, *span, "--by", "terrein", "-o", d / "changes.csv"),
+        "import diff": (
+            "register", "import", d / "k2.geojson", "-s", store, "--date", "2021-01-01", "--source", "x",
+            "--dry-run", "-f", "csv",
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("output", csv_outputs(Path()))
+def test_every_csv_output_is_formula_free_in_comma_and_dutch_excel(output, hostile):
+    args = csv_outputs(hostile)[output]
+    result = cli(*args)
+    assert result.exit_code in (0, 1), result.stderr
+    written = Path(args[-1]) if "-o" in args or "--to" in args else None
+    text = written.read_text(encoding="utf-8-sig") if written else result.stdout
+    assert text.strip(), output
+    assert formula_cells(text) == []
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    values = {original_text(v) for v in table.stack()}
+    assert values & {HOSTILE, PLACES["gemeente"], "K1;=1", "=1+1;=2"}  # the data, literally
+
+
+def test_xlsx_text_over_a_cells_limit_is_cut_with_a_visible_note(tmp_path):
+    note = "a" * 30_000 + "b" * 10_000
+    write_workbook({"t": pd.DataFrame({"opmerking": [note, "kort"]})}, tmp_path / "t.xlsx")
+    cells = [c.value for row in openpyxl.load_workbook(tmp_path / "t.xlsx")["t"] for c in row]
+    cut = cells[1]
+    assert len(cut) == 32_767 and note.startswith(cut[: 32_767 - 60])
+    assert cut.endswith(f"[cut: 40000 characters, only the first {cut.index(' …')} are shown]")
+    assert cells[2] == "kort"

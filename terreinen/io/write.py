@@ -11,9 +11,11 @@ cell gives the value back exactly. Numbers stay numbers.
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import itertools
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -36,6 +38,7 @@ __all__ = [
     "atomic_path",
     "csv_text",
     "inputs_protected",
+    "original_text",
     "output_format",
     "protected_inputs",
     "record_input",
@@ -50,7 +53,15 @@ __all__ = [
 
 TABLE_FORMATS = ("csv", "json", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# where a spreadsheet may start a cell: the start of the text, and after a separator or a
+# line break (a spreadsheet splitting on that character, or a naive reader); what follows
+# there starts a formula (after blanks or quotes, which a reader may skip), or is a '
+_SEGMENT_START = r"(?:^|(?<=[,;\r\n]))"
+_STARTS_FORMULA = r"(?=[ \"]*[=+\-@\t\r'])"
+_FORMULA_SEGMENT = re.compile(_SEGMENT_START + _STARTS_FORMULA)
+_ADDED_QUOTE = re.compile(_SEGMENT_START + "'" + _STARTS_FORMULA)
 _HA_DECIMALS = "#,##0.00"
+_CELL_LIMIT = 32_767  # characters in one Excel cell
 _GDAL_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 _LOW_SPACE = 1 << 20  # bytes free below which a failed write is put down to a full disk
 _PENDING: set[Path] = set()  # temporary folders being written (see remove_temporary_files)
@@ -62,14 +73,29 @@ _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".geojson": 
 
 
 def safe_cell(value):
-    """A CSV cell that no spreadsheet reads as a formula (the documented ``'`` rule).
+    r"""A CSV cell that no spreadsheet reads as a formula (the documented ``'`` rule): text
+    that starts a formula, and every ``,``- or ``;``-separated segment of it that would
+    start one where a spreadsheet splits the line on that separator (Dutch Excel splits on
+    ``;``), gets one ``'`` in front; so does text starting with ``'``. Numbers stay numbers.
+    :func:`original_text` undoes it exactly.
 
     >>> safe_cell('=HYPERLINK("x")'), safe_cell("-3"), safe_cell("'a"), safe_cell(-3.0)
-    ('\\'=HYPERLINK("x")', "'-3", "''a", -3.0)
+    ('\'=HYPERLINK("x")', "'-3", "''a", -3.0)
+    >>> safe_cell("Park;=2+3; -1,@A1")
+    "Park;'=2+3;' -1,'@A1"
     """
-    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_SEGMENT.sub("'", value)
     return value
+
+
+def original_text(cell: str) -> str:
+    """The text that :func:`safe_cell` made ``cell`` of.
+
+    >>> original_text(safe_cell("''=a;;=b, +c")) == "''=a;;=b, +c"
+    True
+    """
+    return _ADDED_QUOTE.sub("", cell)
 
 
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +124,9 @@ def csv_text(frame: pd.DataFrame) -> str:
     # Python's csv quotes a field with a line break only if the line ending holds that
     # character: a carriage return in the data needs CRLF line endings to come back whole
     ending = "\r\n" if any("\r" in text for text in texts) else "\n"
-    return safe.to_csv(index=False, lineterminator=ending)
+    # every text quoted: a spreadsheet splitting on another separator than the file's
+    # still finds each text whole inside its quotes (numbers stay bare)
+    return safe.to_csv(index=False, lineterminator=ending, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def output_format(
@@ -358,8 +386,21 @@ def write_workbook(
 
 def xlsx_text(value: str) -> str:
     """Text as a workbook can hold it: control characters that XML cannot carry (all but
-    tab, line feed and carriage return) become U+FFFD."""
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    tab, line feed and carriage return) become U+FFFD; text longer than a cell holds
+    (32,767 characters) is cut with a note at its end that says so.
+
+    >>> xlsx_text("a\x01b") == "a\ufffdb"
+    True
+    >>> cut = xlsx_text("x" * 40_000)
+    >>> len(cut), cut[cut.index(" …") :]
+    (32767, ' … [cut: 40000 characters, only the first 32709 are shown]')
+    """
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if len(text) <= _CELL_LIMIT:
+        return text
+    note = f" … [cut: {len(text)} characters, only the first {{}} are shown]"
+    kept = _CELL_LIMIT - len(note.format(_CELL_LIMIT))
+    return text[:kept] + note.format(kept)
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
