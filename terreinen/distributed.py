@@ -41,6 +41,7 @@ from terreinen.errors import TerreinenDataError, TerreinenDataWarning, Terreinen
 from terreinen.figures import as_of_date
 from terreinen.io.files import load_parcels
 from terreinen.io.tables import read_regions
+from terreinen.io.write import protected_inputs, record_input, refuse_inputs
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.geometry import (
     COPY_SUGGESTION,
@@ -272,6 +273,7 @@ def _dask_frame(parcels):
         return dask_geopandas.from_geopandas(parcels, npartitions=parts), "<GeoDataFrame>"
     path = Path(parcels)
     label = str(parcels)
+    record_input(path)
     if not path.exists():
         raise TerreinenReadError(label, "file or folder not found", "check the path")
     is_parquet = path.suffix.lower() in (".parquet", ".geoparquet") or (
@@ -336,6 +338,8 @@ def partition(
     """
     source, folder = Path(source), Path(folder)
     size = parcels_per_part or settings.parcels_per_part
+    record_input(source)
+    refuse_inputs(folder, [source, *protected_inputs()])
     if not source.exists():
         raise TerreinenReadError(str(source), "file not found", "check the path")
     if folder.exists():

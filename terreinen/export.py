@@ -15,7 +15,13 @@ from terreinen.agreements import History
 from terreinen.capacity import BREAKDOWNS
 from terreinen.figures import AsOf
 from terreinen.io.ibis import to_ibis
-from terreinen.io.write import atomic_path, csv_text, output_format, write_workbook
+from terreinen.io.write import (
+    atomic_path,
+    csv_text,
+    output_format,
+    write_atomically,
+    write_workbook,
+)
 from terreinen.study import Study
 
 __all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format", "workbook_sheets"]
@@ -75,9 +81,7 @@ def export(
         table = pd.DataFrame(to_ibis(frame, as_of=study.as_of).drop(columns="geometry"))
         if suffix == ".xlsx":
             return write_workbook({"ibis": table}, path, inputs=inputs)
-        with atomic_path(path, inputs=inputs) as tmp:
-            tmp.write_text(csv_text(table), encoding="utf-8")
-        return path
+        return write_atomically(path, csv_text(table), inputs=inputs)
     if fmt == "xlsx":
         return write_workbook(workbook_sheets(study), path, inputs=inputs)
     _write_layers(study, path, fmt, inputs)

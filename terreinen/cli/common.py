@@ -24,17 +24,20 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
-    TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from terreinen import settings
 from terreinen.agreements import DeliveryHistory, History
 from terreinen.cli.screen import (
     err,
+    for_terminal,
     line,
     notes,
+    plain,
     show,
 )
 from terreinen.datasets import get_path
@@ -51,6 +54,7 @@ from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
     TABLE_FORMATS,
     csv_text,
+    inputs_protected,
     refuse_inputs,
     remove_temporary_files,
     table_to_json,
@@ -154,7 +158,7 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
 
     def invoke(self, ctx):
         try:
-            with _warnings_said():
+            with _warnings_said(), inputs_protected():
                 return super().invoke(ctx)
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
             raise failure(exc) from None
@@ -181,20 +185,27 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
 
 @contextlib.contextmanager
 def _warnings_said() -> Iterator[None]:
-    """The library's data warnings (an as-of date past the data, ...) as plain lines on
-    stderr, each once, instead of Python's file:line form."""
+    """Warnings as plain lines on stderr, each once, instead of Python's file:line form:
+    the library's data warnings (an as-of date past the data, ...) and those of the
+    libraries beneath (GDAL quoting a column name of the file): text from the data, never
+    markup or a terminal escape."""
     with warnings.catch_warnings():
         warnings.simplefilter("once", TerreinenDataWarning)
-        shown = warnings.showwarning
 
         def show(message, category, *args, **kwargs):
-            if issubclass(category, TerreinenDataWarning):
-                say(f"warning: {message}", style="yellow")
-            else:
-                shown(message, category, *args, **kwargs)
+            say(f"warning: {message}", style="yellow")
 
         warnings.showwarning = show
         yield
+
+
+class PlainDescription(ProgressColumn):
+    """A task's description as plain text (:func:`plain`, as in tables): a file name such
+    as ``[link=...]x.gpkg`` or one holding ESC is shown as written, never as markup or a
+    terminal escape."""
+
+    def render(self, task) -> Text:
+        return plain(task.description, one_line=True)
 
 
 def progress_bar() -> Progress:
@@ -202,7 +213,7 @@ def progress_bar() -> Progress:
     terminal (a pipe or a log file gets no control codes)."""
     return Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        PlainDescription(),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -409,11 +420,11 @@ def emit(
         for note in notes(table):
             say(note)
     elif fmt == "csv":
-        sys.stdout.write(csv_text(table))
+        sys.stdout.write(for_terminal(csv_text(table)))
         for note in notes(table):
             say(note)
     elif fmt == "json":
-        sys.stdout.write(table_to_json(table) + "\n")
+        sys.stdout.write(for_terminal(table_to_json(table) + "\n"))
         for note in notes(table):
             say(note)
     elif fmt == "xlsx":

@@ -36,6 +36,17 @@ def plain(text: object, *, one_line: bool = False) -> Text:
     return Text(text.replace("\n", "\\x0a") if one_line else text)
 
 
+def for_terminal(text: str) -> str:
+    r"""Machine output (CSV, JSON) as it may go to stdout: to a terminal, control, C1 and
+    bidirectional characters shown as ``\xNN`` (as in tables: data never drives the
+    terminal); to a file or a pipe, the data as it is.
+
+    >>> for_terminal("a\x1b[2J") == ("a\\x1b[2J" if sys.stdout.isatty() else "a\x1b[2J")
+    True
+    """
+    return plain(text).plain if sys.stdout.isatty() else text
+
+
 def line(console: Console, text: object, style: str | None = None, end: str = "\n") -> None:
     """One line of plain text (see :func:`plain`)."""
     shown = plain(text)

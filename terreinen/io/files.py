@@ -16,6 +16,7 @@ import shapely
 from terreinen import schema
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table
+from terreinen.io.write import record_input
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.parcels import check_parcels
 from terreinen.validation.values import is_blank
@@ -125,6 +126,7 @@ def read_table(
         return source.copy(), "<GeoDataFrame>", []
     path = Path(source)
     label = str(source)
+    record_input(path)
     if not path.exists():
         raise TerreinenReadError(label, "file not found", "check the path and the file name")
     if path.is_file() and path.stat().st_size == 0:
@@ -188,6 +190,7 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
     """A CSV file as text columns, its separator (comma, semicolon, tab) told from the file.
 
     Blank cells are missing values; nothing else is read as missing (``NA`` is text)."""
+    record_input(path)
     _require_utf8(path, label)
     with path.open(encoding="utf-8-sig") as handle:
         header = handle.readline()

@@ -11,13 +11,16 @@ cell gives the value back exactly. Numbers stay numbers.
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
-import glob
+import itertools
 import os
+import re
+import secrets
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -28,39 +31,71 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from terreinen.errors import TerreinenWriteError
+from terreinen.io.source import URL_SCHEMES
 
 __all__ = [
     "TABLE_FORMATS",
     "atomic_path",
     "csv_text",
+    "inputs_protected",
+    "original_text",
     "output_format",
+    "protected_inputs",
+    "record_input",
     "refuse_inputs",
     "remove_temporary_files",
     "safe_cell",
     "table_to_json",
+    "write_atomically",
     "write_table",
     "write_workbook",
 ]
 
 TABLE_FORMATS = ("csv", "json", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# where a spreadsheet may start a cell: the start of the text, and after a separator or a
+# line break (a spreadsheet splitting on that character, or a naive reader); what follows
+# there starts a formula (after blanks or quotes, which a reader may skip), or is a '
+_SEGMENT_START = r"(?:^|(?<=[,;\r\n]))"
+_STARTS_FORMULA = r"(?=[ \"]*[=+\-@\t\r'])"
+_FORMULA_SEGMENT = re.compile(_SEGMENT_START + _STARTS_FORMULA)
+_ADDED_QUOTE = re.compile(_SEGMENT_START + "'" + _STARTS_FORMULA)
 _HA_DECIMALS = "#,##0.00"
+_CELL_LIMIT = 32_767  # characters in one Excel cell
 _GDAL_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 _LOW_SPACE = 1 << 20  # bytes free below which a failed write is put down to a full disk
-_PENDING: set[Path] = set()  # temporary files being written (see remove_temporary_files)
+_PENDING: set[Path] = set()  # temporary folders being written (see remove_temporary_files)
+_READ: ContextVar[set[Path] | None] = ContextVar("terreinen_inputs", default=None)
+_ATTEMPTS = 100  # temporary names tried before giving up
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".geojson": "geojson",
                    ".gpkg": "gpkg"}  # fmt: skip
 
 
 def safe_cell(value):
-    """A CSV cell that no spreadsheet reads as a formula (the documented ``'`` rule).
+    r"""A CSV cell that no spreadsheet reads as a formula (the documented ``'`` rule): text
+    that starts a formula, and every ``,``- or ``;``-separated segment of it that would
+    start one where a spreadsheet splits the line on that separator (Dutch Excel splits on
+    ``;``), gets one ``'`` in front; so does text starting with ``'``. Numbers stay numbers.
+    :func:`original_text` undoes it exactly.
 
     >>> safe_cell('=HYPERLINK("x")'), safe_cell("-3"), safe_cell("'a"), safe_cell(-3.0)
-    ('\\'=HYPERLINK("x")', "'-3", "''a", -3.0)
+    ('\'=HYPERLINK("x")', "'-3", "''a", -3.0)
+    >>> safe_cell("Park;=2+3; -1,@A1")
+    "Park;'=2+3;' -1,'@A1"
     """
-    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_SEGMENT.sub("'", value)
     return value
+
+
+def original_text(cell: str) -> str:
+    """The text that :func:`safe_cell` made ``cell`` of.
+
+    >>> original_text(safe_cell("''=a;;=b, +c")) == "''=a;;=b, +c"
+    True
+    """
+    return _ADDED_QUOTE.sub("", cell)
 
 
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,7 +124,9 @@ def csv_text(frame: pd.DataFrame) -> str:
     # Python's csv quotes a field with a line break only if the line ending holds that
     # character: a carriage return in the data needs CRLF line endings to come back whole
     ending = "\r\n" if any("\r" in text for text in texts) else "\n"
-    return safe.to_csv(index=False, lineterminator=ending)
+    # every text quoted: a spreadsheet splitting on another separator than the file's
+    # still finds each text whole inside its quotes (numbers stay bare)
+    return safe.to_csv(index=False, lineterminator=ending, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def output_format(
@@ -129,8 +166,8 @@ def refuse_inputs(output: str | Path, inputs: Iterable) -> None:
     hard link) or lies inside an input folder: an output never replaces an input."""
     target = Path(output)
     for source in inputs:
-        if not isinstance(source, (str, os.PathLike)):
-            continue  # a DataFrame given in Python: there is no file to protect
+        if not isinstance(source, (str, os.PathLike)) or str(source).startswith(URL_SCHEMES):
+            continue  # a DataFrame given in Python, a database: there is no file to protect
         source = Path(source)
         same = target.exists() and source.exists() and os.path.samefile(target, source)
         inside = source.is_dir() and Path(os.path.realpath(target)).is_relative_to(
@@ -145,54 +182,138 @@ def refuse_inputs(output: str | Path, inputs: Iterable) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only when the block succeeds, so
-    that a failure (or Ctrl-C) never leaves a half-written file or a temporary one.
+def inputs_protected() -> Iterator[None]:
+    """Within the block, every file an input reader opens (:func:`record_input`: parcels,
+    registers, agreements, regions, boundaries, parts) is protected: :func:`atomic_path`
+    refuses to write over it, whichever code asks. The command line runs every command
+    inside one, so no command has to list its inputs itself."""
+    token = _READ.set(set())
+    try:
+        yield
+    finally:
+        _READ.reset(token)
 
-    A symbolic link is written through (its target is replaced, the link stays); an existing
-    file keeps its permission bits; a target that is not a regular file (a folder, device or
-    FIFO) and any of ``inputs`` are refused."""
-    refuse_inputs(path, inputs)
-    target = Path(os.path.realpath(path))  # through symbolic links
+
+def record_input(location: str | os.PathLike) -> None:
+    """Note that ``location`` is being read, so that no output of the current
+    :func:`inputs_protected` block replaces it (nothing is noted outside such a block)."""
+    read = _READ.get()
+    if read is not None and not str(location).startswith(URL_SCHEMES):
+        read.add(Path(location))
+
+
+def protected_inputs() -> tuple[Path, ...]:
+    """The inputs read so far in the current :func:`inputs_protected` block."""
+    return tuple(_READ.get() or ())
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
+    """A temporary path that replaces ``path`` only when the block succeeds, so that a
+    failure (or Ctrl-C) never leaves a half-written file or a temporary one.
+
+    The temporary file lies in a private folder (mode 700, made by ``mkdtemp`` beside the
+    target), so nobody else who may write to the target's folder can plant a link where
+    terreinen writes; its mode is set through an open descriptor (``fchmod``) and only a
+    regular file is renamed into place. A symbolic link is written through (its target is
+    replaced, the link stays); an existing file keeps its permission bits; a target that
+    is not a regular file (a folder, device or FIFO), any of ``inputs`` and any input read
+    within :func:`inputs_protected` are refused."""
+    target = _target(path, inputs)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
+    folder = _private_folder(path, target)
+    temporary = folder / target.name
+    try:
+        yield temporary
+        _publish(temporary, target, mode)
+    except (OSError, *_GDAL_ERRORS) as exc:
+        raise TerreinenWriteError(f"{path}: cannot write ({_reason(exc, target)})") from None
+    finally:
+        _remove_temporary(folder)
+
+
+def write_atomically(path: str | Path, data: str | bytes, *, inputs: Iterable = ()) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` as :func:`atomic_path` does, through a
+    temporary file that terreinen creates itself (``O_EXCL | O_NOFOLLOW``, never an
+    existing file or a link) and keeps open until its mode is set."""
+    content = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(path, inputs=inputs) as temporary:
+        handle = os.open(temporary, _CREATE, 0o600)
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
+    return Path(path)
+
+
+def _target(path: str | Path, inputs: Iterable) -> Path:
+    """The file that ``path`` names (through symbolic links), checked: not an input, a
+    regular file or nothing yet, in a folder that exists."""
+    refuse_inputs(path, [*inputs, *protected_inputs()])
+    target = Path(os.path.realpath(path))
     if target.exists() and not stat.S_ISREG(target.stat().st_mode):
         kind = "a folder" if target.is_dir() else "not a regular file (a device, FIFO or socket)"
         raise TerreinenWriteError(f"{path}: is {kind}; terreinen writes only regular files")
     if not target.parent.is_dir():
         raise TerreinenWriteError(f"{path}: the folder {target.parent} does not exist")
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
+    return target
+
+
+def _private_folder(path: str | Path, target: Path) -> Path:
+    """A new folder only this user may enter, beside ``target`` (so the final rename stays
+    on one file system). ``mkdir`` never follows a link: a name that is taken (by a file,
+    a folder or a planted link) is skipped for the next."""
+    for name in itertools.islice(_temporary_names(), _ATTEMPTS):
+        folder = target.parent / f".{target.stem}-{name}.tmp"
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise TerreinenWriteError(f"{path}: cannot write here ({exc.strerror})") from None
+        _PENDING.add(folder)
+        return folder
+    raise TerreinenWriteError(f"{path}: cannot write here (no free temporary name)")
+
+
+def _temporary_names() -> Iterator[str]:
+    """Random names for temporary folders (tests replace it to plant links at them)."""
+    while True:
+        yield secrets.token_hex(6)
+
+
+def _publish(temporary: Path, target: Path, mode: int) -> None:
+    """Give the finished temporary file its mode and rename it onto ``target``; only a
+    regular file is ever moved into place."""
+    odd = OSError(errno.EINVAL, "the temporary file is not a regular file")
     try:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent
-        )
+        handle = os.open(temporary, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
-        raise TerreinenWriteError(f"{path}: cannot write here ({exc.strerror})") from None
-    os.close(handle)
-    temporary = Path(name)
-    _PENDING.add(temporary)
-    temporary.unlink()  # the name is ours; GDAL wants to create the file itself
+        raise odd if exc.errno == errno.ELOOP else exc from None
     try:
-        yield temporary
-        os.chmod(temporary, mode)  # mkstemp's files are private; results are not
-        temporary.replace(target)
-    except (OSError, *_GDAL_ERRORS) as exc:
-        raise TerreinenWriteError(f"{path}: cannot write ({_reason(exc, target)})") from None
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise odd
+        os.fchmod(handle, mode)  # a private file until now; results are readable as open() makes
     finally:
-        _remove_temporary(temporary)
+        os.close(handle)
+    os.replace(temporary, target)
 
 
 def remove_temporary_files() -> None:
     """Remove the temporary files of writes that were cut short. The command line calls
     this after Ctrl-C or SIGTERM, when GDAL has let go of its files: a signal that arrives
     while GDAL is writing can pass by the cleanup of :func:`atomic_path`."""
-    for temporary in list(_PENDING):
-        _remove_temporary(temporary)
+    for folder in list(_PENDING):
+        _remove_temporary(folder)
 
 
-def _remove_temporary(temporary: Path) -> None:
-    # GDAL's side files (-journal, -wal) too: nothing of ours stays behind
-    for leftover in temporary.parent.glob(f"{glob.escape(temporary.name)}*"):
-        leftover.unlink(missing_ok=True)
-    _PENDING.discard(temporary)
+def _remove_temporary(folder: Path) -> None:
+    # with GDAL's side files (-journal, -wal): nothing of ours stays behind; rmtree never
+    # follows a link out of the folder
+    shutil.rmtree(folder, ignore_errors=True)
+    _PENDING.discard(folder)
 
 
 def _umask() -> int:
@@ -227,10 +348,8 @@ def write_table(
     fmt = output_format(path, fmt, {f: (f".{f}",) for f in TABLE_FORMATS})
     if fmt == "xlsx":
         return write_workbook({"tabel": frame}, path, inputs=inputs)
-    with atomic_path(path, inputs=inputs) as tmp:
-        text = csv_text(frame) if fmt == "csv" else table_to_json(frame)
-        tmp.write_text(text, encoding="utf-8")
-    return path
+    text = csv_text(frame) if fmt == "csv" else table_to_json(frame)
+    return write_atomically(path, text, inputs=inputs)
 
 
 def write_workbook(
@@ -267,8 +386,21 @@ def write_workbook(
 
 def xlsx_text(value: str) -> str:
     """Text as a workbook can hold it: control characters that XML cannot carry (all but
-    tab, line feed and carriage return) become U+FFFD."""
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    tab, line feed and carriage return) become U+FFFD; text longer than a cell holds
+    (32,767 characters) is cut with a note at its end that says so.
+
+    >>> xlsx_text("a\x01b") == "a\ufffdb"
+    True
+    >>> cut = xlsx_text("x" * 40_000)
+    >>> len(cut), cut[cut.index(" …") :]
+    (32767, ' … [cut: 40000 characters, only the first 32709 are shown]')
+    """
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if len(text) <= _CELL_LIMIT:
+        return text
+    note = f" … [cut: {len(text)} characters, only the first {{}} are shown]"
+    kept = _CELL_LIMIT - len(note.format(_CELL_LIMIT))
+    return text[:kept] + note.format(kept)
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from terreinen import schema, settings
 from terreinen.capacity import TOTAL
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import AsOf, status_on
+from terreinen.io.write import record_input
 from terreinen.study import Study
 
 STATES = (
@@ -362,6 +363,8 @@ def _agreement_lines(study: Study, names: list[str]) -> tuple[list[str], list[li
 
 def _boundary_shapes(boundaries, names: list[str]) -> np.ndarray:
     """Municipality outlines in the order of ``names`` (empty where a name is missing)."""
+    if not isinstance(boundaries, gpd.GeoDataFrame):
+        record_input(boundaries)
     frame = boundaries if isinstance(boundaries, gpd.GeoDataFrame) else gpd.read_file(boundaries)
     column = next((c for c in frame.columns if str(c).lower() in _BOUNDARY_NAMES), None)
     if column is None:

@@ -27,7 +27,7 @@ from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import AsOf
 from terreinen.io.files import read_parcels
-from terreinen.io.write import atomic_path
+from terreinen.io.write import write_atomically
 from terreinen.maps.data import (
     AGREEMENT_COLORS,
     AGREEMENT_STATES,
@@ -395,6 +395,4 @@ def find_map(
 def save_map(page: MapPage, path: str | Path, *, offline: bool = True) -> Path:
     """Write the map as one HTML file, atomically (see :meth:`MapPage.render`)."""
     text = page.render(offline=offline)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
+    return write_atomically(path, text)

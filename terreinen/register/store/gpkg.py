@@ -14,6 +14,7 @@ import pyproj
 import shapely
 
 from terreinen.errors import TerreinenStoreError
+from terreinen.io.write import record_input
 from terreinen.register.store.base import DELIVERIES, HEADS, SRID, VERSIONS, Store
 
 
@@ -26,6 +27,7 @@ class SQLiteStore(Store):
     def __init__(self, path: Path):
         self.path = Path(path)
         self.label = str(path)
+        record_input(self.path)
         try:
             # autocommit: transactions are begun explicitly; waits for another writer
             self.connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
