@@ -15,7 +15,14 @@ from terreinen.agreements import History
 from terreinen.capacity import BREAKDOWNS
 from terreinen.figures import AsOf
 from terreinen.io.ibis import to_ibis
-from terreinen.io.write import atomic_path, csv_text, output_format, write_workbook
+from terreinen.io.write import (
+    INTERNATIONAL_CSV,
+    CsvDialect,
+    atomic_path,
+    output_format,
+    write_csv,
+    write_workbook,
+)
 from terreinen.study import Study
 
 __all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format", "workbook_sheets"]
@@ -53,6 +60,7 @@ def export(
     as_of: AsOf = None,
     history: History | None = None,
     inputs: Iterable = (),
+    csv_dialect: CsvDialect = INTERNATIONAL_CSV,
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
     ``xlsx`` (one formatted workbook of every table, demand beside supply included),
@@ -61,7 +69,8 @@ def export(
     if given, must agree with it. ``parcels`` may be a :class:`terreinen.study.Study`, whose
     figures every table then states; else ``agreements``, ``regions``, ``as_of`` and
     ``history`` (a register, for ``toevoeging`` agreements) make one. ``inputs`` (and
-    ``agreements``/``regions`` given as paths) are never overwritten."""
+    ``agreements``/``regions`` given as paths) are never overwritten. The IBIS ``.csv`` is
+    written in ``csv_dialect`` (the command line: Dutch by default)."""
     if isinstance(parcels, Study):
         study = parcels
     else:
@@ -75,9 +84,7 @@ def export(
         table = pd.DataFrame(to_ibis(frame, as_of=study.as_of).drop(columns="geometry"))
         if suffix == ".xlsx":
             return write_workbook({"ibis": table}, path, inputs=inputs)
-        with atomic_path(path, inputs=inputs) as tmp:
-            tmp.write_text(csv_text(table), encoding="utf-8")
-        return path
+        return write_csv(table, path, csv_dialect, inputs=inputs)
     if fmt == "xlsx":
         return write_workbook(workbook_sheets(study), path, inputs=inputs)
     _write_layers(study, path, fmt, inputs)

@@ -166,7 +166,18 @@ def test_cli_register_as_parcels_and_as_store(store, tmp_path):
     path = tmp_path / "afspraken.csv"
     AGREEMENTS.to_csv(path, index=False)
     for args in ([store], [DATA / "parcels.geojson", "--store", store]):
-        result = cli("agreements", *args, "-a", path, "--as-of", "2022-12-31", "-f", "csv")
+        result = cli(
+            "agreements",
+            *args,
+            "-a",
+            path,
+            "--as-of",
+            "2022-12-31",
+            "-f",
+            "csv",
+            "--csv",
+            "international",
+        )
         assert result.exit_code == 0, result.stderr
         line = next(r for r in result.stdout.splitlines() if r.startswith("T1,"))
         assert float(line.split(",")[6]) == pytest.approx(3.6)
@@ -207,7 +218,7 @@ def made_hard(embedded):
 
 def test_embedded_agreements_show_the_realised_conversions(made_hard):
     """West-Overijssel 2019-2022 on the embedded history (the default of the command)."""
-    result = cli("agreements", "--as-of", "2022-12-31", "-f", "csv")
+    result = cli("agreements", "--as-of", "2022-12-31", "-f", "csv", "--csv", "international")
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), dtype={"segment": str})
     table = table.set_index("afspraak_id")
@@ -228,7 +239,9 @@ def test_embedded_workbook_counts_them_too(made_hard, tmp_path):
 
 
 def test_demand_reads_a_register_on_the_as_of_date(store):
-    result = cli("demand", store, "--as-of", "2022-12-31", "--format", "csv")
+    result = cli(
+        "demand", store, "--as-of", "2022-12-31", "--format", "csv", "--csv", "international"
+    )
     assert result.exit_code == 0, result.stderr
     row = next(r for r in result.stdout.splitlines() if r.startswith("Hardenberg,woon_werk,"))
     cells = row.split(",")

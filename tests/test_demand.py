@@ -145,7 +145,9 @@ def parcels_file(tmp_path_factory):
 
 
 def test_cli_csv_has_the_columns_and_hand_worked_numbers(parcels_file):
-    result = cli("demand", parcels_file, "--as-of", AS_OF, "--format", "csv")
+    result = cli(
+        "demand", parcels_file, "--as-of", AS_OF, "--format", "csv", "--csv", "international"
+    )
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False, na_values=[""])
     assert_rows(table, EXPECTED)
@@ -155,7 +157,7 @@ def test_cli_unknown_is_an_empty_cell(tmp_path):
     rows = [(*row[:-1], None) for row in ROWS]  # no sale dates at all
     path = tmp_path / "zonder_datums.gpkg"
     build(rows).to_file(path, driver="GPKG", engine="pyogrio")
-    result = cli("demand", path, "--as-of", AS_OF, "--format", "csv")
+    result = cli("demand", path, "--as-of", AS_OF, "--format", "csv", "--csv", "international")
     assert result.exit_code == 0, result.stderr
     line = next(r for r in result.stdout.splitlines() if r.startswith("Assen,Totaal,"))
     cells = line.split(",")

@@ -22,6 +22,7 @@ from terreinen.cli.common import (
     RegionsOpt,
     agreements_for,
     by_levels,
+    decimal_number,
     emit,
     fail,
     guard,
@@ -117,7 +118,9 @@ def demand_command(
     parcels: ParcelsArg = EMBEDDED,
     by: Annotated[str, typer.Option(help="gemeente, regio or provincie.")] = "gemeente",
     per: Annotated[str, typer.Option(help="segment or milieucategorie.")] = "segment",
-    horizon: Annotated[float, typer.Option(help="Years ahead that demand is estimated for.")] = 10,
+    horizon: Annotated[
+        float, typer.Option(help="Years ahead that demand is estimated for.", parser=decimal_number)
+    ] = 10,
     scenarios: Annotated[
         str, typer.Option(help="Take-up factors of the low, middle and high scenario.")
     ] = "0.7,1.0,1.3",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import re
 import sys
 import unicodedata
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 import typer.core
 from rich.progress import (
@@ -42,6 +44,7 @@ from terreinen.errors import TerreinenConflictError, TerreinenDataWarning, Terre
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
+    DUTCH_CSV,
     TABLE_FORMATS,
     csv_text,
     refuse_inputs,
@@ -51,8 +54,12 @@ from terreinen.io.write import (
 )
 from terreinen.register import Register, example_deliveries, is_register
 from terreinen.study import Study
+from terreinen.validation.values import parse_numbers
 
-state = {"quiet": False, "verbose": False}
+state: dict = {"quiet": False, "verbose": False, "csv": DUTCH_CSV}
+# the global options (app.py), taken after the subcommand too: flags, and those with a value
+_GLOBAL_FLAGS = ("--quiet", "-q", "--verbose", "-v")
+_GLOBAL_WITH_VALUE = ("--lang", "--csv")
 
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
@@ -121,7 +128,11 @@ def on_sigterm(signum, frame) -> None:
 
 class ErrorsInPlainWords(typer.core.TyperGroup):
     """The command group: terreinen's own errors become a plain message and an exit code,
-    a bug of ours one line (the traceback with --verbose), never a traceback otherwise."""
+    a bug of ours one line (the traceback with --verbose), never a traceback otherwise.
+    Global options are taken after the subcommand too (``terreinen overview --quiet``)."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, global_options_first(args))
 
     def invoke(self, ctx):
         try:
@@ -150,6 +161,40 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         remove_temporary_files()
         line(err, "interrupted" if interrupted else "terminated")
         raise typer.Exit(130 if interrupted else 143)
+
+
+def global_options_first(args: list[str]) -> list[str]:
+    """The arguments with the global options (wherever they are, up to ``--``) first.
+
+    >>> global_options_first(["overview", "x.gpkg", "--quiet", "--lang=en", "--csv", "nl"])
+    ['--quiet', '--lang=en', '--csv', 'nl', 'overview', 'x.gpkg']
+    """
+    found: list[str] = []
+    rest: list[str] = []
+    words = iter(map(str, args))  # in-process callers may pass paths
+    for word in words:
+        if word == "--":
+            rest += [word, *words]
+        elif word in _GLOBAL_FLAGS or word.startswith(tuple(f"{o}=" for o in _GLOBAL_WITH_VALUE)):
+            found.append(word)
+        elif word in _GLOBAL_WITH_VALUE:
+            found += [word, *itertools.islice(words, 1)]
+        else:
+            rest.append(word)
+    return found + rest
+
+
+def decimal_number(text: str) -> float:
+    """A number as people type it, with a decimal comma or point (``2,5``, ``2.5``):
+    numeric options take it as :func:`terreinen.validation.values.parse_numbers` reads data.
+
+    >>> decimal_number("2,5"), decimal_number("15.5")
+    (2.5, 15.5)
+    """
+    value = parse_numbers(pd.Series([text], dtype=object)).iloc[0]
+    if pd.isna(value):
+        raise typer.BadParameter(f"{text!r} is not a number; write e.g. 2,5 or 2.5")
+    return float(value)
 
 
 @contextlib.contextmanager
@@ -339,12 +384,16 @@ def parse_as_of(value: str | None) -> dt.date | None:
 
 
 def parse_factors(value: str, option: str) -> list[float]:
-    """``--scenarios 0.7,1.0,1.3`` as numbers; the library checks how many and their sign."""
+    """``--scenarios 0.7,1.0,1.3`` (or with decimal commas ``0,7;1,0;1,3``) as numbers; the
+    library checks how many and their sign."""
     try:
+        if ";" in value:
+            return [decimal_number(part) for part in value.split(";")]
         return [float(part) for part in value.split(",")]
-    except ValueError:
+    except (ValueError, typer.BadParameter):
         raise fail(
-            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3"
+            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3 "
+            "(or by semicolons with decimal commas: 0,7;1,0;1,3)"
         ) from None
 
 
@@ -380,12 +429,14 @@ def emit(
     if fmt not in ("table", *TABLE_FORMATS):
         raise fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
     if output is not None:
-        write_table(table, output, None if fmt == "table" else fmt, inputs=inputs)
+        write_table(
+            table, output, None if fmt == "table" else fmt, inputs=inputs, dialect=state["csv"]
+        )
         say(f"wrote {output}")
         for note in notes(table):
             say(note)
     elif fmt == "csv":
-        sys.stdout.write(csv_text(table))
+        sys.stdout.write(csv_text(table, state["csv"]))
         for note in notes(table):
             say(note)
     elif fmt == "json":

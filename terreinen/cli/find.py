@@ -19,6 +19,7 @@ from terreinen.cli.common import (
     OutputOpt,
     ParcelsArg,
     ProvincieOpt,
+    decimal_number,
     emit,
     fail,
     guard,
@@ -47,8 +48,13 @@ _FIND_KEY_COLUMNS = (
 
 def find_command(
     parcels: ParcelsArg = EMBEDDED,
-    min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
-    max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
+    min_ha: Annotated[
+        float | None,
+        typer.Option("--min-ha", help="Smallest size, ha (2,5 or 2.5).", parser=decimal_number),
+    ] = None,
+    max_ha: Annotated[
+        float | None, typer.Option("--max-ha", help="Largest size, ha.", parser=decimal_number)
+    ] = None,
     milieucategorie: Annotated[
         str | None,
         typer.Option("--milieucategorie", "-m", help="Category the company needs, e.g. 4.2."),
@@ -58,7 +64,8 @@ def find_command(
         str | None, typer.Option(help="Municipality or town in the data, or lat,lon.")
     ] = None,
     radius_km: Annotated[
-        float | None, typer.Option("--radius-km", help="Within km of --near.")
+        float | None,
+        typer.Option("--radius-km", help="Within km of --near.", parser=decimal_number),
     ] = None,
     hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
     as_of: AsOfOpt = None,

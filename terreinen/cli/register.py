@@ -17,6 +17,7 @@ from terreinen.cli.common import (
     FormatOpt,
     OutputOpt,
     RegionsOpt,
+    decimal_number,
     emit,
     fail,
     print_findings,
@@ -121,7 +122,8 @@ def set_fields(
     status: Annotated[str | None, typer.Option(help="New status.")] = None,
     planfase: Annotated[int | None, typer.Option(help="New plan phase, 1-5.")] = None,
     prijs_m2: Annotated[
-        float | None, typer.Option("--prijs-m2", help="New asking price, EUR/m².")
+        float | None,
+        typer.Option("--prijs-m2", help="New asking price, EUR/m².", parser=decimal_number),
     ] = None,
     eigenaar: Annotated[str | None, typer.Option(help="gemeente or particulier.")] = None,
     expect_version: Annotated[

@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from terreinen.i18n import format_number
+
 out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 # C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
@@ -146,7 +148,7 @@ def _cell(value, is_number: bool) -> str:
     if pd.isna(value):
         return UNKNOWN_MARK if is_number else ""
     if is_number and isinstance(value, float):
-        return f"{value:,.2f}"
+        return format_number(value)
     return str(value)
 
 

@@ -11,6 +11,7 @@ cell gives the value back exactly. Numbers stay numbers.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import glob
 import os
@@ -30,7 +31,11 @@ from openpyxl.utils import get_column_letter
 from terreinen.errors import TerreinenWriteError
 
 __all__ = [
+    "CSV_DIALECTS",
+    "DUTCH_CSV",
+    "INTERNATIONAL_CSV",
     "TABLE_FORMATS",
+    "CsvDialect",
     "atomic_path",
     "csv_text",
     "output_format",
@@ -38,6 +43,7 @@ __all__ = [
     "remove_temporary_files",
     "safe_cell",
     "table_to_json",
+    "write_csv",
     "write_table",
     "write_workbook",
 ]
@@ -50,6 +56,26 @@ _LOW_SPACE = 1 << 20  # bytes free below which a failed write is put down to a f
 _PENDING: set[Path] = set()  # temporary files being written (see remove_temporary_files)
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".geojson": "geojson",
                    ".gpkg": "gpkg"}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file writes its fields: the ``separator`` between them, the ``decimal``
+    mark, the ``decimals`` of fractional numbers (None: full precision) and whether a file
+    starts with a UTF-8 byte order mark (``bom``, which spreadsheets need to read UTF-8)."""
+
+    separator: str = ","
+    decimal: str = "."
+    decimals: int | None = None
+    bom: bool = False
+
+
+#: Machine numbers: ``,`` between fields, decimal point, full precision, no BOM.
+INTERNATIONAL_CSV = CsvDialect()
+#: As Dutch Excel opens a file: ``;`` between fields, decimal comma, hectares to two
+#: decimals as on screen, UTF-8 with BOM.
+DUTCH_CSV = CsvDialect(separator=";", decimal=",", decimals=2, bom=True)
+CSV_DIALECTS = {"nl": DUTCH_CSV, "international": INTERNATIONAL_CSV}
 
 
 def safe_cell(value):
@@ -82,14 +108,34 @@ def _is_text(values: pd.Series) -> bool:
     )
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """A table as CSV text whose cells never start a formula."""
+def csv_text(frame: pd.DataFrame, dialect: CsvDialect = INTERNATIONAL_CSV) -> str:
+    """A table as CSV text in ``dialect`` (never a BOM: that is for files) whose cells
+    never start a formula."""
     safe = _safe_frame(frame)
     texts = [*safe.columns, *(v for c in safe.columns for v in safe[c] if isinstance(v, str))]
     # Python's csv quotes a field with a line break only if the line ending holds that
     # character: a carriage return in the data needs CRLF line endings to come back whole
     ending = "\r\n" if any("\r" in text for text in texts) else "\n"
-    return safe.to_csv(index=False, lineterminator=ending)
+    return safe.to_csv(
+        index=False,
+        lineterminator=ending,
+        sep=dialect.separator,
+        decimal=dialect.decimal,
+        float_format=None if dialect.decimals is None else f"%.{dialect.decimals}f",
+    )
+
+
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | Path,
+    dialect: CsvDialect = INTERNATIONAL_CSV,
+    *,
+    inputs: Iterable = (),
+) -> Path:
+    """A table as a CSV file in ``dialect`` (see :func:`csv_text`), written atomically."""
+    with atomic_path(path, inputs=inputs) as tmp:
+        tmp.write_text(csv_text(frame, dialect), encoding="utf-8-sig" if dialect.bom else "utf-8")
+    return Path(path)
 
 
 def output_format(
@@ -219,17 +265,23 @@ def table_to_json(frame: pd.DataFrame) -> str:
 
 
 def write_table(
-    frame: pd.DataFrame, path: str | Path, fmt: str | None = None, *, inputs: Iterable = ()
+    frame: pd.DataFrame,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    inputs: Iterable = (),
+    dialect: CsvDialect = INTERNATIONAL_CSV,
 ) -> Path:
-    """Write one table as CSV, JSON or XLSX: the file's extension decides (``fmt``, if
-    given, must agree with it)."""
+    """Write one table as CSV (in ``dialect``), JSON or XLSX: the file's extension decides
+    (``fmt``, if given, must agree with it)."""
     path = Path(path)
     fmt = output_format(path, fmt, {f: (f".{f}",) for f in TABLE_FORMATS})
     if fmt == "xlsx":
         return write_workbook({"tabel": frame}, path, inputs=inputs)
+    if fmt == "csv":
+        return write_csv(frame, path, dialect, inputs=inputs)
     with atomic_path(path, inputs=inputs) as tmp:
-        text = csv_text(frame) if fmt == "csv" else table_to_json(frame)
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(table_to_json(frame), encoding="utf-8")
     return path
 
 
