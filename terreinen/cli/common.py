@@ -34,6 +34,7 @@ from rich.progress import (
 from terreinen import settings
 from terreinen.agreements import DeliveryHistory, History
 from terreinen.cli.screen import (
+    dated,
     err,
     line,
     notes,
@@ -200,16 +201,19 @@ def decimal_number(text: str) -> float:
 @contextlib.contextmanager
 def _warnings_said() -> Iterator[None]:
     """The library's data warnings (an as-of date past the data, ...) as plain lines on
-    stderr, each once, instead of Python's file:line form."""
+    stderr, instead of Python's file:line form: each distinct one once per run, however
+    many municipalities, maps or tables computed it."""
+    said: set[str] = set()
     with warnings.catch_warnings():
-        warnings.simplefilter("once", TerreinenDataWarning)
+        warnings.simplefilter("always", TerreinenDataWarning)  # ours: counted below
         shown = warnings.showwarning
 
         def show(message, category, *args, **kwargs):
-            if issubclass(category, TerreinenDataWarning):
-                say(f"warning: {message}", style="yellow")
-            else:
+            if not issubclass(category, TerreinenDataWarning):
                 shown(message, category, *args, **kwargs)
+            elif str(message) not in said:
+                said.add(str(message))
+                say(f"warning: {message}", style="yellow")
 
         warnings.showwarning = show
         yield
@@ -342,6 +346,11 @@ def open_study(
             takeup_years=takeup_years,
             source=source,
         )
+
+
+def study_dates(study: Study) -> str:
+    """A title's dates: the study's as-of date, and its data's own date when earlier."""
+    return dated(study.as_of, study.data_until)
 
 
 def beside(source: Source, given: Path | None, name: str, what: str) -> Path | None:

@@ -28,6 +28,7 @@ from terreinen.cli.common import (
     progress_bar,
     regions_for,
     say,
+    study_dates,
 )
 from terreinen.cli.screen import (
     AGREEMENT_KEY_COLUMNS,
@@ -129,9 +130,9 @@ def overview_command(
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
         guard(inputs_of(parcels, table_path, regions), *maps)
         say(f"{parcels}: {len(study.parcels):,} parcels, valid")
-        peildatum = study.as_of.date()
+        dates = study_dates(study)
         for level in ("provincie", "gemeente"):
-            title = f"Plancapaciteit per {level} op {peildatum}"
+            title = f"Plancapaciteit per {level} {dates}"
             show(study.capacity(level), title, key_columns=KEY_CAPACITY_COLUMNS)
         if table_path is None:
             say(
@@ -147,7 +148,7 @@ def overview_command(
                 style="yellow",
             )
         if table_path is not None and study.comparison is not None:
-            title = f"Programmeringsafspraken op {peildatum} ({table_path.name})"
+            title = f"Programmeringsafspraken {dates} ({table_path.name})"
             show(study.comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
         _write_maps(study, out_dir, files)
 

@@ -81,6 +81,24 @@ def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
         )
 
 
+def dated(as_of, data_until=None) -> str:
+    """The dates of a title: the as-of date, and the data's own date when it is earlier
+    (figures of 2025-12 shown on 2026-12-02 say so).
+
+    >>> dated("2026-12-02", "2025-12-22"), dated("2026-01-01", "2026-01-01")
+    ('op 2026-12-02, gegevens t/m 2025-12-22', 'op 2026-01-01')
+    """
+    shown = f"op {_iso(as_of)}"
+    if data_until is not None and _iso(data_until) < _iso(as_of):
+        shown += f", gegevens t/m {_iso(data_until)}"
+    return shown
+
+
+def _iso(day) -> str:
+    """A date-like value as YYYY-MM-DD."""
+    return pd.Timestamp(day).date().isoformat()
+
+
 def _screen_width() -> int:
     """COLUMNS when set, else the terminal's width; off a terminal (a pipe, a file) tables
     keep their natural width. Read when printing: the console outlives the environment."""
