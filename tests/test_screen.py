@@ -79,3 +79,39 @@ def test_all_columns_on_request():
     for column in ("n kavels", "netto ha", "uitgegeven ha", "grootste kavel ha"):
         assert column in header
     assert "more columns" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def example_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("register") / "register.gpkg"
+    assert cli("register", "init", "--store", store, "--example").exit_code == 0
+    return store
+
+
+EVERY_TABLE = {
+    **COMMANDS,
+    "demand": ["demand", "--as-of", AS_OF],
+    "changes": ["changes", "--from", "2019-01-02", "--to", "2022-12-31"],
+    "history": ["register", "history", "0160005-021"],
+}
+
+
+@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("name", EVERY_TABLE)
+def test_no_word_split_across_lines(name, width, example_store):
+    """Issue 22, item 5: columns are left off, never a word or number split (``Harde/nberg``,
+    ``0./80``): every word on a narrow screen is a word of the same table on a wide one."""
+    args = [
+        *EVERY_TABLE[name],
+        *(("--store", example_store) if name in ("changes", "history") else ()),
+    ]
+    wide = cli(*args, env={"COLUMNS": "100000"})
+    narrow = cli(*args, env={"COLUMNS": str(width)})
+    assert wide.exit_code == narrow.exit_code == 0, narrow.stderr
+    words = set(wide.stdout.split())
+    lines = [line for line in narrow.stdout.splitlines() if "more columns" not in line]
+    assert max(len(line.rstrip()) for line in lines) <= width
+    split = [w for line in lines for w in line.split() if w not in words and set(w) != {"─"}]
+    assert split == [], split
+    if "more columns" in narrow.stdout and "more columns" not in wide.stdout:
+        assert "on a wider terminal" in narrow.stdout  # says how to see the rest

@@ -36,13 +36,14 @@ __all__ = ["find_command"]
 
 _FIND_ON_SCREEN = 20  # parcels listed on screen unless --limit says otherwise
 # on screen besides id and park; prijs_m2 and combinatie (a "+" in the id) with --all-columns
+# (in this order: on a narrow terminal the last are left off first)
 _FIND_KEY_COLUMNS = (
     "oppervlakte_ha",
+    "afstand_km",
     "milieucategorie",
-    "segment",
     "status",
     "capaciteit",
-    "afstand_km",
+    "segment",
 )
 
 

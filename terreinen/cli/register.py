@@ -14,6 +14,7 @@ import typer
 from terreinen.cli.common import (
     EXIT_CONFLICT,
     EXIT_FINDINGS,
+    AllColumnsOpt,
     FormatOpt,
     OutputOpt,
     RegionsOpt,
@@ -43,6 +44,17 @@ StoreOpt = Annotated[
 ]
 DateOpt = Annotated[str, typer.Option("--date", help="Valid from this date, YYYY-MM-DD.")]
 _SHOWN = 50  # differences printed as a table before "... and N more"
+# a parcel's history on screen, in this order (what fits 80 columns first)
+_HISTORY_KEY_COLUMNS = (
+    "versie",
+    "geldig_van",
+    "geldig_tot",
+    "status",
+    "planfase",
+    "door",
+    "reden",
+    "bron",
+)
 
 
 @contextlib.contextmanager
@@ -157,13 +169,15 @@ def history(
     store: StoreOpt,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    all_columns: AllColumnsOpt = False,
 ) -> None:
     """Every version of one parcel: when valid, when recorded, by whom, from where, why."""
 
     with _plain_errors(), Register.open(store) as register:
         versions = register.history(kavel_id)
     table = versions.drop(columns="geometry")
-    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,))
+    keys = () if all_columns else _HISTORY_KEY_COLUMNS
+    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
 
 
 def changes_command(
