@@ -19,6 +19,7 @@ from terreinen.cli.common import ErrorsInPlainWords, fail, on_sigterm, state
 from terreinen.cli.data import export_command, partition_command, validate_command
 from terreinen.cli.find import find_command
 from terreinen.cli.maps import map_command, overview_command
+from terreinen.cli.rapport import rapport_command
 from terreinen.cli.register import changes_command, register_app
 from terreinen.errors import TerreinenError
 from terreinen.i18n import LANGUAGES, language
@@ -40,6 +41,7 @@ app.command(name="validate")(validate_command)
 app.command(name="capacity")(capacity_command)
 app.command(name="demand")(demand_command)
 app.command(name="agreements")(agreements_command)
+app.command(name="rapport")(rapport_command)
 app.command(name="find")(find_command)
 app.command(name="map")(map_command)
 app.command(name="overview")(overview_command)

@@ -55,7 +55,7 @@ from terreinen.io.write import (
 )
 from terreinen.register import Register, example_deliveries, is_register
 from terreinen.study import Study
-from terreinen.validation.values import parse_numbers
+from terreinen.validation.values import closest, parse_numbers
 
 state: dict = {"quiet": False, "verbose": False, "csv": DUTCH_CSV}
 # the global options (app.py), taken after the subcommand too: flags, and those with a value
@@ -346,6 +346,24 @@ def open_study(
             takeup_years=takeup_years,
             source=source,
         )
+
+
+def resolve_name(name: str, known, what: str, option: str) -> str:
+    """A name as the data write it: exact, else the one known name that differs only in
+    case (``hardenberg`` is ``Hardenberg``); else exit 2 with the closest names.
+
+    >>> resolve_name("hardenberg", ["Assen", "Hardenberg"], "municipality", "--gemeente")
+    'Hardenberg'
+    """
+    names = sorted({str(k) for k in known})
+    if name in names:
+        return name
+    same = [k for k in names if k.casefold() == name.casefold()]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        raise fail(f"{option} {name!r}: several {what} names differ only in case: {same}")
+    raise fail(f"{option} {name!r}: no such {what} in the data ({closest(name, names, what)})")
 
 
 def study_dates(study: Study) -> str:

@@ -68,14 +68,18 @@ AGREEMENT_KEY_COLUMNS = (
 UNKNOWN_MARK = "–"
 
 
-def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
+def show(
+    table, title: str, *, key_columns: tuple[str, ...] = (), console: Console | None = None
+) -> None:
     """A table on screen with its notes below: unknown figures and why, take-up years,
     hidden columns. With ``key_columns``: those, after the leading text columns (areas, ids)
-    unless they name some of them.
+    unless they name some of them; on ``console`` (default: the screen).
     Columns that would not fit the terminal without breaking a word or a number are left
     off (the rightmost first), and a line says how to see them."""
 
-    out.width = _screen_width()
+    if console is None:  # the screen, as wide as it is now
+        console = out
+        out.width = _screen_width()
     shown = table
     if key_columns:
         areas = list(
@@ -84,14 +88,14 @@ def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
         if any(c in key_columns for c in areas):  # the key columns name the text ones too
             areas = []
         shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
-    fitting = fit(shown, out.width)
-    out.print(rich_table(fitting, title), soft_wrap=False)
+    fitting = fit(shown, console.width)
+    console.print(rich_table(fitting, title, console.width), soft_wrap=False)
     for note in notes(table):
-        out.print(plain(note))
+        console.print(plain(note))
     hidden = len(table.columns) - len(fitting.columns)
     if hidden:
         where = " on a wider terminal" if len(fitting.columns) < len(shown.columns) else ""
-        out.print(
+        console.print(
             f"{hidden} more columns: --all-columns{where}, or --format csv / -o FILE.xlsx for all",
             markup=False,
         )
