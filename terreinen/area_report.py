@@ -25,7 +25,7 @@ from terreinen.figures import status_on
 from terreinen.study import Study
 from terreinen.validation.values import closest
 
-__all__ = ["SUMMARY_FIGURES", "AreaReport", "area_report"]
+__all__ = ["SUMMARY_FIGURES", "AreaReport", "area_report", "available_parcels"]
 
 #: The summary's figures, in order, with their unit (capacity table columns, and
 #: ``onverkocht_ha`` = terstond + niet terstond + optie).
@@ -45,7 +45,14 @@ SUMMARY_FIGURES = {
 }
 # the available land per segment or category: by status and by plan capacity
 _SPLIT = ["terstond_ha", "niet_terstond_ha", "optie_ha", "hard_ha", "zacht_ha", "onverkocht_ha"]
-_PARCEL_COLUMNS = ["kavel_id", "terrein", "oppervlakte_ha", "milieucategorie", "segment"]
+_PARCEL_COLUMNS = [
+    "kavel_id",
+    "terrein",
+    "gemeente",
+    "oppervlakte_ha",
+    "milieucategorie",
+    "segment",
+]
 
 
 @dataclasses.dataclass
@@ -87,7 +94,7 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
     }
     if study.comparison is not None:
         tables["afspraken"] = _agreements(study, members, name)
-    tables["beschikbare kavels"] = _parcels(part)
+    tables["beschikbare kavels"] = available_parcels(part)
     tables["samenvatting"].attrs = dict(capacity.attrs)
     return AreaReport(name, level, study.as_of, study.data_until, part.window, tables)
 
@@ -155,8 +162,10 @@ def _agreements(study: Study, members: list[str], name: str) -> pd.DataFrame:
     return comparison[comparison["gebied"].astype(str).isin(concerned)].reset_index(drop=True)
 
 
-def _parcels(part: Study) -> pd.DataFrame:
-    """The area's unsold parcels on the as-of date: the list an officer prints."""
+def available_parcels(part: Study) -> pd.DataFrame:
+    """The study's unsold parcels on the as-of date, by park and id: the list an officer
+    prints (``kavel_id``, ``terrein``, ``gemeente``, ``oppervlakte_ha``, ``milieucategorie``,
+    ``segment``, ``status`` on the as-of date, ``capaciteit``, ``prijs_m2``)."""
     figures = part.figures
     unsold = (figures["onverkocht_ha"] > 0).to_numpy()
     parcels = part.parcels[unsold]
