@@ -127,7 +127,7 @@ def test_rapport_of_a_region_states_the_region_capacity(files):
     [
         (["hardenburg"], "did you mean 'Hardenberg'?"),
         (["Hardenberg", "-o", "x.pdf"], "end it in one of .txt, .xlsx"),
-        (["R9", "--regio"], "no such region"),
+        (["R9", "--regio"], "not a known region"),
     ],
 )
 def test_rapport_refuses_plainly(args, message, tmp_path, monkeypatch):
@@ -135,3 +135,23 @@ def test_rapport_refuses_plainly(args, message, tmp_path, monkeypatch):
     result = cli("rapport", *args)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["find", "--segment", "Logistiek", "--min-ha", "3", "-f", "csv"], None),
+        (["find", "--segment", "logistic"], "did you mean 'logistiek'?"),
+        (["map", "--gemeente", "HARDENBERG", "-o", "m.html"], None),
+        (["map", "--gemeente", "Hardenburg", "-o", "m.html"], "did you mean 'Hardenberg'?"),
+    ],
+)
+def test_names_in_options_ignore_case(args, hint, tmp_path, monkeypatch):
+    """Segment and municipality options are read as the data's values are: case does not
+    matter, and a typing error gets the closest name."""
+    monkeypatch.chdir(tmp_path)
+    result = cli(*args)
+    if hint is None:
+        assert result.exit_code == 0, result.stderr
+    else:
+        assert result.exit_code == 2 and hint in result.stderr

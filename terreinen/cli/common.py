@@ -363,7 +363,7 @@ def resolve_name(name: str, known, what: str, option: str) -> str:
         return same[0]
     if same:
         raise fail(f"{option} {name!r}: several {what} names differ only in case: {same}")
-    raise fail(f"{option} {name!r}: no such {what} in the data ({closest(name, names, what)})")
+    raise fail(f"{option} {name!r}: not a known {what} ({closest(name, names, what)})")
 
 
 def study_dates(study: Study) -> str:

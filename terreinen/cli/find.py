@@ -26,11 +26,14 @@ from terreinen.cli.common import (
     inputs_of,
     open_study,
     parse_as_of,
+    resolve_name,
     say,
 )
 from terreinen.maps import find_map, save_map
 from terreinen.matching import find_parcels, reference_point
+from terreinen.schema import SEGMENTS
 from terreinen.study import Study
+from terreinen.validation.values import canonical_value
 
 __all__ = ["find_command"]
 
@@ -92,6 +95,9 @@ def find_command(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
+    if segment is not None:  # as files are read: Logistiek is logistiek
+        written = canonical_value("segment", segment)
+        segment = resolve_name(written, SEGMENTS, "segment", "--segment")
     inputs = inputs_of(parcels)
     guard(inputs, output, map_file)
     options = {

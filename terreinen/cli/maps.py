@@ -27,6 +27,7 @@ from terreinen.cli.common import (
     progress,
     progress_bar,
     regions_for,
+    resolve_name,
     say,
     study_dates,
 )
@@ -85,6 +86,8 @@ def map_command(
             "demand": study.demand("gemeente"),
             "municipal_colour": municipal_colour,
         }
+        if gemeente is not None:  # as the data write it: hardenberg is Hardenberg
+            gemeente = resolve_name(gemeente, study.municipalities, "municipality", "--gemeente")
         with progress(f"drawing {target.name}"):
             m = (
                 municipality_map(study, gemeente, **options)
