@@ -234,14 +234,20 @@ def table_from_sums(
         levels = ["gebied"]
     table = table[[*levels, *schema.CAPACITY_COLUMNS[1:]]]
     table.attrs.update(
-        onbekend=unknown, uitgifte_jaren=window, peildatum=as_of_date(as_of).date().isoformat()
+        onbekend=unknown,
+        uitgifte_jaren=window,
+        peildatum=as_of_date(as_of).date().isoformat(),
+        gegevens_tm=None if until is None else until.date().isoformat(),
     )
+    # only when take-up really changes: data of 2025-12 on 2026-12-02 average 2016-2025,
+    # the ten full years before the as-of date, anyway (the titles state both dates)
+    usual = takeup_window(as_of, years, None)
     missing = years_without_data(as_of, until)
-    if missing and until is not None:
+    if window != usual and missing and until is not None:
         warnings.warn(
             f"the as-of date {as_of_date(as_of).date()} is past the data's own date "
             f"{until.date()}: no data for {_years(missing)}; take-up averages "
-            f"{window[0]}-{window[1]} instead",
+            f"{window[0]}-{window[1]} instead of {usual[0]}-{usual[1]}",
             TerreinenDataWarning,
             stacklevel=3,
         )

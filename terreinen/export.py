@@ -12,19 +12,29 @@ import pandas as pd
 
 from terreinen import settings
 from terreinen.agreements import History
+from terreinen.area_report import available_parcels
 from terreinen.capacity import BREAKDOWNS
 from terreinen.figures import AsOf
 from terreinen.io.ibis import to_ibis
 from terreinen.io.write import (
+    INTERNATIONAL_CSV,
+    CsvDialect,
     atomic_path,
-    csv_text,
     output_format,
-    write_atomically,
+    write_csv,
     write_workbook,
 )
 from terreinen.study import Study
 
-__all__ = ["EXPORT_EXTENSIONS", "EXPORT_FORMATS", "export", "export_format", "workbook_sheets"]
+__all__ = [
+    "DEFINITIONS",
+    "EXPORT_EXTENSIONS",
+    "EXPORT_FORMATS",
+    "explanation",
+    "export",
+    "export_format",
+    "workbook_sheets",
+]
 
 EXPORT_FORMATS = ("gpkg", "xlsx", "geojson", "ibis")
 # the extensions each format may have; the file name decides when no format is given
@@ -59,6 +69,7 @@ def export(
     as_of: AsOf = None,
     history: History | None = None,
     inputs: Iterable = (),
+    csv_dialect: CsvDialect = INTERNATIONAL_CSV,
 ) -> Path:
     """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
     ``xlsx`` (one formatted workbook of every table, demand beside supply included),
@@ -67,7 +78,8 @@ def export(
     if given, must agree with it. ``parcels`` may be a :class:`terreinen.study.Study`, whose
     figures every table then states; else ``agreements``, ``regions``, ``as_of`` and
     ``history`` (a register, for ``toevoeging`` agreements) make one. ``inputs`` (and
-    ``agreements``/``regions`` given as paths) are never overwritten."""
+    ``agreements``/``regions`` given as paths) are never overwritten. The IBIS ``.csv`` is
+    written in ``csv_dialect`` (the command line: Dutch by default)."""
     if isinstance(parcels, Study):
         study = parcels
     else:
@@ -81,16 +93,34 @@ def export(
         table = pd.DataFrame(to_ibis(frame, as_of=study.as_of).drop(columns="geometry"))
         if suffix == ".xlsx":
             return write_workbook({"ibis": table}, path, inputs=inputs)
-        return write_atomically(path, csv_text(table), inputs=inputs)
+        return write_csv(table, path, csv_dialect, inputs=inputs)
     if fmt == "xlsx":
         return write_workbook(workbook_sheets(study), path, inputs=inputs)
     _write_layers(study, path, fmt, inputs)
     return path
 
 
+#: The workbook's definitions (sheet "toelichting"): each figure in the planners' words.
+DEFINITIONS = {
+    "bruto_ha": "alle kavels, in hectare (1 ha = 10.000 m²), berekend uit de geometrie (RD New)",
+    "netto_ha": "alle kavels behalve niet_uitgeefbaar",
+    "uitgegeven_ha": "verkocht (uitgegeven) op de peildatum",
+    "terstond_ha": "onverkocht en terstond uitgeefbaar op de peildatum",
+    "niet_terstond_ha": "onverkocht, niet terstond uitgeefbaar",
+    "optie_ha": "onverkocht, onder optie",
+    "hard_ha": "harde plancapaciteit: onverkocht in planfase 1 of 2 (onherroepelijk, vastgesteld)",
+    "zacht_ha": "zachte plancapaciteit: onverkocht in planfase 3, 4 of 5",
+    "uitgifte_ha_per_jaar": "verkochte hectares per jaar, gemiddeld over de uitgiftejaren",
+    "voorraad_jaren_hard": "voorraad in jaren: hard_ha / uitgifte_ha_per_jaar (leeg bij 0)",
+    "leeg": "een lege cel is onbekend, nooit 0: de gegevens laten het cijfer niet toe",
+}
+
+
 def workbook_sheets(study: Study) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets, by name: every table of the study."""
+    """The workbook's sheets, by name: first ``toelichting`` (what the figures are and on
+    which dates), then every table of the study, and the available parcels."""
     sheets = {
+        "toelichting": explanation(study),
         "gemeenten": study.capacity("gemeente"),
         "provincies": study.capacity("provincie"),
         "terreinen": study.capacity(["gemeente", "terrein"]),
@@ -102,9 +132,41 @@ def workbook_sheets(study: Study) -> dict[str, pd.DataFrame]:
     comparison = study.comparison
     if comparison is not None:
         sheets["afspraken"] = comparison
-    sheets["uitgifte per jaar"] = study.takeup("gemeente").reset_index()
+    sheets["uitgifte per jaar"] = _years_with_data(study)
     sheets["vraag en aanbod"] = study.demand("gemeente")
+    sheets["beschikbare kavels"] = available_parcels(study)
     return sheets
+
+
+def explanation(study: Study) -> pd.DataFrame:
+    """The sheet ``toelichting``: as-of date, the data's date, source, take-up years, the
+    figures that are unknown and why, and the definitions (``onderwerp``, ``toelichting``)."""
+    first, last = study.window
+    until = study.data_until
+    rows = {
+        "peildatum": study.as_of.date().isoformat(),
+        "gegevens t/m": "onbekend (geen datums)" if until is None else until.date().isoformat(),
+        "bron": study.source,
+        "afspraken": study.agreements_source or "geen",
+        "uitgiftejaren": f"{first}-{last}: de {study.takeup_years} volle kalenderjaren voor de "
+        "peildatum, nooit jaren na de gegevens",
+    }
+    unknown = study.capacity("gemeente").attrs.get("onbekend", {})
+    for column, why in unknown.items():
+        rows[f"onbekend: {column}"] = why
+    if not unknown:
+        rows["onbekend"] = "geen: elk cijfer volgt uit de gegevens"
+    rows.update(DEFINITIONS)
+    return pd.DataFrame({"onderwerp": list(rows), "toelichting": list(rows.values())})
+
+
+def _years_with_data(study: Study) -> pd.DataFrame:
+    """Hectares sold per year, without the years after the data's own year (a year without
+    data is not a year without sales)."""
+    table = study.takeup("gemeente")
+    if study.data_until is not None:
+        table = table[table.index <= study.data_until.year]
+    return table.reset_index()
 
 
 def _write_layers(study: Study, path: Path, fmt: str, inputs: tuple) -> None:

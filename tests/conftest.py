@@ -170,6 +170,16 @@ def cli(*args, env: dict | None = None):
     return result
 
 
+def read_cli_csv(source, **options) -> pd.DataFrame:
+    """A CSV the command line wrote (its stdout text, or a file path) in its default dialect,
+    as Dutch Excel opens it: ``;`` between fields, decimal comma, UTF-8 with BOM in files."""
+    import io
+
+    if isinstance(source, str):
+        source = io.StringIO(source)
+    return pd.read_csv(source, sep=";", decimal=",", encoding="utf-8-sig", **options)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session (per xdist worker)."""

@@ -167,7 +167,18 @@ def test_cli_register_as_parcels_and_as_store(store, tmp_path):
     path = tmp_path / "afspraken.csv"
     AGREEMENTS.to_csv(path, index=False)
     for args in ([store], [DATA / "parcels.geojson", "--store", store]):
-        result = cli("agreements", *args, "-a", path, "--as-of", "2022-12-31", "-f", "csv")
+        result = cli(
+            "agreements",
+            *args,
+            "-a",
+            path,
+            "--as-of",
+            "2022-12-31",
+            "-f",
+            "csv",
+            "--csv",
+            "international",
+        )
         assert result.exit_code == 0, result.stderr
         cells = next(r for r in csv.reader(io.StringIO(result.stdout)) if r[0] == "T1")
         assert float(cells[6]) == pytest.approx(3.6)
@@ -208,7 +219,7 @@ def made_hard(embedded):
 
 def test_embedded_agreements_show_the_realised_conversions(made_hard):
     """West-Overijssel 2019-2022 on the embedded history (the default of the command)."""
-    result = cli("agreements", "--as-of", "2022-12-31", "-f", "csv")
+    result = cli("agreements", "--as-of", "2022-12-31", "-f", "csv", "--csv", "international")
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), dtype={"segment": str})
     table = table.set_index("afspraak_id")
@@ -229,7 +240,9 @@ def test_embedded_workbook_counts_them_too(made_hard, tmp_path):
 
 
 def test_demand_reads_a_register_on_the_as_of_date(store):
-    result = cli("demand", store, "--as-of", "2022-12-31", "--format", "csv")
+    result = cli(
+        "demand", store, "--as-of", "2022-12-31", "--format", "csv", "--csv", "international"
+    )
     assert result.exit_code == 0, result.stderr
     rows = csv.reader(io.StringIO(result.stdout))
     cells = next(r for r in rows if r[:2] == ["Hardenberg", "woon_werk"])

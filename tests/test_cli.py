@@ -6,8 +6,9 @@ import csv
 import io
 import json
 
+import pandas as pd
 import pytest
-from conftest import DATA, cli, frame, parcel, rect
+from conftest import DATA, cli, frame, parcel, read_cli_csv, rect
 
 PARCELS = DATA / "parcels.geojson"
 AGREEMENTS = DATA / "agreements.csv"
@@ -49,26 +50,59 @@ def test_unknown_option_exits_2():
     assert cli("validate", "--nonsense").exit_code == 2
 
 
-def test_capacity_csv_to_stdout_has_the_data_model_columns():
+@pytest.mark.parametrize(
+    ("options", "separator", "decimal"), [((), ";", ","), (("--csv", "international"), ",", ".")]
+)
+def test_capacity_csv_to_stdout_has_the_data_model_columns(options, separator, decimal):
+    """Dutch Excel's dialect by default (``;``, decimal comma, two decimals), ``--csv
+    international`` for ``,`` and full precision; the same columns either way."""
     result = cli(
-        "capacity",
-        PARCELS,
-        "--by",
-        "provincie",
-        "--as-of",
-        "2026-01-01",
-        "-f",
-        "csv",
+        "capacity", PARCELS, "--by", "provincie", "--as-of", "2026-01-01", "-f", "csv", *options
     )
     assert result.exit_code == 0, result.stderr
-    lines = list(csv.reader(io.StringIO(result.stdout)))
-    assert ",".join(lines[0]) == (
-        "gebied,n_kavels,bruto_ha,netto_ha,uitgegeven_ha,optie_ha,terstond_ha,niet_terstond_ha,"
-        "hard_ha,zacht_ha,grootste_kavel_ha,uitgifte_ha_per_jaar,voorraad_jaren_hard"
+    lines = list(csv.reader(io.StringIO(result.stdout), delimiter=separator))
+    assert lines[0] == (
+        [
+            "gebied",
+            "n_kavels",
+            "bruto_ha",
+            "netto_ha",
+            "uitgegeven_ha",
+            "optie_ha",
+            "terstond_ha",
+            "niet_terstond_ha",
+            "hard_ha",
+            "zacht_ha",
+            "grootste_kavel_ha",
+            "uitgifte_ha_per_jaar",
+            "voorraad_jaren_hard",
+        ]
     )
     assert [line[0] for line in lines[1:]] == ["Drenthe", "Overijssel", "Totaal"]
-    drenthe_bruto = float(lines[1][2])
-    assert drenthe_bruto == pytest.approx(2620, rel=1e-4)  # the facts' gross hectares
+    drenthe_bruto = lines[1][2]
+    assert float(drenthe_bruto.replace(decimal, ".")) == pytest.approx(2620, rel=1e-4)  # facts
+    if decimal == ",":
+        assert drenthe_bruto == "2620,00"  # rounded as on screen, no thousands mark
+
+
+def test_dutch_csv_file_has_a_bom_and_round_trips(tmp_path):
+    """A file opens in Dutch Excel (UTF-8 BOM, ``;``, decimal comma) and reads back with
+    ``pandas.read_csv(sep=";", decimal=",")`` as the international file's figures rounded."""
+    dutch, international = tmp_path / "nl.csv", tmp_path / "int.csv"
+    common = ("capacity", PARCELS, "--as-of", "2026-01-01")
+    assert cli(*common, "-o", dutch).exit_code == 0
+    assert cli(*common, "-o", international, "--csv", "international").exit_code == 0
+    assert dutch.read_bytes().startswith(b"\xef\xbb\xbfgebied;")
+    assert international.read_bytes().startswith(b"gebied,")
+    back = pd.read_csv(dutch, sep=";", decimal=",", encoding="utf-8-sig")
+    machine = pd.read_csv(international)
+    assert list(back.columns) == list(machine.columns)
+    pd.testing.assert_frame_equal(back, machine, check_dtype=False, rtol=0, atol=0.005)
+
+
+def test_csv_dialect_unknown_is_refused():
+    result = cli("--csv", "excel", "capacity")
+    assert result.exit_code == 2 and "choose nl or international" in result.stderr
 
 
 def test_capacity_table_regions_from_beside_the_file():
@@ -80,7 +114,6 @@ def test_capacity_table_regions_from_beside_the_file():
 @pytest.mark.parametrize("fmt", ["json", "xlsx", "csv"])
 def test_capacity_to_file(tmp_path, fmt):
     import openpyxl
-    import pandas as pd
 
     path = tmp_path / f"cap.{fmt}"
     result = cli(
@@ -100,7 +133,7 @@ def test_capacity_to_file(tmp_path, fmt):
             3105, rel=1e-4
         )
     elif fmt == "csv":
-        assert pd.read_csv(path)["gebied"].iloc[-1] == "Totaal"
+        assert read_cli_csv(path)["gebied"].iloc[-1] == "Totaal"
     else:
         sheet = openpyxl.load_workbook(path).active
         assert sheet["A1"].value == "gebied" and sheet.freeze_panes == "A2"
@@ -112,9 +145,8 @@ def test_agreements_command(tmp_path):
     result = cli("agreements", PARCELS, "--agreements", AGREEMENTS,
                  "--as-of", "2021-06-01", "-f", "csv", "-o", str(path))  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    import pandas as pd
 
-    table = pd.read_csv(path).set_index("afspraak_id")
+    table = read_cli_csv(path).set_index("afspraak_id")
     assert table.loc["WO-2019-1", "status"] in {"binnen_afspraak", "overprogrammering"}
 
 
@@ -181,10 +213,10 @@ def test_capacity_takeup_years(embedded):
         "--takeup-years",
         "5",
         "-f",
-        "csv",
+        "json",
     )
     assert result.exit_code == 0, result.stderr
-    total = float(result.stdout.splitlines()[-1].split(",")[11])
+    total = json.loads(result.stdout)[-1]["uitgifte_ha_per_jaar"]  # JSON: machine numbers
     five = capacity(embedded, "provincie", as_of="2026-01-01", takeup_years=5)[
         "uitgifte_ha_per_jaar"
     ].iloc[-1]
@@ -245,3 +277,12 @@ def test_dask_engine_without_the_extra_says_how_to_install_it(tmp_path, monkeypa
     result = cli("capacity", tmp_path, "--engine", "dask")
     assert result.exit_code == 2
     assert "needs the optional package 'dask': pip install \"terreinen[dask]\"" in result.stderr
+
+
+def test_global_options_after_the_subcommand():
+    """``terreinen validate --quiet`` as ``terreinen --quiet validate`` (issue 22)."""
+    loud, after, before = cli("validate"), cli("validate", "--quiet"), cli("--quiet", "validate")
+    assert "0 errors" in loud.stdout
+    assert after.exit_code == before.exit_code == 0 and after.stdout == before.stdout == ""
+    english = cli("capacity", "--as-of", "2026-01-01", "--lang", "en", "--csv=international")
+    assert english.exit_code == 0 and "3,105.00" in english.stdout

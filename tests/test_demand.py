@@ -146,7 +146,9 @@ def parcels_file(tmp_path_factory):
 
 
 def test_cli_csv_has_the_columns_and_hand_worked_numbers(parcels_file):
-    result = cli("demand", parcels_file, "--as-of", AS_OF, "--format", "csv")
+    result = cli(
+        "demand", parcels_file, "--as-of", AS_OF, "--format", "csv", "--csv", "international"
+    )
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False, na_values=[""])
     assert_rows(table, EXPECTED)
@@ -156,7 +158,7 @@ def test_cli_unknown_is_an_empty_cell(tmp_path):
     rows = [(*row[:-1], None) for row in ROWS]  # no sale dates at all
     path = tmp_path / "zonder_datums.gpkg"
     build(rows).to_file(path, driver="GPKG", engine="pyogrio")
-    result = cli("demand", path, "--as-of", AS_OF, "--format", "csv")
+    result = cli("demand", path, "--as-of", AS_OF, "--format", "csv", "--csv", "international")
     assert result.exit_code == 0, result.stderr
     cells = next(r for r in csv.reader(io.StringIO(result.stdout)) if r[:2] == ["Assen", "Totaal"])
     assert cells[2:6] == ["", "", "", ""] and cells[-1] == ""

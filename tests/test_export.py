@@ -6,9 +6,10 @@ import os
 
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import pyogrio
 import pytest
-from conftest import AS_OF, DATA, build
+from conftest import AS_OF, DATA, ROWS, build
 
 from terreinen import TerreinenWriteError
 from terreinen.export import export
@@ -57,8 +58,9 @@ def test_workbook(tmp_path):
     path = export(build(), tmp_path / "studie.xlsx", regions=regions, as_of=AS_OF)
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == [
-        "gemeenten", "provincies", "terreinen", "regio's", "milieucategorie", "segment",
-        "eigenaar", "grootteklasse", "uitgifte per jaar", "vraag en aanbod",
+        "toelichting", "gemeenten", "provincies", "terreinen", "regio's", "milieucategorie",
+        "segment", "eigenaar", "grootteklasse", "uitgifte per jaar", "vraag en aanbod",
+        "beschikbare kavels",
     ]  # fmt: skip
     sheet = book["gemeenten"]
     header = [c.value for c in sheet[1]]
@@ -70,6 +72,34 @@ def test_workbook(tmp_path):
     assert sheet.cell(2, header.index("hard_ha") + 1).number_format == "#,##0.00"
     takeup = {r[0]: r for r in book["uitgifte per jaar"].iter_rows(min_row=2, values_only=True)}
     assert takeup[2020][1] == pytest.approx(3.0)  # Assen, the first municipality column
+
+
+def test_workbook_cannot_mislead(tmp_path):
+    """Issue 22, item 6: a first sheet with both dates, the take-up years and the unknown
+    figures explained; no row for a year without data; the available parcels."""
+    rows = [(*row[:-1], None) if row[0] == "G" else row for row in ROWS]  # G: no sale date
+    parcels = build(rows)  # data's own date: I's sale on 2025-12-31
+    path = export(parcels, tmp_path / "studie.xlsx", as_of="2027-03-01")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert next(iter(sheets)) == "toelichting"
+    said = sheets["toelichting"].set_index("onderwerp")["toelichting"]
+    assert said["peildatum"] == "2027-03-01" and said["gegevens t/m"] == "2025-12-31"
+    assert said["uitgiftejaren"].startswith("2016-2025")  # not 2017-2026: 2026 has no data
+    assert "leeg" in said and "hard_ha" in said
+    years = sheets["uitgifte per jaar"]["jaar"].tolist()
+    assert max(years) == 2025 and 2026 not in years and 2027 not in years
+    available = sheets["beschikbare kavels"].set_index("kavel_id")
+    # unsold on 2027-03-01: A, B, C (Assen), H (Emmen), L, M, N (Coevorden); G is sold
+    assert sorted(available.index) == ["A", "B", "C", "H", "L", "M", "N"]
+    assert available["oppervlakte_ha"].sum() == pytest.approx(1 + 2 + 0.5 + 1.5 + 1 + 0.05 + 0.2)
+
+
+def test_workbook_explains_unknown_figures(tmp_path):
+    rows = [(*row[:-1], None) for row in ROWS]  # no sale dates at all: take-up unknown
+    path = export(build(rows), tmp_path / "studie.xlsx", as_of=AS_OF)
+    said = pd.read_excel(path, sheet_name="toelichting").set_index("onderwerp")["toelichting"]
+    assert said["gegevens t/m"] == "onbekend (geen datums)"
+    assert "onbekend: uitgifte_ha_per_jaar" in said.index
 
 
 def test_geopackage_layers(tmp_path):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
-import pandas as pd
 import pytest
-from conftest import X0, Y0, cli, frame, parcel, rect
+from conftest import X0, Y0, cli, frame, parcel, read_cli_csv, rect
 from pyproj import Transformer
 
 from terreinen import schema
@@ -36,13 +33,27 @@ def parcels_file(tmp_path):
 
 def _ids(result) -> list[str]:
     assert result.exit_code == 0, result.stderr
-    return pd.read_csv(io.StringIO(result.stdout))["kavel_id"].tolist()
+    return read_cli_csv(result.stdout)["kavel_id"].tolist()
 
 
 def test_category_with_a_comma(parcels_file):
     dot = _ids(cli("find", parcels_file, "-m", "4.2", "--format", "csv"))
     comma = _ids(cli("find", parcels_file, "-m", "4,2", "--format", "csv"))
     assert dot == comma == [LONG_ID]
+
+
+def test_numeric_options_take_a_decimal_comma(parcels_file):
+    """``--min-ha 2,5`` is ``--min-ha 2.5`` (Dutch typing), as ``-m 4,2`` is ``4.2``."""
+    for option, comma, dot in (("--min-ha", "2,5", "2.5"), ("--max-ha", "1,5", "1.5")):
+        assert _ids(cli("find", parcels_file, option, comma, "-f", "csv")) == _ids(
+            cli("find", parcels_file, option, dot, "-f", "csv")
+        )
+    near = ("--near", "Assen", "--radius-km")
+    assert _ids(cli("find", parcels_file, *near, "0,5", "-f", "csv")) == _ids(
+        cli("find", parcels_file, *near, "0.5", "-f", "csv")
+    )
+    result = cli("find", parcels_file, "--min-ha", "2,5,1")
+    assert result.exit_code == 2 and "'2,5,1' is not a number" in result.stderr
 
 
 def test_main_category_means_its_lowest_and_up(parcels_file):

@@ -140,7 +140,7 @@ def test_cli_prints_unknown_line(export):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     total = next(line for line in lines if line.strip().startswith("Totaal"))
-    assert total.split()[1:] == ["53.00", "–", "–", "–", "–", "–"]
+    assert total.split()[1:] == ["53,00", "–", "–", "–", "–", "–"]
     assert any(line.startswith("– unknown:") and "hard_ha" in line for line in lines)
     assert "no status" in result.stdout
 
@@ -153,7 +153,7 @@ def test_cli_without_municipality_exits_2(export):
 
 def test_cli_csv_and_json_leave_unknown_empty(export):
     common = ["--by", "terrein", "--gemeente", "Assen", "--provincie", "Drenthe", "--as-of", AS_OF]
-    csv = cli("capacity", export, *common, "--format", "csv")
+    csv = cli("capacity", export, *common, "--format", "csv", "--csv", "international")
     assert csv.exit_code == 0
     rows = pd.read_csv(pd.io.common.StringIO(csv.stdout), keep_default_na=False)
     assert rows.loc[rows["gebied"] == "Totaal", "hard_ha"].item() == ""

@@ -34,7 +34,7 @@ import pandas as pd
 import psycopg
 import pyogrio
 import pytest
-from conftest import ROOT, frame, parcel, rect
+from conftest import ROOT, frame, parcel, read_cli_csv, rect
 from typer.testing import CliRunner
 
 from terreinen import (
@@ -682,7 +682,7 @@ def test_cli_import_prints_the_differences_and_dry_run_writes_nothing(store, tmp
     before = dump(store)
     result = cli(
         "register", "import", str(second), *base, "--date", "2021-01-01", "--gemeente", "Assen",
-        "--dry-run", "--format", "csv",
+        "--dry-run", "--format", "csv", "--csv", "international",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout), dtype=str)
@@ -715,13 +715,15 @@ def test_cli_history_and_changes(worked):
         "csv",
     )
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(io.StringIO(result.stdout))
+    table = read_cli_csv(result.stdout)  # the Dutch dialect, as every CSV by default
     assert list(table.columns) == list(CHANGES_COLUMNS)
     assert table.set_index("gebied").loc["Totaal", "verkocht_ha"] == pytest.approx(2.5)
 
 
 def test_cli_reading_commands_take_a_store_and_as_of(worked):
-    result = cli("capacity", worked, "--as-of", "2021-07-01", "--format", "csv")
+    result = cli(
+        "capacity", worked, "--as-of", "2021-07-01", "--format", "csv", "--csv", "international"
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
     assert table.loc["Tynaarlo", "hard_ha"] == pytest.approx(0.6)
@@ -734,7 +736,18 @@ def test_cli_reading_commands_take_a_store_and_as_of(worked):
     assert "Assen" not in result.stderr
     found = {}
     for as_of in ("2020-06-01", "2021-03-01"):  # A1 was sold in between
-        result = cli("find", worked, "--as-of", as_of, "--min-ha", "3", "--format", "csv")
+        result = cli(
+            "find",
+            worked,
+            "--as-of",
+            as_of,
+            "--min-ha",
+            "3",
+            "--format",
+            "csv",
+            "--csv",
+            "international",
+        )
         assert result.exit_code == 0, result.output
         found[as_of] = set(pd.read_csv(io.StringIO(result.stdout))["kavel_id"])
     assert found == {"2020-06-01": {"T1", "A1+A2"}, "2021-03-01": {"T1"}}
@@ -825,7 +838,18 @@ def test_every_reading_command_takes_a_register(worked_gpkg, tmp_path):
         "afspraak_id,gebied,niveau,segment,plancapaciteit,max_ha,periode_start,periode_eind,bron\n"
         "X1,Assen,gemeente,,hard,5,2020-01-01,2025-12-31,test\n"
     )
-    result = cli("agreements", worked_gpkg, "-a", agreements, "--as-of", "2021-07-01", "-f", "csv")
+    result = cli(
+        "agreements",
+        worked_gpkg,
+        "-a",
+        agreements,
+        "--as-of",
+        "2021-07-01",
+        "-f",
+        "csv",
+        "--csv",
+        "international",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
     assert table.loc["Assen", "actual_ha"] == pytest.approx(2.8)  # A2 2 + A5 0.8, hard

@@ -99,9 +99,9 @@ def test_screen_csv_json(tmp_path):
     screen = cli("capacity", path, "--as-of", AS_OF, env={"COLUMNS": "100"})
     assert screen.exit_code == 0, screen.stderr
     total = next(line for line in screen.stdout.splitlines() if line.startswith("Totaal"))
-    assert total.split()[1:] == ["10.00", "–", "–", "–", "–", "–"]
+    assert total.split()[1:] == ["10,00", "–", "–", "–", "–", "–"]
     assert "– unknown: " in screen.stdout and "no status" in screen.stdout
-    csv = cli("capacity", path, "--as-of", AS_OF, "--format", "csv")
+    csv = cli("capacity", path, "--as-of", AS_OF, "--format", "csv", "--csv", "international")
     rows = pd.read_csv(pd.io.common.StringIO(csv.stdout), dtype=str, keep_default_na=False)
     assert rows.loc[0, "hard_ha"] == "" and rows.loc[0, "bruto_ha"] == "10.0"
     out = tmp_path / "cap.json"

@@ -22,6 +22,7 @@ from terreinen.cli.common import (
     RegionsOpt,
     agreements_for,
     by_levels,
+    decimal_number,
     emit,
     fail,
     guard,
@@ -34,10 +35,12 @@ from terreinen.cli.common import (
     regions_for,
     say,
     state,
+    study_dates,
 )
 from terreinen.cli.screen import (
     AGREEMENT_KEY_COLUMNS,
     KEY_CAPACITY_COLUMNS,
+    dated,
 )
 from terreinen.demand import check_scenarios
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, optional_import
@@ -107,7 +110,8 @@ def capacity_command(
         table,
         fmt,
         output,
-        f"Plancapaciteit per {by} op {table.attrs['peildatum']} ({parcels.name})",
+        f"Plancapaciteit per {by} "
+        f"{dated(table.attrs['peildatum'], table.attrs.get('gegevens_tm'))} ({parcels.name})",
         inputs,
         key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
     )
@@ -117,7 +121,9 @@ def demand_command(
     parcels: ParcelsArg = EMBEDDED,
     by: Annotated[str, typer.Option(help="gemeente, regio or provincie.")] = "gemeente",
     per: Annotated[str, typer.Option(help="segment or milieucategorie.")] = "segment",
-    horizon: Annotated[float, typer.Option(help="Years ahead that demand is estimated for.")] = 10,
+    horizon: Annotated[
+        float, typer.Option(help="Years ahead that demand is estimated for.", parser=decimal_number)
+    ] = 10,
     scenarios: Annotated[
         str, typer.Option(help="Take-up factors of the low, middle and high scenario.")
     ] = "0.7,1.0,1.3",
@@ -143,7 +149,7 @@ def demand_command(
         parcels, as_of=date, layer=layer, crs=crs, regions=regions, takeup_years=takeup_years
     ) as study:
         table = study.demand(by, per, horizon=horizon, scenarios=factors)
-    title = f"Vraag en aanbod per {by} en {per} op {study.as_of.date()} ({parcels.name})"
+    title = f"Vraag en aanbod per {by} en {per} {study_dates(study)} ({parcels.name})"
     emit(table, fmt, output, title, inputs)
 
 
@@ -227,7 +233,7 @@ def agreements_command(
         table,
         fmt,
         output,
-        f"Programmeringsafspraken op {study.as_of.date()} ({table_path.name})",
+        f"Programmeringsafspraken {study_dates(study)} ({table_path.name})",
         inputs,
         key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
     )

@@ -13,12 +13,17 @@ from typing import Annotated
 
 import typer
 
+from terreinen import settings
 from terreinen.cli.analyses import agreements_command, capacity_command, demand_command
-from terreinen.cli.common import ErrorsInPlainWords, on_sigterm, state
+from terreinen.cli.common import ErrorsInPlainWords, fail, on_sigterm, state
 from terreinen.cli.data import export_command, partition_command, validate_command
 from terreinen.cli.find import find_command
 from terreinen.cli.maps import map_command, overview_command
+from terreinen.cli.rapport import rapport_command
 from terreinen.cli.register import changes_command, register_app
+from terreinen.errors import TerreinenError
+from terreinen.i18n import LANGUAGES, language
+from terreinen.io.write import CSV_DIALECTS
 
 __all__ = ["app", "main"]
 
@@ -36,6 +41,7 @@ app.command(name="validate")(validate_command)
 app.command(name="capacity")(capacity_command)
 app.command(name="demand")(demand_command)
 app.command(name="agreements")(agreements_command)
+app.command(name="rapport")(rapport_command)
 app.command(name="find")(find_command)
 app.command(name="map")(map_command)
 app.command(name="overview")(overview_command)
@@ -49,8 +55,33 @@ app.command(name="changes")(changes_command)
 def _options(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every finding.")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="nl or en: numbers (and text) as that language writes them; "
+            "default: TERREINEN_LANG, else nl.",
+        ),
+    ] = None,
+    csv: Annotated[
+        str,
+        typer.Option(
+            "--csv",
+            help="CSV as Dutch Excel opens it (nl: ';', decimal comma, two decimals, BOM in "
+            "files) or international (',', decimal point, full precision).",
+        ),
+    ] = "nl",
 ) -> None:
-    state.update(quiet=quiet, verbose=verbose)
+    if csv.lower() not in CSV_DIALECTS:
+        raise fail(f"--csv {csv!r}: choose {' or '.join(CSV_DIALECTS)}")
+    # each run its own language: --lang, else the environment (not an earlier run's)
+    settings.language = lang or os.environ.get("TERREINEN_LANG", "nl")
+    try:
+        language()
+    except TerreinenError as exc:
+        message = f"--lang {lang!r}: choose {' or '.join(LANGUAGES)}" if lang else str(exc)
+        raise fail(message) from None
+    state.update(quiet=quiet, verbose=verbose, csv=CSV_DIALECTS[csv.lower()])
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import re
 import sys
 import unicodedata
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 import typer.core
 from rich.progress import (
@@ -33,6 +35,7 @@ from rich.text import Text
 from terreinen import settings
 from terreinen.agreements import DeliveryHistory, History
 from terreinen.cli.screen import (
+    dated,
     err,
     for_terminal,
     line,
@@ -52,6 +55,7 @@ from terreinen.figures import as_of_date
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
+    DUTCH_CSV,
     TABLE_FORMATS,
     csv_text,
     inputs_protected,
@@ -62,8 +66,12 @@ from terreinen.io.write import (
 )
 from terreinen.register import Register, example_deliveries, is_register
 from terreinen.study import Study
+from terreinen.validation.values import closest, parse_numbers
 
-state = {"quiet": False, "verbose": False}
+state: dict = {"quiet": False, "verbose": False, "csv": DUTCH_CSV}
+# the global options (app.py), taken after the subcommand too: flags, and those with a value
+_GLOBAL_FLAGS = ("--quiet", "-q", "--verbose", "-v")
+_GLOBAL_WITH_VALUE = ("--lang", "--csv")
 
 EXIT_FINDINGS = 1  # validate: the data were checked and have errors
 EXIT_UNUSABLE = 2  # the command cannot run on this input or these options
@@ -154,7 +162,11 @@ def on_sigterm(signum, frame) -> None:
 
 class ErrorsInPlainWords(typer.core.TyperGroup):
     """The command group: terreinen's own errors become a plain message and an exit code,
-    a bug of ours one line (the traceback with --verbose), never a traceback otherwise."""
+    a bug of ours one line (the traceback with --verbose), never a traceback otherwise.
+    Global options are taken after the subcommand too (``terreinen overview --quiet``)."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, global_options_first(args))
 
     def invoke(self, ctx):
         try:
@@ -183,17 +195,55 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         raise typer.Exit(130 if interrupted else 143)
 
 
+def global_options_first(args: list[str]) -> list[str]:
+    """The arguments with the global options (wherever they are, up to ``--``) first.
+
+    >>> global_options_first(["overview", "x.gpkg", "--quiet", "--lang=en", "--csv", "nl"])
+    ['--quiet', '--lang=en', '--csv', 'nl', 'overview', 'x.gpkg']
+    """
+    found: list[str] = []
+    rest: list[str] = []
+    words = iter(map(str, args))  # in-process callers may pass paths
+    for word in words:
+        if word == "--":
+            rest += [word, *words]
+        elif word in _GLOBAL_FLAGS or word.startswith(tuple(f"{o}=" for o in _GLOBAL_WITH_VALUE)):
+            found.append(word)
+        elif word in _GLOBAL_WITH_VALUE:
+            found += [word, *itertools.islice(words, 1)]
+        else:
+            rest.append(word)
+    return found + rest
+
+
+def decimal_number(text: str) -> float:
+    """A number as people type it, with a decimal comma or point (``2,5``, ``2.5``):
+    numeric options take it as :func:`terreinen.validation.values.parse_numbers` reads data.
+
+    >>> decimal_number("2,5"), decimal_number("15.5")
+    (2.5, 15.5)
+    """
+    value = parse_numbers(pd.Series([text], dtype=object)).iloc[0]
+    if pd.isna(value):
+        raise typer.BadParameter(f"{text!r} is not a number; write e.g. 2,5 or 2.5")
+    return float(value)
+
+
 @contextlib.contextmanager
 def _warnings_said() -> Iterator[None]:
-    """Warnings as plain lines on stderr, each once, instead of Python's file:line form:
-    the library's data warnings (an as-of date past the data, ...) and those of the
-    libraries beneath (GDAL quoting a column name of the file): text from the data, never
-    markup or a terminal escape."""
+    """Warnings as plain lines on stderr instead of Python's file:line form: the library's
+    data warnings (an as-of date past the data, ...) and those of the libraries beneath (GDAL
+    quoting a column name of the file), as text from the data, never markup or a terminal
+    escape; each distinct one once per run, however many municipalities, maps or tables
+    computed it."""
+    said: set[str] = set()
     with warnings.catch_warnings():
-        warnings.simplefilter("once", TerreinenDataWarning)
+        warnings.simplefilter("always", TerreinenDataWarning)  # ours: counted below
 
         def show(message, category, *args, **kwargs):
-            say(f"warning: {message}", style="yellow")
+            if str(message) not in said:
+                said.add(str(message))
+                say(f"warning: {message}", style="yellow")
 
         warnings.showwarning = show
         yield
@@ -337,6 +387,29 @@ def open_study(
         )
 
 
+def resolve_name(name: str, known, what: str, option: str) -> str:
+    """A name as the data write it: exact, else the one known name that differs only in
+    case (``hardenberg`` is ``Hardenberg``); else exit 2 with the closest names.
+
+    >>> resolve_name("hardenberg", ["Assen", "Hardenberg"], "municipality", "--gemeente")
+    'Hardenberg'
+    """
+    names = sorted({str(k) for k in known})
+    if name in names:
+        return name
+    same = [k for k in names if k.casefold() == name.casefold()]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        raise fail(f"{option} {name!r}: several {what} names differ only in case: {same}")
+    raise fail(f"{option} {name!r}: not a known {what} ({closest(name, names, what)})")
+
+
+def study_dates(study: Study) -> str:
+    """A title's dates: the study's as-of date, and its data's own date when earlier."""
+    return dated(study.as_of, study.data_until)
+
+
 def beside(source: Source, given: Path | None, name: str, what: str) -> Path | None:
     """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
     if given is not None:
@@ -374,12 +447,16 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
 
 
 def parse_factors(value: str, option: str) -> list[float]:
-    """``--scenarios 0.7,1.0,1.3`` as numbers; the library checks how many and their sign."""
+    """``--scenarios 0.7,1.0,1.3`` (or with decimal commas ``0,7;1,0;1,3``) as numbers; the
+    library checks how many and their sign."""
     try:
+        if ";" in value:
+            return [decimal_number(part) for part in value.split(";")]
         return [float(part) for part in value.split(",")]
-    except ValueError:
+    except (ValueError, typer.BadParameter):
         raise fail(
-            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3"
+            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3 "
+            "(or by semicolons with decimal commas: 0,7;1,0;1,3)"
         ) from None
 
 
@@ -415,12 +492,14 @@ def emit(
     if fmt not in ("table", *TABLE_FORMATS):
         raise fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
     if output is not None:
-        write_table(table, output, None if fmt == "table" else fmt, inputs=inputs)
+        write_table(
+            table, output, None if fmt == "table" else fmt, inputs=inputs, dialect=state["csv"]
+        )
         say(f"wrote {output}")
         for note in notes(table):
             say(note)
     elif fmt == "csv":
-        sys.stdout.write(for_terminal(csv_text(table)))
+        sys.stdout.write(for_terminal(csv_text(table, state["csv"])))
         for note in notes(table):
             say(note)
     elif fmt == "json":

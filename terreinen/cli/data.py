@@ -124,5 +124,5 @@ def export_command(
         ) as study,
         progress(f"writing {to.name}"),
     ):
-        write(study, to, fmt, inputs=inputs)
+        write(study, to, fmt, inputs=inputs, csv_dialect=state["csv"])
     say(f"wrote {to}")

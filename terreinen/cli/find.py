@@ -19,36 +19,46 @@ from terreinen.cli.common import (
     OutputOpt,
     ParcelsArg,
     ProvincieOpt,
+    decimal_number,
     emit,
     fail,
     guard,
     inputs_of,
     open_study,
     parse_as_of,
+    resolve_name,
     say,
 )
 from terreinen.maps import find_map, save_map
 from terreinen.matching import find_parcels, reference_point
+from terreinen.schema import SEGMENTS
 from terreinen.study import Study
+from terreinen.validation.values import canonical_value
 
 __all__ = ["find_command"]
 
 _FIND_ON_SCREEN = 20  # parcels listed on screen unless --limit says otherwise
 # on screen besides id and park; prijs_m2 and combinatie (a "+" in the id) with --all-columns
+# (in this order: on a narrow terminal the last are left off first)
 _FIND_KEY_COLUMNS = (
     "oppervlakte_ha",
+    "afstand_km",
     "milieucategorie",
-    "segment",
     "status",
     "capaciteit",
-    "afstand_km",
+    "segment",
 )
 
 
 def find_command(
     parcels: ParcelsArg = EMBEDDED,
-    min_ha: Annotated[float | None, typer.Option("--min-ha", help="Smallest size, ha.")] = None,
-    max_ha: Annotated[float | None, typer.Option("--max-ha", help="Largest size, ha.")] = None,
+    min_ha: Annotated[
+        float | None,
+        typer.Option("--min-ha", help="Smallest size, ha (2,5 or 2.5).", parser=decimal_number),
+    ] = None,
+    max_ha: Annotated[
+        float | None, typer.Option("--max-ha", help="Largest size, ha.", parser=decimal_number)
+    ] = None,
     milieucategorie: Annotated[
         str | None,
         typer.Option("--milieucategorie", "-m", help="Category the company needs, e.g. 4.2."),
@@ -58,7 +68,8 @@ def find_command(
         str | None, typer.Option(help="Municipality or town in the data, or lat,lon.")
     ] = None,
     radius_km: Annotated[
-        float | None, typer.Option("--radius-km", help="Within km of --near.")
+        float | None,
+        typer.Option("--radius-km", help="Within km of --near.", parser=decimal_number),
     ] = None,
     hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
     as_of: AsOfOpt = None,
@@ -84,6 +95,9 @@ def find_command(
     if radius_km is not None and near is None:
         raise fail("--radius-km needs --near PLACE")
     date = parse_as_of(as_of)
+    if segment is not None:  # as files are read: Logistiek is logistiek
+        written = canonical_value("segment", segment)
+        segment = resolve_name(written, SEGMENTS, "segment", "--segment")
     inputs = inputs_of(parcels)
     guard(inputs, output, map_file)
     options = {

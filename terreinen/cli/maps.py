@@ -27,7 +27,9 @@ from terreinen.cli.common import (
     progress,
     progress_bar,
     regions_for,
+    resolve_name,
     say,
+    study_dates,
 )
 from terreinen.cli.screen import (
     AGREEMENT_KEY_COLUMNS,
@@ -80,6 +82,8 @@ def map_command(
         regions=regions,
     ) as study:
         demand = study.demand("gemeente")
+        if gemeente is not None:  # as the data write it: hardenberg is Hardenberg
+            gemeente = resolve_name(gemeente, study.municipalities, "municipality", "--gemeente")
         with progress(f"drawing {target.name}"):
             m = (
                 municipality_map(
@@ -133,9 +137,9 @@ def overview_command(
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
         guard(inputs_of(parcels, table_path, regions), *maps)
         say(f"{parcels}: {len(study.parcels):,} parcels, valid")
-        peildatum = study.as_of.date()
+        dates = study_dates(study)
         for level in ("provincie", "gemeente"):
-            title = f"Plancapaciteit per {level} op {peildatum}"
+            title = f"Plancapaciteit per {level} {dates}"
             show(study.capacity(level), title, key_columns=KEY_CAPACITY_COLUMNS)
         if table_path is None:
             say(
@@ -151,7 +155,7 @@ def overview_command(
                 style="yellow",
             )
         if table_path is not None and study.comparison is not None:
-            title = f"Programmeringsafspraken op {peildatum} ({table_path.name})"
+            title = f"Programmeringsafspraken {dates} ({table_path.name})"
             show(study.comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
         _write_maps(study, out_dir, files)
 

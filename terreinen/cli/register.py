@@ -11,9 +11,11 @@ from typing import Annotated
 import typer
 
 from terreinen.cli.common import (
+    AllColumnsOpt,
     FormatOpt,
     OutputOpt,
     RegionsOpt,
+    decimal_number,
     emit,
     fail,
     parse_as_of,
@@ -33,6 +35,17 @@ StoreOpt = Annotated[
 ]
 DateOpt = Annotated[str, typer.Option("--date", help="Valid from this date, YYYY-MM-DD.")]
 _SHOWN = 50  # differences printed as a table before "... and N more"
+# a parcel's history on screen, in this order (what fits 80 columns first)
+_HISTORY_KEY_COLUMNS = (
+    "versie",
+    "geldig_van",
+    "geldig_tot",
+    "status",
+    "planfase",
+    "door",
+    "reden",
+    "bron",
+)
 
 
 @register_app.command("init")
@@ -95,7 +108,8 @@ def set_fields(
     status: Annotated[str | None, typer.Option(help="New status.")] = None,
     planfase: Annotated[int | None, typer.Option(help="New plan phase, 1-5.")] = None,
     prijs_m2: Annotated[
-        float | None, typer.Option("--prijs-m2", help="New asking price, EUR/m².")
+        float | None,
+        typer.Option("--prijs-m2", help="New asking price, EUR/m².", parser=decimal_number),
     ] = None,
     eigenaar: Annotated[str | None, typer.Option(help="gemeente or particulier.")] = None,
     expect_version: Annotated[
@@ -129,13 +143,15 @@ def history(
     store: StoreOpt,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    all_columns: AllColumnsOpt = False,
 ) -> None:
     """Every version of one parcel: when valid, when recorded, by whom, from where, why."""
 
     with Register.open(store) as register:
         versions = register.history(kavel_id)
     table = versions.drop(columns="geometry")
-    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,))
+    keys = () if all_columns else _HISTORY_KEY_COLUMNS
+    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
 
 
 def changes_command(

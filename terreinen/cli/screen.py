@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from terreinen.i18n import format_number
+
 out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 # C0/C1 control characters (ESC starts terminal escapes such as OSC 8 hyperlinks) and the
@@ -64,30 +66,82 @@ KEY_CAPACITY_COLUMNS = (
     "uitgifte_ha_per_jaar",
     "voorraad_jaren_hard",
 )
-AGREEMENT_KEY_COLUMNS = ("max_ha", "actual_ha", "ruimte_ha", "status")
+# the agreements on screen, in this order: what fits 80 columns first (segment may be left off)
+AGREEMENT_KEY_COLUMNS = (
+    "afspraak_id",
+    "gebied",
+    "max_ha",
+    "actual_ha",
+    "ruimte_ha",
+    "status",
+    "segment",
+)
 UNKNOWN_MARK = "–"
 
 
-def show(table, title: str, *, key_columns: tuple[str, ...] = ()) -> None:
+def show(
+    table, title: str, *, key_columns: tuple[str, ...] = (), console: Console | None = None
+) -> None:
     """A table on screen with its notes below: unknown figures and why, take-up years,
-    hidden columns. With ``key_columns``: the leading text columns (areas, ids) and those."""
+    hidden columns. With ``key_columns``: those, after the leading text columns (areas, ids)
+    unless they name some of them; on ``console`` (default: the screen).
+    Columns that would not fit the terminal without breaking a word or a number are left
+    off (the rightmost first), and a line says how to see them."""
 
-    out.width = _screen_width()
+    if console is None:  # the screen, as wide as it is now
+        console = out
+        out.width = _screen_width()
     shown = table
     if key_columns:
         areas = list(
             itertools.takewhile(lambda c: not pd.api.types.is_numeric_dtype(table[c]), table)
         )
+        if any(c in key_columns for c in areas):  # the key columns name the text ones too
+            areas = []
         shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
-    out.print(rich_table(shown, title), soft_wrap=False)
+    fitting = fit(shown, console.width)
+    console.print(rich_table(fitting, title, console.width), soft_wrap=False)
     for note in notes(table):
-        out.print(plain(note))
-    hidden = len(table.columns) - len(shown.columns)
+        console.print(plain(note))
+    hidden = len(table.columns) - len(fitting.columns)
     if hidden:
-        out.print(
-            f"{hidden} more columns: --all-columns, or --format csv / -o FILE.xlsx for all",
+        where = " on a wider terminal" if len(fitting.columns) < len(shown.columns) else ""
+        console.print(
+            f"{hidden} more columns: --all-columns{where}, or --format csv / -o FILE.xlsx for all",
             markup=False,
         )
+
+
+def fit(table, width: int):
+    """The leading columns of ``table`` that fit ``width`` characters with every word and
+    number whole (headers and names wrap at spaces only); at least the first column."""
+    headers, cells, numeric = _texts(table)
+    least = _least_widths(headers, cells, numeric)
+    kept = len(least)
+    while kept > 1 and sum(least[:kept]) + _GAP * (kept - 1) > width:
+        kept -= 1
+    return table.iloc[:, :kept]
+
+
+_GAP = 3  # characters between two columns
+
+
+def dated(as_of, data_until=None) -> str:
+    """The dates of a title: the as-of date, and the data's own date when it is earlier
+    (figures of 2025-12 shown on 2026-12-02 say so).
+
+    >>> dated("2026-12-02", "2025-12-22"), dated("2026-01-01", "2026-01-01")
+    ('op 2026-12-02, gegevens t/m 2025-12-22', 'op 2026-01-01')
+    """
+    shown = f"op {_iso(as_of)}"
+    if data_until is not None and _iso(data_until) < _iso(as_of):
+        shown += f", gegevens t/m {_iso(data_until)}"
+    return shown
+
+
+def _iso(day) -> str:
+    """A date-like value as YYYY-MM-DD."""
+    return pd.Timestamp(day).date().isoformat()
 
 
 def _screen_width() -> int:
@@ -117,18 +171,11 @@ def notes(table) -> list[str]:
 
 def rich_table(table, title: str, width: int | None = None):
     """A rich Table of a DataFrame; every cell is plain text (never markup). Nothing is cut
-    on a narrow terminal (``width``): numbers keep their width, headers wrap at spaces and
-    names fold onto more lines when the room runs out; a missing figure shows as ``–``."""
+    on a narrow terminal (``width``): numbers keep their width, headers and names wrap at
+    spaces, never inside a word (:func:`fit` first leaves off what cannot fit that way);
+    a missing figure shows as ``–``."""
 
-    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
-    cells = [
-        [  # as printed: control characters shown as \xNN, one line
-            plain(_cell(value, is_number), one_line=True).plain
-            for value, is_number in zip(row, numeric, strict=True)
-        ]
-        for row in table.itertuples(index=False)
-    ]
-    headers = [str(c).replace("_", " ") for c in table.columns]
+    headers, cells, numeric = _texts(table)
     view = Table(
         title=plain(title),
         header_style="bold",
@@ -136,7 +183,8 @@ def rich_table(table, title: str, width: int | None = None):
         show_edge=False,
         pad_edge=False,
     )
-    widths = _column_widths(headers, cells, numeric, (width or out.width) - 3 * len(headers) + 3)
+    room = (width or out.width) - _GAP * (len(headers) - 1)
+    widths = _column_widths(headers, cells, numeric, room)
     for header, is_number, fixed in zip(headers, numeric, widths, strict=True):
         view.add_column(
             plain(header, one_line=True),
@@ -152,31 +200,66 @@ def rich_table(table, title: str, width: int | None = None):
     return view
 
 
+def _texts(table) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Headers (``_`` as spaces, so they wrap), cells as printed, and which columns are
+    numbers."""
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    cells = [
+        [  # as printed: control characters shown as \xNN, one line
+            plain(_cell(value, is_number), one_line=True).plain
+            for value, is_number in zip(row, numeric, strict=True)
+        ]
+        for row in table.itertuples(index=False)
+    ]
+    headers = [str(c).replace("_", " ") for c in table.columns]
+    return headers, cells, numeric
+
+
 def _cell(value, is_number: bool) -> str:
 
     if pd.isna(value):
         return UNKNOWN_MARK if is_number else ""
     if is_number and isinstance(value, float):
-        return f"{value:,.2f}"
+        return format_number(value)
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()  # a date, not "2019-01-01 00:00:00"
     return str(value)
 
 
+def _words(text: str) -> int:
+    """The width of the longest word of ``text`` (where it may wrap)."""
+    return max([cell_len(word) for word in text.split()] + [1])
+
+
+def _least_widths(headers, cells, numeric) -> list[int]:
+    """Each column's narrowest width with every word whole: numbers whole, headers and
+    names wrapped at spaces."""
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
+    return [
+        max(
+            _words(header),
+            *((cell_len(c) for c in column) if is_number else (_words(c) for c in column)),
+            1,
+        )
+        for header, column, is_number in zip(headers, columns, numeric, strict=True)
+    ]
+
+
 def _column_widths(headers, cells, numeric, room: int) -> list[int]:
-    """Each column as wide as its header and cells where there is room. Otherwise, in turn:
-    headers wrap at spaces (long words fold); names fold, the widest first, down to 5
-    characters; the first column (ids, areas) folds, down to 8. Numbers never fold."""
+    """Each column as wide as its header and cells where there is room. Otherwise the
+    widest column gives way first, down to its longest word (headers wrap at spaces, then
+    names); numbers never fold."""
     columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
     longest = [max([cell_len(c) for c in column] + [1]) for column in columns]  # wide chars: 2
     widths = [max(n, cell_len(h)) for n, h in zip(longest, headers, strict=True)]
-    names = [i for i, is_number in enumerate(numeric) if not is_number]
-    stages = [
-        dict(enumerate(longest)),  # headers fold down to the widest cell
-        {i: min(longest[i], 5) for i in names if i > 0},
-        {i: min(longest[i], 8) for i in names if i == 0},
+    least = _least_widths(headers, cells, numeric)
+    stages = [  # headers wrap first (down to the widest cell), then names
+        [max(n, m) for n, m in zip(longest, least, strict=True)],
+        least,
     ]
-    for least in stages:
+    for floor in stages:
         while sum(widths) > room:
-            slack = {i: widths[i] - m for i, m in least.items() if widths[i] > m}
+            slack = {i: w - floor[i] for i, w in enumerate(widths) if w > floor[i]}
             if not slack:
                 break
             widths[max(slack, key=lambda i: slack[i])] -= 1

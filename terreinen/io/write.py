@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import errno
 import itertools
 import os
@@ -34,7 +35,11 @@ from terreinen.errors import TerreinenWriteError
 from terreinen.io.source import URL_SCHEMES
 
 __all__ = [
+    "CSV_DIALECTS",
+    "DUTCH_CSV",
+    "INTERNATIONAL_CSV",
     "TABLE_FORMATS",
+    "CsvDialect",
     "atomic_path",
     "csv_text",
     "inputs_protected",
@@ -47,6 +52,7 @@ __all__ = [
     "safe_cell",
     "table_to_json",
     "write_atomically",
+    "write_csv",
     "write_table",
     "write_workbook",
 ]
@@ -70,6 +76,26 @@ _ATTEMPTS = 100  # temporary names tried before giving up
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".geojson": "geojson",
                    ".gpkg": "gpkg"}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file writes its fields: the ``separator`` between them, the ``decimal``
+    mark, the ``decimals`` of fractional numbers (None: full precision) and whether a file
+    starts with a UTF-8 byte order mark (``bom``, which spreadsheets need to read UTF-8)."""
+
+    separator: str = ","
+    decimal: str = "."
+    decimals: int | None = None
+    bom: bool = False
+
+
+#: Machine numbers: ``,`` between fields, decimal point, full precision, no BOM.
+INTERNATIONAL_CSV = CsvDialect()
+#: As Dutch Excel opens a file: ``;`` between fields, decimal comma, hectares to two
+#: decimals as on screen, UTF-8 with BOM.
+DUTCH_CSV = CsvDialect(separator=";", decimal=",", decimals=2, bom=True)
+CSV_DIALECTS = {"nl": DUTCH_CSV, "international": INTERNATIONAL_CSV}
 
 
 def safe_cell(value):
@@ -117,16 +143,37 @@ def _is_text(values: pd.Series) -> bool:
     )
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """A table as CSV text whose cells never start a formula."""
+def csv_text(frame: pd.DataFrame, dialect: CsvDialect = INTERNATIONAL_CSV) -> str:
+    """A table as CSV text in ``dialect`` (never a BOM: that is for files) whose cells
+    never start a formula."""
     safe = _safe_frame(frame)
     texts = [*safe.columns, *(v for c in safe.columns for v in safe[c] if isinstance(v, str))]
     # Python's csv quotes a field with a line break only if the line ending holds that
     # character: a carriage return in the data needs CRLF line endings to come back whole
     ending = "\r\n" if any("\r" in text for text in texts) else "\n"
     # every text quoted: a spreadsheet splitting on another separator than the file's
-    # still finds each text whole inside its quotes (numbers stay bare)
-    return safe.to_csv(index=False, lineterminator=ending, quoting=csv.QUOTE_NONNUMERIC)
+    # still finds each text whole inside its quotes (numbers written with a decimal comma
+    # or a fixed number of decimals are quoted too; spreadsheets read them as numbers)
+    return safe.to_csv(
+        index=False,
+        lineterminator=ending,
+        quoting=csv.QUOTE_NONNUMERIC,
+        sep=dialect.separator,
+        decimal=dialect.decimal,
+        float_format=None if dialect.decimals is None else f"%.{dialect.decimals}f",
+    )
+
+
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | Path,
+    dialect: CsvDialect = INTERNATIONAL_CSV,
+    *,
+    inputs: Iterable = (),
+) -> Path:
+    """A table as a CSV file in ``dialect`` (see :func:`csv_text`), written atomically."""
+    text = csv_text(frame, dialect)
+    return write_atomically(path, ("\ufeff" if dialect.bom else "") + text, inputs=inputs)
 
 
 def output_format(
@@ -340,16 +387,22 @@ def table_to_json(frame: pd.DataFrame) -> str:
 
 
 def write_table(
-    frame: pd.DataFrame, path: str | Path, fmt: str | None = None, *, inputs: Iterable = ()
+    frame: pd.DataFrame,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    inputs: Iterable = (),
+    dialect: CsvDialect = INTERNATIONAL_CSV,
 ) -> Path:
-    """Write one table as CSV, JSON or XLSX: the file's extension decides (``fmt``, if
-    given, must agree with it)."""
+    """Write one table as CSV (in ``dialect``), JSON or XLSX: the file's extension decides
+    (``fmt``, if given, must agree with it)."""
     path = Path(path)
     fmt = output_format(path, fmt, {f: (f".{f}",) for f in TABLE_FORMATS})
     if fmt == "xlsx":
         return write_workbook({"tabel": frame}, path, inputs=inputs)
-    text = csv_text(frame) if fmt == "csv" else table_to_json(frame)
-    return write_atomically(path, text, inputs=inputs)
+    if fmt == "csv":
+        return write_csv(frame, path, dialect, inputs=inputs)
+    return write_atomically(path, table_to_json(frame), inputs=inputs)
 
 
 def write_workbook(

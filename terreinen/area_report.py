@@ -1,0 +1,180 @@
+"""The land-sale officer's page of one municipality or region: how many hectares are
+available, immediately and later, per segment and per milieucategorie, what sells, how many
+years the supply lasts, what the agreements allow, and which parcels, all from one
+:class:`terreinen.study.Study` (so every figure is the one ``capacity``, ``demand`` and
+``agreements`` state for the same area and date).
+
+>>> from terreinen.datasets import get_path
+>>> study = Study.from_file(get_path("parcels"), as_of="2026-01-01",
+...                         agreements=get_path("agreements"))
+>>> page = area_report(study, "Hardenberg")
+>>> page.tables["samenvatting"].set_index("cijfer").loc["hard_ha", "waarde"].round(2)
+np.float64(55.86)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from terreinen import schema
+from terreinen.errors import TerreinenOptionError
+from terreinen.figures import status_on
+from terreinen.study import Study
+from terreinen.validation.values import closest
+
+__all__ = ["SUMMARY_FIGURES", "AreaReport", "area_report", "available_parcels"]
+
+#: The summary's figures, in order, with their unit (capacity table columns, and
+#: ``onverkocht_ha`` = terstond + niet terstond + optie).
+SUMMARY_FIGURES = {
+    "bruto_ha": "ha",
+    "netto_ha": "ha",
+    "uitgegeven_ha": "ha",
+    "onverkocht_ha": "ha",
+    "terstond_ha": "ha",
+    "niet_terstond_ha": "ha",
+    "optie_ha": "ha",
+    "hard_ha": "ha",
+    "zacht_ha": "ha",
+    "grootste_kavel_ha": "ha",
+    "uitgifte_ha_per_jaar": "ha/jaar",
+    "voorraad_jaren_hard": "jaar",
+}
+# the available land per segment or category: by status and by plan capacity
+_SPLIT = ["terstond_ha", "niet_terstond_ha", "optie_ha", "hard_ha", "zacht_ha", "onverkocht_ha"]
+_PARCEL_COLUMNS = [
+    "kavel_id",
+    "terrein",
+    "gemeente",
+    "oppervlakte_ha",
+    "milieucategorie",
+    "segment",
+]
+
+
+@dataclasses.dataclass
+class AreaReport:
+    """One area's page: its ``name``, ``level`` (``gemeente`` or ``regio``), the dates and
+    take-up years it is computed on, and its ``tables`` by name, in reading order
+    (``samenvatting``, ``per segment``, ``per milieucategorie``, ``vraag en aanbod``,
+    ``afspraken`` when the study has agreements, ``beschikbare kavels``)."""
+
+    name: str
+    level: str
+    as_of: pd.Timestamp
+    data_until: pd.Timestamp | None
+    window: tuple[int, int]
+    tables: dict[str, pd.DataFrame]
+
+
+def area_report(study: Study, gemeente: str | None = None, *, regio: str | None = None):
+    """The officer's page of ``gemeente`` (a municipality of the parcels) or of ``regio``
+    (a region of ``study.regions``); exactly one of them. Names must be written as in the
+    data (the command line resolves case first). Raises
+    :class:`terreinen.errors.TerreinenOptionError` for an unknown area."""
+    if (gemeente is None) == (regio is None):
+        raise TerreinenOptionError("give either gemeente or regio")
+    if gemeente is not None:
+        part, name, level = study.for_gemeente(gemeente), gemeente, "gemeente"
+        members = [gemeente]
+    else:
+        name, level = str(regio), "regio"
+        members = _members(study, name)
+        part = study.subset(study.parcels["gemeente"].isin(members))
+    capacity = part.capacity("gemeente")
+    total = capacity[capacity["gebied"] == "Totaal"].iloc[0]
+    tables = {
+        "samenvatting": _summary(total),
+        "per segment": _split(part, "segment", schema.SEGMENTS),
+        "per milieucategorie": _split(part, "milieucategorie", schema.MILIEUCATEGORIEEN),
+        "vraag en aanbod": _demand(part, level, name),
+    }
+    if study.comparison is not None:
+        tables["afspraken"] = _agreements(study, members, name)
+    tables["beschikbare kavels"] = available_parcels(part)
+    tables["samenvatting"].attrs = dict(capacity.attrs)
+    return AreaReport(name, level, study.as_of, study.data_until, part.window, tables)
+
+
+def _members(study: Study, regio: str) -> list[str]:
+    """The municipalities of a region (those with parcels)."""
+    if study.regions is None:
+        raise TerreinenOptionError(f"regio {regio!r}: the study has no region table; give regions=")
+    known = sorted(study.regions["regio"].dropna().astype(str).unique())
+    if regio not in known:
+        raise TerreinenOptionError(
+            f"regio {regio!r} is not in the region table ({closest(regio, known, 'region')})"
+        )
+    named = set(study.regions.loc[study.regions["regio"] == regio, "gemeente"].astype(str))
+    members = [m for m in study.municipalities if m in named]
+    if not members:
+        raise TerreinenOptionError(f"regio {regio!r}: none of its municipalities has parcels")
+    return members
+
+
+def _summary(total: pd.Series) -> pd.DataFrame:
+    """The area's figures, one per row: unknown stays unknown (NaN)."""
+    available = total[["terstond_ha", "niet_terstond_ha", "optie_ha"]].astype(float)
+    values = {**total.to_dict(), "onverkocht_ha": available.sum(skipna=False)}
+    return pd.DataFrame(
+        {
+            "cijfer": list(SUMMARY_FIGURES),
+            "waarde": [float(values[c]) for c in SUMMARY_FIGURES],
+            "eenheid": list(SUMMARY_FIGURES.values()),
+        }
+    )
+
+
+def _split(part: Study, by: str, categories) -> pd.DataFrame:
+    """Unsold hectares by status and by plan capacity per ``by`` value, every value listed
+    (also with 0 ha); unknown where any of the group's land is unknown, and a Totaal."""
+    figures = part.figures[_SPLIT]
+    keys = pd.Series(
+        pd.Categorical(part.parcels[by].astype(object), categories=list(categories)),
+        index=figures.index,
+    )
+    grouped = figures.groupby(keys, observed=False)
+    table = grouped.sum().where(~figures.isna().groupby(keys, observed=False).any())
+    table.loc["Totaal"] = figures.sum(skipna=False)
+    return table.rename_axis(by).reset_index()
+
+
+def _demand(part: Study, level: str, name: str) -> pd.DataFrame:
+    """Need beside supply for the area, per segment (a municipality in two regions counts
+    in both: only this region's rows)."""
+    table = part.demand(level)
+    return table[table["gebied"].astype(str) == name].reset_index(drop=True)
+
+
+def _agreements(study: Study, members: list[str], name: str) -> pd.DataFrame:
+    """The agreements rows that concern the area: on its municipalities, their regions and
+    provinces, or the region itself."""
+    comparison = study.comparison
+    assert comparison is not None
+    concerned = {name, *members}
+    if study.regions is not None:
+        rows = study.regions[study.regions["gemeente"].astype(str).isin(members)]
+        concerned |= set(rows["regio"].dropna().astype(str)) | set(rows["provincie"].astype(str))
+    concerned |= set(study.parcels.loc[study.parcels["gemeente"].isin(members), "provincie"])
+    return comparison[comparison["gebied"].astype(str).isin(concerned)].reset_index(drop=True)
+
+
+def available_parcels(part: Study) -> pd.DataFrame:
+    """The study's unsold parcels on the as-of date, by park and id: the list an officer
+    prints (``kavel_id``, ``terrein``, ``gemeente``, ``oppervlakte_ha``, ``milieucategorie``,
+    ``segment``, ``status`` on the as-of date, ``capaciteit``, ``prijs_m2``)."""
+    figures = part.figures
+    unsold = (figures["onverkocht_ha"] > 0).to_numpy()
+    parcels = part.parcels[unsold]
+    capacity = np.where(figures["hard_ha"][unsold] > 0, "hard", "zacht")
+    table = pd.DataFrame(parcels[_PARCEL_COLUMNS]).assign(
+        status=status_on(parcels, part.as_of).to_numpy(),
+        capaciteit=np.where(figures["hard_ha"][unsold].isna(), "onbekend", capacity),
+        prijs_m2=parcels.get("prijs_m2", np.nan),
+    )
+    for column in ("milieucategorie", "segment"):
+        table[column] = table[column].astype(object)
+    return table.sort_values(["terrein", "kavel_id"], kind="stable").reset_index(drop=True)

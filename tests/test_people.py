@@ -1,0 +1,58 @@
+"""For the people who use it (issue 22): warnings once and true, both dates in titles."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from conftest import cli, frame, parcel, rect
+
+from terreinen import TerreinenDataWarning
+from terreinen.capacity import capacity
+from terreinen.io.files import read_parcels
+
+
+@pytest.fixture
+def dated_parcels(tmp_path):
+    """Updated 2025-06-30: 1 ha sold in 2016, 2 ha in 2025, 6 ha unsold."""
+    stamp = {"laatst_bijgewerkt": "2025-06-30"}
+    rows = [
+        parcel("S1", rect(0, 0, 100, 100), status="uitgegeven", uitgiftedatum="2016-05-01", **stamp),
+        parcel("S2", rect(100, 0, 200, 100), status="uitgegeven", uitgiftedatum="2025-02-01", **stamp),
+        parcel("U", rect(300, 0, 600, 100), **stamp),
+    ]  # fmt: skip
+    path = tmp_path / "kavels.geojson"
+    frame(rows).to_file(path)
+    return path
+
+
+def test_no_warning_when_take_up_does_not_change(dated_parcels):
+    """On 2026-12-01 the ten full years are 2016-2025 whatever the data's date: nothing is
+    averaged "instead", so nothing warns; the data's date is stated beside the as-of date."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TerreinenDataWarning)
+        table = capacity(read_parcels(dated_parcels), "gemeente", as_of="2026-12-01")
+    assert table.attrs["uitgifte_jaren"] == (2016, 2025)
+    assert table.attrs["gegevens_tm"] == "2025-06-30"
+    assert table.loc[0, "uitgifte_ha_per_jaar"] == pytest.approx(0.3)  # 3 ha / 10 years
+    result = cli("capacity", dated_parcels, "--as-of", "2026-12-01")
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    assert "op 2026-12-01, gegevens t/m 2025-06-30" in result.stdout.splitlines()[0]
+
+
+def test_warning_when_take_up_moves(dated_parcels):
+    with pytest.warns(TerreinenDataWarning, match="instead of 2018-2027"):
+        table = capacity(read_parcels(dated_parcels), "gemeente", as_of="2028-03-01")
+    assert table.attrs["uitgifte_jaren"] == (2016, 2025)
+
+
+def test_overview_says_each_warning_once(tmp_path):
+    """The embedded data, 13 municipalities and their maps: the as-of warning once."""
+    result = cli("overview", "--as-of", "2030-01-01", "--out-dir", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+    assert len(said) == len(set(said)) >= 1
+    assert sum("no data for 2026-2029" in line for line in said) == 1
+    assert "2016-2025 instead of 2020-2029" in said[0]
+    titles = [line.strip() for line in result.stdout.splitlines() if "Plancapaciteit" in line]
+    assert titles and all("op 2030-01-01, gegevens t/m 2025-12-22" in t for t in titles)
