@@ -92,8 +92,8 @@ def test_dutch_csv_file_has_a_bom_and_round_trips(tmp_path):
     common = ("capacity", PARCELS, "--as-of", "2026-01-01")
     assert cli(*common, "-o", dutch).exit_code == 0
     assert cli(*common, "-o", international, "--csv", "international").exit_code == 0
-    assert dutch.read_bytes().startswith(b"\xef\xbb\xbfgebied;")
-    assert international.read_bytes().startswith(b"gebied,")
+    assert dutch.read_bytes().startswith(b'\xef\xbb\xbf"gebied";')
+    assert international.read_bytes().startswith(b'"gebied",')
     back = pd.read_csv(dutch, sep=";", decimal=",", encoding="utf-8-sig")
     machine = pd.read_csv(international)
     assert list(back.columns) == list(machine.columns)

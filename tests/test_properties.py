@@ -55,7 +55,8 @@ def unprefix(value):
 
 
 def csv_values(path: Path) -> set[str]:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # the command line's default dialect: as Dutch Excel opens it (;, BOM)
+    table = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     return {unprefix(v) for v in [*table.columns, *table.to_numpy().ravel()]}
 
 

@@ -152,16 +152,34 @@ def csv_text(frame: pd.DataFrame, dialect: CsvDialect = INTERNATIONAL_CSV) -> st
     # character: a carriage return in the data needs CRLF line endings to come back whole
     ending = "\r\n" if any("\r" in text for text in texts) else "\n"
     # every text quoted: a spreadsheet splitting on another separator than the file's
-    # still finds each text whole inside its quotes (numbers written with a decimal comma
-    # or a fixed number of decimals are quoted too; spreadsheets read them as numbers)
+    # still finds each text whole inside its quotes; numbers stay bare
+    for column in safe.columns:
+        if pd.api.types.is_float_dtype(safe[column]):
+            numbers = [
+                None if pd.isna(value) else _DialectNumber(float(value), dialect)
+                for value in safe[column]
+            ]
+            safe[column] = pd.Series(numbers, index=safe.index, dtype=object)
     return safe.to_csv(
-        index=False,
-        lineterminator=ending,
-        quoting=csv.QUOTE_NONNUMERIC,
-        sep=dialect.separator,
-        decimal=dialect.decimal,
-        float_format=None if dialect.decimals is None else f"%.{dialect.decimals}f",
+        index=False, lineterminator=ending, quoting=csv.QUOTE_NONNUMERIC, sep=dialect.separator
     )
+
+
+class _DialectNumber:
+    """A fractional number as ``dialect`` writes it (decimal mark, decimals). Python's csv
+    quotes every field that is not a number; this is a number to it (``__float__``) and
+    prints as the dialect writes it, so that text is quoted and numbers are not."""
+
+    def __init__(self, value: float, dialect: CsvDialect):
+        self.value, self.dialect = value, dialect
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __str__(self) -> str:
+        decimals = self.dialect.decimals
+        text = repr(self.value) if decimals is None else f"{self.value:.{decimals}f}"
+        return text.replace(".", self.dialect.decimal)
 
 
 def write_csv(
