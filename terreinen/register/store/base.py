@@ -8,7 +8,9 @@ Tables (see docs/data-model.md, "Register"):
   table with geometry ``geom`` in EPSG:28992);
 - ``kavels``: one row per parcel ever delivered, pointing at its latest version; the row an
   edit locks;
-- ``leveringen``: one row per municipality per imported delivery.
+- ``leveringen``: one row per municipality per imported delivery;
+- ``leveringsconflicten``: one row per field a delivery contradicted of an officer's edit
+  made after the municipality's previous delivery (kept or applied: ``toegepast``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,7 +54,26 @@ VERSION_COLUMNS = (
     "reden",
     "vervallen",
 )
+#: How a version was withdrawn by ``Register.correct``/``undo`` (empty while it stands); a
+#: withdrawn version keeps its row but is valid on no day (``geldig_tot = geldig_van``).
+WITHDRAWAL_COLUMNS = ("ingetrokken_op", "ingetrokken_door", "ingetrokken_reden", "corrigeert")
 VERSIONS, HEADS, DELIVERIES = "kavel_versies", "kavels", "leveringen"
+CONFLICTS = "leveringsconflicten"
+#: The columns of ``leveringsconflicten`` after its fid.
+CONFLICT_COLUMNS = (
+    "gemeente",
+    "kavel_id",
+    "datum",
+    "bron",
+    "veld",
+    "bewerkt",
+    "geleverd",
+    "bewerkt_door",
+    "bewerkt_op",
+    "bewerking_reden",
+    "toegepast",
+    "vastgelegd_op",
+)
 SRID = 28992
 
 _SQL_TYPES = {
@@ -90,6 +111,10 @@ _TABLES = {
         "reden": "text NOT NULL",
         "vervallen": "boolean NOT NULL",
         **FIELDS,
+        "ingetrokken_op": "timestamp",
+        "ingetrokken_door": "text",
+        "ingetrokken_reden": "text",
+        "corrigeert": "integer",
         "geom": "geometry",
     },
     HEADS: {
@@ -107,6 +132,21 @@ _TABLES = {
         "vastgelegd_op": "timestamp NOT NULL",
         "door": "text NOT NULL",
         "n_kavels": "integer NOT NULL",
+    },
+    CONFLICTS: {
+        "fid": "id",
+        "gemeente": "text NOT NULL",
+        "kavel_id": "text NOT NULL",
+        "datum": "date NOT NULL",
+        "bron": "text NOT NULL",
+        "veld": "text NOT NULL",
+        "bewerkt": "text",
+        "geleverd": "text",
+        "bewerkt_door": "text NOT NULL",
+        "bewerkt_op": "timestamp NOT NULL",
+        "bewerking_reden": "text NOT NULL",
+        "toegepast": "boolean NOT NULL",
+        "vastgelegd_op": "timestamp NOT NULL",
     },
 }
 _INDEXES = (
@@ -167,6 +207,10 @@ class Store:
     label: str
     geometry_sql = "geom"  # the select expression that returns a geometry as bytes
 
+    def geometry_of(self, column: str) -> str:
+        """The select expression that returns ``column`` (e.g. ``v.geom``) as bytes."""
+        return column
+
     def sql(self, text: str) -> str:
         """SQL written with ``?`` placeholders, in this store's placeholder style."""
         return text
@@ -196,7 +240,7 @@ class Store:
     def encode(self, geoms: np.ndarray) -> list:
         raise NotImplementedError
 
-    def decode(self, values: Sequence) -> np.ndarray:
+    def decode(self, values: Iterable) -> np.ndarray:
         raise NotImplementedError
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import pyproj
 import shapely
 
 from terreinen.errors import TerreinenError
-from terreinen.register.store.base import DELIVERIES, HEADS, SRID, VERSIONS, Store
+from terreinen.register.store.base import CONFLICTS, DELIVERIES, HEADS, SRID, VERSIONS, Store
 
 
 class SQLiteStore(Store):
@@ -79,7 +79,7 @@ class SQLiteStore(Store):
             for w, b in zip(wkb, bounds, strict=True)
         ]
 
-    def decode(self, values: Sequence) -> np.ndarray:
+    def decode(self, values: Iterable) -> np.ndarray:
         wkb = [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
         return shapely.from_wkb(wkb)
 
@@ -100,6 +100,7 @@ class SQLiteStore(Store):
             (VERSIONS, "features", "Kavelregister: alle versies van alle kavels", SRID),
             (HEADS, "attributes", "Kavelregister: laatste versie per kavel", None),
             (DELIVERIES, "attributes", "Kavelregister: leveringen per gemeente", None),
+            (CONFLICTS, "attributes", "Kavelregister: leveringen tegen bewerkingen in", None),
         ]
         cursor.executemany(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, srs_id) "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import shapely
@@ -19,6 +19,9 @@ class PostgresStore(Store):
 
     kind = "postgresql"
     geometry_sql = "ST_AsBinary(geom)"
+
+    def geometry_of(self, column: str) -> str:
+        return f"ST_AsBinary({column})"
 
     def __init__(self, url: str):
         psycopg = optional_import("psycopg", extra="postgis")
@@ -81,7 +84,7 @@ class PostgresStore(Store):
     def encode(self, geoms: np.ndarray) -> list:
         return list(shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True))
 
-    def decode(self, values: Sequence) -> np.ndarray:
+    def decode(self, values: Iterable) -> np.ndarray:
         return shapely.from_wkb([None if v is None else bytes(v) for v in values])
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
