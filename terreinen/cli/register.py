@@ -1,4 +1,4 @@
-"""The register's commands: ``terreinen register init|import|set|correct|undo|history`` and
+"""The register's commands: ``terreinen register init|upgrade|import|set|correct|undo|history`` and
 ``terreinen changes``. Exit codes as everywhere (2 unusable input), plus 1 for a delivery
 with data errors (nothing written) and 4 for an edit refused because the parcel changed
 meanwhile."""
@@ -81,6 +81,18 @@ def init(
 
     with _plain_errors(), (example_register if example else Register.create)(store) as register:
         say(f"register ready: {register.label}")
+
+
+@register_app.command("upgrade")
+def upgrade(store: StoreOpt) -> None:
+    """Bring a register made by an earlier terreinen to this version's layout."""
+
+    with _plain_errors():
+        start, end = Register.upgrade(store)
+    if start == end:
+        say(f"register schema version {end}: nothing to upgrade")
+    else:
+        say(f"register upgraded from schema version {start} to {end}")
 
 
 @register_app.command("import")

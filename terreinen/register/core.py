@@ -104,11 +104,32 @@ class Register:
                 f"{label}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
                 f"{DELIVERIES}); create one with `terreinen register init --store {label}`"
             )
+        try:
+            with register._store.reading() as cursor:
+                register._store.check_schema(cursor)
+        except BaseException:
+            register.close()
+            raise
         return register
+
+    @staticmethod
+    def upgrade(store: str | Path) -> tuple[int, int]:
+        """Bring the register in ``store`` to this terreinen's schema version, in one
+        transaction; returns the versions (from, to)."""
+        label = redacted(str(store))
+        if not is_store_url(store) and not Path(store).is_file():
+            raise TerreinenError(f"{label}: no register there")
+        connection = connect(store)
+        try:
+            return connection.upgrade()
+        finally:
+            connection.close()
 
     @classmethod
     def create(cls, store: str | Path) -> Register:
-        """Create the register's tables (kept when they exist) and open it."""
+        """Create the register's tables (kept when they exist in this schema version) and
+        open it. A GeoPackage holding other layers is refused: a register is a file of its
+        own."""
         register = cls(connect(store))
         try:
             register._store.create()

@@ -13,7 +13,15 @@ import pyproj
 import shapely
 
 from terreinen.errors import TerreinenError
-from terreinen.register.store.base import CONFLICTS, DELIVERIES, HEADS, SRID, VERSIONS, Store
+from terreinen.register.store.base import (
+    CONFLICTS,
+    DELIVERIES,
+    HEADS,
+    SCHEMA,
+    SRID,
+    VERSIONS,
+    Store,
+)
 
 
 class SQLiteStore(Store):
@@ -21,6 +29,7 @@ class SQLiteStore(Store):
     SQLite's rollback journal undoes a transaction cut off by a crash."""
 
     kind = "sqlite"
+    integrity_errors = (sqlite3.IntegrityError,)
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -28,7 +37,7 @@ class SQLiteStore(Store):
         try:
             # autocommit: transactions are begun explicitly; waits for another writer
             self.connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            self.connection.execute("PRAGMA foreign_keys = OFF")
+            self.connection.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise TerreinenError(f"{path}: cannot open the register ({exc})") from None
 
@@ -41,6 +50,17 @@ class SQLiteStore(Store):
         except sqlite3.DatabaseError as exc:
             raise TerreinenError(f"{self.label}: not a GeoPackage ({exc})") from None
         return row[0] == 3
+
+    def tables(self, cursor) -> set[str]:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {row[0] for row in cursor.fetchall()}
+
+    def foreign_layers(self, cursor) -> list[str]:
+        """Tables other than GeoPackage's own (gpkg_*), rtree indexes and SQLite's: asked
+        before the register's tables exist, so a layer named like one of them (``kavels``)
+        is foreign too."""
+        own = ("gpkg_", "rtree_", "sqlite_")
+        return sorted(t for t in self.tables(cursor) if not t.startswith(own))
 
     @contextlib.contextmanager
     def reading(self):
@@ -101,6 +121,7 @@ class SQLiteStore(Store):
             (HEADS, "attributes", "Kavelregister: laatste versie per kavel", None),
             (DELIVERIES, "attributes", "Kavelregister: leveringen per gemeente", None),
             (CONFLICTS, "attributes", "Kavelregister: leveringen tegen bewerkingen in", None),
+            (SCHEMA, "attributes", "Kavelregister: versie van de indeling", None),
         ]
         cursor.executemany(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, srs_id) "

@@ -18,6 +18,7 @@ class PostgresStore(Store):
     a table lock for imports, COPY for bulk writes."""
 
     kind = "postgresql"
+    integrity_errors: tuple[type[Exception], ...] = ()  # set from the driver on connect
     geometry_sql = "ST_AsBinary(geom)"
 
     def geometry_of(self, column: str) -> str:
@@ -27,6 +28,7 @@ class PostgresStore(Store):
         psycopg = optional_import("psycopg", extra="postgis")
         self.label = redacted(url)
         self._psycopg = psycopg
+        self.integrity_errors = (psycopg.IntegrityError,)
         try:
             # autocommit: every transaction is an explicit one (reading / writing)
             self.connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
@@ -48,6 +50,13 @@ class PostgresStore(Store):
                 [VERSIONS, HEADS, DELIVERIES],
             )
             return cursor.fetchone()[0] == 3
+
+    def tables(self, cursor) -> set[str]:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = ANY (current_schemas(false))"
+        )
+        return {row[0] for row in cursor.fetchall()}
 
     @contextlib.contextmanager
     def reading(self):
