@@ -61,6 +61,14 @@ stale_after_months: int = 6
 #: this (metres) from the other: GeoJSON's 7 decimals and CRS round trips move points by mm.
 register_geometry_tolerance: float = 0.01
 
+#: A delivery that would retire more than this share of a municipality's parcels (or all of
+#: them) is refused unless allowed: a partial file or a wrong municipality, not a plan.
+register_retire_share: float = 0.2
+
+#: A register date (a delivery's, an edit's) more than this many days after today is refused
+#: unless allowed: a typed 2027 for 2026 would otherwise freeze the parcel's history.
+register_future_days: int = 7
+
 #: Years a date may lie in; outside them a date is taken as a placeholder or a typing error
 #: (``0001-01-01``, ``9999-12-31``) and reported.
 date_years: tuple[int, int] = (1800, 2200)

@@ -159,7 +159,12 @@ def _work(store) -> str:
     with Register.create(store) as register:
         register.import_delivery(delivery_1(), date="2020-01-01", source="levering 1", by="a")
         register.import_delivery(
-            delivery_2(), date="2021-01-01", source="levering 2", gemeente="Assen", by="a"
+            delivery_2(),
+            date="2021-01-01",
+            source="levering 2",
+            gemeente="Assen",
+            by="a",
+            allow_retire=True,  # A3: 1 of 4
         )
         register.set("T2", date="2021-06-01", by="J. Jansen", reason="akte", status="uitgegeven")
         register.set("A2", date="2021-09-01", by="P. de Vries", reason="raad", prijs_m2=55)
@@ -221,20 +226,20 @@ def test_changes_per_year_as_worked_by_hand(worked):
         second = changes(register, "2021-01-01", "2021-12-31")
         third = changes(register, "2022-01-01", "2022-12-31", by="provincie")
     assert list(first.columns) == list(CHANGES_COLUMNS)
-    # gebied: verkocht, naar_hard, naar_zacht, nieuw, vervallen, n_wijzigingen
+    # gebied: verkocht, teruggedraaid, naar_hard, naar_zacht, nieuw, vervallen, n_wijzigingen
     assert _changes_rows(first) == {
-        "Assen": (0, 0, 0, 6.5, 0, 4),
-        "Tynaarlo": (0, 0, 0, 6.1, 0, 3),
-        "Totaal": (0, 0, 0, 12.6, 0, 7),
+        "Assen": (0, 0, 0, 0, 6.5, 0, 4),
+        "Tynaarlo": (0, 0, 0, 0, 6.1, 0, 3),
+        "Totaal": (0, 0, 0, 0, 12.6, 0, 7),
     }
     assert _changes_rows(second) == {
-        "Assen": (1.0, 2.0, 0, 0.8, 0.5, 5),  # A1 sold, A2 hard, A5 new, A3 gone, edit A2
-        "Tynaarlo": (1.5, 0, 0, 0, 0, 1),  # T2 sold by an edit
-        "Totaal": (2.5, 2.0, 0, 0.8, 0.5, 6),
+        "Assen": (1.0, 0, 2.0, 0, 0.8, 0.5, 5),  # A1 sold, A2 hard, A5 new, A3 gone, edit A2
+        "Tynaarlo": (1.5, 0, 0, 0, 0, 0, 1),  # T2 sold by an edit
+        "Totaal": (2.5, 0, 2.0, 0, 0.8, 0.5, 6),
     }
     assert _changes_rows(third) == {
-        "Drenthe": (0, 4.0, 0.6, 1.0, 0, 3),  # T2 delivered as edited: no version
-        "Totaal": (0, 4.0, 0.6, 1.0, 0, 3),
+        "Drenthe": (0, 0, 4.0, 0.6, 1.0, 0, 3),  # T2 delivered as edited: no version
+        "Totaal": (0, 0, 4.0, 0.6, 1.0, 0, 3),
     }
 
 
@@ -297,7 +302,9 @@ def test_retired_parcel_keeps_its_history(worked):
 def test_retired_parcel_delivered_again_comes_back(store):
     with Register.create(store) as register:
         register.import_delivery(frame([assen(**A1), assen(**A2)]), date="2020-01-01", source="1")
-        register.import_delivery(frame([assen(**A1)]), date="2021-01-01", source="2")
+        register.import_delivery(
+            frame([assen(**A1)]), date="2021-01-01", source="2", allow_retire=True
+        )
         diff = register.import_delivery(
             frame([assen(**A1), assen(**A2)]), date="2022-01-01", source="3"
         )
@@ -377,12 +384,15 @@ def test_geometry_change_is_a_new_version(store):
 def test_deliveries_and_staleness(worked):
     with Register.open(worked) as register:
         latest = register.deliveries().set_index("gemeente")
-        stale = register.stale(as_of="2022-03-01")
+        fresh = register.stale(as_of="2022-03-01")  # A2's edit of 2021-09-01 is fresh data
+        stale = register.stale(as_of="2022-03-02")
         then = register.deliveries(as_of="2021-12-31").set_index("gemeente")
     assert latest.loc["Assen", "laatste_levering"] == pd.Timestamp("2021-01-01")
     assert latest.loc["Tynaarlo", "laatste_levering"] == pd.Timestamp("2022-01-01")
     assert latest["n_leveringen"].to_dict() == {"Assen": 2, "Tynaarlo": 2}
-    assert stale["gemeente"].tolist() == ["Assen"]  # 14 months, more than 6
+    assert latest.loc["Assen", "laatste_bewerking"] == pd.Timestamp("2021-09-01")
+    assert fresh.empty
+    assert stale["gemeente"].tolist() == ["Assen"]  # delivery 14, edit 6 months and a day
     assert then.loc["Tynaarlo", "laatste_levering"] == pd.Timestamp("2020-01-01")
 
 
@@ -434,7 +444,10 @@ def test_import_killed_halfway_leaves_the_register_as_it_was(store):
     with Register.open(store) as register:  # and the register works on
         assert set(register.state()["status"]) == {"terstond_uitgeefbaar"}
         diff = register.import_delivery(
-            frame([parcel("K0", rect(0, 0, 10, 10), status="optie")]), date="2020-03-01", source="x"
+            frame([parcel("K0", rect(0, 0, 10, 10), status="optie")]),
+            date="2020-03-01",
+            source="x",
+            allow_retire=True,
         )
     assert len(diff.retired) == 39 and diff.changed == ["K0"]
 
@@ -642,8 +655,12 @@ def test_delivery_with_errors_writes_nothing(worked, tmp_path):
 
 def test_delivery_older_than_an_edit_is_refused(worked):
     with Register.open(worked) as register, pytest.raises(TerreinenError, match="older than"):
-        register.import_delivery(
-            delivery_2().assign(prijs_m2=60.0), date="2021-08-01", source="late", gemeente="Assen"
+        register.import_delivery(  # over A2's edit of 2021-09-01 (else the edit is kept)
+            delivery_2().assign(prijs_m2=60.0),
+            date="2021-08-01",
+            source="late",
+            gemeente="Assen",
+            accept_delivery=True,
         )
     with Register.open(worked) as register, pytest.raises(TerreinenDataError):
         register.import_delivery(frame([assen(**A1, planfase=9)]), date="2023-01-01", source="x")
@@ -728,12 +745,15 @@ def test_cli_reading_commands_take_a_store_and_as_of(worked):
     table = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
     assert table.loc["Tynaarlo", "hard_ha"] == pytest.approx(0.6)
     assert table.loc["Assen", "hard_ha"] == pytest.approx(2.8)
-    # on 2021-07-01 Tynaarlo's latest delivery was of 2020-01-01; Assen's of 2021-01-01
+    # on 2021-07-01 Tynaarlo's latest delivery was of 2020-01-01, but T2 was edited on
+    # 2021-06-01: fresh data; on 2021-12-15 that edit is more than 6 months old too
+    assert "stale" not in result.stderr
+    result = cli("capacity", worked, "--as-of", "2021-12-15", "--format", "csv")
     assert (
-        "latest delivery 2020-01-01, more than 6 months before 2021-07-01, for Tynaarlo\n"
+        "latest delivery 2020-01-01, more than 6 months before 2021-12-15, for Tynaarlo\n"
         in result.stderr
     )
-    assert "Assen" not in result.stderr
+    assert "Assen" not in result.stderr  # delivered 2021-01-01, A2 edited 2021-09-01
     found = {}
     for as_of in ("2020-06-01", "2021-03-01"):  # A1 was sold in between
         result = cli(

@@ -1,4 +1,4 @@
-"""The register's commands: ``terreinen register init|import|set|history`` and
+"""The register's commands: ``terreinen register init|upgrade|import|set|correct|undo|history`` and
 ``terreinen changes``. Exit codes as everywhere (2 unusable input), plus 1 for a delivery
 with data errors (nothing written) and 4 for an edit refused because the parcel changed
 meanwhile."""
@@ -46,6 +46,12 @@ _HISTORY_KEY_COLUMNS = (
     "reden",
     "bron",
 )
+AllowFutureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-future", help="Accept a date more than a few days after today (not a typo)."
+    ),
+]
 
 
 @register_app.command("init")
@@ -62,6 +68,17 @@ def init(
 
     with (example_register if example else Register.create)(store) as register:
         say(f"register ready: {register.label}")
+
+
+@register_app.command("upgrade")
+def upgrade(store: StoreOpt) -> None:
+    """Bring a register made by an earlier terreinen to this version's layout."""
+
+    start, end = Register.upgrade(store)
+    if start == end:
+        say(f"register schema version {end}: nothing to upgrade")
+    else:
+        say(f"register upgraded from schema version {start} to {end}")
 
 
 @register_app.command("import")
@@ -81,14 +98,42 @@ def import_delivery(
         bool, typer.Option("--dry-run", help="Print the differences, write nothing.")
     ] = False,
     by: Annotated[str | None, typer.Option("--by", help="Who imports; default: you.")] = None,
+    accept_delivery: Annotated[
+        bool,
+        typer.Option(
+            "--accept-delivery",
+            help="Where the delivery contradicts an edit made since the previous delivery, "
+            "apply the delivery (default: keep the edit, record the delivery's value).",
+        ),
+    ] = False,
+    allow_retire: Annotated[
+        bool,
+        typer.Option(
+            "--allow-retire",
+            help="Accept retiring more than settings.register_retire_share (20%) of a "
+            "municipality's parcels, or all of them.",
+        ),
+    ] = False,
+    allow_future: AllowFutureOpt = False,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Import one delivery: validate it, print what differs from the register, apply it."""
+    """Import one delivery: validate it, print what differs from the register and where it
+    contradicts officers' edits, apply it."""
 
     with Register.open(store) as register:
         diff = register.import_delivery(
-            delivery, date=date, source=source, gemeente=gemeente, dry_run=dry_run, by=by
+            delivery,
+            date=date,
+            source=source,
+            gemeente=gemeente,
+            dry_run=dry_run,
+            by=by,
+            accept_delivery=accept_delivery,
+            allow_retire=allow_retire,
+            allow_future=allow_future,
         )
+    if not diff.conflicts.empty:
+        emit(diff.conflicts, fmt, None, f"Levering tegen bewerkingen in ({delivery.name})")
     table = diff.table
     if fmt == "table" and len(table) > _SHOWN and not state["verbose"]:
         say(f"first {_SHOWN} of {len(table)} differences (--format csv or --verbose: all)")
@@ -119,10 +164,20 @@ def set_fields(
             help="Refuse (exit 4) unless the parcel is still at this version.",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Sell a sold parcel, un-sell one (its sale date is cleared) or accept an edit "
+            "that changes nothing (nothing is recorded).",
+        ),
+    ] = False,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Record a land-sale officer's edit of one parcel as its new version."""
 
     with Register.open(store) as register:
+        before = register.version(kavel_id)
         version = register.set(
             kavel_id,
             date=date,
@@ -133,8 +188,71 @@ def set_fields(
             prijs_m2=prijs_m2,
             eigenaar=eigenaar,
             expect_version=expect_version,
+            force=force,
+            allow_future=allow_future,
         )
-    say(f"{kavel_id}: version {version} recorded")
+    if version == before:
+        say(f"{kavel_id}: nothing to change, nothing recorded (still version {version})")
+    else:
+        say(f"{kavel_id}: version {version} recorded")
+
+
+VersionOpt = Annotated[
+    int, typer.Option("--version", help="The version (the current one, see `history`).")
+]
+ByOpt = Annotated[str, typer.Option("--by", help="Who makes the correction.")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why the version was wrong.")]
+
+
+@register_app.command("correct")
+def correct(
+    kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
+    store: StoreOpt,
+    version: VersionOpt,
+    by: ByOpt,
+    reason: ReasonOpt,
+    date: Annotated[str | None, typer.Option("--date", help="The right date, YYYY-MM-DD.")] = None,
+    status: Annotated[str | None, typer.Option(help="The right status.")] = None,
+    planfase: Annotated[int | None, typer.Option(help="The right plan phase, 1-5.")] = None,
+    prijs_m2: Annotated[
+        float | None, typer.Option("--prijs-m2", help="The right asking price, EUR/m².")
+    ] = None,
+    eigenaar: Annotated[str | None, typer.Option(help="gemeente or particulier.")] = None,
+    allow_future: AllowFutureOpt = False,
+) -> None:
+    """Correct a parcel's current version (a wrong date or value): it is withdrawn, kept in
+    the history, and a corrected version recorded in its place."""
+
+    with Register.open(store) as register:
+        new = register.correct(
+            kavel_id,
+            version=version,
+            by=by,
+            reason=reason,
+            date=date,
+            status=status,
+            planfase=planfase,
+            prijs_m2=prijs_m2,
+            eigenaar=eigenaar,
+            allow_future=allow_future,
+        )
+    say(f"{kavel_id}: version {version} withdrawn, version {new} recorded in its place")
+
+
+@register_app.command("undo")
+def undo(
+    kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
+    store: StoreOpt,
+    version: VersionOpt,
+    by: ByOpt,
+    reason: ReasonOpt,
+) -> None:
+    """Undo a parcel's current version: it is withdrawn, kept in the history, and the
+    version before it is current again."""
+
+    with Register.open(store) as register:
+        back = register.undo(kavel_id, version=version, by=by, reason=reason)
+    say(f"{kavel_id}: version {version} withdrawn, version {back} is current again")
 
 
 @register_app.command("history")
@@ -152,6 +270,8 @@ def history(
     table = versions.drop(columns="geometry")
     keys = () if all_columns else _HISTORY_KEY_COLUMNS
     emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
+    current = int(versions.loc[versions["actueel"], "versie"].iloc[0])
+    say(f"{kavel_id}: current version {current} (give it as --expect-version)")
 
 
 def changes_command(

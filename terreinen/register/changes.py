@@ -18,6 +18,7 @@ from terreinen.register.store.base import as_day
 CHANGES_COLUMNS = (
     "gebied",
     "verkocht_ha",
+    "teruggedraaid_ha",
     "naar_hard_ha",
     "naar_zacht_ha",
     "nieuw_ha",
@@ -38,6 +39,8 @@ def changes(
     at the start (the day before ``date_from``) against the state on ``date_to``.
 
     Columns: ``gebied``; ``verkocht_ha`` (parcels that became ``uitgegeven``);
+    ``teruggedraaid_ha`` (versions in the window that made a sold parcel unsold again: a
+    reversal, shown even when a sale in the same window cancels it in the net);
     ``naar_hard_ha`` (unsold, plan phase went from 3-5 to 1-2); ``naar_zacht_ha`` (the
     reverse); ``nieuw_ha`` (parcels added); ``vervallen_ha`` (parcels retired);
     ``n_wijzigingen`` (versions recorded in the window); and a ``Totaal`` row.
@@ -64,6 +67,7 @@ def changes(
             "verkocht_ha": ha_after.where(
                 both & (b["status"] != "uitgegeven") & (a["status"] == "uitgegeven"), 0.0
             ),
+            "teruggedraaid_ha": 0.0,
             "naar_hard_ha": ha_after.where(both & unsold & soft_before & hard_after, 0.0),
             "naar_zacht_ha": ha_after.where(both & unsold & hard_before & soft_after, 0.0),
             "nieuw_ha": ha_after.where(b["status"].isna(), 0.0),
@@ -76,6 +80,14 @@ def changes(
     counted = pd.DataFrame({"n_wijzigingen": np.ones(len(versions), dtype=int)})
     for column in figures.columns[:-1]:
         counted[column] = 0.0
+    reversed_sale = (
+        (versions["status_voor"] == "uitgegeven")
+        & versions["status"].isin(schema.UNSOLD_STATUSES)
+        & ~versions["vervallen"]
+    ).to_numpy()
+    counted["teruggedraaid_ha"] = np.where(
+        reversed_sale, shapely.area(versions["geometry"].to_numpy()) / 10_000, 0.0
+    )
     rows = pd.concat([figures, counted[figures.columns]], ignore_index=True)
     places = pd.concat([where, versions[["terrein", "gemeente", "provincie"]]], ignore_index=True)
     keys = area_keys(places, [by], regions)

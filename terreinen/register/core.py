@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from terreinen import settings
 from terreinen.datasets import get_path
 from terreinen.errors import (
     TerreinenConflictError,
+    TerreinenDataWarning,
     TerreinenNotFoundError,
     TerreinenOptionError,
     TerreinenStoreError,
@@ -38,24 +40,35 @@ from terreinen.io.source import redacted
 from terreinen.register.changes import CHANGES_COLUMNS, changes
 from terreinen.register.store import PostgresStore, Store, connect, is_store_url
 from terreinen.register.store.base import (
+    CONFLICT_COLUMNS,
+    CONFLICTS,
     DELIVERIES,
     FIELDS,
     HEADS,
     VERSION_COLUMNS,
     VERSIONS,
+    WITHDRAWAL_COLUMNS,
     as_day,
     native,
     normalised,
     now_text,
 )
 from terreinen.register.versions import (
+    CORRECTION_SOURCE,
+    EDIT_SOURCE,
+    OFFICER_SOURCES,
     ROW_COLUMNS,
     DeliveryDiff,
     as_parcels,
     check_dates,
+    check_not_future,
+    check_retirement,
     checked_delivery,
     compare,
     edit_values,
+    find_conflicts,
+    reconciled,
+    same_value,
 )
 from terreinen.validation.values import closest
 
@@ -71,8 +84,8 @@ __all__ = [
 ]
 
 HISTORY_COLUMNS = ("versie", "geldig_van", "geldig_tot", "vastgelegd_op", "door", "bron", "reden")
-EDIT_SOURCE = "bewerking"
 _INSERTED = (*VERSION_COLUMNS, *FIELDS, "geom")
+_STANDING = "ingetrokken_op IS NULL"  # a version not withdrawn by a correction or an undo
 
 
 class Register:
@@ -97,11 +110,32 @@ class Register:
                 f"{label}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
                 f"{DELIVERIES}); create one with `terreinen register init --store {label}`"
             )
+        try:
+            with register._store.reading() as cursor:
+                register._store.check_schema(cursor)
+        except BaseException:
+            register.close()
+            raise
         return register
+
+    @staticmethod
+    def upgrade(store: str | Path) -> tuple[int, int]:
+        """Bring the register in ``store`` to this terreinen's schema version, in one
+        transaction; returns the versions (from, to)."""
+        label = redacted(str(store))
+        if not is_store_url(store) and not Path(store).is_file():
+            raise TerreinenNotFoundError(f"{label}: no register there")
+        connection = connect(store)
+        try:
+            return connection.upgrade()
+        finally:
+            connection.close()
 
     @classmethod
     def create(cls, store: str | Path) -> Register:
-        """Create the register's tables (kept when they exist) and open it."""
+        """Create the register's tables (kept when they exist in this schema version) and
+        open it. A GeoPackage holding other layers is refused: a register is a file of its
+        own."""
         register = cls(connect(store))
         try:
             register._store.create()
@@ -141,29 +175,46 @@ class Register:
 
     def history(self, kavel_id: str) -> gpd.GeoDataFrame:
         """Every version of one parcel, oldest first: ``versie, geldig_van, geldig_tot,
-        vastgelegd_op, door, bron, reden, vervallen`` and the parcel's fields."""
+        vastgelegd_op, door, bron, reden, vervallen, actueel`` (the current version, the one
+        to give as ``expect_version``), how it was withdrawn (``ingetrokken_op,
+        ingetrokken_door, ingetrokken_reden``; ``corrigeert``: the version a correction
+        replaces) and the parcel's fields."""
         s = self._store
+        columns = [*VERSION_COLUMNS, *WITHDRAWAL_COLUMNS, *FIELDS]
         with s.reading() as cursor:
             cursor.execute(
                 s.sql(
-                    f"SELECT {', '.join(VERSION_COLUMNS)}, {', '.join(FIELDS)}, "
-                    f"{s.geometry_sql} FROM {VERSIONS} WHERE kavel_id = ? ORDER BY versie"
+                    f"SELECT {', '.join(columns)}, {s.geometry_sql} FROM {VERSIONS} "
+                    "WHERE kavel_id = ? ORDER BY versie"
                 ),
                 [kavel_id],
             )
             rows = cursor.fetchall()
             if not rows:
                 raise self._unknown(cursor, kavel_id)
-        frame = pd.DataFrame(rows, columns=[*VERSION_COLUMNS, *FIELDS, "geometry"])
+            cursor.execute(s.sql(f"SELECT versie FROM {HEADS} WHERE kavel_id = ?"), [kavel_id])
+            current = cursor.fetchone()[0]
+        frame = pd.DataFrame(rows, columns=[*columns, "geometry"])
         history = normalised(frame)
         history["versie"] = history["versie"].astype(int)
+        history["corrigeert"] = pd.to_numeric(history["corrigeert"]).astype("Int64")
         for column in ("geldig_van", "geldig_tot"):
             history[column] = pd.to_datetime(history[column])
-        history["vastgelegd_op"] = pd.to_datetime(history["vastgelegd_op"], utc=True)
+        for column in ("vastgelegd_op", "ingetrokken_op"):
+            history[column] = pd.to_datetime(history[column], utc=True)
         history["vervallen"] = history["vervallen"].astype(bool)
+        history["actueel"] = history["versie"] == int(current)
         geoms = s.decode(frame["geometry"])
         history["oppervlakte_ha"] = shapely.area(geoms) / 10_000
-        order = [*HISTORY_COLUMNS, "vervallen", "kavel_id", *FIELDS, "oppervlakte_ha"]
+        order = [
+            *HISTORY_COLUMNS,
+            "vervallen",
+            "actueel",
+            *WITHDRAWAL_COLUMNS,
+            "kavel_id",
+            *FIELDS,
+            "oppervlakte_ha",
+        ]
         return gpd.GeoDataFrame(history[order], geometry=geoms, crs=settings.rd_crs)
 
     def version(self, kavel_id: str) -> int:
@@ -178,28 +229,42 @@ class Register:
 
     def deliveries(self, as_of=None) -> pd.DataFrame:
         """Per municipality its latest delivery (up to ``as_of``): ``gemeente,
-        laatste_levering, bron, n_leveringen`` (for staleness: see :meth:`stale`)."""
+        laatste_levering, bron, n_leveringen``, and ``laatste_bewerking``, the date of its
+        latest officer's edit (NaT: none) (for staleness: see :meth:`stale`)."""
         s = self._store
+        day = as_day(as_of or dt.date.max)
         with s.reading() as cursor:
             cursor.execute(
-                s.sql(f"SELECT gemeente, datum, bron FROM {DELIVERIES} WHERE datum <= ?"),
-                [as_day(as_of or dt.date.max)],
+                s.sql(f"SELECT gemeente, datum, bron FROM {DELIVERIES} WHERE datum <= ?"), [day]
             )
             rows = pd.DataFrame(cursor.fetchall(), columns=["gemeente", "datum", "bron"])
+            marks = ", ".join("?" * len(OFFICER_SOURCES))
+            cursor.execute(
+                s.sql(
+                    f"SELECT gemeente, max(geldig_van) FROM {VERSIONS} WHERE bron IN ({marks}) "
+                    f"AND geldig_van <= ? AND {_STANDING} GROUP BY gemeente"
+                ),
+                [*OFFICER_SOURCES, day],
+            )
+            edits = dict(cursor.fetchall())
         rows["datum"] = pd.to_datetime(rows["datum"])
         rows = rows.sort_values(["gemeente", "datum"], kind="stable")
         latest = rows.groupby("gemeente", sort=True).agg(
             laatste_levering=("datum", "last"), bron=("bron", "last"), n_leveringen=("bron", "size")
         )
-        return latest.reset_index()
+        latest = latest.reset_index()
+        latest["laatste_bewerking"] = pd.to_datetime(latest["gemeente"].map(edits))
+        return latest
 
     def stale(self, as_of=None, months: int | None = None) -> pd.DataFrame:
-        """The municipalities whose latest delivery is more than ``months`` (default
-        ``settings.stale_after_months``) before ``as_of`` (default today)."""
+        """The municipalities whose latest delivery and latest edit (an officer's edit is
+        fresh data too) are more than ``months`` (default ``settings.stale_after_months``)
+        before ``as_of`` (default today)."""
         months = settings.stale_after_months if months is None else months
         limit = pd.Timestamp(as_day(as_of or dt.date.today())) - pd.DateOffset(months=months)
         latest = self.deliveries(as_of)
-        return latest[latest["laatste_levering"] < limit].reset_index(drop=True)
+        fresh = latest[["laatste_levering", "laatste_bewerking"]].max(axis=1)
+        return latest[fresh < limit].reset_index(drop=True)
 
     def _rows(self, as_of=None) -> pd.DataFrame:
         """Versions valid on ``as_of`` (latest when None) in storage types, with geometry."""
@@ -225,17 +290,27 @@ class Register:
         return normalised(frame).sort_values("kavel_id", kind="stable", ignore_index=True)
 
     def _versions_between(self, start: str, end: str) -> pd.DataFrame:
+        """The standing versions with ``geldig_van`` from ``start`` to ``end``: ``kavel_id,
+        terrein, gemeente, provincie, status, vervallen``, ``status_voor`` (the status of
+        the standing version before it) and ``geometry``."""
         s = self._store
         with s.reading() as cursor:
             cursor.execute(
                 s.sql(
-                    f"SELECT kavel_id, terrein, gemeente, provincie FROM {VERSIONS} "
-                    "WHERE geldig_van >= ? AND geldig_van <= ?"
+                    "SELECT v.kavel_id, v.terrein, v.gemeente, v.provincie, v.status, "
+                    f"v.vervallen, (SELECT p.status FROM {VERSIONS} p WHERE p.kavel_id = "
+                    "v.kavel_id AND p.versie < v.versie AND p.ingetrokken_op IS NULL ORDER BY "
+                    f"p.versie DESC LIMIT 1), {s.geometry_of('v.geom')} FROM {VERSIONS} v "
+                    "WHERE v.geldig_van >= ? AND v.geldig_van <= ? AND v.ingetrokken_op IS NULL"
                 ),
                 [start, end],
             )
             rows = cursor.fetchall()
-        return pd.DataFrame(rows, columns=["kavel_id", "terrein", "gemeente", "provincie"])
+        columns = ["kavel_id", "terrein", "gemeente", "provincie", "status", "vervallen"]
+        frame = pd.DataFrame(rows, columns=[*columns, "status_voor", "geometry"])
+        frame["vervallen"] = frame["vervallen"].astype(bool)
+        frame["geometry"] = s.decode(frame["geometry"])
+        return frame
 
     def _unknown(self, cursor, kavel_id: str) -> TerreinenNotFoundError:
         cursor.execute(f"SELECT kavel_id FROM {HEADS}")
@@ -254,6 +329,9 @@ class Register:
         gemeente: str | Sequence[str] | None = None,
         dry_run: bool = False,
         by: str | None = None,
+        accept_delivery: bool = False,
+        allow_retire: bool = False,
+        allow_future: bool = False,
     ) -> DeliveryDiff:
         """Import one delivery (a file or a GeoDataFrame) for the municipalities it covers
         (``gemeente``, default: those in the delivery), valid from ``date``.
@@ -261,11 +339,20 @@ class Register:
         The delivery is validated first (errors: :class:`TerreinenDataError`, nothing
         written), compared with the latest versions of the parcels of those municipalities,
         and applied in one transaction: changed and new parcels get a new version, parcels
-        missing from the delivery are retired. The same delivery twice changes nothing.
+        missing from the delivery are retired. The same delivery twice changes nothing; a
+        difference only in a bookkeeping field (``laatst_bijgewerkt``) is no new version.
+
+        Where the delivery contradicts an officer's edit made after the municipality's
+        previous delivery (``diff.conflicts``), the edit is kept and the delivery's value
+        recorded in ``leveringsconflicten``; ``accept_delivery`` applies the delivery there
+        too. Refused (nothing written): a ``kavel_id`` of another municipality, retiring
+        more than ``settings.register_retire_share`` of a municipality's parcels or all of
+        them (unless ``allow_retire``), a date far after today (unless ``allow_future``).
         """
         day = as_day(date)
         if not str(source).strip():
             raise TerreinenOptionError("a delivery needs a source (--source): where it came from")
+        check_not_future(day, allow_future)
         delivery, covered = checked_delivery(parcels, gemeente)
         s = self._store
         with s.reading() if dry_run else s.writing() as cursor:
@@ -273,10 +360,22 @@ class Register:
                 s.lock_table(cursor)
             heads, current = self._current(cursor, covered, delivery["kavel_id"])
             diff, changed = compare(current, delivery, covered, heads)
+            conflicts = self._conflicts(cursor, diff.changed, current, delivery, covered)
+            if not conflicts.empty and not accept_delivery:
+                kept = reconciled(delivery, current, conflicts)
+                diff, changed = compare(current, kept, covered, heads)
+            elif not conflicts.empty:
+                over = changed["kavel_id"].isin(conflicts["kavel_id"])
+                changed.loc[over, "_reden"] += "; gaat voor een bewerking"
+            diff.conflicts, diff.accepted = conflicts, accept_delivery
+            diff.refusal = None if allow_retire else check_retirement(diff, current, self.label)
+            if diff.refusal and not dry_run:
+                raise TerreinenOptionError(f"{diff.refusal}; nothing was written")
             check_dates(diff, heads, day, self.label)
             if not dry_run:
                 self._apply(cursor, diff, changed, current, heads, day, source, by)
                 self._record_delivery(cursor, delivery, covered, day, source, by)
+                self._record_conflicts(cursor, conflicts, day, source, accept_delivery)
                 diff.applied = not diff.empty
         return diff
 
@@ -292,13 +391,23 @@ class Register:
         prijs_m2: float | None = None,
         eigenaar: str | None = None,
         expect_version: int | None = None,
+        force: bool = False,
+        allow_future: bool = False,
     ) -> int:
         """Record an edit of one parcel as its new version, valid from ``date``; returns the
         version number. With ``expect_version`` the edit is refused
-        (:class:`TerreinenConflictError`) when the parcel is no longer at that version."""
+        (:class:`TerreinenConflictError`) when the parcel is no longer at that version;
+        without it, a :class:`TerreinenDataWarning` when the parcel was edited since its
+        municipality's latest delivery.
+
+        Refused (nothing written) unless ``force``: an edit that changes nothing (with
+        ``force`` nothing is recorded and the current version returned), selling a sold
+        parcel, and un-selling one (with ``force`` its ``uitgiftedatum`` is cleared). A date
+        far after today is refused unless ``allow_future``."""
         day = as_day(date)
         if not str(by).strip() or not str(reason).strip():
             raise TerreinenOptionError("an edit needs who made it (--by) and why (--reason)")
+        check_not_future(day, allow_future)
         values = edit_values(status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar)
         s = self._store
         with s.writing() as cursor:
@@ -317,57 +426,269 @@ class Register:
             if day < since:
                 raise TerreinenOptionError(
                     f"{kavel_id}: date {day} is before its latest version {version} of {since}; "
-                    "a version starts on or after the one before"
+                    "a version starts on or after the one before (a wrong version: "
+                    "`terreinen register correct` or `undo`)"
                 )
-            cursor.execute(
-                s.sql(
-                    f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
-                    "WHERE kavel_id = ? AND versie = ?"
-                ),
-                [kavel_id, version],
+            row = self._version(cursor, kavel_id, version)
+            edits = _edits(row, values, kavel_id, version, day, force)
+            if not edits:
+                return version
+            if expect_version is None:
+                self._warn_if_edited(cursor, kavel_id, str(row.at[0, "gemeente"]))
+            for column, value in edits.items():
+                row.at[0, column] = value
+            return self._add_version(
+                cursor, row, version, day, [by, EDIT_SOURCE, reason, False], since=None
             )
-            row = self._frame(cursor.fetchall())
-            if values.get("status") == "uitgegeven" and row.at[0, "uitgiftedatum"] is None:
-                values["uitgiftedatum"] = day  # a sale recorded here is dated by the edit
+
+    def correct(
+        self,
+        kavel_id: str,
+        *,
+        version: int,
+        by: str,
+        reason: str,
+        date=None,
+        status: str | None = None,
+        planfase: int | None = None,
+        prijs_m2: float | None = None,
+        eigenaar: str | None = None,
+        allow_future: bool = False,
+    ) -> int:
+        """Correct the parcel's current version ``version`` (a wrong date or value) as a new
+        recorded fact: that version is withdrawn (kept in the history, valid on no day, with
+        ``ingetrokken_op/_door/_reden``) and a new version recorded (``bron`` correctie,
+        ``corrigeert`` the version) with its values and the corrections, valid from ``date``
+        (default: the withdrawn version's own date). A sale dated by the wrong version moves
+        with the date. Returns the new version number."""
+        if not str(by).strip() or not str(reason).strip():
+            raise TerreinenOptionError("a correction needs who made it (--by) and why (--reason)")
+        values = edit_values(
+            status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar, required=False
+        )
+        if date is None and not values:
+            raise TerreinenOptionError(
+                "a correction gives a new date or at least one of status, planfase, prijs_m2, "
+                "eigenaar"
+            )
+        day = None if date is None else as_day(date)
+        if day is not None:
+            check_not_future(day, allow_future)
+        s = self._store
+        with s.writing() as cursor:
+            retired, before = self._withdrawable(cursor, kavel_id, version)
+            row = self._version(cursor, kavel_id, version)
+            wrong_day = self._since(cursor, kavel_id, version)
+            start = day or wrong_day
+            if before is not None and start < before[1]:
+                raise TerreinenOptionError(
+                    f"{kavel_id}: date {start} is before version {before[0]} of {before[1]}; "
+                    f"correct that one first (undo version {version}, then correct)"
+                )
+            if row.at[0, "uitgiftedatum"] == wrong_day and row.at[0, "status"] == "uitgegeven":
+                values.setdefault("uitgiftedatum", start)  # the sale was dated by the version
             for column, value in values.items():
                 row.at[0, column] = value
-            meta = [version + 1, day, None, now_text(), by, EDIT_SOURCE, reason, False]
-            s.close_versions(cursor, day, [(kavel_id, version)])
-            s.insert_rows(cursor, VERSIONS, _INSERTED, self._version_rows(row, [meta]))
-            heads = [(version + 1, day, kavel_id)]
-            s.update_rows(cursor, HEADS, ["versie", "geldig_van"], ["kavel_id"], heads)
-        return version + 1
+            self._withdraw(cursor, kavel_id, version, by, reason)
+            meta = [by, CORRECTION_SOURCE, reason, retired]
+            new = self._add_version(cursor, row, None, start, meta, since=before)
+            s.update_rows(cursor, VERSIONS, ["corrigeert"], ["kavel_id", "versie"],
+                          [(version, kavel_id, new)])  # fmt: skip
+        return new
+
+    def undo(self, kavel_id: str, *, version: int, by: str, reason: str) -> int:
+        """Undo the parcel's current version ``version``: it is withdrawn (kept in the
+        history, valid on no day, with who withdrew it, when and why) and the version before
+        it is the current one again, as it was. Returns that version's number."""
+        if not str(by).strip() or not str(reason).strip():
+            raise TerreinenOptionError("an undo needs who made it (--by) and why (--reason)")
+        s = self._store
+        with s.writing() as cursor:
+            _, before = self._withdrawable(cursor, kavel_id, version)
+            if before is None:
+                raise TerreinenOptionError(
+                    f"{kavel_id}: version {version} is its first; there is no version to go back to"
+                )
+            self._withdraw(cursor, kavel_id, version, by, reason)
+            previous, since, gone = before
+            s.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"],
+                          [(None, kavel_id, previous)])  # fmt: skip
+            s.update_rows(cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"],
+                          [(previous, since, gone, kavel_id)])  # fmt: skip
+        return previous
+
+    def _withdrawable(self, cursor, kavel_id: str, version: int):
+        """Lock a parcel whose current version is ``version``: whether that version retires
+        it, and the standing version before it ``(versie, geldig_van, vervallen)`` or None."""
+        s = self._store
+        head = s.lock_parcel(cursor, kavel_id)
+        if head is None:
+            raise self._unknown(cursor, kavel_id)
+        if int(head[0]) != version:
+            raise TerreinenOptionError(
+                f"{kavel_id}: version {version} is not its current version {head[0]}; only the "
+                "current version can be corrected or undone (undo the later ones first; see "
+                "`terreinen register history`)"
+            )
+        cursor.execute(
+            s.sql(
+                f"SELECT versie, geldig_van, vervallen FROM {VERSIONS} WHERE kavel_id = ? "
+                f"AND versie < ? AND {_STANDING} ORDER BY versie DESC"
+            ),
+            [kavel_id, version],
+        )
+        before = cursor.fetchone()
+        cursor.fetchall()
+        if before is not None:
+            before = (int(before[0]), as_day(before[1]), bool(before[2]))
+        return bool(head[2]), before
+
+    def _withdraw(self, cursor, kavel_id: str, version: int, by: str, reason: str) -> None:
+        """Make a version valid on no day, saying who withdrew it, when and why."""
+        s = self._store
+        cursor.execute(
+            s.sql(
+                f"UPDATE {VERSIONS} SET geldig_tot = geldig_van, ingetrokken_op = ?, "
+                "ingetrokken_door = ?, ingetrokken_reden = ? WHERE kavel_id = ? AND versie = ?"
+            ),
+            [now_text(), by, reason, kavel_id, version],
+        )
+
+    def _since(self, cursor, kavel_id: str, version: int) -> str:
+        s = self._store
+        cursor.execute(
+            s.sql(f"SELECT geldig_van FROM {VERSIONS} WHERE kavel_id = ? AND versie = ?"),
+            [kavel_id, version],
+        )
+        return as_day(cursor.fetchone()[0])
+
+    def _version(self, cursor, kavel_id: str, version: int) -> pd.DataFrame:
+        """One version's fields and geometry, as one row."""
+        s = self._store
+        cursor.execute(
+            s.sql(
+                f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                "WHERE kavel_id = ? AND versie = ?"
+            ),
+            [kavel_id, version],
+        )
+        return self._frame(cursor.fetchall())
+
+    def _add_version(self, cursor, row: pd.DataFrame, current, day: str, meta: list, since):
+        """Record ``row`` as the parcel's new version from ``day`` (``meta``: door, bron,
+        reden, vervallen): the ``current`` version (or the standing one before a withdrawn
+        version, ``since``) ends that day. Returns the new version's number."""
+        s = self._store
+        kavel_id = str(row.at[0, "kavel_id"])
+        cursor.execute(s.sql(f"SELECT max(versie) FROM {VERSIONS} WHERE kavel_id = ?"), [kavel_id])
+        new = int(cursor.fetchone()[0]) + 1
+        ended = current if since is None else since[0]
+        if ended is not None:
+            s.close_versions(cursor, day, [(kavel_id, ended)])
+        door, bron, reden, gone = meta
+        rows = self._version_rows(row, [[new, day, None, now_text(), door, bron, reden, gone]])
+        s.insert_rows(cursor, VERSIONS, _INSERTED, rows)
+        s.update_rows(cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"],
+                      [(new, day, gone, kavel_id)])  # fmt: skip
+        return new
+
+    def _warn_if_edited(self, cursor, kavel_id: str, gemeente: str) -> None:
+        """Warn when an officer changed the parcel after its municipality's latest delivery."""
+        s = self._store
+        cursor.execute(
+            s.sql(f"SELECT max(vastgelegd_op) FROM {DELIVERIES} WHERE gemeente = ?"), [gemeente]
+        )
+        delivered = cursor.fetchone()[0]
+        marks = ", ".join("?" * len(OFFICER_SOURCES))
+        cursor.execute(
+            s.sql(
+                f"SELECT versie, door, vastgelegd_op FROM {VERSIONS} WHERE kavel_id = ? AND "
+                f"bron IN ({marks}) AND {_STANDING} ORDER BY versie DESC"
+            ),
+            [kavel_id, *OFFICER_SOURCES],
+        )
+        edits = cursor.fetchall()
+        if not edits:
+            return
+        version, door, recorded = edits[0]
+        recorded = pd.to_datetime(recorded, utc=True)
+        if delivered is not None and recorded <= pd.to_datetime(delivered, utc=True):
+            return
+        warnings.warn(
+            f"{kavel_id} was edited since {gemeente}'s latest delivery (version {version} by "
+            f"{door}, recorded {recorded:%Y-%m-%d %H:%M} UTC); give expect_version "
+            "(--expect-version) to be sure you change what you saw",
+            TerreinenDataWarning,
+            stacklevel=3,
+        )
+
+    def _conflicts(self, cursor, ids: list[str], current, delivery, covered) -> pd.DataFrame:
+        """The delivery's contradictions of officers' edits made after each municipality's
+        latest delivery, among the parcels it changes (see ``versions.find_conflicts``)."""
+        s = self._store
+        columns = ["kavel_id", "versie", "bron", "vastgelegd_op", "door", "reden", *FIELDS]
+        rows: list = []
+        since: dict = {}
+        if ids:
+            marks = ", ".join("?" * len(covered))
+            cursor.execute(
+                s.sql(
+                    f"SELECT gemeente, max(vastgelegd_op) FROM {DELIVERIES} "
+                    f"WHERE gemeente IN ({marks}) GROUP BY gemeente"
+                ),
+                covered,
+            )
+            since = dict(cursor.fetchall())
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            cursor.execute(
+                s.sql(
+                    f"SELECT {', '.join(columns)} FROM {VERSIONS} WHERE {_STANDING} AND "
+                    f"kavel_id IN ({', '.join('?' * len(part))})"
+                ),
+                part,
+            )
+            rows += cursor.fetchall()
+        return find_conflicts(pd.DataFrame(rows, columns=columns), since, current, delivery)
+
+    def _record_conflicts(self, cursor, conflicts, day, source, applied: bool) -> None:
+        now = now_text()
+        rows = [
+            (g, k, day, source, veld, kept, given, door, at, why, applied, now)
+            for k, g, veld, kept, given, door, at, why in conflicts.itertuples(index=False)
+        ]
+        self._store.insert_rows(cursor, CONFLICTS, CONFLICT_COLUMNS, rows)
 
     def _current(self, cursor, covered: list[str], ids: pd.Series):
-        """The head rows of all parcels, and the latest versions of the parcels that the
-        delivery covers: those of its municipalities and those it names."""
+        """The head rows of all parcels (with ``hoogste``, each one's highest version
+        number) and the latest versions of the parcels of the delivery's municipalities. A
+        delivered ``kavel_id`` of another municipality is an error: a delivery stays in its
+        municipality's lane."""
         s = self._store
         cursor.execute(f"SELECT kavel_id, gemeente, versie, geldig_van, vervallen FROM {HEADS}")
         heads = pd.DataFrame(
             cursor.fetchall(), columns=["kavel_id", "gemeente", "versie", "geldig_van", "vervallen"]
         ).set_index("kavel_id")
         heads["vervallen"] = heads["vervallen"].astype(bool)
-        wanted = ~heads["vervallen"] & (heads["gemeente"].isin(covered) | heads.index.isin(ids))
-        if not wanted.any():
+        cursor.execute(f"SELECT kavel_id, max(versie) FROM {VERSIONS} GROUP BY kavel_id")
+        heads["hoogste"] = pd.Series(dict(cursor.fetchall()), dtype="Int64").reindex(heads.index)
+        taken = heads[heads.index.isin(ids) & ~heads["gemeente"].isin(covered)]
+        if not taken.empty:
+            examples = ", ".join(f"{k} of {g}" for k, g in taken["gemeente"].head(5).items())
+            raise TerreinenOptionError(
+                f"{self.label}: the delivery for {', '.join(covered)} names {len(taken)} "
+                f"parcels of another municipality ({examples}); a delivery changes only its "
+                "own municipality's parcels: give them their own kavel_ids; nothing was written"
+            )
+        if not heads["gemeente"].isin(covered).any():
             return heads, self._frame([])
-        moved = heads.index[wanted & ~heads["gemeente"].isin(covered)].tolist()
         select = f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} WHERE "
         marks = ", ".join("?" * len(covered))
         cursor.execute(
             s.sql(f"{select} geldig_tot IS NULL AND vervallen = ? AND gemeente IN ({marks})"),
             [False, *covered],
         )
-        rows = cursor.fetchall()
-        for start in range(0, len(moved), 500):
-            part = moved[start : start + 500]
-            cursor.execute(
-                s.sql(
-                    f"{select} geldig_tot IS NULL AND kavel_id IN ({', '.join('?' * len(part))})"
-                ),
-                part,
-            )
-            rows += cursor.fetchall()
-        return heads, self._frame(rows)
+        return heads, self._frame(cursor.fetchall())
 
     def _apply(self, cursor, diff, changed, current, heads, day, source, by) -> None:
         if diff.empty:
@@ -375,7 +696,7 @@ class Register:
         s = self._store
         who = by or getpass.getuser()
         now = now_text()
-        versions = heads["versie"]
+        versions, highest = heads["versie"], heads["hoogste"]
         back = [k for k in diff.new if k in versions.index]  # retired before, delivered again
         closed = [*diff.changed, *diff.retired, *back]
         s.close_versions(cursor, day, [(k, int(versions[k])) for k in closed])
@@ -387,7 +708,7 @@ class Register:
         for frame, gone in parts:
             if frame.empty:
                 continue
-            next_version = versions.reindex(frame["kavel_id"]).fillna(0).astype(int) + 1
+            next_version = highest.reindex(frame["kavel_id"]).fillna(0).astype(int) + 1
             metas = [
                 [int(v), day, None, now, who, source, reason, gone]
                 for v, reason in zip(next_version, frame["_reden"], strict=True)
@@ -403,7 +724,7 @@ class Register:
             ["gemeente", "versie", "geldig_van", "vervallen"],
             ["kavel_id"],
             [
-                (g, int(versions[k]) + 1, day, bool(gone), k)
+                (g, int(highest[k]) + 1, day, bool(gone), k)
                 for k, g, gone in zip(
                     update["kavel_id"], update["gemeente"], update["_gone"], strict=True
                 )
@@ -448,6 +769,37 @@ class Register:
             ["gemeente", "datum", "bron", "vastgelegd_op", "door", "n_kavels"],
             rows,
         )
+
+
+def _edits(row: pd.DataFrame, values: dict, kavel_id: str, version: int, day: str, force: bool):
+    """The fields an edit really changes on the parcel's current version ``row``; refused
+    unless ``force``: selling or un-selling a sold parcel, changing nothing."""
+    values = dict(values)
+    status, sold = values.get("status"), row.at[0, "status"] == "uitgegeven"
+    if sold and status is not None and not force:
+        since = str(row.at[0, "uitgiftedatum"] or "an unknown date")
+        if status == "uitgegeven":
+            raise TerreinenOptionError(
+                f"{kavel_id} is sold already (uitgegeven since {since}, version {version}); "
+                "nothing was written (force: record it anyway)"
+            )
+        raise TerreinenOptionError(
+            f"{kavel_id} is sold (uitgegeven since {since}, version {version}): making it "
+            f"{status} undoes the sale; nothing was written (if the sale fell through, force "
+            "it: its uitgiftedatum is then cleared; a wrong version: `terreinen register "
+            "correct` or `undo`)"
+        )
+    if sold and status not in (None, "uitgegeven"):
+        values["uitgiftedatum"] = None  # not sold any more: no sale date
+    if status == "uitgegeven" and row.at[0, "uitgiftedatum"] is None:
+        values["uitgiftedatum"] = day  # a sale recorded here is dated by the edit
+    changed = {c: v for c, v in values.items() if not same_value(row.at[0, c], v)}
+    if not changed and not force:
+        raise TerreinenOptionError(
+            f"{kavel_id} has these values already (version {version}): the edit changes "
+            "nothing and was not recorded"
+        )
+    return changed
 
 
 def is_register(source) -> bool:

@@ -4,6 +4,7 @@ checked against the data contract."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -20,6 +21,23 @@ from terreinen.validation.values import suggest
 
 DIFF_COLUMNS = ("kavel_id", "gemeente", "wijziging", "veld", "oud", "nieuw")
 ROW_COLUMNS = ("kavel_id", *FIELDS)
+EDIT_SOURCE, CORRECTION_SOURCE = "bewerking", "correctie"
+#: The ``bron`` of versions an officer recorded (an edit or a correction).
+OFFICER_SOURCES = (EDIT_SOURCE, CORRECTION_SOURCE)
+#: Fields an officer's edit sets (a sale sets its date too) that a delivery can contradict.
+CONFLICT_FIELDS = ("status", "planfase", "uitgiftedatum", "prijs_m2", "eigenaar")
+#: Fields that only say when the data were kept: a difference there alone is no new version.
+BOOKKEEPING_FIELDS = ("laatst_bijgewerkt",)
+CONFLICT_LIST_COLUMNS = (
+    "kavel_id",
+    "gemeente",
+    "veld",
+    "bewerkt",
+    "geleverd",
+    "bewerkt_door",
+    "bewerkt_op",
+    "bewerking_reden",
+)
 
 
 @dataclass
@@ -34,6 +52,15 @@ class DeliveryDiff:
     unchanged: int = 0
     table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DIFF_COLUMNS))
     applied: bool = False
+    #: One row per field the delivery contradicts of an edit made after the municipality's
+    #: previous delivery (``CONFLICT_LIST_COLUMNS``); ``accepted``: the delivery was applied
+    #: there too, else the edits were kept.
+    conflicts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=CONFLICT_LIST_COLUMNS)
+    )
+    accepted: bool = False
+    #: Why the delivery would be refused (a dry run says so instead of refusing).
+    refusal: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -43,10 +70,21 @@ class DeliveryDiff:
         done = "applied" if self.applied else "not applied (dry run)"
         if self.empty:
             done = "nothing to change"
-        return (
+        text = (
             f"{', '.join(self.gemeenten)}: {len(self.new)} new, {len(self.retired)} retired, "
             f"{len(self.changed)} changed, {self.unchanged} unchanged parcels; {done}"
         )
+        if not self.conflicts.empty:
+            n = self.conflicts["kavel_id"].nunique()
+            kept = (
+                "the delivery applied over the edits"
+                if self.accepted
+                else "the edits kept, the delivery's values recorded as findings"
+            )
+            text += f"; {n} parcels contradict an edit made after the previous delivery: {kept}"
+        if self.refusal:
+            text += f"; it would be refused: {self.refusal}"
+        return text
 
 
 def checked_delivery(parcels, gemeente) -> tuple[pd.DataFrame, list[str]]:
@@ -87,8 +125,8 @@ def compare(current: pd.DataFrame, delivery: pd.DataFrame, covered: list[str], h
         differs[column] = ~same.to_numpy()
     differs["geometry"] = _moved(pairs["geometry"].to_numpy(), pairs["geometry_oud"].to_numpy())
     mask = pd.DataFrame(differs)
-    any_change = mask.any(axis=1).to_numpy()
-    table = _diff_table(pairs, mask, new, retired)
+    any_change = mask.drop(columns=list(BOOKKEEPING_FIELDS)).any(axis=1).to_numpy()
+    table = _diff_table(pairs[any_change], mask[any_change], new, retired)
     reappearing = new["kavel_id"].isin(heads.index)
     reasons = pd.concat(
         [
@@ -171,6 +209,88 @@ def _texts(values: pd.Series) -> list:
     return [None if pd.isna(v) else str(v) for v in values]
 
 
+def find_conflicts(
+    history: pd.DataFrame, since: dict, current: pd.DataFrame, delivery: pd.DataFrame
+) -> pd.DataFrame:
+    """The fields of ``CONFLICT_FIELDS`` that an officer changed after the municipality's
+    latest delivery (recorded after ``since[gemeente]``, a UTC time) and that the new
+    delivery gives another value: one row per parcel and field (``CONFLICT_LIST_COLUMNS``).
+
+    ``history`` holds the standing versions of the parcels (``kavel_id, versie, bron,
+    vastgelegd_op, door, reden, gemeente`` and the fields), ``current`` and ``delivery``
+    their latest versions and the delivered rows."""
+    if history.empty:
+        return pd.DataFrame(columns=CONFLICT_LIST_COLUMNS)
+    history = normalised(history).sort_values(["kavel_id", "versie"], kind="stable")
+    recorded = pd.to_datetime(history["vastgelegd_op"], utc=True)
+    limit = pd.to_datetime(history["gemeente"].map(since), utc=True)
+    recent = history["bron"].isin(OFFICER_SOURCES) & (limit.isna() | (recorded > limit))
+    now = current.set_index("kavel_id")
+    delivered = delivery.set_index("kavel_id")
+    rows = []
+    for kavel_id, versions in history[recent].groupby("kavel_id", sort=True):
+        earlier = history[
+            (history["kavel_id"] == kavel_id) & (history["versie"] < versions["versie"].min())
+        ]
+        if earlier.empty:
+            continue
+        before, edit = earlier.iloc[-1], versions.iloc[-1]
+        for column in CONFLICT_FIELDS:
+            kept, given = now.at[kavel_id, column], delivered.at[kavel_id, column]
+            if same_value(kept, before[column]) or same_value(kept, given):
+                continue  # not changed by the edits, or the delivery agrees
+            rows.append(
+                (kavel_id, now.at[kavel_id, "gemeente"], column, *_texts(pd.Series([kept, given])),
+                 edit["door"], str(edit["vastgelegd_op"]), edit["reden"])
+            )  # fmt: skip
+    table = pd.DataFrame(rows, columns=CONFLICT_LIST_COLUMNS).astype(object)
+    return table.where(table.notna(), None)
+
+
+def same_value(a, b) -> bool:
+    """Two stored values are the same (two missing values too)."""
+    return bool((pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and a == b))
+
+
+def reconciled(delivery: pd.DataFrame, current: pd.DataFrame, conflicts) -> pd.DataFrame:
+    """The delivery with the edited values kept where it contradicts them."""
+    kept = delivery.set_index("kavel_id")
+    now = current.set_index("kavel_id")
+    for kavel_id, column in zip(conflicts["kavel_id"], conflicts["veld"], strict=True):
+        kept.loc[kavel_id, column] = now.loc[kavel_id, column]
+    return kept.reset_index()
+
+
+def check_retirement(diff: DeliveryDiff, current: pd.DataFrame, label: str) -> str | None:
+    """Why the delivery may not be imported as it is: it retires more than
+    ``settings.register_retire_share`` of a municipality's parcels or all of them (None: it
+    does not)."""
+    share = settings.register_retire_share
+    counts = current["gemeente"].value_counts().to_dict()
+    gone = current.loc[current["kavel_id"].isin(diff.retired), "gemeente"].value_counts()
+    for gemeente, n in gone.to_dict().items():
+        total = counts[gemeente]
+        if n == total or n > share * total:
+            limit = "all of them" if n == total else f"more than {share:.0%}"
+            return (
+                f"{label}: the delivery would retire {n} of the {total} parcels of "
+                f"{gemeente} ({limit}); is the file complete and the municipality right? "
+                "(allow it with allow_retire, --allow-retire)"
+            )
+    return None
+
+
+def check_not_future(day: str, allow_future: bool) -> None:
+    """A date more than ``settings.register_future_days`` after today is a typo unless
+    allowed."""
+    limit = dt.date.today() + dt.timedelta(days=settings.register_future_days)
+    if not allow_future and day > limit.isoformat():
+        raise TerreinenOptionError(
+            f"date {day} is more than {settings.register_future_days} days after today; "
+            "a typo? (allow it with allow_future, --allow-future); nothing was written"
+        )
+
+
 def check_dates(diff: DeliveryDiff, heads: pd.DataFrame, day: str, label: str) -> None:
     """A delivery may not start a version before the latest version of a parcel it changes."""
     touched = [k for k in (*diff.changed, *diff.retired, *diff.new) if k in heads.index]
@@ -198,8 +318,9 @@ def _category(column: str, value: str) -> str:
     return text
 
 
-def edit_values(*, status, planfase, prijs_m2, eigenaar) -> dict:
-    """The fields an edit sets, checked and in storage types."""
+def edit_values(*, status, planfase, prijs_m2, eigenaar, required: bool = True) -> dict:
+    """The fields an edit sets, checked and in storage types (at least one when
+    ``required``)."""
     values: dict[str, object] = {}
     if status is not None:
         values["status"] = _category("status", status)
@@ -212,7 +333,7 @@ def edit_values(*, status, planfase, prijs_m2, eigenaar) -> dict:
         values["prijs_m2"] = price
     if eigenaar is not None:
         values["eigenaar"] = _category("eigenaar", eigenaar)
-    if not values:
+    if required and not values:
         raise TerreinenOptionError(
             "an edit sets at least one of status, planfase, prijs_m2, eigenaar"
         )

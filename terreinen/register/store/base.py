@@ -8,7 +8,11 @@ Tables (see docs/data-model.md, "Register"):
   table with geometry ``geom`` in EPSG:28992);
 - ``kavels``: one row per parcel ever delivered, pointing at its latest version; the row an
   edit locks;
-- ``leveringen``: one row per municipality per imported delivery.
+- ``leveringen``: one row per municipality per imported delivery;
+- ``leveringsconflicten``: one row per field a delivery contradicted of an officer's edit
+  made after the municipality's previous delivery (kept or applied: ``toegepast``);
+- ``kavelregister_schema``: the layout's version (:data:`SCHEMA_VERSION`); a register of
+  an older layout is upgraded by :meth:`Store.upgrade`, one numbered migration at a time.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
+from terreinen.errors import TerreinenOptionError, TerreinenStoreError
 from terreinen.figures import AsOf, as_of_date
 
 #: The parcel fields a version keeps (DATA_MODEL.md names), with their kind of SQL type.
@@ -52,7 +57,30 @@ VERSION_COLUMNS = (
     "reden",
     "vervallen",
 )
+#: How a version was withdrawn by ``Register.correct``/``undo`` (empty while it stands); a
+#: withdrawn version keeps its row but is valid on no day (``geldig_tot = geldig_van``).
+WITHDRAWAL_COLUMNS = ("ingetrokken_op", "ingetrokken_door", "ingetrokken_reden", "corrigeert")
 VERSIONS, HEADS, DELIVERIES = "kavel_versies", "kavels", "leveringen"
+CONFLICTS = "leveringsconflicten"
+SCHEMA = "kavelregister_schema"
+#: The register's layout. 1: the first (no schema table); 2: withdrawn versions, delivery
+#: conflicts, the schema table, one open version per parcel and unique deliveries enforced.
+SCHEMA_VERSION = 2
+#: The columns of ``leveringsconflicten`` after its fid.
+CONFLICT_COLUMNS = (
+    "gemeente",
+    "kavel_id",
+    "datum",
+    "bron",
+    "veld",
+    "bewerkt",
+    "geleverd",
+    "bewerkt_door",
+    "bewerkt_op",
+    "bewerking_reden",
+    "toegepast",
+    "vastgelegd_op",
+)
 SRID = 28992
 
 _SQL_TYPES = {
@@ -77,7 +105,7 @@ _SQL_TYPES = {
         "geometry": f"geometry(Geometry, {SRID})",
     },
 }
-_TABLES = {
+TABLES = {
     VERSIONS: {
         "fid": "id",
         "kavel_id": "text NOT NULL",
@@ -90,6 +118,10 @@ _TABLES = {
         "reden": "text NOT NULL",
         "vervallen": "boolean NOT NULL",
         **FIELDS,
+        "ingetrokken_op": "timestamp",
+        "ingetrokken_door": "text",
+        "ingetrokken_reden": "text",
+        "corrigeert": "integer",
         "geom": "geometry",
     },
     HEADS: {
@@ -108,11 +140,31 @@ _TABLES = {
         "door": "text NOT NULL",
         "n_kavels": "integer NOT NULL",
     },
+    CONFLICTS: {
+        "fid": "id",
+        "gemeente": "text NOT NULL",
+        "kavel_id": "text NOT NULL",
+        "datum": "date NOT NULL",
+        "bron": "text NOT NULL",
+        "veld": "text NOT NULL",
+        "bewerkt": "text",
+        "geleverd": "text",
+        "bewerkt_door": "text NOT NULL",
+        "bewerkt_op": "timestamp NOT NULL",
+        "bewerking_reden": "text NOT NULL",
+        "toegepast": "boolean NOT NULL",
+        "vastgelegd_op": "timestamp NOT NULL",
+    },
+    SCHEMA: {"versie": "integer NOT NULL"},
 }
 _INDEXES = (
     f"CREATE UNIQUE INDEX IF NOT EXISTS kavel_versies_kavel ON {VERSIONS} (kavel_id, versie)",
     f"CREATE INDEX IF NOT EXISTS kavel_versies_geldig ON {VERSIONS} (geldig_tot, geldig_van)",
     f"CREATE INDEX IF NOT EXISTS kavels_gemeente ON {HEADS} (gemeente)",
+    # schema 2: what the register's logic relies on, enforced by the store itself
+    f"CREATE UNIQUE INDEX IF NOT EXISTS kavel_versies_open ON {VERSIONS} (kavel_id) "
+    "WHERE geldig_tot IS NULL",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS leveringen_uniek ON {DELIVERIES} (gemeente, datum, bron)",
 )
 
 
@@ -165,6 +217,11 @@ class Store:
     kind: str
     label: str
     geometry_sql = "geom"  # the select expression that returns a geometry as bytes
+    integrity_errors: tuple[type[Exception], ...] = ()  # the driver's constraint violations
+
+    def geometry_of(self, column: str) -> str:
+        """The select expression that returns ``column`` (e.g. ``v.geom``) as bytes."""
+        return column
 
     def sql(self, text: str) -> str:
         """SQL written with ``?`` placeholders, in this store's placeholder style."""
@@ -195,7 +252,7 @@ class Store:
     def encode(self, geoms: np.ndarray) -> list:
         raise NotImplementedError
 
-    def decode(self, values: Sequence | pd.Series) -> np.ndarray:
+    def decode(self, values: Iterable) -> np.ndarray:
         raise NotImplementedError
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -218,23 +275,131 @@ class Store:
         rows = [(day, kavel_id, version) for kavel_id, version in versions]
         self.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], rows)
 
-    def create(self) -> None:
-        with self.writing() as cursor:
-            for table, columns in _TABLES.items():
-                types = _SQL_TYPES[self.kind]
-                definition = ", ".join(
-                    f"{name} {_column_type(spec, types)}" for name, spec in columns.items()
+    def tables(self, cursor) -> set[str]:
+        """The names of the tables the store holds."""
+        raise NotImplementedError
+
+    def foreign_layers(self, cursor) -> list[str]:
+        """Data tables where a new register would go (a GeoPackage of parcels, ...)."""
+        return []
+
+    def schema_version(self, cursor) -> int | None:
+        """The register's layout version: None where there is no register, 1 for the first
+        layout (which had no schema table)."""
+        tables = self.tables(cursor)
+        if not {VERSIONS, HEADS, DELIVERIES} <= tables:
+            return None
+        if SCHEMA not in tables:
+            return 1
+        cursor.execute(f"SELECT max(versie) FROM {SCHEMA}")
+        return int(cursor.fetchone()[0] or 1)
+
+    def check_schema(self, cursor) -> None:
+        """Refuse a register of another layout, or one whose tables lack columns."""
+        version = self.schema_version(cursor)
+        if version is not None and version != SCHEMA_VERSION:
+            raise TerreinenStoreError(_other_version(self.label, version))
+        for table, columns in TABLES.items():
+            cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+            missing = sorted(set(columns) - {d[0] for d in cursor.description})
+            if missing:
+                raise TerreinenStoreError(
+                    f"{self.label}: table {table} lacks the columns {', '.join(missing)} of "
+                    f"register schema version {SCHEMA_VERSION}; it is damaged or not made by "
+                    "terreinen"
                 )
-                cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({definition})")
+
+    def create(self) -> None:
+        """Create the register's tables, or keep them when they are there in this layout."""
+        with self.writing() as cursor:
+            version = self.schema_version(cursor)
+            if version is not None:
+                self.check_schema(cursor)
+                return
+            others = self.foreign_layers(cursor)
+            if others:
+                raise TerreinenOptionError(
+                    f"{self.label} holds other layers ({', '.join(others[:5])}): a register "
+                    "is a GeoPackage of its own; give a new file (a delivery is imported with "
+                    "`terreinen register import`)"
+                )
+            for table in TABLES:
+                self._create_table(cursor, table)
             for statement in _INDEXES:
                 cursor.execute(statement)
             self._register_tables(cursor)
+            cursor.execute(f"INSERT INTO {SCHEMA} (versie) VALUES ({SCHEMA_VERSION})")
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring a register of an older layout to :data:`SCHEMA_VERSION`, one numbered
+        migration at a time, in one transaction; returns (from, to)."""
+        with self.writing() as cursor:
+            version = self.schema_version(cursor)
+            if version is None:
+                raise TerreinenStoreError(
+                    f"{self.label}: not a terreinen register; nothing upgraded"
+                )
+            if version > SCHEMA_VERSION:
+                raise TerreinenStoreError(_other_version(self.label, version))
+            start = version
+            while version < SCHEMA_VERSION:
+                version += 1
+                _MIGRATIONS[version](self, cursor)
+            self.check_schema(cursor)
+        return start, version
+
+    def _create_table(self, cursor, table: str) -> None:
+        types = _SQL_TYPES[self.kind]
+        definition = ", ".join(
+            f"{name} {_column_type(spec, types)}" for name, spec in TABLES[table].items()
+        )
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({definition})")
+
+    def _add_column(self, cursor, table: str, column: str) -> None:
+        kind = _column_type(TABLES[table][column], _SQL_TYPES[self.kind])
+        cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _register_tables(self, cursor) -> None:
         """Make the tables known to GIS software (GeoPackage only)."""
 
     def close(self) -> None:
         raise NotImplementedError
+
+
+def _to_schema_2(store: Store, cursor) -> None:
+    """Withdrawn versions, delivery conflicts, the schema table and the unique indexes."""
+    for column in WITHDRAWAL_COLUMNS:
+        store._add_column(cursor, VERSIONS, column)
+    store._create_table(cursor, CONFLICTS)
+    store._create_table(cursor, SCHEMA)
+    try:
+        for statement in _INDEXES:
+            cursor.execute(statement)
+    except store.integrity_errors as exc:  # stored rows break a rule
+        raise TerreinenStoreError(
+            f"{store.label}: the register breaks a rule of schema version 2 (one open version "
+            f"per parcel, one delivery per municipality, date and source): {exc}; nothing "
+            "upgraded"
+        ) from None
+    store._register_tables(cursor)
+    cursor.execute(f"INSERT INTO {SCHEMA} (versie) VALUES (2)")
+
+
+#: Migration to each schema version from the one before, the same SQL for both stores.
+_MIGRATIONS = {2: _to_schema_2}
+
+
+def _other_version(label: str, version: int) -> str:
+    if version > SCHEMA_VERSION:
+        return (
+            f"{label}: register schema version {version} is newer than this terreinen's "
+            f"{SCHEMA_VERSION}; install a newer terreinen"
+        )
+    return (
+        f"{label}: register schema version {version}, this terreinen needs version "
+        f"{SCHEMA_VERSION}; upgrade it from version {version} with `terreinen register upgrade "
+        f"--store {label}` (Register.upgrade)"
+    )
 
 
 def _column_type(spec: str, types: dict[str, str]) -> str:

@@ -5,17 +5,24 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 
 from terreinen.errors import TerreinenStoreError
 from terreinen.io.write import record_input
-from terreinen.register.store.base import DELIVERIES, HEADS, SRID, VERSIONS, Store
+from terreinen.register.store.base import (
+    CONFLICTS,
+    DELIVERIES,
+    HEADS,
+    SCHEMA,
+    SRID,
+    VERSIONS,
+    Store,
+)
 
 
 class SQLiteStore(Store):
@@ -23,6 +30,7 @@ class SQLiteStore(Store):
     SQLite's rollback journal undoes a transaction cut off by a crash."""
 
     kind = "sqlite"
+    integrity_errors = (sqlite3.IntegrityError,)
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -31,7 +39,7 @@ class SQLiteStore(Store):
         try:
             # autocommit: transactions are begun explicitly; waits for another writer
             self.connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            self.connection.execute("PRAGMA foreign_keys = OFF")
+            self.connection.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise TerreinenStoreError(f"{path}: cannot open the register ({exc})") from None
 
@@ -44,6 +52,17 @@ class SQLiteStore(Store):
         except sqlite3.DatabaseError as exc:
             raise TerreinenStoreError(f"{self.label}: not a GeoPackage ({exc})") from None
         return row[0] == 3
+
+    def tables(self, cursor) -> set[str]:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {row[0] for row in cursor.fetchall()}
+
+    def foreign_layers(self, cursor) -> list[str]:
+        """Tables other than GeoPackage's own (gpkg_*), rtree indexes and SQLite's: asked
+        before the register's tables exist, so a layer named like one of them (``kavels``)
+        is foreign too."""
+        own = ("gpkg_", "rtree_", "sqlite_")
+        return sorted(t for t in self.tables(cursor) if not t.startswith(own))
 
     @contextlib.contextmanager
     def reading(self):
@@ -84,7 +103,7 @@ class SQLiteStore(Store):
             for w, b in zip(wkb, bounds, strict=True)
         ]
 
-    def decode(self, values: Sequence | pd.Series) -> np.ndarray:
+    def decode(self, values: Iterable) -> np.ndarray:
         wkb = [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
         return shapely.from_wkb(wkb)
 
@@ -105,6 +124,8 @@ class SQLiteStore(Store):
             (VERSIONS, "features", "Kavelregister: alle versies van alle kavels", SRID),
             (HEADS, "attributes", "Kavelregister: laatste versie per kavel", None),
             (DELIVERIES, "attributes", "Kavelregister: leveringen per gemeente", None),
+            (CONFLICTS, "attributes", "Kavelregister: leveringen tegen bewerkingen in", None),
+            (SCHEMA, "attributes", "Kavelregister: versie van de indeling", None),
         ]
         cursor.executemany(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, srs_id) "

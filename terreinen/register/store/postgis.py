@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from terreinen.errors import TerreinenStoreError, optional_import
@@ -19,12 +18,17 @@ class PostgresStore(Store):
     a table lock for imports, COPY for bulk writes."""
 
     kind = "postgresql"
+    integrity_errors: tuple[type[Exception], ...] = ()  # set from the driver on connect
     geometry_sql = "ST_AsBinary(geom)"
+
+    def geometry_of(self, column: str) -> str:
+        return f"ST_AsBinary({column})"
 
     def __init__(self, url: str):
         psycopg = optional_import("psycopg", extra="postgis")
         self.label = redacted(url)
         self._psycopg = psycopg
+        self.integrity_errors = (psycopg.IntegrityError,)
         try:
             # autocommit: every transaction is an explicit one (reading / writing)
             self.connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
@@ -46,6 +50,13 @@ class PostgresStore(Store):
                 [VERSIONS, HEADS, DELIVERIES],
             )
             return cursor.fetchone()[0] == 3
+
+    def tables(self, cursor) -> set[str]:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = ANY (current_schemas(false))"
+        )
+        return {row[0] for row in cursor.fetchall()}
 
     @contextlib.contextmanager
     def reading(self):
@@ -82,7 +93,7 @@ class PostgresStore(Store):
     def encode(self, geoms: np.ndarray) -> list:
         return list(shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True))
 
-    def decode(self, values: Sequence | pd.Series) -> np.ndarray:
+    def decode(self, values: Iterable) -> np.ndarray:
         return shapely.from_wkb([None if v is None else bytes(v) for v in values])
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
