@@ -15,11 +15,9 @@ The parcels (rectangles 100 m deep, so every hectare is known), municipality Ass
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import pytest
-from conftest import cli, frame, parcel, rect
+from conftest import cli, frame, parcel, read_cli_csv, rect
 from test_register import _new_store, dump
 
 from terreinen import TerreinenError
@@ -178,7 +176,7 @@ def test_dry_run_lists_the_conflicts_and_writes_nothing(store, tmp_path):
     result = cli("register", "import", path, "--store", store, "--date", "2026-12-01",
                  "--source", "Assen dec", "--dry-run", "--format", "csv")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "S1,Assen,status,uitgegeven,terstond_uitgeefbaar,J. Jansen," in result.stdout
+    assert '"S1";"Assen";"status";"uitgegeven";"terstond_uitgeefbaar";"J. Jansen";' in result.stdout
     assert "2 parcels contradict an edit made after the previous delivery" in result.stderr
     assert "not applied (dry run)" in result.stderr
     assert dump(store) == before
@@ -205,8 +203,9 @@ def test_workflow_deliver_sell_deliver_report(store, tmp_path):
     result = cli("register", "import", second, *base, "Assen dec", "--date", "2026-12-01",
                  "--format", "csv")  # fmt: skip
     assert result.exit_code == 0, result.output
-    listed, _ = result.stdout.split("kavel_id,gemeente,wijziging,")  # conflicts, then the diff
-    listed = pd.read_csv(io.StringIO(listed), dtype=str)
+    # conflicts, then the diff
+    listed, _ = result.stdout.split('"kavel_id";"gemeente";"wijziging";')
+    listed = read_cli_csv(listed, dtype=str)
     assert set(zip(listed["kavel_id"], listed["veld"], listed["bewerkt"], strict=True)) == {
         ("S1", "status", "uitgegeven"),
         ("S1", "uitgiftedatum", "2026-11-20"),
@@ -217,12 +216,12 @@ def test_workflow_deliver_sell_deliver_report(store, tmp_path):
     result = cli("changes", "--store", store, "--from", "2026-11-01", "--to", "2026-12-31",
                  "--format", "csv")  # fmt: skip
     assert result.exit_code == 0, result.output
-    moved = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
+    moved = read_cli_csv(result.stdout).set_index("gebied")
     result = cli("capacity", store, "--as-of", "2026-12-01", "--format", "csv")
     assert result.exit_code == 0, result.output
-    figures = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied")
+    figures = read_cli_csv(result.stdout).set_index("gebied")
     result = cli("register", "history", "S1", "--store", store, "--format", "csv")
-    history = pd.read_csv(io.StringIO(result.stdout))
+    history = read_cli_csv(result.stdout)
     # every output agrees: S1 (1 ha) sold on 2026-11-20 and still sold after the delivery
     assert moved.loc["Assen", "verkocht_ha"] == pytest.approx(1.0)
     assert moved.loc["Assen", "teruggedraaid_ha"] == 0

@@ -4,13 +4,12 @@ layout, a plain data GeoPackage and rows breaking the store's rules are plain er
 
 from __future__ import annotations
 
-import io
 import sqlite3
 
 import pandas as pd
 import psycopg
 import pytest
-from conftest import cli
+from conftest import cli, read_cli_csv
 from test_register import _new_store, _work, delivery_1, dump
 
 from terreinen import TerreinenError
@@ -85,7 +84,7 @@ def test_a_register_of_the_previous_schema_upgrades_to_the_same_figures(store):
     assert result.exit_code == 0 and "nothing to upgrade" in result.stderr
     result = cli("changes", "--store", store, "--from", "2021-01-01", "--to", "2021-12-31",
                  "--format", "csv")  # fmt: skip
-    totals = pd.read_csv(io.StringIO(result.stdout)).set_index("gebied").loc["Totaal"]
+    totals = read_cli_csv(result.stdout).set_index("gebied").loc["Totaal"]
     assert totals["verkocht_ha"] == pytest.approx(2.5)  # A1 1 ha and T2 1.5 ha, by hand
 
 
