@@ -10,12 +10,15 @@ the title HTML-escaped. No text from the data ever reaches a template engine.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
+import os
 import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -24,7 +27,12 @@ import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
 
 from terreinen import schema, settings
-from terreinen.errors import TerreinenDataError, TerreinenError, TerreinenOptionError
+from terreinen.errors import (
+    TerreinenDataError,
+    TerreinenError,
+    TerreinenOptionError,
+    TerreinenWriteError,
+)
 from terreinen.figures import AsOf
 from terreinen.io.files import read_parcels
 from terreinen.io.write import atomic_path
@@ -47,18 +55,24 @@ from terreinen.maps.data import (
     parcel_states,
     park_data,
 )
+from terreinen.maps.plain import noscript_tables
 from terreinen.report import Finding, ValidationReport
 from terreinen.study import Study
+from terreinen.validation.values import closest
 
 __all__ = [
+    "ASSET_FILES",
     "STATES",
+    "TILES",
     "MapPage",
+    "content_policy",
     "encode_geometries",
     "find_map",
     "municipality_map",
     "overview_map",
     "parcel_states",
     "save_map",
+    "tile_providers",
 ]
 
 _TEXT = {
@@ -87,19 +101,66 @@ _TEXT = {
     "combination": "combinatie",
 }
 _SLOT = re.compile(r"<!--terreinen:(\w+)-->")
-_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet"
+_CDN_ORIGIN = "https://cdn.jsdelivr.net"
+_CDN = f"{_CDN_ORIGIN}/npm/leaflet@1.9.3/dist/leaflet"
 DEFAULT_SOURCE = "kavelbestanden van de gemeenten"
 
 
+TILES = {
+    "standaard": xyz.nlmaps.standaard,
+    "grijs": xyz.nlmaps.grijs,
+    "pastel": xyz.nlmaps.pastel,
+    "water": xyz.nlmaps.water,
+    "luchtfoto": xyz.nlmaps.luchtfoto,
+    "osm": xyz.OpenStreetMap.Mapnik,
+}
+"""Base maps by name: PDOK BRT-Achtergrondkaart's variants, and OpenStreetMap (whose tile
+servers' usage policy does not allow a heavily visited page: only when asked for)."""
+DEFAULT_TILES = ("standaard", "grijs")
+
+
+def tile_providers(tiles) -> list:
+    """The xyzservices providers of ``tiles``: ``"default"`` (PDOK standaard and grijs), a
+    name of :data:`TILES`, ``"none"`` or None, or a list of names and providers."""
+    if tiles is None or tiles == "none":
+        return []
+    if isinstance(tiles, str):
+        tiles = DEFAULT_TILES if tiles == "default" else [tiles]
+    providers = []
+    for tile in tiles:
+        if isinstance(tile, str):
+            if tile not in TILES:
+                raise TerreinenOptionError(
+                    f"tiles {tile!r}: not a base map; {closest(tile, [*TILES, 'none'], 'base map')}"
+                )
+            tile = TILES[tile]
+        providers.append(tile)
+    return providers
+
+
 def _tile_layers(tiles) -> list[dict]:
-    if tiles == "default":
-        tiles = [xyz.nlmaps.standaard, xyz.nlmaps.grijs, xyz.OpenStreetMap.Mapnik]
     layers = []
-    for provider in tiles or []:
+    for provider in tile_providers(tiles):
         name = provider.get("name", "tiles").replace("nlmaps.", "PDOK ")
         attribution = provider.get("html_attribution") or provider.get("attribution", "")
         layers.append({"name": name, "url": provider.build_url(), "attribution": attribution})
     return layers
+
+
+def _tile_origins(tiles) -> list[str]:
+    """The origins base tiles come from (a ``{s}`` in the host: each of its subdomains)."""
+    origins: list[str] = []
+    for provider in tile_providers(tiles):
+        parts = urlsplit(provider.build_url())
+        hosts = [parts.netloc]
+        if "{s}" in parts.netloc:
+            hosts = [parts.netloc.replace("{s}", s) for s in provider.get("subdomains", "abc")]
+        origins += [
+            f"{parts.scheme}://{host}"
+            for host in hosts
+            if f"{parts.scheme}://{host}" not in origins
+        ]
+    return origins
 
 
 def script_json(value) -> str:
@@ -130,6 +191,50 @@ def _template(name: str) -> str:
     return resources.files("terreinen.maps").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+ASSET_FILES = ("leaflet.css", "terreinen.css", "leaflet.js", "terreinen.js")
+"""The files ``assets=`` writes beside a page: its styles and scripts, the same text the
+single-file page holds inline."""
+
+
+@cache
+def _assets() -> dict[str, str]:
+    script, css = _leaflet_assets()
+    return {
+        "leaflet.css": css,
+        "terreinen.css": _template("overview.css"),
+        "leaflet.js": script,
+        "terreinen.js": _template("overview.js"),
+    }
+
+
+def _hash(text: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+def content_policy(*, assets: bool = False, tiles="default", offline: bool = True) -> str:
+    """The Content-Security-Policy a portal can send with the maps: nothing from elsewhere
+    but the base tiles. The single-file page (``assets=False``) needs the hashes of its
+    inline styles and scripts, which do not change with the data (the data sit in a
+    ``<script type="application/json">`` block, which a policy does not run); the page
+    written with ``assets=`` needs no hash at all (``script-src 'self'; style-src 'self'``).
+    ``tiles`` as for :func:`overview_map`: their servers are allowed as image sources;
+    ``offline=False`` allows Leaflet's CDN."""
+    scripts, styles = ["'self'"], ["'self'"]
+    if not assets:
+        inline = _assets() if offline else {k: v for k, v in _assets().items() if "terreinen" in k}
+        scripts += [_hash(text) for name, text in inline.items() if name.endswith(".js")]
+        styles += [_hash(text) for name, text in inline.items() if name.endswith(".css")]
+    if not offline:
+        scripts.append(_CDN_ORIGIN)
+        styles.append(_CDN_ORIGIN)
+    images = ["'self'", "data:", *_tile_origins(tiles)]
+    return (
+        f"default-src 'self'; script-src {' '.join(scripts)}; style-src {' '.join(styles)}; "
+        f"img-src {' '.join(images)}; object-src 'none'; base-uri 'none'"
+    )
+
+
 class MapPage:
     """A finished map: its data and title. :meth:`render` gives the HTML page; in a
     notebook it shows itself (``_repr_html_``), :meth:`save` writes it."""
@@ -138,26 +243,49 @@ class MapPage:
         self.data = data
         self.title = title
 
-    def render(self, *, offline: bool = True) -> str:
+    def render(self, *, offline: bool = True, assets: str | None = None) -> str:
         """The page. ``offline=True`` inlines Leaflet (no internet needed but for the base
-        tiles); ``offline=False`` loads it from its CDN, for a smaller file."""
-        if offline:
-            script, css = _leaflet_assets()
-            leaflet = f"<style>{css}</style><script>{script}</script>"
+        tiles); ``offline=False`` loads it from its CDN, for a smaller file. ``assets``
+        (a relative address of a folder holding :data:`ASSET_FILES`, as :func:`save_map`
+        writes them) links the styles and scripts instead of inlining them, so that a
+        policy of ``script-src 'self'; style-src 'self'`` suffices (see
+        :func:`content_policy`)."""
+        files = _assets()
+        if assets is not None:
+            prefix = assets.rstrip("/") + "/"
+            head = "".join(
+                f'<link rel="stylesheet" href="{html.escape(prefix + name)}">'
+                if name.endswith(".css")
+                else f'<script src="{html.escape(prefix + name)}"></script>'
+                for name in ASSET_FILES
+                if name != "terreinen.js"
+            )
+            script = f'<script src="{html.escape(prefix)}terreinen.js"></script>'
         else:
-            leaflet = f'<link rel="stylesheet" href="{_CDN}.css"><script src="{_CDN}.js"></script>'
+            if offline:
+                leaflet = (
+                    f"<style>{files['leaflet.css']}</style><script>{files['leaflet.js']}</script>"
+                )
+            else:
+                leaflet = (
+                    f'<link rel="stylesheet" href="{_CDN}.css"><script src="{_CDN}.js"></script>'
+                )
+            head = leaflet + f"<style>{files['terreinen.css']}</style>"
+            script = f"<script>{files['terreinen.js']}</script>"
         slots = {
             "title": html.escape(self.title),
-            "leaflet": leaflet,
-            "css": _template("overview.css"),
+            "head": head,
+            "noscript": noscript_tables(self.data),
             "data": script_json(self.data),
-            "script": _template("overview.js"),
+            "script": script,
         }
         # one pass over the fixed template: inserted text is never scanned again
         return _SLOT.sub(lambda match: slots[match.group(1)], _template("page.html"))
 
-    def save(self, path: str | Path, *, offline: bool = True) -> Path:
-        return save_map(self, path, offline=offline)
+    def save(
+        self, path: str | Path, *, offline: bool = True, assets: str | Path | None = None
+    ) -> Path:
+        return save_map(self, path, offline=offline, assets=assets)
 
     def _repr_html_(self) -> str:
         page = html.escape(self.render(offline=True), quote=True)
@@ -219,8 +347,10 @@ def overview_map(
     municipality layer by agreement status (``"afspraken"``) or by the demand verdict
     (``"oordeel"``: tekort, krap, voldoende; needs ``demand``). A summary panel, a sortable table of
     every park and municipality, and the method (as-of date, ``source``, a
-    ``more_info_url`` link) are on the page. Base maps PDOK BRT-Achtergrondkaart and
-    OpenStreetMap, or ``tiles`` (a list of xyzservices providers; None for none).
+    ``more_info_url`` link) are on the page. Base maps: PDOK BRT-Achtergrondkaart standaard
+    and grijs, or ``tiles`` (see :func:`tile_providers`: ``"grijs"``, ``"osm"``, ``"none"``,
+    a list of names or xyzservices providers). Without script the page shows the park and
+    municipality tables; :func:`content_policy` gives the policy to publish it under.
     ``map_kwds`` are Leaflet map options.
 
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
@@ -392,9 +522,33 @@ def find_map(
     return _page(shown, title=title, found=extra, **kwargs)
 
 
-def save_map(page: MapPage, path: str | Path, *, offline: bool = True) -> Path:
-    """Write the map as one HTML file, atomically (see :meth:`MapPage.render`)."""
-    text = page.render(offline=offline)
-    with atomic_path(path) as tmp:
+def save_map(
+    page: MapPage, path: str | Path, *, offline: bool = True, assets: str | Path | None = None
+) -> Path:
+    """Write the map as one HTML file, atomically (see :meth:`MapPage.render`). With
+    ``assets`` (a folder, relative to the current directory like ``path``) the styles and
+    scripts are written there as :data:`ASSET_FILES` and the page links them."""
+    path = Path(path)
+    href = None
+    if assets is not None:
+        href = Path(os.path.relpath(Path(assets).resolve(), path.resolve().parent)).as_posix()
+    text = page.render(offline=offline, assets=href)
+    with atomic_path(path) as tmp:  # checks the page's folder before any asset is written
+        if assets is not None:
+            _write_assets(Path(assets))
         tmp.write_text(text, encoding="utf-8")
-    return Path(path)
+    return path
+
+
+def _write_assets(folder: Path) -> None:
+    """:data:`ASSET_FILES` into ``folder`` (made when its parent exists), each atomically."""
+    if not folder.is_dir():
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise TerreinenWriteError(
+                f"{folder}: cannot create the folder ({exc.strerror})"
+            ) from None
+    for name, text in _assets().items():
+        with atomic_path(folder / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
