@@ -32,6 +32,7 @@ from terreinen.errors import (
     TerreinenError,
     TerreinenOptionError,
     TerreinenWriteError,
+    optional_import,
 )
 from terreinen.figures import AsOf
 from terreinen.io.files import read_parcels
@@ -100,6 +101,7 @@ _TEXT = {
     "point": "Zoekpunt",
     "combination": "combinatie",
 }
+_MAP_BOX = '<section class="tr-mapbox" aria-label="Kaart"><div id="tr-map"></div></section>'
 _SLOT = re.compile(r"<!--terreinen:(\w+)-->")
 _CDN_ORIGIN = "https://cdn.jsdelivr.net"
 _CDN = f"{_CDN_ORIGIN}/npm/leaflet@1.9.3/dist/leaflet"
@@ -178,12 +180,25 @@ def _leaflet_assets() -> tuple[str, str]:
     base = Path(xleaflet.BASE_DIR)
     script = (base / "leaflet.js").read_text(encoding="utf-8")
 
-    def inline(match: re.Match) -> str:
-        image = base / "images" / match.group(1)
-        encoded = base64.b64encode(image.read_bytes()).decode()
-        return f"url(data:image/png;base64,{encoded})"
+    def image(name: str) -> str:
+        encoded = base64.b64encode((base / "images" / name).read_bytes()).decode()
+        return f"data:image/png;base64,{encoded}"
 
-    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, (base / "leaflet.css").read_text("utf-8"))
+    css = re.sub(
+        r"url\(images/([\w.-]+\.png)\)",
+        lambda match: f"url({image(match.group(1))})",
+        (base / "leaflet.css").read_text("utf-8"),
+    )
+    # the default marker (an analyst's folium.Marker) from data too, not from images/ beside
+    # the page, which is not there
+    icons = {
+        "iconUrl": image("marker-icon.png"),
+        "iconRetinaUrl": image("marker-icon-2x.png"),
+        "shadowUrl": image("marker-shadow.png"),
+    }
+    script += (
+        f"\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions({json.dumps(icons)});\n"
+    )
     return script.replace("</script", "<\\/script"), css
 
 
@@ -250,7 +265,6 @@ class MapPage:
         writes them) links the styles and scripts instead of inlining them, so that a
         policy of ``script-src 'self'; style-src 'self'`` suffices (see
         :func:`content_policy`)."""
-        files = _assets()
         if assets is not None:
             prefix = assets.rstrip("/") + "/"
             head = "".join(
@@ -262,25 +276,53 @@ class MapPage:
             )
             script = f'<script src="{html.escape(prefix)}terreinen.js"></script>'
         else:
-            if offline:
-                leaflet = (
-                    f"<style>{files['leaflet.css']}</style><script>{files['leaflet.js']}</script>"
-                )
-            else:
-                leaflet = (
-                    f'<link rel="stylesheet" href="{_CDN}.css"><script src="{_CDN}.js"></script>'
-                )
-            head = leaflet + f"<style>{files['terreinen.css']}</style>"
-            script = f"<script>{files['terreinen.js']}</script>"
+            head = self.head(offline=offline)
+            script = f"<script>{self.script()}</script>"
+        return self._filled(_template("page.html"), head=head, mapbox=_MAP_BOX, script=script)
+
+    def head(self, *, offline: bool = True, leaflet: bool = True) -> str:
+        """The inline styles and scripts of the page's head (without Leaflet when
+        ``leaflet=False``: a folium map brings its own)."""
+        files = _assets()
+        parts = []
+        if leaflet and offline:
+            parts.append(f"<style>{files['leaflet.css']}</style>")
+            parts.append(f"<script>{files['leaflet.js']}</script>")
+        elif leaflet:
+            parts.append(f'<link rel="stylesheet" href="{_CDN}.css">')
+            parts.append(f'<script src="{_CDN}.js"></script>')
+        parts.append(f"<style>{files['terreinen.css']}</style>")
+        return "".join(parts)
+
+    def body(self, *, map_name: str, tiles: bool) -> str:
+        """The page's body without its own map: its script draws on ``map_name`` (a folium
+        map's variable) instead; without base tiles of its own unless ``tiles``."""
+        body = _template("page.html").split("<body>", 1)[1].split("</body>", 1)[0]
+        data = {**self.data, "map": map_name, "tiles": self.data["tiles"] if tiles else []}
+        return self._filled(body, head="", mapbox="", script="", data=data)
+
+    def script(self) -> str:
+        """The page's script (it reads the data block of the page or of :meth:`body`)."""
+        return _assets()["terreinen.js"]
+
+    def _filled(self, template: str, *, data: dict | None = None, **parts: str) -> str:
+        data = self.data if data is None else data
         slots = {
             "title": html.escape(self.title),
-            "head": head,
-            "noscript": noscript_tables(self.data),
-            "data": script_json(self.data),
-            "script": script,
+            "noscript": noscript_tables(data),
+            "data": script_json(data),
+            **parts,
         }
         # one pass over the fixed template: inserted text is never scanned again
-        return _SLOT.sub(lambda match: slots[match.group(1)], _template("page.html"))
+        return _SLOT.sub(lambda match: slots[match.group(1)], template)
+
+    def to_folium(self, m=None):
+        """This map's layers, side panel and tables on a ``folium.Map`` (``m``, or a new
+        one, offline: Leaflet inlined, no CDN), to which an analyst adds layers, a
+        ``LayerControl`` or ``GeoDataFrame.explore(m=...)``. No text of the data reaches
+        branca's template compilation (see :mod:`terreinen.maps.folium_map`). Needs the
+        ``folium`` extra."""
+        return optional_import("terreinen.maps.folium_map", extra="folium").folium_map(self, m)
 
     def save(
         self, path: str | Path, *, offline: bool = True, assets: str | Path | None = None
@@ -327,6 +369,7 @@ def overview_map(
     tiles="default",
     parcel_zoom: int = 13,
     map_kwds: dict | None = None,
+    m=None,
 ) -> MapPage:
     """The overview map of every business park and parcel in ``parcels`` (parcels as
     :func:`terreinen.read_parcels` returns them, a file, or a :class:`terreinen.study.Study`,
@@ -351,13 +394,15 @@ def overview_map(
     and grijs, or ``tiles`` (see :func:`tile_providers`: ``"grijs"``, ``"osm"``, ``"none"``,
     a list of names or xyzservices providers). Without script the page shows the park and
     municipality tables; :func:`content_policy` gives the policy to publish it under.
-    ``map_kwds`` are Leaflet map options.
+    ``map_kwds`` are Leaflet map options. Given ``m`` (a ``folium.Map``, as
+    ``GeoDataFrame.explore`` takes one), the layers go on it and ``m`` is returned (see
+    :meth:`MapPage.to_folium`).
 
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
     """
     study = _as_study(parcels, agreements=agreements, regions=regions, history=history, as_of=as_of)
-    return _page(
+    page = _page(
         study,
         boundaries=boundaries,
         demand=demand,
@@ -370,6 +415,7 @@ def overview_map(
         parcel_zoom=parcel_zoom,
         map_kwds=map_kwds,
     )
+    return page if m is None else page.to_folium(m)
 
 
 def _as_study(parcels, **options) -> Study:

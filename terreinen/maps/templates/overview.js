@@ -59,7 +59,10 @@
     return features;
   }
 
-  var map = L.map("tr-map", Object.assign({ preferCanvas: true, zoomSnap: 0.5 }, D.mapOptions));
+  // a page of its own, or the layers on an analyst's folium map (D.map names its variable)
+  var map = D.map ? window[D.map]
+    : L.map("tr-map", Object.assign({ preferCanvas: true, zoomSnap: 0.5 }, D.mapOptions));
+  if (!document.documentElement.lang) document.documentElement.lang = "nl";
   map.createPane("tr-municipal").style.zIndex = 350;
   var canvas = L.canvas({ padding: 0.5 });
   var lowCanvas = L.canvas({ padding: 0.5, pane: "tr-municipal" });
@@ -475,7 +478,7 @@
       var f = K.figures[i];
       var button = el("button", null, name);
       button.type = "button";
-      button.addEventListener("click", function () { $("tr-map").scrollIntoView(); showPark(i, button); });
+      button.addEventListener("click", function () { map.getContainer().scrollIntoView(); showPark(i, button); });
       return tableRow([button, K.gemeente[i], D.parkClasses[K.cls[i]], ha(f[0]), ha(f[4]), ha(f[3]), ha(f[5]), ha(f[7]), years(f[8])],
         [name, K.gemeente[i], K.cls[i], f[0], f[4], f[3], f[5], f[7], f[8]]);
     }));
