@@ -412,25 +412,63 @@
       if (returnFocus) returnFocus.focus();
     }
   });
+  function findIn(names, needle, exact) {
+    return names.findIndex(function (n) {
+      var name = String(n).toLowerCase();
+      return exact ? name === needle : name.indexOf(needle) >= 0;
+    });
+  }
   function findPark(text) {
     var needle = String(text).trim().toLowerCase();
     if (!needle) return -1;
-    var exact = K.name.findIndex(function (n) { return n.toLowerCase() === needle; });
-    if (exact >= 0) return exact;
-    return K.name.findIndex(function (n) { return n.toLowerCase().indexOf(needle) >= 0; });
+    var exact = findIn(K.name, needle, true);
+    return exact >= 0 ? exact : findIn(K.name, needle, false);
+  }
+  // a park by its name, else a municipality or a town: its parks
+  function findPlace(text) {
+    var needle = String(text).trim().toLowerCase();
+    if (!needle) return null;
+    var kinds = [[K.name, T.terrein], [M.name, T.gemeente], [K.kern, T.kern]];
+    for (var pass = 0; pass < 2; pass++) {
+      for (var k = 0; k < kinds.length; k++) {
+        var i = findIn(kinds[k][0], needle, pass === 0);
+        if (i < 0) continue;
+        if (k === 0) return { park: i };
+        var name = kinds[k][0][i];
+        var column = k === 1 ? K.gemeente : K.kern;
+        var parks = column.map(function (v, j) { return v === name ? j : -1; })
+          .filter(function (j) { return j >= 0; });
+        return { label: kinds[k][1] + " " + name, parks: parks };
+      }
+    }
+    return null;
+  }
+  function showPlace(place) {
+    var centers = place.parks.map(function (j) { return K.center[j]; });
+    map.fitBounds(L.latLngBounds(centers).pad(0.3), { maxZoom: D.parkZoom, animate: false });
+    return place.label + ": " + place.parks.length + " " + T.parks.toLowerCase();
   }
   var input = $("tr-search-input");
-  K.name.forEach(function (name) {
+  var suggested = {};
+  K.name.concat(M.name, K.kern).forEach(function (name) {
+    if (!name || suggested[name]) return;
+    suggested[name] = true;
     var option = el("option");
     option.value = name;
     $("tr-parks").appendChild(option);
   });
   $("tr-search").addEventListener("submit", function (e) {
     e.preventDefault();
-    var i = findPark(input.value);
-    $("tr-search").classList.toggle("tr-not-found", i < 0);
-    $("tr-search-status").textContent = i < 0 ? T.notFound : K.name[i] + ", " + K.gemeente[i];
-    if (i >= 0) showPark(i, input);
+    var place = findPlace(input.value);
+    $("tr-search").classList.toggle("tr-not-found", !place);
+    if (!place) {
+      $("tr-search-status").textContent = T.notFound;
+    } else if (place.park !== undefined) {
+      $("tr-search-status").textContent = K.name[place.park] + ", " + K.gemeente[place.park];
+      showPark(place.park, input);
+    } else {
+      $("tr-search-status").textContent = showPlace(place);
+    }
   });
 
   // ---- The table alternative: every park and municipality, sortable ----
@@ -554,6 +592,7 @@
       return markers.map(function (m) { return { radius: m.getRadius(), colour: m.options.fillColor }; });
     },
     parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
+    center: function (i) { return K.center[i]; },
     parcelCount: function () { return parcelLayers ? parcelLayers.length : 0; },
     shownParcels: function () { return parcelGroup.getLayers().length; },
     parcelLayer: function (id) {
@@ -563,6 +602,11 @@
       return parcelLayers[i];
     },
     findPark: function (text) { var i = findPark(text); return i < 0 ? null : showPark(i); },
+    findPlace: function (text) {
+      var place = findPlace(text);
+      if (!place) return null;
+      return place.park !== undefined ? showPark(place.park) : showPlace(place);
+    },
     firstDraw: null,
   };
   requestAnimationFrame(function () {
