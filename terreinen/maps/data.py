@@ -185,7 +185,7 @@ def _park_table(study: Study) -> tuple[pd.DataFrame, np.ndarray]:
     towns = parcels["kern"] if "kern" in parcels else pd.Series(pd.NA, index=parcels.index)
     towns = towns.astype(object).where(towns.notna(), "").astype(str)
     first_town = towns.groupby(park_of.to_numpy()).agg(lambda v: next((t for t in v if t), ""))
-    table["kern"] = first_town.loc[parks].to_numpy()  # for the search; "" when unknown
+    table["kern"] = first_town.loc[list(parks)].to_numpy()  # for the search; "" when unknown
     # the kind of land that makes up most of what is unsold: a class a planner reads at once
     now = figures["terstond_ha"].where(figures["hard_ha"] > 0, 0.0)
     kinds = pd.DataFrame(
