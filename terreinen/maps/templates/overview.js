@@ -239,19 +239,47 @@
       : L.circleMarker(M.center[i], Object.assign(style, { radius: 6 + 30 * Math.sqrt(muniUnsold[i] / maxMuni) }));
     layer.bindPopup(function () { return municipalPopup(i); });
     layer.addTo(municipalLayer);
-    var label = L.tooltip({ permanent: true, direction: "center", className: "tr-label", interactive: false })
+    var label = L.tooltip({ permanent: true, direction: "center", className: "tr-label", interactive: false,
+      offset: [0, 0] })
       .setLatLng(M.center[i]).setContent(el("span", null, name));
     labels.addLayer(label);
   });
-  function relabel() {
-    labels.getLayers().forEach(function (label, i) {
-      var text = M.name[i];
-      if (map.hasLayer(municipalLayer)) {
-        text += ": hard " + ha(M.figures[i][0]) + ", zacht " + ha(M.figures[i][1]);
+  // Labels stay short (the figures are in the popups) and never cover each other or a
+  // park's circle: each tries a few places around its municipality's centre, the
+  // municipalities with the most land first, and hides when none is free.
+  var labelList = labels.getLayers();
+  var labelOrder = M.name.map(function (_, i) { return i; })
+    .sort(function (a, b) { return muniUnsold[b] - muniUnsold[a]; });
+  function intersects(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+  function placeLabels() {
+    if (!map.hasLayer(labels)) return;
+    var taken = map.hasLayer(parkMarkers) ? markers.map(function (m) {
+      var p = map.latLngToContainerPoint(m.getLatLng()), r = m.getRadius() + 1;
+      return [p.x - r, p.y - r, p.x + r, p.y + r];
+    }) : [];
+    labelOrder.forEach(function (i) {
+      var tip = labelList[i], node = tip.getElement();
+      if (!node) return;
+      var w = node.offsetWidth, h = node.offsetHeight, p = map.latLngToContainerPoint(M.center[i]);
+      var shifts = [[0, 0]];
+      [10, 28, 50].forEach(function (d) {
+        shifts.push([0, -h / 2 - d], [0, h / 2 + d], [w / 2 + d, 0], [-w / 2 - d, 0],
+          [w / 2 + d, -h / 2 - d], [-w / 2 - d, -h / 2 - d], [w / 2 + d, h / 2 + d], [-w / 2 - d, h / 2 + d]);
+      });
+      var free = null;
+      for (var s = 0; s < shifts.length && !free; s++) {
+        var x = p.x + shifts[s][0], y = p.y + shifts[s][1];
+        var box = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
+        if (!taken.some(function (b) { return intersects(box, b); })) free = [shifts[s], box];
       }
-      label.setContent(el("span", null, text));
+      node.style.visibility = free ? "visible" : "hidden";
+      if (!free) return;
+      taken.push(free[1]);
+      tip.options.offset = L.point(free[0][0], free[0][1]);
+      tip.update();
     });
   }
+  map.on("zoomend moveend", placeLabels);
 
   // ---- Zoom levels: symbols and labels; park shapes; parcels ----
   function level() {
@@ -288,7 +316,6 @@
   });
   choice($("tr-layers"), "checkbox", "tr-municipal", T.gemeenten, false, function (on) {
     if (on) municipalLayer.addTo(map); else map.removeLayer(municipalLayer);
-    relabel();
     drawLegend();
   });
   var baseRow = el("label", null, T.base);
@@ -331,6 +358,22 @@
       box.appendChild(row);
     });
   }
+  // circles of round sizes, drawn as on the map: the two largest no bigger than the largest park
+  function sizeKey() {
+    var key = el("div", "tr-size-key");
+    var sizes = [1, 5, 10, 50, 100, 500, 1000].filter(function (v) { return v <= maxUnsold; }).slice(-2);
+    if (!sizes.length) sizes = [maxUnsold];
+    sizes.forEach(function (v) {
+      var row = el("div", "tr-legend-row");
+      var size = 2 * 24 * Math.sqrt(v / maxUnsold);
+      var circle = el("span", "tr-size-circle");
+      circle.style.width = circle.style.height = size + "px";
+      row.appendChild(circle);
+      row.appendChild(el("span", null, num(v, v < 1 ? 2 : 0) + " ha"));
+      key.appendChild(row);
+    });
+    return key;
+  }
   function drawLegend() {
     var box = $("tr-legend-body");
     box.textContent = "";
@@ -340,6 +383,7 @@
       palette.labels.filter(function (_, c) { return used[c]; }),
       palette.colors.filter(function (_, c) { return used[c]; }), "tr-round", colourBy === "cls");
     box.appendChild(el("div", null, T.sizeNote));
+    box.appendChild(sizeKey());
     legendBlock(box, T.legend, D.states, D.stateColors, "", false);
     if (map.hasLayer(municipalLayer) && byVerdict) {
       legendBlock(box, T.gemeentenOordeel, D.verdicts.concat([T.noVerdict]),
@@ -581,6 +625,7 @@
   updateZoom();
   recolour();
   summarise();
+  placeLabels();
 
   // For tests and for pages that embed the map
   window.terreinenMap = {
@@ -589,7 +634,10 @@
     parcelGroup: parcelGroup,
     municipalities: municipalLayer,
     parkSymbols: function () {
-      return markers.map(function (m) { return { radius: m.getRadius(), colour: m.options.fillColor }; });
+      return markers.map(function (m) {
+        var p = map.latLngToContainerPoint(m.getLatLng());
+        return { radius: m.getRadius(), colour: m.options.fillColor, x: p.x, y: p.y };
+      });
     },
     parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
     center: function (i) { return K.center[i]; },
