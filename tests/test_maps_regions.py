@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from browser import open_map
+from browser import open_map, page_data
 from conftest import DATA, cli
 
 import terreinen
@@ -64,3 +64,17 @@ def test_the_search_finds_municipalities_and_towns(browser, tmp_path, embedded):
     assert opened.page.locator("#tr-search-status").inner_text().startswith("Geen terrein")
     assert opened.errors == []
     opened.close()
+
+
+def test_the_find_map_states_its_criteria(tmp_path):
+    path = tmp_path / "find.html"
+    result = cli(
+        "find", DATA / "parcels.geojson", "--min-ha", "2.5", "--segment", "logistiek",
+        "-m", "4.2", "--near", "Hardenberg", "--radius-km", "40", "--map", path,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    title = page_data(path.read_text(encoding="utf-8"))["title"]
+    assert title == (
+        "Gevonden kavels: vanaf 2,5 ha, milieucategorie 4.2 of hoger, segment logistiek, "
+        "binnen 40 km van Hardenberg"
+    )

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
+from babel.numbers import format_decimal
 
 from terreinen import schema, settings
 from terreinen.errors import (
@@ -546,12 +547,17 @@ def find_map(
     *,
     point: shapely.Point | None = None,
     radius_km: float | None = None,
-    title: str = "Gevonden kavels",
+    criteria: dict | None = None,
+    title: str | None = None,
     **kwargs,
 ) -> MapPage:
     """The matches of :func:`terreinen.matching.find_parcels` on the map: numbered best
     first, a combination of adjacent parcels outlined as one offer, with the search
-    ``point`` (in the parcels' coordinate system) and the circle of ``radius_km``."""
+    ``point`` (in the parcels' coordinate system) and the circle of ``radius_km``. The
+    title states the ``criteria`` (the keywords given to ``find_parcels``) unless
+    ``title`` is given."""
+    if title is None:
+        title = criteria_title(criteria or {})
     study = _as_study(
         parcels, **{k: kwargs.pop(k, None) for k in ("agreements", "regions", "history", "as_of")}
     )
@@ -567,6 +573,35 @@ def find_map(
         extra["point"] = [round(lonlat.y, 6), round(lonlat.x, 6)]
         extra["radius"] = None if radius_km is None else radius_km * 1000
     return _page(shown, title=title, found=extra, **kwargs)
+
+
+def criteria_title(criteria: dict) -> str:
+    """A find map's title that states the search: ``min_ha``, ``max_ha``,
+    ``milieucategorie``, ``segment``, ``near`` with ``radius_km``, ``hard_only``.
+
+    >>> criteria_title({"min_ha": 2.5, "near": "Hardenberg", "radius_km": 15})
+    'Gevonden kavels: vanaf 2,5 ha, binnen 15 km van Hardenberg'
+    """
+
+    def number(value) -> str:
+        return format_decimal(value, locale="nl_NL")
+
+    parts = []
+    if criteria.get("min_ha") is not None:
+        parts.append(f"vanaf {number(criteria['min_ha'])} ha")
+    if criteria.get("max_ha") is not None:
+        parts.append(f"tot {number(criteria['max_ha'])} ha")
+    if criteria.get("milieucategorie") is not None:
+        parts.append(f"milieucategorie {criteria['milieucategorie']} of hoger")
+    if criteria.get("segment") is not None:
+        parts.append(f"segment {criteria['segment']}")
+    if criteria.get("near") is not None:
+        radius = criteria.get("radius_km")
+        near = criteria["near"]
+        parts.append(f"binnen {number(radius)} km van {near}" if radius else f"bij {near}")
+    if criteria.get("hard_only"):
+        parts.append("alleen harde plancapaciteit")
+    return "Gevonden kavels" + (": " + ", ".join(parts) if parts else "")
 
 
 def save_map(
