@@ -9,7 +9,7 @@ import pytest
 from browser import open_map
 from test_maps import AGREEMENTS, AS_OF
 
-from terreinen.maps import overview_map, save_map
+from terreinen.maps import municipality_map, overview_map, save_map
 
 
 @pytest.fixture(scope="module")
@@ -79,4 +79,28 @@ def test_size_key_and_legend_in_sight(browser, province_file, embedded):
     opened.page.set_viewport_size({"width": 375, "height": 800})
     opened.page.locator("#tr-legend").scroll_into_view_if_needed()
     assert opened.page.locator("#tr-legend").is_visible()
+    opened.close()
+
+
+def test_park_names_at_municipality_zoom(browser, tmp_path, embedded):
+    path = save_map(municipality_map(embedded, "Hardenberg", as_of=AS_OF), tmp_path / "h.html")
+    opened = open_map(browser, path, width=1280, height=800)
+    opened.js("void terreinenMap.map.setZoom(11.5, {animate: false})")  # parks, not parcels
+    boxes = opened.js(
+        """() => { const map = terreinenMap.map.getContainer().getBoundingClientRect();
+        return Array.from(document.querySelectorAll('.tr-park-label'))
+          .filter(e => getComputedStyle(e).visibility !== 'hidden')
+          .map(e => { const r = e.getBoundingClientRect();
+            return [r.left - map.left, r.top - map.top, r.right - map.left, r.bottom - map.top,
+                    e.textContent]; }); }"""
+    )
+    shapes = opened.js("terreinenMap.parkShapeBoxes()")
+    assert len(shapes) == embedded.loc[embedded["gemeente"] == "Hardenberg", "terrein"].nunique()
+    names = set(embedded.loc[embedded["gemeente"] == "Hardenberg", "terrein"])
+    assert boxes and {b[4] for b in boxes} <= names
+    for i, a in enumerate(boxes):
+        assert not any(_overlap(a, b) for b in boxes[i + 1 :]), a[4]
+        assert not any(_overlap(a, s) for s in shapes), a[4]  # the parks stay in sight
+    assert opened.js("document.querySelectorAll('.tr-label:not(.tr-park-label)').length") == 0
+    assert opened.errors == []
     opened.close()

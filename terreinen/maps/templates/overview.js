@@ -247,20 +247,39 @@
   // Labels stay short (the figures are in the popups) and never cover each other or a
   // park's circle: each tries a few places around its municipality's centre, the
   // municipalities with the most land first, and hides when none is free.
-  var labelList = labels.getLayers();
-  var labelOrder = M.name.map(function (_, i) { return i; })
-    .sort(function (a, b) { return muniUnsold[b] - muniUnsold[a]; });
+  // names of the parks at municipality zoom, placed the same way
+  var parkLabels = L.featureGroup();
+  K.name.forEach(function (name, i) {
+    L.tooltip({ permanent: true, direction: "center", className: "tr-label tr-park-label",
+      interactive: false, offset: [0, 0] }).setLatLng(K.center[i]).setContent(el("span", null, name))
+      .addTo(parkLabels);
+  });
+  function largestFirst(sizes) {
+    return sizes.map(function (_, i) { return i; }).sort(function (a, b) { return sizes[b] - sizes[a]; });
+  }
+  var labelSets = [
+    { group: labels, centers: M.center, order: largestFirst(muniUnsold), circles: true },
+    { group: parkLabels, centers: K.center, order: largestFirst(unsold), circles: false },
+  ];
+  function shapeBoxes() {
+    return (fills || []).map(function (f) {
+      var b = f.getBounds(), a = map.latLngToContainerPoint(b.getNorthWest());
+      var c = map.latLngToContainerPoint(b.getSouthEast());
+      return [a.x, a.y, c.x, c.y];
+    });
+  }
   function intersects(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
-  function placeLabels() {
-    if (!map.hasLayer(labels)) return;
-    var taken = map.hasLayer(parkMarkers) ? markers.map(function (m) {
+  function placeSet(set) {
+    var tips = set.group.getLayers();
+    // what a label must not cover: the circles at province zoom, the park shapes closer
+    var taken = set.circles ? markers.map(function (m) {
       var p = map.latLngToContainerPoint(m.getLatLng()), r = m.getRadius() + 1;
       return [p.x - r, p.y - r, p.x + r, p.y + r];
-    }) : [];
-    labelOrder.forEach(function (i) {
-      var tip = labelList[i], node = tip.getElement();
+    }) : shapeBoxes();
+    set.order.forEach(function (i) {
+      var tip = tips[i], node = tip.getElement();
       if (!node) return;
-      var w = node.offsetWidth, h = node.offsetHeight, p = map.latLngToContainerPoint(M.center[i]);
+      var w = node.offsetWidth, h = node.offsetHeight, p = map.latLngToContainerPoint(set.centers[i]);
       var shifts = [[0, 0]];
       [10, 28, 50].forEach(function (d) {
         shifts.push([0, -h / 2 - d], [0, h / 2 + d], [w / 2 + d, 0], [-w / 2 - d, 0],
@@ -279,6 +298,9 @@
       tip.update();
     });
   }
+  function placeLabels() {
+    labelSets.forEach(function (set) { if (map.hasLayer(set.group)) placeSet(set); });
+  }
   map.on("zoomend moveend", placeLabels);
 
   // ---- Zoom levels: symbols and labels; park shapes; parcels ----
@@ -290,7 +312,7 @@
     var lv = level();
     if (lv >= 1) parkShapesBuilt();
     if (lv === 2 && !parcelLayers) buildParcels();
-    [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
+    [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parkLabels, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
       if (pair[1] === lv) pair[0].addTo(map); else map.removeLayer(pair[0]);
     });
   }
@@ -641,6 +663,7 @@
     },
     parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
     center: function (i) { return K.center[i]; },
+    parkShapeBoxes: shapeBoxes,
     parcelCount: function () { return parcelLayers ? parcelLayers.length : 0; },
     shownParcels: function () { return parcelGroup.getLayers().length; },
     parcelLayer: function (id) {
