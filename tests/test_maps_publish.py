@@ -198,3 +198,25 @@ def test_cli_rejects_bad_page_options(tmp_path, option, message):
     assert result.exit_code == 2, (result.exit_code, result.stderr)
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "m.html").exists()
+
+
+def test_overview_command_writes_every_map_with_the_page_options(tmp_path):
+    parcels = tmp_path / "kavels.geojson"
+    build().to_file(parcels, driver="GeoJSON")
+    out = tmp_path / "site"
+    result = cli(
+        "overview", parcels, "--as-of", AS_OF, "--out-dir", out, "--assets", out / "static",
+        "--title", "Werklocaties", "--source", "IBIS 2026", "--tiles", "none",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == 1 + len(EXPECTED) - 1  # the overview and one per municipality
+    titles = set()
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        data = page_data(text)
+        assert data["source"] == "IBIS 2026" and data["tiles"] == []
+        assert 'src="static/terreinen.js"' in text and "<style" not in text
+        titles.add(data["title"])
+    expected = {"Werklocaties", *(f"Werklocaties {g}" for g in EXPECTED if g != "Totaal")}
+    assert titles == expected

@@ -182,8 +182,8 @@ def overview_command(
         say(f"{parcels}: {len(study.parcels):,} parcels, valid")
         peildatum = study.as_of.date()
         for level in ("provincie", "gemeente"):
-            title = f"Plancapaciteit per {level} op {peildatum}"
-            show(study.capacity(level), title, key_columns=KEY_CAPACITY_COLUMNS)
+            heading = f"Plancapaciteit per {level} op {peildatum}"
+            show(study.capacity(level), heading, key_columns=KEY_CAPACITY_COLUMNS)
         if table_path is None:
             say(
                 f"no agreements compared: no agreements.csv beside {parcels.name}; give one "
@@ -198,8 +198,8 @@ def overview_command(
                 style="yellow",
             )
         if table_path is not None and study.comparison is not None:
-            title = f"Programmeringsafspraken op {peildatum} ({table_path.name})"
-            show(study.comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
+            heading = f"Programmeringsafspraken op {peildatum} ({table_path.name})"
+            show(study.comparison, heading, key_columns=AGREEMENT_KEY_COLUMNS)
         page = _page_options(title, source, more_info_url, tiles)
         _write_maps(study, out_dir, files, page, assets)
 
