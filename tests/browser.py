@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
 import shutil
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +46,7 @@ class MapPage:
         return self.page.evaluate(expression, arg)
 
     def close(self) -> None:
-        self.page.close()
+        self.page.context.close()
 
 
 def axe_violations(opened: MapPage) -> list[dict]:
@@ -71,8 +74,22 @@ def page_data(page_text: str) -> dict:
     return json.loads(match.group(1))
 
 
-def open_map(browser, path: Path, *, width: int = 1280, height: int = 860) -> MapPage:
-    page = browser.new_page(viewport={"width": width, "height": height})
+def open_map(
+    browser,
+    path: Path | str,
+    *,
+    width: int = 1280,
+    height: int = 860,
+    script: bool = True,
+    ready: bool = True,
+) -> MapPage:
+    """A map from a file, or from an address of :func:`serve` (a ``str``), once its script
+    has run (``ready=False``: once it loaded); ``script=False`` opens it as a browser that
+    runs no script does."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, java_script_enabled=script
+    )
+    page = context.new_page()
     opened = MapPage(page)
     page.on("pageerror", lambda exc: opened.errors.append(f"pageerror: {exc}"))
     page.on(
@@ -87,16 +104,46 @@ def open_map(browser, path: Path, *, width: int = 1280, height: int = 860) -> Ma
 
     def route(request_route):
         url = request_route.request.url
-        if url.startswith(("file:", "data:")):
+        if url.startswith(("file:", "data:", LOCAL)):
             request_route.continue_()
         else:
             opened.blocked.append(url)
             request_route.abort()
 
     page.route("**/*", route)
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.terreinenMap && window.terreinenMap.ready")
+    page.goto(path if isinstance(path, str) else path.resolve().as_uri())
+    if script and ready:
+        page.wait_for_function("window.terreinenMap && window.terreinenMap.ready")
     return opened
+
+
+LOCAL = "http://127.0.0.1:"
+
+
+@contextmanager
+def serve(folder: Path, policy: str):
+    """``folder`` over HTTP on 127.0.0.1, every response with the Content-Security-Policy
+    ``policy``: the address of the folder."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def end_headers(self):
+            self.send_header("Content-Security-Policy", policy)
+            super().end_headers()
+
+        def log_message(self, *args):  # quiet: the test reports what matters
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{LOCAL}{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def popup_text(opened: MapPage) -> list[str]:

@@ -149,5 +149,6 @@ def _find(
     emit(table, fmt, output, title, inputs, key_columns=keys)
     if map_file is not None:
         point = reference_point(study.parcels, near) if near else None
-        save_map(find_map(found, study, point=point, radius_km=radius_km), map_file)
+        m = find_map(found, study, point=point, radius_km=radius_km, criteria=options)
+        save_map(m, map_file)
         say(f"wrote {map_file}")

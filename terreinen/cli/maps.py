@@ -37,11 +37,50 @@ from terreinen.cli.screen import (
     show,
 )
 from terreinen.io.files import read_table
-from terreinen.maps import municipality_map, overview_map, save_map
+from terreinen.maps import ASSET_FILES, municipality_map, overview_map, save_map
 from terreinen.maps.data import located
+from terreinen.maps.page import DEFAULT_SOURCE
 from terreinen.study import Study
 
 __all__ = ["map_command", "overview_command"]
+
+TitleOpt = Annotated[
+    str | None, typer.Option(help="Title of the map (default: Bedrijventerreinen).")
+]
+SourceOpt = Annotated[str, typer.Option(help="Where the data come from, as the page states it.")]
+MoreInfoOpt = Annotated[
+    str | None, typer.Option(help="An http(s) address for more information, linked on the page.")
+]
+TilesOpt = Annotated[
+    str,
+    typer.Option(
+        help="Base maps, comma-separated: standaard, grijs, pastel, water, luchtfoto (PDOK "
+        "BRT-Achtergrondkaart), osm (OpenStreetMap: only for light use), or none.",
+    ),
+]
+AssetsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write the scripts and styles into this folder and link them, so that a policy "
+        "of script-src 'self'; style-src 'self' suffices (see README, Publishing).",
+    ),
+]
+
+
+def _page_options(title, source, more_info_url, tiles) -> dict[str, Any]:
+    """The page options of the map commands, as the library names them."""
+    options: dict[str, Any] = {
+        "source": source,
+        "more_info_url": more_info_url,
+        "tiles": tiles.split(",") if "," in tiles else tiles,
+    }
+    if title is not None:
+        options["title"] = title
+    return options
+
+
+def _asset_paths(assets: Path | None) -> list[Path]:
+    return [] if assets is None else [assets / name for name in ASSET_FILES]
 
 
 def map_command(
@@ -66,11 +105,17 @@ def map_command(
     ] = "afspraken",
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    title: TitleOpt = None,
+    source: SourceOpt = DEFAULT_SOURCE,
+    more_info_url: MoreInfoOpt = None,
+    tiles: TilesOpt = "default",
+    assets: AssetsOpt = None,
 ) -> None:
-    """Write the interactive map (one self-contained HTML file that works offline)."""
+    """Write the interactive map (one self-contained HTML file that works offline, or with
+    --assets its scripts and styles beside it)."""
     agreements = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
-    guard(inputs_of(parcels, agreements, regions, boundaries), target)
+    guard(inputs_of(parcels, agreements, regions, boundaries), target, *_asset_paths(assets))
     # read as parcels are: a broken file is a plain message
     outlines = read_table(boundaries)[0] if boundaries is not None else None
     with open_study(
@@ -81,24 +126,21 @@ def map_command(
         agreements=agreements,
         regions=regions,
     ) as study:
-        demand = study.demand("gemeente")
         if gemeente is not None:  # as the data write it: hardenberg is Hardenberg
             gemeente = resolve_name(gemeente, study.municipalities, "municipality", "--gemeente")
+        options = {
+            "boundaries": outlines,
+            "demand": study.demand("gemeente"),
+            "municipal_colour": municipal_colour,
+            **_page_options(title, source, more_info_url, tiles),
+        }
         with progress(f"drawing {target.name}"):
             m = (
-                municipality_map(
-                    study,
-                    gemeente,
-                    boundaries=outlines,
-                    demand=demand,
-                    municipal_colour=municipal_colour,
-                )
+                municipality_map(study, gemeente, **options)
                 if gemeente
-                else overview_map(
-                    study, boundaries=outlines, demand=demand, municipal_colour=municipal_colour
-                )
+                else overview_map(study, **options)
             )
-            save_map(m, target)
+            save_map(m, target, assets=assets)
     say(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -112,9 +154,14 @@ def overview_command(
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
+    title: TitleOpt = None,
+    source: SourceOpt = DEFAULT_SOURCE,
+    more_info_url: MoreInfoOpt = None,
+    tiles: TilesOpt = "default",
+    assets: AssetsOpt = None,
 ) -> None:
     """The main job: validate, print capacity and agreements, write the overview map and
-    one map per municipality."""
+    one map per municipality (their titles: the title and the municipality's name)."""
     table_path = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
     date = parse_as_of(as_of)
@@ -135,12 +182,12 @@ def overview_command(
     ) as study:
         files = map_files(study.municipalities)
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
-        guard(inputs_of(parcels, table_path, regions), *maps)
+        guard(inputs_of(parcels, table_path, regions), *maps, *_asset_paths(assets))
         say(f"{parcels}: {len(study.parcels):,} parcels, valid")
         dates = study_dates(study)
         for level in ("provincie", "gemeente"):
-            title = f"Plancapaciteit per {level} {dates}"
-            show(study.capacity(level), title, key_columns=KEY_CAPACITY_COLUMNS)
+            heading = f"Plancapaciteit per {level} {dates}"
+            show(study.capacity(level), heading, key_columns=KEY_CAPACITY_COLUMNS)
         if table_path is None:
             say(
                 f"no agreements compared: no agreements.csv beside {parcels.name}; give one "
@@ -155,28 +202,36 @@ def overview_command(
                 style="yellow",
             )
         if table_path is not None and study.comparison is not None:
-            title = f"Programmeringsafspraken {dates} ({table_path.name})"
-            show(study.comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
-        _write_maps(study, out_dir, files)
+            heading = f"Programmeringsafspraken {dates} ({table_path.name})"
+            show(study.comparison, heading, key_columns=AGREEMENT_KEY_COLUMNS)
+        page = _page_options(title, source, more_info_url, tiles)
+        _write_maps(study, out_dir, files, page, assets)
 
 
-def _write_maps(study: Study, out_dir: Path, files: dict[str, str]) -> None:
+def _write_maps(
+    study: Study, out_dir: Path, files: dict[str, str], page: dict[str, Any], assets: Path | None
+) -> None:
     """The overview map and one map per municipality, each municipality's demand verdict
-    (middle scenario) and the agreements counted from the history: all from the one study."""
+    (middle scenario) and the agreements counted from the history: all from the one study.
+    ``page`` are the page options (title, source, more information, tiles)."""
     if not located(study.parcels).any():
         say(
             "no maps: no parcel or park has an outline (the tables above hold the figures)",
             style="yellow",
         )
         return
-    options: dict[str, Any] = {"demand": study.demand("gemeente")}
+    options: dict[str, Any] = {"demand": study.demand("gemeente"), **page}
+    title = options.pop("title", None)
+    overview = overview_map(study, **options, **({"title": title} if title else {}))
     written = []
     with progress_bar() as bar:
         task = bar.add_task("writing maps", total=len(files) + 1)
-        written.append(save_map(overview_map(study, **options), out_dir / "overview.html"))
+        written.append(save_map(overview, out_dir / "overview.html", assets=assets))
         bar.advance(task)
         for name, file_name in files.items():
             path = out_dir / file_name
-            written.append(save_map(municipality_map(study, name, **options), path))
+            named = {"title": f"{title} {name}"} if title else {}
+            m = municipality_map(study, name, **options, **named)
+            written.append(save_map(m, path, assets=assets))
             bar.advance(task)
     say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")

@@ -183,6 +183,10 @@ def _park_table(study: Study) -> tuple[pd.DataFrame, np.ndarray]:
     order = {c: i for i, c in enumerate(schema.MILIEUCATEGORIEEN)}
     milieu = parcels["milieucategorie"].astype(str).map(order).groupby(park_of.to_numpy()).max()
     table["milieu"] = milieu.reindex(parks).fillna(-1).astype(int).to_numpy()  # -1: none
+    towns = parcels["kern"] if "kern" in parcels else pd.Series(pd.NA, index=parcels.index)
+    towns = towns.astype(object).where(towns.notna(), "").astype(str)
+    first_town = towns.groupby(park_of.to_numpy()).agg(lambda v: next((t for t in v if t), ""))
+    table["kern"] = first_town.reindex(parks).to_numpy()  # for the search; "" when unknown
     # the kind of land that makes up most of what is unsold: a class a planner reads at once
     now = figures["terstond_ha"].where(figures["hard_ha"] > 0, 0.0)
     kinds = pd.DataFrame(
@@ -208,6 +212,7 @@ def park_data(study: Study) -> tuple[dict, pd.Series]:
     data = {
         "name": rows["terrein"].astype(str).tolist(),
         "gemeente": rows["gemeente"].astype(str).tolist(),
+        "kern": rows["kern"].tolist(),
         "cls": rows["cls"].astype(int).tolist(),
         "segment": [schema.SEGMENTS.index(s) for s in rows["segment"]],
         "milieu": rows["milieu"].astype(int).tolist(),

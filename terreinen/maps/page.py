@@ -10,24 +10,34 @@ the title HTML-escaped. No text from the data ever reaches a template engine.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
+import os
 import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
+from babel.numbers import format_decimal
 
 from terreinen import schema, settings
-from terreinen.errors import TerreinenDataError, TerreinenNotFoundError, TerreinenOptionError
+from terreinen.errors import (
+    TerreinenDataError,
+    TerreinenNotFoundError,
+    TerreinenOptionError,
+    TerreinenWriteError,
+    optional_import,
+)
 from terreinen.figures import AsOf
 from terreinen.io.files import read_parcels
-from terreinen.io.write import write_atomically
+from terreinen.io.write import atomic_path, write_atomically
 from terreinen.maps.data import (
     AGREEMENT_COLORS,
     AGREEMENT_STATES,
@@ -47,18 +57,24 @@ from terreinen.maps.data import (
     parcel_states,
     park_data,
 )
+from terreinen.maps.plain import noscript_tables
 from terreinen.report import Finding, ValidationReport
 from terreinen.study import Study
+from terreinen.validation.values import closest
 
 __all__ = [
+    "ASSET_FILES",
     "STATES",
+    "TILES",
     "MapPage",
+    "content_policy",
     "encode_geometries",
     "find_map",
     "municipality_map",
     "overview_map",
     "parcel_states",
     "save_map",
+    "tile_providers",
 ]
 
 _TEXT = {
@@ -79,27 +95,76 @@ _TEXT = {
     "bySegment": "Dominant segment",
     "byMilieu": "Hoogste milieucategorie",
     "inView": "Alles in beeld",
-    "notFound": "Geen terrein met die naam.",
+    "notFound": "Geen terrein, gemeente of kern met die naam.",
+    "kern": "Kern",
     "lead": "Aanbod op bedrijventerreinen: hard en zacht, terstond en later. Peildatum",
     "dataDates": "zie de kolom ‘Gegevens van’ in de tabel met gemeenten",
     "moreInfo": "Meer informatie",
     "point": "Zoekpunt",
     "combination": "combinatie",
 }
+_MAP_BOX = '<section class="tr-mapbox" aria-label="Kaart"><div id="tr-map"></div></section>'
 _SLOT = re.compile(r"<!--terreinen:(\w+)-->")
-_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet"
+_CDN_ORIGIN = "https://cdn.jsdelivr.net"
+_CDN = f"{_CDN_ORIGIN}/npm/leaflet@1.9.3/dist/leaflet"
 DEFAULT_SOURCE = "kavelbestanden van de gemeenten"
 
 
+TILES = {
+    "standaard": xyz.nlmaps.standaard,
+    "grijs": xyz.nlmaps.grijs,
+    "pastel": xyz.nlmaps.pastel,
+    "water": xyz.nlmaps.water,
+    "luchtfoto": xyz.nlmaps.luchtfoto,
+    "osm": xyz.OpenStreetMap.Mapnik,
+}
+"""Base maps by name: PDOK BRT-Achtergrondkaart's variants, and OpenStreetMap (whose tile
+servers' usage policy does not allow a heavily visited page: only when asked for)."""
+DEFAULT_TILES = ("standaard", "grijs")
+
+
+def tile_providers(tiles) -> list:
+    """The xyzservices providers of ``tiles``: ``"default"`` (PDOK standaard and grijs), a
+    name of :data:`TILES`, ``"none"`` or None, or a list of names and providers."""
+    if tiles is None or tiles == "none":
+        return []
+    if isinstance(tiles, str):
+        tiles = DEFAULT_TILES if tiles == "default" else [tiles]
+    providers = []
+    for tile in tiles:
+        if isinstance(tile, str):
+            if tile not in TILES:
+                raise TerreinenOptionError(
+                    f"tiles {tile!r}: not a base map; {closest(tile, [*TILES, 'none'], 'base map')}"
+                )
+            tile = TILES[tile]
+        providers.append(tile)
+    return providers
+
+
 def _tile_layers(tiles) -> list[dict]:
-    if tiles == "default":
-        tiles = [xyz.nlmaps.standaard, xyz.nlmaps.grijs, xyz.OpenStreetMap.Mapnik]
     layers = []
-    for provider in tiles or []:
+    for provider in tile_providers(tiles):
         name = provider.get("name", "tiles").replace("nlmaps.", "PDOK ")
         attribution = provider.get("html_attribution") or provider.get("attribution", "")
         layers.append({"name": name, "url": provider.build_url(), "attribution": attribution})
     return layers
+
+
+def _tile_origins(tiles) -> list[str]:
+    """The origins base tiles come from (a ``{s}`` in the host: each of its subdomains)."""
+    origins: list[str] = []
+    for provider in tile_providers(tiles):
+        parts = urlsplit(provider.build_url())
+        hosts = [parts.netloc]
+        if "{s}" in parts.netloc:
+            hosts = [parts.netloc.replace("{s}", s) for s in provider.get("subdomains", "abc")]
+        origins += [
+            f"{parts.scheme}://{host}"
+            for host in hosts
+            if f"{parts.scheme}://{host}" not in origins
+        ]
+    return origins
 
 
 def script_json(value) -> str:
@@ -117,17 +182,74 @@ def _leaflet_assets() -> tuple[str, str]:
     base = Path(xleaflet.BASE_DIR)
     script = (base / "leaflet.js").read_text(encoding="utf-8")
 
-    def inline(match: re.Match) -> str:
-        image = base / "images" / match.group(1)
-        encoded = base64.b64encode(image.read_bytes()).decode()
-        return f"url(data:image/png;base64,{encoded})"
+    def image(name: str) -> str:
+        encoded = base64.b64encode((base / "images" / name).read_bytes()).decode()
+        return f"data:image/png;base64,{encoded}"
 
-    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, (base / "leaflet.css").read_text("utf-8"))
+    css = re.sub(
+        r"url\(images/([\w.-]+\.png)\)",
+        lambda match: f"url({image(match.group(1))})",
+        (base / "leaflet.css").read_text("utf-8"),
+    )
+    # the default marker (an analyst's folium.Marker) from data too, not from images/ beside
+    # the page, which is not there
+    icons = {
+        "iconUrl": image("marker-icon.png"),
+        "iconRetinaUrl": image("marker-icon-2x.png"),
+        "shadowUrl": image("marker-shadow.png"),
+    }
+    script += (
+        f"\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions({json.dumps(icons)});\n"
+    )
     return script.replace("</script", "<\\/script"), css
 
 
 def _template(name: str) -> str:
     return resources.files("terreinen.maps").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+ASSET_FILES = ("leaflet.css", "terreinen.css", "leaflet.js", "terreinen.js")
+"""The files ``assets=`` writes beside a page: its styles and scripts, the same text the
+single-file page holds inline."""
+
+
+@cache
+def _assets() -> dict[str, str]:
+    script, css = _leaflet_assets()
+    return {
+        "leaflet.css": css,
+        "terreinen.css": _template("overview.css"),
+        "leaflet.js": script,
+        "terreinen.js": _template("overview.js"),
+    }
+
+
+def _hash(text: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+def content_policy(*, assets: bool = False, tiles="default", offline: bool = True) -> str:
+    """The Content-Security-Policy a portal can send with the maps: nothing from elsewhere
+    but the base tiles. The single-file page (``assets=False``) needs the hashes of its
+    inline styles and scripts, which do not change with the data (the data sit in a
+    ``<script type="application/json">`` block, which a policy does not run); the page
+    written with ``assets=`` needs no hash at all (``script-src 'self'; style-src 'self'``).
+    ``tiles`` as for :func:`overview_map`: their servers are allowed as image sources;
+    ``offline=False`` allows Leaflet's CDN."""
+    scripts, styles = ["'self'"], ["'self'"]
+    if not assets:
+        inline = _assets() if offline else {k: v for k, v in _assets().items() if "terreinen" in k}
+        scripts += [_hash(text) for name, text in inline.items() if name.endswith(".js")]
+        styles += [_hash(text) for name, text in inline.items() if name.endswith(".css")]
+    if not offline:
+        scripts.append(_CDN_ORIGIN)
+        styles.append(_CDN_ORIGIN)
+    images = ["'self'", "data:", *_tile_origins(tiles)]
+    return (
+        f"default-src 'self'; script-src {' '.join(scripts)}; style-src {' '.join(styles)}; "
+        f"img-src {' '.join(images)}; object-src 'none'; base-uri 'none'"
+    )
 
 
 class MapPage:
@@ -138,26 +260,76 @@ class MapPage:
         self.data = data
         self.title = title
 
-    def render(self, *, offline: bool = True) -> str:
+    def render(self, *, offline: bool = True, assets: str | None = None) -> str:
         """The page. ``offline=True`` inlines Leaflet (no internet needed but for the base
-        tiles); ``offline=False`` loads it from its CDN, for a smaller file."""
-        if offline:
-            script, css = _leaflet_assets()
-            leaflet = f"<style>{css}</style><script>{script}</script>"
+        tiles); ``offline=False`` loads it from its CDN, for a smaller file. ``assets``
+        (a relative address of a folder holding :data:`ASSET_FILES`, as :func:`save_map`
+        writes them) links the styles and scripts instead of inlining them, so that a
+        policy of ``script-src 'self'; style-src 'self'`` suffices (see
+        :func:`content_policy`)."""
+        if assets is not None:
+            prefix = assets.rstrip("/") + "/"
+            head = "".join(
+                f'<link rel="stylesheet" href="{html.escape(prefix + name)}">'
+                if name.endswith(".css")
+                else f'<script src="{html.escape(prefix + name)}"></script>'
+                for name in ASSET_FILES
+                if name != "terreinen.js"
+            )
+            script = f'<script src="{html.escape(prefix)}terreinen.js"></script>'
         else:
-            leaflet = f'<link rel="stylesheet" href="{_CDN}.css"><script src="{_CDN}.js"></script>'
+            head = self.head(offline=offline)
+            script = f"<script>{self.script()}</script>"
+        return self._filled(_template("page.html"), head=head, mapbox=_MAP_BOX, script=script)
+
+    def head(self, *, offline: bool = True, leaflet: bool = True) -> str:
+        """The inline styles and scripts of the page's head (without Leaflet when
+        ``leaflet=False``: a folium map brings its own)."""
+        files = _assets()
+        parts = []
+        if leaflet and offline:
+            parts.append(f"<style>{files['leaflet.css']}</style>")
+            parts.append(f"<script>{files['leaflet.js']}</script>")
+        elif leaflet:
+            parts.append(f'<link rel="stylesheet" href="{_CDN}.css">')
+            parts.append(f'<script src="{_CDN}.js"></script>')
+        parts.append(f"<style>{files['terreinen.css']}</style>")
+        return "".join(parts)
+
+    def body(self, *, map_name: str, tiles: bool) -> str:
+        """The page's body without its own map: its script draws on ``map_name`` (a folium
+        map's variable) instead; without base tiles of its own unless ``tiles``."""
+        body = _template("page.html").split("<body>", 1)[1].split("</body>", 1)[0]
+        data = {**self.data, "map": map_name, "tiles": self.data["tiles"] if tiles else []}
+        return self._filled(body, head="", mapbox="", script="", data=data)
+
+    def script(self) -> str:
+        """The page's script (it reads the data block of the page or of :meth:`body`)."""
+        return _assets()["terreinen.js"]
+
+    def _filled(self, template: str, *, data: dict | None = None, **parts: str) -> str:
+        data = self.data if data is None else data
         slots = {
             "title": html.escape(self.title),
-            "leaflet": leaflet,
-            "css": _template("overview.css"),
-            "data": script_json(self.data),
-            "script": _template("overview.js"),
+            "noscript": noscript_tables(data),
+            "data": script_json(data),
+            **parts,
         }
         # one pass over the fixed template: inserted text is never scanned again
-        return _SLOT.sub(lambda match: slots[match.group(1)], _template("page.html"))
+        return _SLOT.sub(lambda match: slots[match.group(1)], template)
 
-    def save(self, path: str | Path, *, offline: bool = True) -> Path:
-        return save_map(self, path, offline=offline)
+    def to_folium(self, m=None):
+        """This map's layers, side panel and tables on a ``folium.Map`` (``m``, or a new
+        one, offline: Leaflet inlined, no CDN), to which an analyst adds layers, a
+        ``LayerControl`` or ``GeoDataFrame.explore(m=...)``. No text of the data reaches
+        branca's template compilation (see :mod:`terreinen.maps.folium_map`). Needs the
+        ``folium`` extra."""
+        return optional_import("terreinen.maps.folium_map", extra="folium").folium_map(self, m)
+
+    def save(
+        self, path: str | Path, *, offline: bool = True, assets: str | Path | None = None
+    ) -> Path:
+        return save_map(self, path, offline=offline, assets=assets)
 
     def _repr_html_(self) -> str:
         page = html.escape(self.render(offline=True), quote=True)
@@ -199,6 +371,7 @@ def overview_map(
     tiles="default",
     parcel_zoom: int = 13,
     map_kwds: dict | None = None,
+    m=None,
 ) -> MapPage:
     """The overview map of every business park and parcel in ``parcels`` (parcels as
     :func:`terreinen.read_parcels` returns them, a file, or a :class:`terreinen.study.Study`,
@@ -219,15 +392,19 @@ def overview_map(
     municipality layer by agreement status (``"afspraken"``) or by the demand verdict
     (``"oordeel"``: tekort, krap, voldoende; needs ``demand``). A summary panel, a sortable table of
     every park and municipality, and the method (as-of date, ``source``, a
-    ``more_info_url`` link) are on the page. Base maps PDOK BRT-Achtergrondkaart and
-    OpenStreetMap, or ``tiles`` (a list of xyzservices providers; None for none).
-    ``map_kwds`` are Leaflet map options.
+    ``more_info_url`` link) are on the page. Base maps: PDOK BRT-Achtergrondkaart standaard
+    and grijs, or ``tiles`` (see :func:`tile_providers`: ``"grijs"``, ``"osm"``, ``"none"``,
+    a list of names or xyzservices providers). Without script the page shows the park and
+    municipality tables; :func:`content_policy` gives the policy to publish it under.
+    ``map_kwds`` are Leaflet map options. Given ``m`` (a ``folium.Map``, as
+    ``GeoDataFrame.explore`` takes one), the layers go on it and ``m`` is returned (see
+    :meth:`MapPage.to_folium`).
 
     >>> page = overview_map(read_parcels(get_path("parcels")))  # doctest: +SKIP
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
     """
     study = _as_study(parcels, agreements=agreements, regions=regions, history=history, as_of=as_of)
-    return _page(
+    page = _page(
         study,
         boundaries=boundaries,
         demand=demand,
@@ -240,6 +417,7 @@ def overview_map(
         parcel_zoom=parcel_zoom,
         map_kwds=map_kwds,
     )
+    return page if m is None else page.to_folium(m)
 
 
 def _as_study(parcels, **options) -> Study:
@@ -369,12 +547,17 @@ def find_map(
     *,
     point: shapely.Point | None = None,
     radius_km: float | None = None,
-    title: str = "Gevonden kavels",
+    criteria: dict | None = None,
+    title: str | None = None,
     **kwargs,
 ) -> MapPage:
     """The matches of :func:`terreinen.matching.find_parcels` on the map: numbered best
     first, a combination of adjacent parcels outlined as one offer, with the search
-    ``point`` (in the parcels' coordinate system) and the circle of ``radius_km``."""
+    ``point`` (in the parcels' coordinate system) and the circle of ``radius_km``. The
+    title states the ``criteria`` (the keywords given to ``find_parcels``) unless
+    ``title`` is given."""
+    if title is None:
+        title = criteria_title(criteria or {})
     study = _as_study(
         parcels, **{k: kwargs.pop(k, None) for k in ("agreements", "regions", "history", "as_of")}
     )
@@ -392,7 +575,61 @@ def find_map(
     return _page(shown, title=title, found=extra, **kwargs)
 
 
-def save_map(page: MapPage, path: str | Path, *, offline: bool = True) -> Path:
-    """Write the map as one HTML file, atomically (see :meth:`MapPage.render`)."""
-    text = page.render(offline=offline)
-    return write_atomically(path, text)
+def criteria_title(criteria: dict) -> str:
+    """A find map's title that states the search: ``min_ha``, ``max_ha``,
+    ``milieucategorie``, ``segment``, ``near`` with ``radius_km``, ``hard_only``.
+
+    >>> criteria_title({"min_ha": 2.5, "near": "Hardenberg", "radius_km": 15})
+    'Gevonden kavels: vanaf 2,5 ha, binnen 15 km van Hardenberg'
+    """
+
+    def number(value) -> str:
+        return format_decimal(value, locale="nl_NL")
+
+    parts = []
+    if criteria.get("min_ha") is not None:
+        parts.append(f"vanaf {number(criteria['min_ha'])} ha")
+    if criteria.get("max_ha") is not None:
+        parts.append(f"tot {number(criteria['max_ha'])} ha")
+    if criteria.get("milieucategorie") is not None:
+        parts.append(f"milieucategorie {criteria['milieucategorie']} of hoger")
+    if criteria.get("segment") is not None:
+        parts.append(f"segment {criteria['segment']}")
+    if criteria.get("near") is not None:
+        radius = criteria.get("radius_km")
+        near = criteria["near"]
+        parts.append(f"binnen {number(radius)} km van {near}" if radius else f"bij {near}")
+    if criteria.get("hard_only"):
+        parts.append("alleen harde plancapaciteit")
+    return "Gevonden kavels" + (": " + ", ".join(parts) if parts else "")
+
+
+def save_map(
+    page: MapPage, path: str | Path, *, offline: bool = True, assets: str | Path | None = None
+) -> Path:
+    """Write the map as one HTML file, atomically (see :meth:`MapPage.render`). With
+    ``assets`` (a folder, relative to the current directory like ``path``) the styles and
+    scripts are written there as :data:`ASSET_FILES` and the page links them."""
+    path = Path(path)
+    href = None
+    if assets is not None:
+        href = Path(os.path.relpath(Path(assets).resolve(), path.resolve().parent)).as_posix()
+    text = page.render(offline=offline, assets=href)
+    with atomic_path(path) as tmp:  # checks the page's folder before any asset is written
+        if assets is not None:
+            _write_assets(Path(assets))
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def _write_assets(folder: Path) -> None:
+    """:data:`ASSET_FILES` into ``folder`` (made when its parent exists), each atomically."""
+    if not folder.is_dir():
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise TerreinenWriteError(
+                f"{folder}: cannot create the folder ({exc.strerror})"
+            ) from None
+    for name, text in _assets().items():
+        write_atomically(folder / name, text)

@@ -59,7 +59,10 @@
     return features;
   }
 
-  var map = L.map("tr-map", Object.assign({ preferCanvas: true, zoomSnap: 0.5 }, D.mapOptions));
+  // a page of its own, or the layers on an analyst's folium map (D.map names its variable)
+  var map = D.map ? window[D.map]
+    : L.map("tr-map", Object.assign({ preferCanvas: true, zoomSnap: 0.5 }, D.mapOptions));
+  if (!document.documentElement.lang) document.documentElement.lang = "nl";
   map.createPane("tr-municipal").style.zIndex = 350;
   var canvas = L.canvas({ padding: 0.5 });
   var lowCanvas = L.canvas({ padding: 0.5, pane: "tr-municipal" });
@@ -236,19 +239,69 @@
       : L.circleMarker(M.center[i], Object.assign(style, { radius: 6 + 30 * Math.sqrt(muniUnsold[i] / maxMuni) }));
     layer.bindPopup(function () { return municipalPopup(i); });
     layer.addTo(municipalLayer);
-    var label = L.tooltip({ permanent: true, direction: "center", className: "tr-label", interactive: false })
+    var label = L.tooltip({ permanent: true, direction: "center", className: "tr-label", interactive: false,
+      offset: [0, 0] })
       .setLatLng(M.center[i]).setContent(el("span", null, name));
     labels.addLayer(label);
   });
-  function relabel() {
-    labels.getLayers().forEach(function (label, i) {
-      var text = M.name[i];
-      if (map.hasLayer(municipalLayer)) {
-        text += ": hard " + ha(M.figures[i][0]) + ", zacht " + ha(M.figures[i][1]);
-      }
-      label.setContent(el("span", null, text));
+  // Labels stay short (the figures are in the popups) and never cover each other or a
+  // park's circle: each tries a few places around its municipality's centre, the
+  // municipalities with the most land first, and hides when none is free.
+  // names of the parks at municipality zoom, placed the same way
+  var parkLabels = L.featureGroup();
+  K.name.forEach(function (name, i) {
+    L.tooltip({ permanent: true, direction: "center", className: "tr-label tr-park-label",
+      interactive: false, offset: [0, 0] }).setLatLng(K.center[i]).setContent(el("span", null, name))
+      .addTo(parkLabels);
+  });
+  function largestFirst(sizes) {
+    return sizes.map(function (_, i) { return i; }).sort(function (a, b) { return sizes[b] - sizes[a]; });
+  }
+  var labelSets = [
+    { group: labels, centers: M.center, order: largestFirst(muniUnsold), circles: true },
+    { group: parkLabels, centers: K.center, order: largestFirst(unsold), circles: false },
+  ];
+  function shapeBoxes() {
+    return (fills || []).map(function (f) {
+      var b = f.getBounds(), a = map.latLngToContainerPoint(b.getNorthWest());
+      var c = map.latLngToContainerPoint(b.getSouthEast());
+      return [a.x, a.y, c.x, c.y];
     });
   }
+  function intersects(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+  function placeSet(set) {
+    var tips = set.group.getLayers();
+    // what a label must not cover: the circles at province zoom, the park shapes closer
+    var taken = set.circles ? markers.map(function (m) {
+      var p = map.latLngToContainerPoint(m.getLatLng()), r = m.getRadius() + 1;
+      return [p.x - r, p.y - r, p.x + r, p.y + r];
+    }) : shapeBoxes();
+    set.order.forEach(function (i) {
+      var tip = tips[i], node = tip.getElement();
+      if (!node) return;
+      var w = node.offsetWidth, h = node.offsetHeight, p = map.latLngToContainerPoint(set.centers[i]);
+      var shifts = [[0, 0]];
+      [10, 28, 50].forEach(function (d) {
+        shifts.push([0, -h / 2 - d], [0, h / 2 + d], [w / 2 + d, 0], [-w / 2 - d, 0],
+          [w / 2 + d, -h / 2 - d], [-w / 2 - d, -h / 2 - d], [w / 2 + d, h / 2 + d], [-w / 2 - d, h / 2 + d]);
+      });
+      var free = null;
+      for (var s = 0; s < shifts.length && !free; s++) {
+        var x = p.x + shifts[s][0], y = p.y + shifts[s][1];
+        var box = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
+        if (!taken.some(function (b) { return intersects(box, b); })) free = [shifts[s], box];
+      }
+      node.style.visibility = free ? "visible" : "hidden";
+      if (!free) return;
+      taken.push(free[1]);
+      tip.options.offset = L.point(free[0][0], free[0][1]);
+      tip.update();
+    });
+  }
+  function placeLabels() {
+    labelSets.forEach(function (set) { if (map.hasLayer(set.group)) placeSet(set); });
+  }
+  map.on("zoomend moveend", placeLabels);
 
   // ---- Zoom levels: symbols and labels; park shapes; parcels ----
   function level() {
@@ -259,7 +312,7 @@
     var lv = level();
     if (lv >= 1) parkShapesBuilt();
     if (lv === 2 && !parcelLayers) buildParcels();
-    [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
+    [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parkLabels, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
       if (pair[1] === lv) pair[0].addTo(map); else map.removeLayer(pair[0]);
     });
   }
@@ -285,7 +338,6 @@
   });
   choice($("tr-layers"), "checkbox", "tr-municipal", T.gemeenten, false, function (on) {
     if (on) municipalLayer.addTo(map); else map.removeLayer(municipalLayer);
-    relabel();
     drawLegend();
   });
   var baseRow = el("label", null, T.base);
@@ -328,6 +380,22 @@
       box.appendChild(row);
     });
   }
+  // circles of round sizes, drawn as on the map: the two largest no bigger than the largest park
+  function sizeKey() {
+    var key = el("div", "tr-size-key");
+    var sizes = [1, 5, 10, 50, 100, 500, 1000].filter(function (v) { return v <= maxUnsold; }).slice(-2);
+    if (!sizes.length) sizes = [maxUnsold];
+    sizes.forEach(function (v) {
+      var row = el("div", "tr-legend-row");
+      var size = 2 * 24 * Math.sqrt(v / maxUnsold);
+      var circle = el("span", "tr-size-circle");
+      circle.style.width = circle.style.height = size + "px";
+      row.appendChild(circle);
+      row.appendChild(el("span", null, num(v, v < 1 ? 2 : 0) + " ha"));
+      key.appendChild(row);
+    });
+    return key;
+  }
   function drawLegend() {
     var box = $("tr-legend-body");
     box.textContent = "";
@@ -337,6 +405,7 @@
       palette.labels.filter(function (_, c) { return used[c]; }),
       palette.colors.filter(function (_, c) { return used[c]; }), "tr-round", colourBy === "cls");
     box.appendChild(el("div", null, T.sizeNote));
+    box.appendChild(sizeKey());
     legendBlock(box, T.legend, D.states, D.stateColors, "", false);
     if (map.hasLayer(municipalLayer) && byVerdict) {
       legendBlock(box, T.gemeentenOordeel, D.verdicts.concat([T.noVerdict]),
@@ -409,25 +478,63 @@
       if (returnFocus) returnFocus.focus();
     }
   });
+  function findIn(names, needle, exact) {
+    return names.findIndex(function (n) {
+      var name = String(n).toLowerCase();
+      return exact ? name === needle : name.indexOf(needle) >= 0;
+    });
+  }
   function findPark(text) {
     var needle = String(text).trim().toLowerCase();
     if (!needle) return -1;
-    var exact = K.name.findIndex(function (n) { return n.toLowerCase() === needle; });
-    if (exact >= 0) return exact;
-    return K.name.findIndex(function (n) { return n.toLowerCase().indexOf(needle) >= 0; });
+    var exact = findIn(K.name, needle, true);
+    return exact >= 0 ? exact : findIn(K.name, needle, false);
+  }
+  // a park by its name, else a municipality or a town: its parks
+  function findPlace(text) {
+    var needle = String(text).trim().toLowerCase();
+    if (!needle) return null;
+    var kinds = [[K.name, T.terrein], [M.name, T.gemeente], [K.kern, T.kern]];
+    for (var pass = 0; pass < 2; pass++) {
+      for (var k = 0; k < kinds.length; k++) {
+        var i = findIn(kinds[k][0], needle, pass === 0);
+        if (i < 0) continue;
+        if (k === 0) return { park: i };
+        var name = kinds[k][0][i];
+        var column = k === 1 ? K.gemeente : K.kern;
+        var parks = column.map(function (v, j) { return v === name ? j : -1; })
+          .filter(function (j) { return j >= 0; });
+        return { label: kinds[k][1] + " " + name, parks: parks };
+      }
+    }
+    return null;
+  }
+  function showPlace(place) {
+    var centers = place.parks.map(function (j) { return K.center[j]; });
+    map.fitBounds(L.latLngBounds(centers).pad(0.3), { maxZoom: D.parkZoom, animate: false });
+    return place.label + ": " + place.parks.length + " " + T.parks.toLowerCase();
   }
   var input = $("tr-search-input");
-  K.name.forEach(function (name) {
+  var suggested = {};
+  K.name.concat(M.name, K.kern).forEach(function (name) {
+    if (!name || suggested[name]) return;
+    suggested[name] = true;
     var option = el("option");
     option.value = name;
     $("tr-parks").appendChild(option);
   });
   $("tr-search").addEventListener("submit", function (e) {
     e.preventDefault();
-    var i = findPark(input.value);
-    $("tr-search").classList.toggle("tr-not-found", i < 0);
-    $("tr-search-status").textContent = i < 0 ? T.notFound : K.name[i] + ", " + K.gemeente[i];
-    if (i >= 0) showPark(i, input);
+    var place = findPlace(input.value);
+    $("tr-search").classList.toggle("tr-not-found", !place);
+    if (!place) {
+      $("tr-search-status").textContent = T.notFound;
+    } else if (place.park !== undefined) {
+      $("tr-search-status").textContent = K.name[place.park] + ", " + K.gemeente[place.park];
+      showPark(place.park, input);
+    } else {
+      $("tr-search-status").textContent = showPlace(place);
+    }
   });
 
   // ---- The table alternative: every park and municipality, sortable ----
@@ -475,7 +582,7 @@
       var f = K.figures[i];
       var button = el("button", null, name);
       button.type = "button";
-      button.addEventListener("click", function () { $("tr-map").scrollIntoView(); showPark(i, button); });
+      button.addEventListener("click", function () { map.getContainer().scrollIntoView(); showPark(i, button); });
       return tableRow([button, K.gemeente[i], D.parkClasses[K.cls[i]], ha(f[0]), ha(f[4]), ha(f[3]), ha(f[5]), ha(f[7]), years(f[8])],
         [name, K.gemeente[i], K.cls[i], f[0], f[4], f[3], f[5], f[7], f[8]]);
     }));
@@ -540,6 +647,7 @@
   updateZoom();
   recolour();
   summarise();
+  placeLabels();
 
   // For tests and for pages that embed the map
   window.terreinenMap = {
@@ -548,9 +656,14 @@
     parcelGroup: parcelGroup,
     municipalities: municipalLayer,
     parkSymbols: function () {
-      return markers.map(function (m) { return { radius: m.getRadius(), colour: m.options.fillColor }; });
+      return markers.map(function (m) {
+        var p = map.latLngToContainerPoint(m.getLatLng());
+        return { radius: m.getRadius(), colour: m.options.fillColor, x: p.x, y: p.y };
+      });
     },
     parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
+    center: function (i) { return K.center[i]; },
+    parkShapeBoxes: shapeBoxes,
     parcelCount: function () { return parcelLayers ? parcelLayers.length : 0; },
     shownParcels: function () { return parcelGroup.getLayers().length; },
     parcelLayer: function (id) {
@@ -560,6 +673,11 @@
       return parcelLayers[i];
     },
     findPark: function (text) { var i = findPark(text); return i < 0 ? null : showPark(i); },
+    findPlace: function (text) {
+      var place = findPlace(text);
+      if (!place) return null;
+      return place.park !== undefined ? showPark(place.park) : showPlace(place);
+    },
     firstDraw: null,
   };
   requestAnimationFrame(function () {
