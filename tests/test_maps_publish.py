@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 from browser import axe_violations, open_map, page_data, serve
-from conftest import AS_OF, EXPECTED, ROOT, build, cli
+from conftest import AS_OF, EXPECTED, ROOT, build, cli, read_cli_csv
 
 from terreinen import TerreinenOptionError
 from terreinen.errors import TerreinenWriteError
@@ -154,7 +154,7 @@ def test_cli_page_options_and_capacity_agree(browser, tmp_path):
     table = tmp_path / "capacity.csv"
     result = cli("capacity", parcels, "--as-of", AS_OF, "--format", "csv", "-o", table)
     assert result.exit_code == 0, result.stderr
-    capacity = pd.read_csv(table).set_index("gebied")
+    capacity = read_cli_csv(table).set_index("gebied")
     site = tmp_path / "site"
     site.mkdir()
     result = cli(

@@ -4,11 +4,9 @@ item 5)."""
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 from browser import open_map, page_data
-from conftest import DATA, cli
+from conftest import DATA, cli, read_cli_csv
 
 import terreinen
 from terreinen.datasets import get_path
@@ -20,7 +18,7 @@ def test_readme_map_example_gives_the_cli_s_agreement_statuses():
     page = overview_map(parcels, agreements=get_path("agreements"), as_of="2026-01-01")
     result = cli("agreements", "--as-of", "2026-01-01", "--format", "csv")
     assert result.exit_code == 0, result.stderr
-    table = pd.read_csv(io.StringIO(result.stdout), dtype=str)
+    table = read_cli_csv(result.stdout, dtype=str)
     regions = pd.read_csv(DATA / "gemeenten.csv", dtype=str)
     towns = page.data["municipalities"]
     for name, lines in zip(towns["name"], towns["agreements"], strict=True):
