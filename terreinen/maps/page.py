@@ -354,7 +354,7 @@ def _checked_url(url: str | None) -> str | None:
     return url
 
 
-def overview_map(
+def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
     parcels,
     *,
     agreements=None,
@@ -404,19 +404,52 @@ def overview_map(
     >>> save_map(page, "maps/overview.html")  # doctest: +SKIP
     """
     study = _as_study(parcels, agreements=agreements, regions=regions, history=history, as_of=as_of)
-    page = _page(
-        study,
-        boundaries=boundaries,
-        demand=demand,
-        data_dates=data_dates,
-        municipal_colour=municipal_colour,
-        title=title,
-        source=source,
-        more_info_url=more_info_url,
-        tiles=tiles,
-        parcel_zoom=parcel_zoom,
-        map_kwds=map_kwds,
-    )
+    if municipal_colour not in ("afspraken", "oordeel"):
+        raise TerreinenOptionError(
+            f"municipal_colour {municipal_colour!r}: choose 'afspraken' or 'oordeel'"
+        )
+    if municipal_colour == "oordeel" and demand is None:
+        raise TerreinenOptionError("municipal_colour='oordeel' needs demand= (terreinen.demand)")
+    drawn = _drawable(study)
+    parcels = drawn.parcels
+    date = study.as_of
+    parks, park_of = park_data(drawn)
+    data = {
+        "title": title,
+        "text": _TEXT,
+        "asOf": date.strftime("%Y-%m-%d"),
+        "source": source,
+        "moreInfo": _checked_url(more_info_url),
+        "takeupYears": study.takeup_years,
+        "states": list(STATES),
+        "stateColors": list(STATE_COLORS),
+        "parkClasses": list(PARK_CLASSES),
+        "parkColors": list(PARK_COLORS),
+        "segments": list(schema.SEGMENTS),
+        "segmentColors": list(SEGMENT_COLORS),
+        "milieus": list(schema.MILIEUCATEGORIEEN),
+        "milieuColors": list(MILIEU_COLORS),
+        "agreementKeys": list(AGREEMENT_STATES),
+        "agreementStates": [s.replace("_", " ") for s in AGREEMENT_STATES],
+        "agreementColors": list(AGREEMENT_COLORS),
+        "verdicts": list(VERDICTS),
+        "verdictColors": list(VERDICT_COLORS),
+        "municipalColour": municipal_colour,
+        "phases": ["", *schema.PLAN_PHASES.values()],
+        "owners": list(schema.OWNERS),
+        "tiles": _tile_layers(tiles),
+        "mapOptions": map_kwds or {},
+        "parcelZoom": parcel_zoom,
+        "parkZoom": parcel_zoom - 2,
+        "bounds": _bounds(parcels),
+        "parks": parks,
+        "parcels": parcel_data(drawn, park_of),
+        "municipalities": municipality_data(
+            study, drawn, boundaries=boundaries, demand=demand, data_dates=data_dates
+        ),
+        "found": None,  # the matches of a search: see find_map
+    }
+    page = MapPage(data, title)
     return page if m is None else page.to_folium(m)
 
 
@@ -457,77 +490,19 @@ def _drawable(study: Study) -> Study:
     return study.subset(pd.Series(drawn, index=study.parcels.index))
 
 
-def _page(
-    study: Study,
-    *,
-    boundaries=None,
-    demand=None,
-    data_dates=None,
-    municipal_colour: str = "afspraken",
-    title: str,
-    source: str = DEFAULT_SOURCE,
-    more_info_url: str | None = None,
-    tiles="default",
-    parcel_zoom: int = 13,
-    map_kwds: dict | None = None,
-    found: dict | None = None,
-) -> MapPage:
-    """The page's data; ``found`` are the matches of a search (see :func:`find_map`)."""
-    if municipal_colour not in ("afspraken", "oordeel"):
-        raise TerreinenOptionError(
-            f"municipal_colour {municipal_colour!r}: choose 'afspraken' or 'oordeel'"
-        )
-    if municipal_colour == "oordeel" and demand is None:
-        raise TerreinenOptionError("municipal_colour='oordeel' needs demand= (terreinen.demand)")
-    drawn = _drawable(study)
-    parcels = drawn.parcels
-    date = study.as_of
-    parks, park_of = park_data(drawn)
-    data = {
-        "title": title,
-        "text": _TEXT,
-        "asOf": date.strftime("%Y-%m-%d"),
-        "source": source,
-        "moreInfo": _checked_url(more_info_url),
-        "takeupYears": study.takeup_years,
-        "states": list(STATES),
-        "stateColors": list(STATE_COLORS),
-        "parkClasses": list(PARK_CLASSES),
-        "parkColors": list(PARK_COLORS),
-        "segments": list(schema.SEGMENTS),
-        "segmentColors": list(SEGMENT_COLORS),
-        "milieus": list(schema.MILIEUCATEGORIEEN),
-        "milieuColors": list(MILIEU_COLORS),
-        "agreementKeys": list(AGREEMENT_STATES),
-        "agreementStates": [s.replace("_", " ") for s in AGREEMENT_STATES],
-        "agreementColors": list(AGREEMENT_COLORS),
-        "verdicts": list(VERDICTS),
-        "verdictColors": list(VERDICT_COLORS),
-        "municipalColour": municipal_colour,
-        "phases": ["", *schema.PLAN_PHASES.values()],
-        "owners": list(schema.OWNERS),
-        "tiles": _tile_layers(tiles),
-        "mapOptions": map_kwds or {},
-        "parcelZoom": parcel_zoom,
-        "parkZoom": parcel_zoom - 2,
-        "bounds": _bounds(parcels, found),
-        "parks": parks,
-        "parcels": parcel_data(drawn, park_of),
-        "municipalities": municipality_data(
-            study, drawn, boundaries=boundaries, demand=demand, data_dates=data_dates
-        ),
-        "found": found,
-    }
-    return MapPage(data, title)
-
-
-def _bounds(parcels: gpd.GeoDataFrame, found: dict | None) -> list[list[float]]:
-    """South-west and north-east corners of the parcels, and of a search point."""
+def _bounds(parcels: gpd.GeoDataFrame) -> list[list[float]]:
+    """South-west and north-east corners of the parcels (latitude, longitude)."""
     west, south, east, north = parcels.to_crs(settings.web_crs).total_bounds
-    if found and found["point"]:
-        lat, lon = found["point"]
-        west, south, east, north = min(west, lon), min(south, lat), max(east, lon), max(north, lat)
     return [[south, west], [north, east]]
+
+
+def _including(bounds: list[list[float]], point: list[float] | None) -> list[list[float]]:
+    """``bounds`` grown to hold ``point`` (latitude, longitude), if there is one."""
+    if point is None:
+        return bounds
+    (south, west), (north, east) = bounds
+    lat, lon = point
+    return [[min(south, lat), min(west, lon)], [max(north, lat), max(east, lon)]]
 
 
 def municipality_map(parcels, gemeente: str, **kwargs) -> MapPage:
@@ -572,7 +547,11 @@ def find_map(
         lonlat = gpd.GeoSeries([point], crs=parcels.crs).to_crs(settings.web_crs).iloc[0]
         extra["point"] = [round(lonlat.y, 6), round(lonlat.x, 6)]
         extra["radius"] = None if radius_km is None else radius_km * 1000
-    return _page(shown, title=title, found=extra, **kwargs)
+    m = kwargs.pop("m", None)  # a folium map gets the finished page, matches included
+    page = overview_map(shown, title=title, **kwargs)
+    page.data["found"] = extra
+    page.data["bounds"] = _including(page.data["bounds"], extra["point"])
+    return page if m is None else page.to_folium(m)
 
 
 def criteria_title(criteria: dict) -> str:

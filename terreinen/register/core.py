@@ -379,7 +379,7 @@ class Register:
                 diff.applied = not diff.empty
         return diff
 
-    def set(
+    def set(  # noqa: PLR0913  (the fields an officer may edit, each a keyword)
         self,
         kavel_id: str,
         *,
