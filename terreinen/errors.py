@@ -18,6 +18,7 @@ __all__ = [
     "TerreinenError",
     "TerreinenOptionError",
     "TerreinenReadError",
+    "TerreinenStoreError",
     "TerreinenWriteError",
     "optional_import",
 ]
@@ -60,6 +61,12 @@ class TerreinenOptionError(TerreinenError, ValueError):
 class TerreinenWriteError(TerreinenError, OSError):
     """An output cannot be written (folder missing, no permission, disk full, or the output
     is one of the inputs)."""
+
+
+class TerreinenStoreError(TerreinenError, OSError):
+    """A register store cannot be used: locked by another program too long, damaged,
+    holding what a register does not (foreign triggers, tables of another owner), or the
+    database refused the work (rights, a read-only file or transaction, a timeout)."""
 
 
 class TerreinenConflictError(TerreinenError):

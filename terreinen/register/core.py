@@ -29,7 +29,12 @@ import shapely
 
 from terreinen import settings
 from terreinen.datasets import get_path
-from terreinen.errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
+from terreinen.errors import (
+    TerreinenConflictError,
+    TerreinenDataWarning,
+    TerreinenError,
+    TerreinenStoreError,
+)
 from terreinen.io.files import read_parcels
 from terreinen.io.source import redacted
 from terreinen.register.changes import CHANGES_COLUMNS, changes
@@ -106,6 +111,7 @@ class Register:
             )
         try:
             with register._store.reading() as cursor:
+                register._store.check_store(cursor)
                 register._store.check_schema(cursor)
         except BaseException:
             register.close()
@@ -807,6 +813,8 @@ def is_register(source) -> bool:
     store = connect(source)
     try:
         return store.has_register()
+    except TerreinenStoreError:  # locked or damaged: say so, never read it as a plain file
+        raise
     except TerreinenError:  # not a GeoPackage at all: the file readers will say so
         return False
     finally:

@@ -283,6 +283,13 @@ class Store:
         """Data tables where a new register would go (a GeoPackage of parcels, ...)."""
         return []
 
+    def check_store(self, cursor) -> None:
+        """Refuse a store holding what the register does not (subclasses: triggers, owners,
+        damage)."""
+
+    def check_owner(self, cursor) -> None:
+        """Refuse existing tables this session does not own (PostgreSQL)."""
+
     def schema_version(self, cursor) -> int | None:
         """The register's layout version: None where there is no register, 1 for the first
         layout (which had no schema table)."""
@@ -312,8 +319,10 @@ class Store:
     def create(self) -> None:
         """Create the register's tables, or keep them when they are there in this layout."""
         with self.writing() as cursor:
+            self.check_owner(cursor)
             version = self.schema_version(cursor)
             if version is not None:
+                self.check_store(cursor)
                 self.check_schema(cursor)
                 return
             others = self.foreign_layers(cursor)
@@ -334,11 +343,13 @@ class Store:
         """Bring a register of an older layout to :data:`SCHEMA_VERSION`, one numbered
         migration at a time, in one transaction; returns (from, to)."""
         with self.writing() as cursor:
+            self.check_owner(cursor)
             version = self.schema_version(cursor)
             if version is None:
                 raise TerreinenError(f"{self.label}: not a terreinen register; nothing upgraded")
             if version > SCHEMA_VERSION:
                 raise TerreinenError(_other_version(self.label, version))
+            self.check_store(cursor)
             start = version
             while version < SCHEMA_VERSION:
                 version += 1
