@@ -399,3 +399,26 @@ def test_a_delivery_dated_far_ahead_is_refused(store, tmp_path):
     result = cli("register", "import", path, "--store", store, "--date", "2099-10-01",
                  "--source", "planned", "--allow-future")  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+# ---- history on screen and in files ------------------------------------------------------
+
+
+def test_history_fits_the_terminal_and_files_carry_every_column_with_the_same_dates(store):
+    _sold(store)
+    result = cli("register", "history", "S1", "--store", store, env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    assert "more columns: --all-columns" in result.stdout
+    wide = cli("register", "history", "S1", "--store", store, env={"COLUMNS": "200"}).stdout
+    assert "2026-11-20" in wide and "00:00:00" not in wide  # dates as dates
+    csv = cli("register", "history", "S1", "--store", store, "--format", "csv")
+    table = pd.read_csv(io.StringIO(csv.stdout), dtype=str, keep_default_na=False)
+    as_json = cli("register", "history", "S1", "--store", store, "--format", "json")
+    rows = pd.read_json(io.StringIO(as_json.stdout), dtype=False)
+    assert "ingetrokken_op" in table and "oppervlakte_ha" in table  # every column
+    assert table["geldig_van"].tolist() == ["2026-10-01", "2026-11-20"]
+    assert table["uitgiftedatum"].tolist() == ["", "2026-11-20"]
+    assert table["vastgelegd_op"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
+    assert rows["vastgelegd_op"].tolist() == table["vastgelegd_op"].tolist()
+    assert rows["geldig_van"].tolist() == table["geldig_van"].tolist()

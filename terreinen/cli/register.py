@@ -9,11 +9,13 @@ import contextlib
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from terreinen.cli.common import (
     EXIT_CONFLICT,
     EXIT_FINDINGS,
+    AllColumnsOpt,
     FormatOpt,
     OutputOpt,
     RegionsOpt,
@@ -42,6 +44,24 @@ StoreOpt = Annotated[
 ]
 DateOpt = Annotated[str, typer.Option("--date", help="Valid from this date, YYYY-MM-DD.")]
 _SHOWN = 50  # differences printed as a table before "... and N more"
+#: On screen, ``history`` shows these (the rest: --all-columns, --format csv|json).
+HISTORY_KEY_COLUMNS = (
+    "versie",
+    "actueel",
+    "geldig_van",
+    "geldig_tot",
+    "vastgelegd_op",
+    "door",
+    "bron",
+    "reden",
+    "status",
+    "planfase",
+    "uitgiftedatum",
+    "prijs_m2",
+    "ingetrokken_op",
+)
+_DAYS = ("geldig_van", "geldig_tot", "uitgiftedatum", "laatst_bijgewerkt")
+_MOMENTS = ("vastgelegd_op", "ingetrokken_op")  # UTC
 AllowFutureOpt = Annotated[
     bool,
     typer.Option(
@@ -274,15 +294,29 @@ def history(
     store: StoreOpt,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    all_columns: AllColumnsOpt = False,
 ) -> None:
-    """Every version of one parcel: when valid, when recorded, by whom, from where, why."""
+    """Every version of one parcel: when valid, when recorded, by whom, from where, why.
+    On screen the key columns; --format csv|json every column, dates in the same form."""
 
     with _plain_errors(), Register.open(store) as register:
         versions = register.history(kavel_id)
-    table = versions.drop(columns="geometry")
-    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,))
+    table = _dated(versions.drop(columns="geometry"))
+    keys = () if all_columns else tuple(c for c in HISTORY_KEY_COLUMNS if table[c].notna().any())
+    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
     current = int(versions.loc[versions["actueel"], "versie"].iloc[0])
     say(f"{kavel_id}: current version {current} (give it as --expect-version)")
+
+
+def _dated(table):
+    """Dates as ``YYYY-MM-DD`` and moments as ``YYYY-MM-DD HH:MM:SS`` UTC text, the same in
+    every format; empty where there is none."""
+    out = table.copy()
+    for columns, form in ((_DAYS, "%Y-%m-%d"), (_MOMENTS, "%Y-%m-%d %H:%M:%S")):
+        for column in columns:
+            text = pd.to_datetime(out[column], utc=column in _MOMENTS).dt.strftime(form)
+            out[column] = text.astype(object).where(text.notna(), None)
+    return out
 
 
 def changes_command(

@@ -377,8 +377,11 @@ class Store:
 
 def _to_schema_2(store: Store, cursor) -> None:
     """Withdrawn versions, delivery conflicts, the schema table and the unique indexes."""
+    cursor.execute(f"SELECT * FROM {VERSIONS} WHERE 1 = 0")
+    present = {d[0] for d in cursor.description}
     for column in WITHDRAWAL_COLUMNS:
-        store._add_column(cursor, VERSIONS, column)
+        if column not in present:  # a register part-way there (made by a development version)
+            store._add_column(cursor, VERSIONS, column)
     store._create_table(cursor, CONFLICTS)
     store._create_table(cursor, SCHEMA)
     try:
