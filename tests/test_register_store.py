@@ -129,6 +129,28 @@ def test_stored_rows_that_fail_the_parcel_checks_stop_the_command(store):
     assert "internal error" not in result.stderr
 
 
+@pytest.mark.parametrize("blob", ["47500003", "4750000340710000000000000000000000000000000000000000"
+                                  "00000000000000000000000000000000000000000000000000000000"
+                                  "0000000000000001030000007f000000"])  # fmt: skip
+def test_a_crafted_geometry_blob_is_a_plain_error(worked_gpkg_copy, blob):
+    """A blob cut short, and one whose ring claims 127 points it does not hold."""
+    _sqlite(worked_gpkg_copy, f"UPDATE kavel_versies SET geom = X'{blob}' WHERE kavel_id = 'A1'")
+    edit = ("register", "set", "A1", "--store", worked_gpkg_copy, "--date", "2022-02-01",
+            "--by", "x", "--reason", "y", "--prijs-m2", "60")  # fmt: skip
+    for result in (cli("capacity", worked_gpkg_copy), cli(*edit)):
+        assert result.exit_code == 2, result.output
+        assert "a stored outline cannot be read" in result.stderr
+
+
+def test_a_crafted_postgis_geometry_is_a_plain_error(postgres):
+    """ST_AsBinary returns what PostGIS holds; a blob shapely cannot read is refused."""
+    _work(postgres)
+    with Register.open(postgres) as register:
+        store = register._store
+        with pytest.raises(TerreinenStoreError, match="a stored outline cannot be read"):
+            store.decode([bytes.fromhex("0103000000ff000000")])
+
+
 # ---- PostgreSQL --------------------------------------------------------------------------
 
 

@@ -24,8 +24,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from terreinen.errors import TerreinenError
+from terreinen.errors import TerreinenError, TerreinenStoreError
 
 #: The parcel fields a version keeps (DATA_MODEL.md names), with their kind of SQL type.
 FIELDS: dict[str, str] = {
@@ -253,6 +254,18 @@ class Store:
         raise NotImplementedError
 
     def decode(self, values: Iterable) -> np.ndarray:
+        """Stored geometries as shapely geometries; one that cannot be read (a crafted or
+        damaged blob) is a plain error."""
+        try:
+            return shapely.from_wkb(self.wkb(values))
+        except (shapely.errors.ShapelyError, IndexError, TypeError, ValueError) as exc:
+            raise TerreinenStoreError(
+                f"{self.label}: a stored outline cannot be read ({exc}); the register is "
+                "damaged or was changed by another program"
+            ) from None
+
+    def wkb(self, values: Iterable) -> list:
+        """Stored geometries as WKB (None for none)."""
         raise NotImplementedError
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -176,9 +176,8 @@ class SQLiteStore(Store):
             for w, b in zip(wkb, bounds, strict=True)
         ]
 
-    def decode(self, values: Iterable) -> np.ndarray:
-        wkb = [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
-        return shapely.from_wkb(wkb)
+    def wkb(self, values: Iterable) -> list:
+        return [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
 
     def _register_tables(self, cursor) -> None:
         for statement in _GPKG_TABLES:

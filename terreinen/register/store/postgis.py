@@ -172,8 +172,8 @@ class PostgresStore(Store):
     def encode(self, geoms: np.ndarray) -> list:
         return list(shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True))
 
-    def decode(self, values: Iterable) -> np.ndarray:
-        return shapely.from_wkb([None if v is None else bytes(v) for v in values])
+    def wkb(self, values: Iterable) -> list:
+        return [None if v is None else bytes(v) for v in values]
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
