@@ -422,3 +422,32 @@ def test_history_fits_the_terminal_and_files_carry_every_column_with_the_same_da
     assert table["vastgelegd_op"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
     assert rows["vastgelegd_op"].tolist() == table["vastgelegd_op"].tolist()
     assert rows["geldig_van"].tolist() == table["geldig_van"].tolist()
+
+
+def test_revert_restores_a_municipality_after_a_wrong_delivery(store):
+    _sold(store)
+    with Register.open(store) as register:
+        register.import_delivery(
+            delivery_2().iloc[:1], date="2026-12-01", source="partial", allow_retire=True
+        )
+        wrong = register.state()
+        deliveries = register.deliveries()
+    assert wrong["kavel_id"].tolist() == ["S1"]
+    result = cli("register", "revert", "Assen", "--store", store, "--to", "2026-11-30",
+                 "--date", "2026-12-02", "--by", "P. de Vries", "--reason", "partial file")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "4 new, 0 retired" in result.stderr  # S2-S5 back ("weer in de levering")
+    with Register.open(store) as register:
+        state = register.state().set_index("kavel_id")
+        before = register.state(as_of="2026-11-30").set_index("kavel_id")
+        history = register.history("S4")
+        after = register.deliveries()
+        moved = changes(register, "2026-12-02", "2026-12-02").set_index("gebied")
+    assert sorted(state.index) == ["S1", "S2", "S3", "S4", "S5"]
+    pd.testing.assert_frame_equal(state.drop(columns="laatst_bijgewerkt"),
+                                  before.drop(columns="laatst_bijgewerkt"))  # fmt: skip
+    assert state.loc["S1", "uitgiftedatum"] == pd.Timestamp("2026-11-20")  # the sale kept
+    assert history["vervallen"].tolist() == [False, True, False]  # the retirement kept
+    assert history["bron"].iloc[-1] == "terug naar 2026-11-30: partial file"
+    pd.testing.assert_frame_equal(after, deliveries)  # no delivery recorded: not fresh data
+    assert moved.loc["Totaal", "nieuw_ha"] == pytest.approx(7.0)  # S2 2, S3 .5, S4 3, S5 1.5

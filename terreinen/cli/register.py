@@ -1,7 +1,7 @@
-"""The register's commands: ``terreinen register init|upgrade|import|set|correct|undo|history`` and
-``terreinen changes``. Exit codes as everywhere (2 unusable input), plus 1 for a delivery
-with data errors (nothing written) and 4 for an edit refused because the parcel changed
-meanwhile."""
+"""The register's commands: ``terreinen register`` ``init``, ``upgrade``, ``import``, ``set``,
+``correct``, ``undo``, ``revert``, ``history`` and ``terreinen changes``. Exit codes as
+everywhere (2 unusable input), plus 1 for a delivery with data errors (nothing written) and
+4 for an edit refused because the parcel changed meanwhile."""
 
 from __future__ import annotations
 
@@ -286,6 +286,25 @@ def undo(
     with _plain_errors(), Register.open(store) as register:
         back = register.undo(kavel_id, version=version, by=by, reason=reason)
     say(f"{kavel_id}: version {version} withdrawn, version {back} is current again")
+
+
+@register_app.command("revert")
+def revert(
+    gemeente: Annotated[str, typer.Argument(help="The municipality.")],
+    store: StoreOpt,
+    to: Annotated[str, typer.Option("--to", help="Restore its parcels as on this day.")],
+    date: DateOpt,
+    by: ByOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Why, e.g. a wrong delivery.")],
+) -> None:
+    """Restore a municipality's parcels as they were on a day, as new versions (the history
+    is kept): e.g. after a wrong delivery."""
+
+    with _plain_errors(), Register.open(store) as register:
+        diff = register.revert(gemeente, to=to, date=date, by=by, reason=reason)
+    if not diff.table.empty:
+        emit(diff.table, "table", None, f"Terug naar {to} ({gemeente})")
+    say(diff.summary())
 
 
 @register_app.command("history")

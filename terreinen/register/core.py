@@ -331,6 +331,7 @@ class Register:
         accept_delivery: bool = False,
         allow_retire: bool = False,
         allow_future: bool = False,
+        _as_delivery: bool = True,
     ) -> DeliveryDiff:
         """Import one delivery (a file or a GeoDataFrame) for the municipalities it covers
         (``gemeente``, default: those in the delivery), valid from ``date``.
@@ -373,10 +374,34 @@ class Register:
             check_dates(diff, heads, day, self.label)
             if not dry_run:
                 self._apply(cursor, diff, changed, current, heads, day, source, by)
-                self._record_delivery(cursor, delivery, covered, day, source, by)
-                self._record_conflicts(cursor, conflicts, day, source, accept_delivery)
+                if _as_delivery:  # a revert is no delivery: it does not make data fresh
+                    self._record_delivery(cursor, delivery, covered, day, source, by)
+                    self._record_conflicts(cursor, conflicts, day, source, accept_delivery)
                 diff.applied = not diff.empty
         return diff
+
+    def revert(self, gemeente: str, *, to, date, by: str, reason: str) -> DeliveryDiff:
+        """Restore a municipality's parcels as they were on ``to``: new versions from
+        ``date`` (``bron`` ``terug naar <to>``), the history kept; parcels added since are
+        retired, parcels retired since come back. No delivery is recorded (staleness stays
+        as it was). Returns what changed, as a delivery's diff."""
+        if not str(by).strip() or not str(reason).strip():
+            raise TerreinenError("a revert needs who made it (--by) and why (--reason)")
+        day = as_day(to)
+        then = self.state(as_of=day)
+        parcels = then[then["gemeente"] == gemeente]
+        if parcels.empty:
+            raise TerreinenError(f"{self.label}: {gemeente} had no parcels on {day}")
+        return self.import_delivery(
+            parcels,
+            date=date,
+            source=f"terug naar {day}: {reason}",
+            gemeente=gemeente,
+            by=by,
+            accept_delivery=True,
+            allow_retire=True,
+            _as_delivery=False,
+        )
 
     def set(
         self,
