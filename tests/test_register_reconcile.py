@@ -451,3 +451,13 @@ def test_revert_restores_a_municipality_after_a_wrong_delivery(store):
     assert history["bron"].iloc[-1] == "terug naar 2026-11-30: partial file"
     pd.testing.assert_frame_equal(after, deliveries)  # no delivery recorded: not fresh data
     assert moved.loc["Totaal", "nieuw_ha"] == pytest.approx(7.0)  # S2 2, S3 .5, S4 3, S5 1.5
+
+
+def test_a_sale_corrected_to_an_option_has_no_sale_date(store):
+    _sold(store)
+    with Register.open(store) as register:
+        new = register.correct("S2", version=2, by="P", reason="was an option", status="optie")
+        s2 = register.state().set_index("kavel_id").loc["S2"]
+        history = register.history("S2").set_index("versie")
+    assert new == 3 and s2["status"] == "optie" and pd.isna(s2["uitgiftedatum"])
+    assert history.loc[3, "geldig_van"] == pd.Timestamp("2026-11-21")  # the version's own date

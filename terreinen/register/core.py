@@ -511,6 +511,8 @@ class Register:
                 )
             if row.at[0, "uitgiftedatum"] == wrong_day and row.at[0, "status"] == "uitgegeven":
                 values.setdefault("uitgiftedatum", start)  # the sale was dated by the version
+            if values.get("status") not in (None, "uitgegeven"):
+                values["uitgiftedatum"] = None  # corrected to unsold: no sale date
             for column, value in values.items():
                 row.at[0, column] = value
             self._withdraw(cursor, kavel_id, version, by, reason)
