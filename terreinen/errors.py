@@ -86,8 +86,9 @@ class TerreinenWriteError(TerreinenError, OSError):
 
 
 class TerreinenStoreError(TerreinenError, OSError):
-    """A register store cannot be used: no connection, locked, damaged, not a register, no
-    rights. The database driver's own error is wrapped in this one, never shown raw."""
+    """A register store cannot be used: locked by another program too long, damaged,
+    holding what a register does not (foreign triggers, tables of another owner), or the
+    database refused the work (rights, a read-only file or transaction, a timeout)."""
 
 
 class TerreinenConflictError(TerreinenError, RuntimeError):

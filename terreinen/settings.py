@@ -69,6 +69,13 @@ register_retire_share: float = 0.2
 #: unless allowed: a typed 2027 for 2026 would otherwise freeze the parcel's history.
 register_future_days: int = 7
 
+#: Seconds the register waits for another program's lock (a GeoPackage being written, a
+#: PostgreSQL row or table lock, lock_timeout) before it says so.
+register_lock_timeout: float = 60
+
+#: Seconds a single PostgreSQL statement of the register may run (statement_timeout).
+register_statement_timeout: float = 600
+
 #: Years a date may lie in; outside them a date is taken as a placeholder or a typing error
 #: (``0001-01-01``, ``9999-12-31``) and reported.
 date_years: tuple[int, int] = (1800, 2200)

@@ -15,6 +15,8 @@ The parcels (rectangles 100 m deep, so every hectare is known), municipality Ass
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 from conftest import cli, frame, parcel, read_cli_csv, rect
@@ -398,3 +400,65 @@ def test_a_delivery_dated_far_ahead_is_refused(store, tmp_path):
     result = cli("register", "import", path, "--store", store, "--date", "2099-10-01",
                  "--source", "planned", "--allow-future")  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+# ---- history on screen and in files ------------------------------------------------------
+
+
+def test_history_fits_the_terminal_and_files_carry_every_column_with_the_same_dates(store):
+    _sold(store)
+    result = cli("register", "history", "S1", "--store", store, env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    assert "more columns: --all-columns" in result.stdout
+    wide = cli("register", "history", "S1", "--store", store, env={"COLUMNS": "200"}).stdout
+    assert "2026-11-20" in wide and "00:00:00" not in wide  # dates as dates
+    csv = cli("register", "history", "S1", "--store", store, "--format", "csv")
+    table = read_cli_csv(csv.stdout, dtype=str, keep_default_na=False)
+    as_json = cli("register", "history", "S1", "--store", store, "--format", "json")
+    rows = pd.read_json(io.StringIO(as_json.stdout), dtype=False)
+    assert "ingetrokken_op" in table and "oppervlakte_ha" in table  # every column
+    assert table["geldig_van"].tolist() == ["2026-10-01", "2026-11-20"]
+    assert table["uitgiftedatum"].tolist() == ["", "2026-11-20"]
+    assert table["vastgelegd_op"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
+    assert rows["vastgelegd_op"].tolist() == table["vastgelegd_op"].tolist()
+    assert rows["geldig_van"].tolist() == table["geldig_van"].tolist()
+
+
+def test_revert_restores_a_municipality_after_a_wrong_delivery(store):
+    _sold(store)
+    with Register.open(store) as register:
+        register.import_delivery(
+            delivery_2().iloc[:1], date="2026-12-01", source="partial", allow_retire=True
+        )
+        wrong = register.state()
+        deliveries = register.deliveries()
+    assert wrong["kavel_id"].tolist() == ["S1"]
+    result = cli("register", "revert", "Assen", "--store", store, "--to", "2026-11-30",
+                 "--date", "2026-12-02", "--by", "P. de Vries", "--reason", "partial file")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "4 new, 0 retired" in result.stderr  # S2-S5 back ("weer in de levering")
+    with Register.open(store) as register:
+        state = register.state().set_index("kavel_id")
+        before = register.state(as_of="2026-11-30").set_index("kavel_id")
+        history = register.history("S4")
+        after = register.deliveries()
+        moved = changes(register, "2026-12-02", "2026-12-02").set_index("gebied")
+    assert sorted(state.index) == ["S1", "S2", "S3", "S4", "S5"]
+    pd.testing.assert_frame_equal(state.drop(columns="laatst_bijgewerkt"),
+                                  before.drop(columns="laatst_bijgewerkt"))  # fmt: skip
+    assert state.loc["S1", "uitgiftedatum"] == pd.Timestamp("2026-11-20")  # the sale kept
+    assert history["vervallen"].tolist() == [False, True, False]  # the retirement kept
+    assert history["bron"].iloc[-1] == "terug naar 2026-11-30: partial file"
+    pd.testing.assert_frame_equal(after, deliveries)  # no delivery recorded: not fresh data
+    assert moved.loc["Totaal", "nieuw_ha"] == pytest.approx(7.0)  # S2 2, S3 .5, S4 3, S5 1.5
+
+
+def test_a_sale_corrected_to_an_option_has_no_sale_date(store):
+    _sold(store)
+    with Register.open(store) as register:
+        new = register.correct("S2", version=2, by="P", reason="was an option", status="optie")
+        s2 = register.state().set_index("kavel_id").loc["S2"]
+        history = register.history("S2").set_index("versie")
+    assert new == 3 and s2["status"] == "optie" and pd.isna(s2["uitgiftedatum"])
+    assert history.loc[3, "geldig_van"] == pd.Timestamp("2026-11-21")  # the version's own date

@@ -1,13 +1,14 @@
-"""The register's commands: ``terreinen register init|upgrade|import|set|correct|undo|history`` and
-``terreinen changes``. Exit codes as everywhere (2 unusable input), plus 1 for a delivery
-with data errors (nothing written) and 4 for an edit refused because the parcel changed
-meanwhile."""
+"""The register's commands: ``terreinen register`` ``init``, ``upgrade``, ``import``, ``set``,
+``correct``, ``undo``, ``revert``, ``history`` and ``terreinen changes``. Exit codes as
+everywhere (2 unusable input), plus 1 for a delivery with data errors (nothing written) and
+4 for an edit refused because the parcel changed meanwhile."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from terreinen.cli.common import (
@@ -35,17 +36,24 @@ StoreOpt = Annotated[
 ]
 DateOpt = Annotated[str, typer.Option("--date", help="Valid from this date, YYYY-MM-DD.")]
 _SHOWN = 50  # differences printed as a table before "... and N more"
-# a parcel's history on screen, in this order (what fits 80 columns first)
-_HISTORY_KEY_COLUMNS = (
+#: On screen, ``history`` shows these (the rest: --all-columns, --format csv|json).
+HISTORY_KEY_COLUMNS = (
     "versie",
+    "actueel",
     "geldig_van",
     "geldig_tot",
+    "vastgelegd_op",
+    "door",
+    "bron",
+    "reden",
     "status",
     "planfase",
-    "door",
-    "reden",
-    "bron",
+    "uitgiftedatum",
+    "prijs_m2",
+    "ingetrokken_op",
 )
+_DAYS = ("geldig_van", "geldig_tot", "uitgiftedatum", "laatst_bijgewerkt")
+_MOMENTS = ("vastgelegd_op", "ingetrokken_op")  # UTC
 AllowFutureOpt = Annotated[
     bool,
     typer.Option(
@@ -255,6 +263,25 @@ def undo(
     say(f"{kavel_id}: version {version} withdrawn, version {back} is current again")
 
 
+@register_app.command("revert")
+def revert(
+    gemeente: Annotated[str, typer.Argument(help="The municipality.")],
+    store: StoreOpt,
+    to: Annotated[str, typer.Option("--to", help="Restore its parcels as on this day.")],
+    date: DateOpt,
+    by: ByOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Why, e.g. a wrong delivery.")],
+) -> None:
+    """Restore a municipality's parcels as they were on a day, as new versions (the history
+    is kept): e.g. after a wrong delivery."""
+
+    with Register.open(store) as register:
+        diff = register.revert(gemeente, to=to, date=date, by=by, reason=reason)
+    if not diff.table.empty:
+        emit(diff.table, "table", None, f"Terug naar {to} ({gemeente})")
+    say(diff.summary())
+
+
 @register_app.command("history")
 def history(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
@@ -263,15 +290,27 @@ def history(
     output: OutputOpt = None,
     all_columns: AllColumnsOpt = False,
 ) -> None:
-    """Every version of one parcel: when valid, when recorded, by whom, from where, why."""
+    """Every version of one parcel: when valid, when recorded, by whom, from where, why.
+    On screen the key columns; --format csv|json every column, dates in the same form."""
 
     with Register.open(store) as register:
         versions = register.history(kavel_id)
-    table = versions.drop(columns="geometry")
-    keys = () if all_columns else _HISTORY_KEY_COLUMNS
+    table = _dated(versions.drop(columns="geometry"))
+    keys = () if all_columns else tuple(c for c in HISTORY_KEY_COLUMNS if table[c].notna().any())
     emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
     current = int(versions.loc[versions["actueel"], "versie"].iloc[0])
     say(f"{kavel_id}: current version {current} (give it as --expect-version)")
+
+
+def _dated(table):
+    """Dates as ``YYYY-MM-DD`` and moments as ``YYYY-MM-DD HH:MM:SS`` UTC text, the same in
+    every format; empty where there is none."""
+    out = table.copy()
+    for columns, form in ((_DAYS, "%Y-%m-%d"), (_MOMENTS, "%Y-%m-%d %H:%M:%S")):
+        for column in columns:
+            text = pd.to_datetime(out[column], utc=column in _MOMENTS).dt.strftime(form)
+            out[column] = text.astype(object).where(text.notna(), None)
+    return out
 
 
 def changes_command(

@@ -31,6 +31,7 @@ from terreinen.datasets import get_path
 from terreinen.errors import (
     TerreinenConflictError,
     TerreinenDataWarning,
+    TerreinenError,
     TerreinenNotFoundError,
     TerreinenOptionError,
     TerreinenStoreError,
@@ -112,6 +113,7 @@ class Register:
             )
         try:
             with register._store.reading() as cursor:
+                register._store.check_store(cursor)
                 register._store.check_schema(cursor)
         except BaseException:
             register.close()
@@ -332,6 +334,7 @@ class Register:
         accept_delivery: bool = False,
         allow_retire: bool = False,
         allow_future: bool = False,
+        _as_delivery: bool = True,
     ) -> DeliveryDiff:
         """Import one delivery (a file or a GeoDataFrame) for the municipalities it covers
         (``gemeente``, default: those in the delivery), valid from ``date``.
@@ -374,10 +377,34 @@ class Register:
             check_dates(diff, heads, day, self.label)
             if not dry_run:
                 self._apply(cursor, diff, changed, current, heads, day, source, by)
-                self._record_delivery(cursor, delivery, covered, day, source, by)
-                self._record_conflicts(cursor, conflicts, day, source, accept_delivery)
+                if _as_delivery:  # a revert is no delivery: it does not make data fresh
+                    self._record_delivery(cursor, delivery, covered, day, source, by)
+                    self._record_conflicts(cursor, conflicts, day, source, accept_delivery)
                 diff.applied = not diff.empty
         return diff
+
+    def revert(self, gemeente: str, *, to, date, by: str, reason: str) -> DeliveryDiff:
+        """Restore a municipality's parcels as they were on ``to``: new versions from
+        ``date`` (``bron`` ``terug naar <to>``), the history kept; parcels added since are
+        retired, parcels retired since come back. No delivery is recorded (staleness stays
+        as it was). Returns what changed, as a delivery's diff."""
+        if not str(by).strip() or not str(reason).strip():
+            raise TerreinenOptionError("a revert needs who made it (--by) and why (--reason)")
+        day = as_day(to)
+        then = self.state(as_of=day)
+        parcels = then[then["gemeente"] == gemeente]
+        if parcels.empty:
+            raise TerreinenNotFoundError(f"{self.label}: {gemeente} had no parcels on {day}")
+        return self.import_delivery(
+            parcels,
+            date=date,
+            source=f"terug naar {day}: {reason}",
+            gemeente=gemeente,
+            by=by,
+            accept_delivery=True,
+            allow_retire=True,
+            _as_delivery=False,
+        )
 
     def set(  # noqa: PLR0913  (the fields an officer may edit, each a keyword)
         self,
@@ -487,6 +514,8 @@ class Register:
                 )
             if row.at[0, "uitgiftedatum"] == wrong_day and row.at[0, "status"] == "uitgegeven":
                 values.setdefault("uitgiftedatum", start)  # the sale was dated by the version
+            if values.get("status") not in (None, "uitgegeven"):
+                values["uitgiftedatum"] = None  # corrected to unsold: no sale date
             for column, value in values.items():
                 row.at[0, column] = value
             self._withdraw(cursor, kavel_id, version, by, reason)
@@ -814,7 +843,9 @@ def is_register(source) -> bool:
     store = connect(source)
     try:
         return store.has_register()
-    except TerreinenStoreError:  # not a GeoPackage at all: the file readers will say so
+    except TerreinenStoreError:  # locked or damaged: say so, never read it as a plain file
+        raise
+    except TerreinenError:  # not a GeoPackage at all: the file readers will say so
         return False
     finally:
         store.close()

@@ -345,6 +345,6 @@ def as_parcels(rows: pd.DataFrame, label: str) -> gpd.GeoDataFrame:
     empty = [c for c in schema.OPTIONAL_COLUMNS if c in rows and rows[c].isna().all()]
     frame = gpd.GeoDataFrame(rows.drop(columns=empty), geometry="geometry", crs=settings.rd_crs)
     parcels, report = load_parcels(frame)
-    if parcels is None:  # stored parcels passed these checks when they were recorded
+    if parcels is None or not report.ok:  # changed behind the register's back, or damaged
         raise TerreinenDataError(report)
     return parcels

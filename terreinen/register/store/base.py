@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from terreinen.errors import TerreinenOptionError, TerreinenStoreError
 from terreinen.figures import AsOf, as_of_date
@@ -253,6 +254,18 @@ class Store:
         raise NotImplementedError
 
     def decode(self, values: Iterable) -> np.ndarray:
+        """Stored geometries as shapely geometries; one that cannot be read (a crafted or
+        damaged blob) is a plain error."""
+        try:
+            return shapely.from_wkb(self.wkb(values))
+        except (shapely.errors.ShapelyError, IndexError, TypeError, ValueError) as exc:
+            raise TerreinenStoreError(
+                f"{self.label}: a stored outline cannot be read ({exc}); the register is "
+                "damaged or was changed by another program"
+            ) from None
+
+    def wkb(self, values: Iterable) -> list:
+        """Stored geometries as WKB (None for none)."""
         raise NotImplementedError
 
     def insert_rows(self, cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -283,6 +296,13 @@ class Store:
         """Data tables where a new register would go (a GeoPackage of parcels, ...)."""
         return []
 
+    def check_store(self, cursor) -> None:
+        """Refuse a store holding what the register does not (subclasses: triggers, owners,
+        damage)."""
+
+    def check_owner(self, cursor) -> None:
+        """Refuse existing tables this session does not own (PostgreSQL)."""
+
     def schema_version(self, cursor) -> int | None:
         """The register's layout version: None where there is no register, 1 for the first
         layout (which had no schema table)."""
@@ -312,8 +332,10 @@ class Store:
     def create(self) -> None:
         """Create the register's tables, or keep them when they are there in this layout."""
         with self.writing() as cursor:
+            self.check_owner(cursor)
             version = self.schema_version(cursor)
             if version is not None:
+                self.check_store(cursor)
                 self.check_schema(cursor)
                 return
             others = self.foreign_layers(cursor)
@@ -334,6 +356,7 @@ class Store:
         """Bring a register of an older layout to :data:`SCHEMA_VERSION`, one numbered
         migration at a time, in one transaction; returns (from, to)."""
         with self.writing() as cursor:
+            self.check_owner(cursor)
             version = self.schema_version(cursor)
             if version is None:
                 raise TerreinenStoreError(
@@ -341,6 +364,7 @@ class Store:
                 )
             if version > SCHEMA_VERSION:
                 raise TerreinenStoreError(_other_version(self.label, version))
+            self.check_store(cursor)
             start = version
             while version < SCHEMA_VERSION:
                 version += 1
@@ -368,8 +392,11 @@ class Store:
 
 def _to_schema_2(store: Store, cursor) -> None:
     """Withdrawn versions, delivery conflicts, the schema table and the unique indexes."""
+    cursor.execute(f"SELECT * FROM {VERSIONS} WHERE 1 = 0")
+    present = {d[0] for d in cursor.description}
     for column in WITHDRAWAL_COLUMNS:
-        store._add_column(cursor, VERSIONS, column)
+        if column not in present:  # a register part-way there (made by a development version)
+            store._add_column(cursor, VERSIONS, column)
     store._create_table(cursor, CONFLICTS)
     store._create_table(cursor, SCHEMA)
     try:

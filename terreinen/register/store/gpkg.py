@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 import sqlite3
 import struct
 from collections.abc import Iterable
@@ -12,7 +14,8 @@ import numpy as np
 import pyproj
 import shapely
 
-from terreinen.errors import TerreinenStoreError
+from terreinen import settings
+from terreinen.errors import TerreinenOptionError, TerreinenStoreError
 from terreinen.io.write import record_input
 from terreinen.register.store.base import (
     CONFLICTS,
@@ -24,10 +27,24 @@ from terreinen.register.store.base import (
     Store,
 )
 
+#: GDAL's own triggers: an rtree index kept up to date (QGIS/GDAL add them to a layer they
+#: write), its feature counts, and the GeoPackage standard's checks (gpkg_*, which only
+#: raise errors). Accepted when named so and writing only to that index or count (the
+#: checks: nothing); any other trigger is refused.
+_GDAL_TRIGGERS: tuple[tuple[re.Pattern, str | None], ...] = (
+    (re.compile(r"rtree_(\w+)_(\w+)_(insert|update\d*|delete)"), "rtree_{0}_{1}"),
+    (re.compile(r"trigger_(insert|delete)_feature_count_(\w+)"), "gpkg_ogr_contents"),
+    (re.compile(r"gpkg_\w+"), None),
+)
+_LITERALS = re.compile(r"'(?:[^']|'')*'")
+_WRITES = re.compile(r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
+
 
 class SQLiteStore(Store):
     """A GeoPackage file through sqlite3: BEGIN IMMEDIATE makes one writer at a time, and
-    SQLite's rollback journal undoes a transaction cut off by a crash."""
+    SQLite's rollback journal undoes a transaction cut off by a crash. The file's schema is
+    not trusted (``trusted_schema`` off): triggers other than GDAL's are refused, and
+    ``quick_check`` runs on open."""
 
     kind = "sqlite"
     integrity_errors = (sqlite3.IntegrityError,)
@@ -38,8 +55,15 @@ class SQLiteStore(Store):
         record_input(self.path)
         try:
             # autocommit: transactions are begun explicitly; waits for another writer
-            self.connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.connection = sqlite3.connect(
+                self.path, timeout=settings.register_lock_timeout, isolation_level=None
+            )
             self.connection.execute("PRAGMA foreign_keys = ON")
+            self.connection.execute("PRAGMA trusted_schema = OFF")
+            self.connection.create_function("ST_IsEmpty", 1, _is_empty, deterministic=True)
+            for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
+                bound = functools.partial(_bound, i)
+                self.connection.create_function(name, 1, bound, deterministic=True)
         except sqlite3.Error as exc:
             raise TerreinenStoreError(f"{path}: cannot open the register ({exc})") from None
 
@@ -49,9 +73,44 @@ class SQLiteStore(Store):
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
                 [VERSIONS, HEADS, DELIVERIES],
             ).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise self._plain(exc) from None
         except sqlite3.DatabaseError as exc:
-            raise TerreinenStoreError(f"{self.label}: not a GeoPackage ({exc})") from None
+            raise TerreinenOptionError(f"{self.label}: not a GeoPackage ({exc})") from None
         return row[0] == 3
+
+    def check_store(self, cursor) -> None:
+        """Refuse a damaged file and triggers that are not GDAL's."""
+        cursor.execute("PRAGMA quick_check")
+        problems = [row[0] for row in cursor.fetchall()]
+        if problems != ["ok"]:
+            raise TerreinenStoreError(
+                f"{self.label}: the file is damaged ({'; '.join(problems[:3])}); restore it "
+                "from a backup"
+            )
+        self._gdal_triggers(cursor)
+
+    def _gdal_triggers(self, cursor) -> bool:
+        """Whether the file holds GDAL's triggers (refused: any other trigger)."""
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        foreign = [name for name, sql in triggers if not _is_gdal_trigger(name, sql)]
+        if foreign:
+            raise TerreinenStoreError(
+                f"{self.label}: the file holds triggers a register does not have "
+                f"({', '.join(foreign[:5])}): they would run on every edit; refused. Remove "
+                "them (DROP TRIGGER) if you trust the file"
+            )
+        return bool(triggers)
+
+    def _plain(self, exc: sqlite3.Error) -> TerreinenStoreError:
+        """A driver error as a plain message: a lock held too long, a read-only file, ..."""
+        if "locked" in str(exc) or "busy" in str(exc):
+            return TerreinenStoreError(
+                f"{self.label}: the register is locked by another program (waited "
+                f"{settings.register_lock_timeout:g} s); try again later; nothing was written"
+            )
+        return TerreinenStoreError(f"{self.label}: the register cannot be used ({exc})")
 
     def tables(self, cursor) -> set[str]:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -69,25 +128,43 @@ class SQLiteStore(Store):
         cursor = self._begin("BEGIN")
         try:
             yield cursor
+        except sqlite3.Error as exc:
+            raise self._plain(exc) from None
         finally:
-            cursor.execute("COMMIT")
+            with contextlib.suppress(sqlite3.Error):
+                cursor.execute("COMMIT")
 
     @contextlib.contextmanager
     def writing(self):
         cursor = self._begin("BEGIN IMMEDIATE")
         try:
+            # checked under the write lock, so nothing is added before the writes: GDAL's
+            # rtree triggers may then call this connection's ST_ functions
+            if self._gdal_triggers(cursor):
+                cursor.execute("PRAGMA trusted_schema = ON")
             yield cursor
-        except BaseException:
-            cursor.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                cursor.execute("ROLLBACK")
+            cursor.execute("PRAGMA trusted_schema = OFF")
+            if isinstance(exc, sqlite3.Error):
+                raise self._plain(exc) from None
             raise
-        cursor.execute("COMMIT")
+        try:
+            cursor.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._plain(exc) from None
+        finally:
+            cursor.execute("PRAGMA trusted_schema = OFF")
 
     def _begin(self, statement: str):
         cursor = self.connection.cursor()
         try:
             cursor.execute(statement)
-        except sqlite3.DatabaseError as exc:  # not a database, locked for over a minute, ...
-            raise TerreinenStoreError(
+        except sqlite3.OperationalError as exc:  # locked too long, read-only, ...
+            raise self._plain(exc) from None
+        except sqlite3.DatabaseError as exc:  # not a database
+            raise TerreinenOptionError(
                 f"{self.label}: cannot use it as a register ({exc})"
             ) from None
         return cursor
@@ -103,9 +180,8 @@ class SQLiteStore(Store):
             for w, b in zip(wkb, bounds, strict=True)
         ]
 
-    def decode(self, values: Iterable) -> np.ndarray:
-        wkb = [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
-        return shapely.from_wkb(wkb)
+    def wkb(self, values: Iterable) -> list:
+        return [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
 
     def _register_tables(self, cursor) -> None:
         for statement in _GPKG_TABLES:
@@ -139,6 +215,40 @@ class SQLiteStore(Store):
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _is_gdal_trigger(name: str, sql: str | None) -> bool:
+    """Whether a trigger is one of GDAL's, writing only to its own index or count."""
+    for pattern, target in _GDAL_TRIGGERS:
+        match = pattern.fullmatch(name)
+        if match:
+            body = re.split(r"\bBEGIN\b", sql or "", maxsplit=1, flags=re.I)[-1]
+            body = _LITERALS.sub("''", body)  # a message that says "update on ..." writes nothing
+            written = {t.lower() for t in _WRITES.findall(body)}
+            if target is None:
+                return not written
+            return bool(written) and written <= {target.format(*match.groups()).lower()}
+    return False
+
+
+def _geometry(blob) -> shapely.Geometry | None:
+    if blob is None:
+        return None
+    return shapely.from_wkb(bytes(blob)[_gpkg_header_size(blob) :])
+
+
+def _is_empty(blob) -> int | None:
+    """GeoPackage's ST_IsEmpty, for GDAL's rtree triggers."""
+    geometry = _geometry(blob)
+    return None if geometry is None else int(shapely.is_empty(geometry))
+
+
+def _bound(index: int, blob) -> float | None:
+    """GeoPackage's ST_MinX / ST_MinY / ST_MaxX / ST_MaxY, for GDAL's rtree triggers."""
+    geometry = _geometry(blob)
+    if geometry is None or shapely.is_empty(geometry):
+        return None
+    return float(shapely.bounds(geometry)[index])
 
 
 def _gpkg_header_size(blob: bytes) -> int:
