@@ -33,6 +33,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from distributed import Client, LocalCluster, as_completed
+from distributed.security import Security
 
 from terreinen import settings
 from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
@@ -170,6 +171,8 @@ def _part_outlines(frame) -> list | None:
 
 
 _EDGE_MARGIN_M = 100.0
+# the pages (worker lists, logs, metrics) that dask's HTTP servers would show anyone local
+_NO_HTTP = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
 
 
 def _edge_parcels(parcels, number: int, outlines: list | None) -> pd.DataFrame | None:
@@ -268,7 +271,13 @@ def _dask_frame(parcels):
 @contextlib.contextmanager
 def _client(scheduler) -> Iterator:
     """The given client, a client of the given address, the current client, or a new
-    LocalCluster (closed afterwards)."""
+    LocalCluster (closed afterwards).
+
+    The LocalCluster is private: its scheduler and workers speak TLS with certificates made
+    for this run only (``Security.temporary()``), so another process on the machine, even
+    one that finds the port, cannot connect and run code in terreinen's workers; and it has
+    no dashboard. A scheduler given by address runs whatever its clients send: only name
+    one whose clients you trust (see the README)."""
     if isinstance(scheduler, Client):
         yield scheduler
         return
@@ -284,11 +293,18 @@ def _client(scheduler) -> Iterator:
         yield current
         return
     with (
+        dask.config.set(_NO_HTTP),
         LocalCluster(
             n_workers=settings.dask_workers,
             threads_per_worker=1,
             memory_limit=settings.dask_memory_limit,
             dashboard_address=None,
+            worker_dashboard_address=None,
+            # dask starts an HTTP server in every node all the same (the scheduler's on
+            # 8787): on a free port of the loopback, with nothing to serve
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            security=Security.temporary(),
+            protocol="tls://",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
