@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import cli, frame, parcel, rect
+from pyogrio import read_dataframe
 
 from terreinen.cli.common import map_files
 
@@ -48,3 +49,22 @@ def test_long_municipality_names_get_short_distinct_map_files(tmp_path):
     assert result.exit_code == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "maps").iterdir())
     assert written == sorted(["overview.html", *files.values()])
+
+
+def test_nul_is_stripped_with_a_finding_and_every_format_agrees(tmp_path):
+    rows = [parcel(f"K{i}", rect(i * 100, 0, 100, 100), terrein="Park\x00Noord") for i in range(2)]
+    table = frame(rows)
+    table["x\x00opmerking"] = ["a\x00b", "c"]
+    table.to_parquet(tmp_path / "k.parquet")
+    result = cli("validate", tmp_path / "k.parquet")
+    assert result.exit_code == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "row 1, kavel_id 'K0', column 'terrein': NUL characters removed" in said
+    assert "row 1, kavel_id 'K0', column 'xopmerking': NUL characters removed" in said
+    for suffix in (".geojson", ".gpkg"):
+        assert (
+            cli("export", tmp_path / "k.parquet", "--to", tmp_path / f"out{suffix}").exit_code == 0
+        )
+        back = read_dataframe(tmp_path / f"out{suffix}", layer="kavels")
+        assert back["terrein"].tolist() == ["ParkNoord", "ParkNoord"]
+        assert back["xopmerking"].tolist() == ["ab", "c"]
