@@ -205,7 +205,10 @@ def _part_outlines(frame) -> list | None:
 
 _EDGE_MARGIN_M = 100.0
 # the pages (worker lists, logs, metrics) that dask's HTTP servers would show anyone local
-_NO_HTTP = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+_NO_HTTP: dict[str, list[str]] = {
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
+}
 
 
 def _edge_parcels(parcels, number: int, outlines: list | None) -> pd.DataFrame | None:

@@ -89,7 +89,7 @@ def test_geojson_and_ibis(tmp_path):
     export(build(), tmp_path / "kavels.geojson")
     assert gpd.read_file(tmp_path / "kavels.geojson").crs.to_epsg() == 4326
     export(build(), tmp_path / "ibis.csv", "ibis", as_of=AS_OF)
-    assert (tmp_path / "ibis.csv").read_text().startswith("\"RIN_NUMMER\",\"PLAN_NAAM\"")
+    assert (tmp_path / "ibis.csv").read_text().startswith('"RIN_NUMMER","PLAN_NAAM"')
 
 
 def test_unknown_format(tmp_path):

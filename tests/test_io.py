@@ -75,7 +75,7 @@ def test_xlsx_replaces_only_what_xml_cannot_hold(tmp_path):
 
 
 def test_csv_text_for_the_screen_uses_the_same_rule():
-    assert csv_text(pd.DataFrame({"a": ["=1+1"]})) == "\"a\"\n\"'=1+1\"\n"
+    assert csv_text(pd.DataFrame({"a": ["=1+1"]})) == '"a"\n"\'=1+1"\n'
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_atomic_write_keeps_permission_bits(tmp_path):
     target.chmod(0o640)
     write_table(pd.DataFrame({"a": [1]}), target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
-    assert target.read_text() == "\"a\"\n1\n"
+    assert target.read_text() == '"a"\n1\n'
 
 
 def test_atomic_write_goes_through_a_symbolic_link(tmp_path):
@@ -133,7 +133,7 @@ def test_atomic_write_goes_through_a_symbolic_link(tmp_path):
     link = tmp_path / "link.csv"
     link.symlink_to(real)
     write_table(pd.DataFrame({"a": [1]}), link)
-    assert link.is_symlink() and real.read_text() == "\"a\"\n1\n"
+    assert link.is_symlink() and real.read_text() == '"a"\n1\n'
 
 
 def test_new_files_follow_the_umask(tmp_path):
