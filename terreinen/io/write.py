@@ -218,8 +218,8 @@ def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
     an open descriptor (``fchmod``) and only a regular file is renamed into place. A
     symbolic link is written through (its target is replaced, the link stays); an existing
     file keeps its permission bits; a target that is not a regular file (a folder, device
-    or FIFO), any of ``inputs`` and any input read
-    within :func:`inputs_protected` are refused."""
+    or FIFO), any of ``inputs`` and any input read within :func:`inputs_protected` are
+    refused."""
     target = _target(path, inputs)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     folder = _private_folder(path, target)
