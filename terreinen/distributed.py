@@ -34,6 +34,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from distributed import Client, LocalCluster, as_completed
+from distributed.security import Security
 
 from terreinen import settings
 from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
@@ -42,6 +43,7 @@ from terreinen.figures import as_of_date
 from terreinen.io.files import load_parcels
 from terreinen.io.tables import read_regions
 from terreinen.io.write import protected_inputs, record_input, refuse_inputs
+from terreinen.register import is_register
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.geometry import (
     COPY_SUGGESTION,
@@ -121,24 +123,29 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
     frame, label = _dask_frame(parcels)
     date = as_of_date(as_of)
     table = read_regions(regions) if isinstance(regions, str | Path) else regions
-    outlines = _part_outlines(frame)
-    tasks = [
-        dask.delayed(_part_sums)(
-            part,
-            _PartTask(
-                f"{label}, part {number}", levels, date, takeup_years, table, number, outlines
-            ),
-            settings.snapshot(),
-        )
-        for number, part in enumerate(frame.to_delayed(), start=1)
-    ]
     report = ValidationReport(label)
     with _client(scheduler) as client:
+        outlines = _part_outlines(frame)  # on the cluster, when the metadata lacks them
+        tasks = [
+            dask.delayed(_part_sums)(
+                part,
+                _PartTask(
+                    f"{label}, part {number}", levels, date, takeup_years, table, number, outlines
+                ),
+                settings.snapshot(),
+            )
+            for number, part in enumerate(frame.to_delayed(), start=1)
+        ]
         futures = client.compute(tasks)
         for done, _ in enumerate(as_completed(futures), start=1):
             if on_part_done is not None:
                 on_part_done(done, len(futures))
-        results = client.gather(futures)  # in the order of the parts
+        results = [  # in the order of the parts
+            _unreadable(future.exception(), f"{label}, part {number}")
+            if future.status == "error"
+            else future.result()
+            for number, future in enumerate(futures, start=1)
+        ]
     sums, edges = [], []
     for part_sums, n_rows, findings, edge in results:
         report.n_rows += n_rows
@@ -149,6 +156,29 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
     if report.ok:
         _overlaps_across_parts(report, edges, label)
     return sums, report
+
+
+# what a part that cannot be read lacks, by the error its reading raised
+_UNREADABLE = {
+    "KeyError": "its columns differ from the other parts' (missing: {detail})",
+    "GEOSException": "its geometries are not valid WKB ({detail})",
+    "CRSError": "its coordinate system is not one pyproj knows ({detail})",
+    "ValueError": "it is no GeoParquet ({detail})",
+}
+
+
+def _unreadable(exc: BaseException, label: str) -> tuple:
+    """The result of a part that could not be read, as :func:`_part_sums` gives it: one
+    error finding that names the part and says why in plain words."""
+    detail = str(exc).splitlines()[0].strip() if str(exc) else type(exc).__name__
+    message = _UNREADABLE.get(type(exc).__name__, "it cannot be read ({detail})")
+    finding = Finding(
+        "error",
+        message.format(detail=detail),
+        source=label,
+        suggestion="write the parts again with terreinen partition",
+    )
+    return None, 0, [finding], None
 
 
 @dataclass(frozen=True)
@@ -185,16 +215,25 @@ def _part_sums(part, task: _PartTask, values: Mapping[str, object]):
 
 def _part_outlines(frame) -> list | None:
     """Each part's outline in RD New (its bounding box or convex hull, widened by
-    ``_EDGE_MARGIN_M`` for the reprojection), or None when the parts have no CRS."""
+    ``_EDGE_MARGIN_M`` for the reprojection), or None when the parts have no CRS or a part
+    cannot be read (reading the parts then says which and why)."""
     if frame.crs is None:
         return None
-    if frame.spatial_partitions is None:  # GeoParquet metadata holds them; else one pass
-        frame.calculate_spatial_partitions()
-    outlines = gpd.GeoSeries(frame.spatial_partitions.to_numpy(), crs=frame.crs)
-    return list(outlines.to_crs(settings.rd_crs).buffer(_EDGE_MARGIN_M).to_numpy())
+    try:
+        if frame.spatial_partitions is None:  # GeoParquet metadata holds them; else one pass
+            frame.calculate_spatial_partitions()
+        outlines = gpd.GeoSeries(frame.spatial_partitions.to_numpy(), crs=frame.crs)
+        return list(outlines.to_crs(settings.rd_crs).buffer(_EDGE_MARGIN_M).to_numpy())
+    except Exception:  # a hostile part (schema, WKB, CRS, metadata): its own task reports it
+        return None
 
 
 _EDGE_MARGIN_M = 100.0
+# the pages (worker lists, logs, metrics) that dask's HTTP servers would show anyone local
+_NO_HTTP: dict[str, list[str]] = {
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
+}
 
 
 def _edge_parcels(parcels, number: int, outlines: list | None) -> pd.DataFrame | None:
@@ -294,7 +333,13 @@ def _dask_frame(parcels):
 @contextlib.contextmanager
 def _client(scheduler) -> Iterator:
     """The given client, a client of the given address, the current client, or a new
-    LocalCluster (closed afterwards)."""
+    LocalCluster (closed afterwards).
+
+    The LocalCluster is private: its scheduler and workers speak TLS with certificates made
+    for this run only (``Security.temporary()``), so another process on the machine, even
+    one that finds the port, cannot connect and run code in terreinen's workers; and it has
+    no dashboard. A scheduler given by address runs whatever its clients send: only name
+    one whose clients you trust (see the README)."""
     if isinstance(scheduler, Client):
         yield scheduler
         return
@@ -310,11 +355,18 @@ def _client(scheduler) -> Iterator:
         yield current
         return
     with (
+        dask.config.set(_NO_HTTP),
         LocalCluster(
             n_workers=settings.dask_workers,
             threads_per_worker=1,
             memory_limit=settings.dask_memory_limit,
             dashboard_address=None,
+            worker_dashboard_address=None,
+            # dask starts an HTTP server in every node all the same (the scheduler's on
+            # 8787): on a free port of the loopback, with nothing to serve
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            security=Security.temporary(),
+            protocol="tls://",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
@@ -344,6 +396,13 @@ def partition(
         raise TerreinenReadError(str(source), "file not found", "check the path")
     if folder.exists():
         raise TerreinenReadError(str(folder), "the output folder already exists", "remove it first")
+    if is_register(source):
+        raise TerreinenReadError(
+            str(source),
+            "is a register: partition reads a parcels file",
+            f"export its parcels on a date first: terreinen export {source} --to kavels.gpkg "
+            "--as-of YYYY-MM-DD",
+        )
     try:
         if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
             frame = dask_geopandas.read_parquet(source)
@@ -361,12 +420,18 @@ def partition(
             "partition reads GeoParquet, GeoPackage, GeoJSON or Shapefile",
         )
     parts = max(1, -(-rows // size))
-    shuffled = frame.spatial_shuffle(by="hilbert", npartitions=parts)
     folder.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        shuffled.to_parquet(scratch / folder.name)
+        frame.spatial_shuffle(by="hilbert", npartitions=parts).to_parquet(scratch / folder.name)
         (scratch / folder.name).rename(folder)
+    except Exception as exc:  # dask, Arrow: a missing geometry, a column of odd values
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TerreinenReadError(
+            str(source),
+            f"the parcels cannot be put in spatial order and written: {detail}",
+            f"terreinen validate {source} lists what is wrong (parcels without a geometry, ...)",
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return parts

@@ -43,7 +43,12 @@ from terreinen.cli.screen import (
     dated,
 )
 from terreinen.demand import check_scenarios
-from terreinen.errors import TerreinenDataError, TerreinenDataWarning, optional_import
+from terreinen.errors import (
+    TerreinenDataError,
+    TerreinenDataWarning,
+    TerreinenReadError,
+    optional_import,
+)
 from terreinen.io.source import Source
 
 __all__ = ["agreements_command", "capacity_command", "demand_command"]
@@ -172,7 +177,7 @@ def _on_cluster(parcels: Source, by, scheduler: str | None, options: dict):
                 **options,
             )
         except TerreinenDataError as exc:
-            if exc.report.errors and exc.report.errors[0].row is not None:
+            if not isinstance(exc, TerreinenReadError):  # findings, with or without rows
                 print_findings(exc.report, limit=None if state["verbose"] else 20)
             raise fail(str(exc).splitlines()[0]) from None
         except OSError as exc:  # no scheduler at the address

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import itertools
 import re
 import sys
@@ -101,6 +102,7 @@ def failure(error: TerreinenError) -> typer.Exit:
 
 
 EMBEDDED = Source.of(get_path("parcels"))
+_SLUG_LENGTH = 64  # characters of a map's file name before ".html" (file systems allow 255)
 
 
 def parcels_source(value: str | Source) -> Source:
@@ -534,10 +536,15 @@ def map_files(municipalities) -> dict[str, str]:
 
 
 def slug(name: str) -> str:
-    """A file name for a municipality's map.
+    """A file name for a municipality's map; a name too long for a file name is cut, with
+    a short hash of the whole name so that two long names stay apart.
 
-    >>> slug("Aa en Hunze"), slug("Súdwest-Fryslân")
-    ('aa-en-hunze', 'sudwest-fryslan')
+    >>> slug("Aa en Hunze"), slug("Súdwest-Fryslân"), len(slug("x" * 300))
+    ('aa-en-hunze', 'sudwest-fryslan', 64)
     """
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "gemeente"
+    text = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "gemeente"
+    if len(text) <= _SLUG_LENGTH:
+        return text
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{text[: _SLUG_LENGTH - 9].rstrip('-')}-{digest}"

@@ -270,6 +270,8 @@ def _explain_read_error(path: Path, exc: Exception) -> str:
                 f"the file is not valid JSON (is it cut off?): {err.msg} at line {err.lineno}, "
                 f"character {err.colno}"
             )
+        except RecursionError:  # Python's own parser gives up where GDAL did
+            return "the JSON is nested deeper than any parcels file (a hostile or broken file)"
         except (UnicodeDecodeError, OSError):
             pass
     if "not recognized as" in str(exc) or "not recognised as" in str(exc):

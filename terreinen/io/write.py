@@ -277,13 +277,14 @@ def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
     """A temporary path that replaces ``path`` only when the block succeeds, so that a
     failure (or Ctrl-C) never leaves a half-written file or a temporary one.
 
-    The temporary file lies in a private folder (mode 700, made by ``mkdtemp`` beside the
-    target), so nobody else who may write to the target's folder can plant a link where
-    terreinen writes; its mode is set through an open descriptor (``fchmod``) and only a
-    regular file is renamed into place. A symbolic link is written through (its target is
-    replaced, the link stays); an existing file keeps its permission bits; a target that
-    is not a regular file (a folder, device or FIFO), any of ``inputs`` and any input read
-    within :func:`inputs_protected` are refused."""
+    The temporary file lies in a private folder (mode 700, made beside the target as
+    ``mkdtemp`` makes one, see :func:`_private_folder`), so nobody else who may write to
+    the target's folder can plant a link where terreinen writes; its mode is set through
+    an open descriptor (``fchmod``) and only a regular file is renamed into place. A
+    symbolic link is written through (its target is replaced, the link stays); an existing
+    file keeps its permission bits; a target that is not a regular file (a folder, device
+    or FIFO), any of ``inputs`` and any input read within :func:`inputs_protected` are
+    refused."""
     target = _target(path, inputs)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     folder = _private_folder(path, target)
@@ -299,8 +300,9 @@ def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
 
 def write_atomically(path: str | Path, data: str | bytes, *, inputs: Iterable = ()) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` as :func:`atomic_path` does, through a
-    temporary file that terreinen creates itself (``O_EXCL | O_NOFOLLOW``, never an
-    existing file or a link) and keeps open until its mode is set."""
+    temporary file that terreinen creates itself (``O_EXCL | O_NOFOLLOW``: never an
+    existing file or a link) in the private folder, private (600) until its mode is set
+    through a descriptor just before the rename."""
     content = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_path(path, inputs=inputs) as temporary:
         handle = os.open(temporary, _CREATE, 0o600)

@@ -48,6 +48,8 @@ def changes(
     start, end = as_day(date_from), as_day(date_to)
     if start > end:
         raise TerreinenOptionError(f"date_from {start} is after date_to {end}")
+    if dt.date.fromisoformat(start) == dt.date.min:
+        raise TerreinenOptionError(f"date_from {start}: there is no day before it to compare with")
     before = register._rows(dt.date.fromisoformat(start) - dt.timedelta(days=1)).set_index(
         "kavel_id"
     )

@@ -32,7 +32,7 @@ from terreinen.validation.geometry import (
     resolve_crs,
     to_rd,
 )
-from terreinen.validation.values import as_text, closest, is_blank
+from terreinen.validation.values import NUL_REMOVED, as_text, closest, is_blank, without_nul
 
 __all__ = ["check_parcels", "check_table"]
 
@@ -46,11 +46,14 @@ def check_parcels(
     """Check a frame with the contract's column names; return it in contract types and the
     report. The frame is None when the geometries cannot be placed (no geometry, unknown CRS).
     """
+    frame, with_nul = without_nul(frame)
     # GEOS releases the GIL: the geometry checks run beside the attribute checks
     with ThreadPoolExecutor(1) as pool:
         geometry_checks = pool.submit(_check_geometries, frame, source, crs)
         chk, out = _check_attributes(frame, source)
         values, geometry_findings, overlap_findings = geometry_checks.result()
+    for column, rows in with_nul.items():
+        chk.flag(rows, "warning", column, NUL_REMOVED)
     chk.report.findings += geometry_findings
     if values is None:
         return None, chk.report
@@ -211,7 +214,10 @@ def check_table(
     """Check a plain table (agreements, regions, IBIS parks) as parcels are checked:
     required columns and values, categories, dates (future ones allowed), numbers (those in
     ``positive`` above 0) and a ``unique`` id column. ``noun`` names the records."""
+    frame, with_nul = without_nul(frame)
     chk = Checker(frame, source, noun=noun)
+    for column, rows in with_nul.items():
+        chk.flag(rows, "warning", column, NUL_REMOVED)
     _missing_columns(chk, frame, required)
     out = frame.copy()
     for column in frame.columns:

@@ -31,6 +31,41 @@ def as_text(values: pd.Series) -> pd.Series:
     return text.mask(text.eq(""))
 
 
+NUL_REMOVED = (
+    "NUL characters removed from the text (GDAL's writers would cut it there, so the same "
+    "data would differ between formats)"
+)
+
+
+def without_nul(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    r"""The table with NUL characters removed from its text and column names, and per
+    column (its new name) the rows that held one.
+
+    >>> table, rows = without_nul(pd.DataFrame({"a\x00": ["x\x00y", "z", 1]}))
+    >>> table.columns.tolist(), table["a"].tolist(), {c: m.tolist() for c, m in rows.items()}
+    (['a'], ['xy', 'z', 1], {'a': [True, False, False]})
+    """
+    names = [c.replace("\x00", "") if isinstance(c, str) else c for c in frame.columns]
+    had: dict[str, np.ndarray] = {}
+    changed = {}
+    for column, name in zip(frame.columns, names, strict=True):
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        mask = values.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(dtype=bool)
+        if mask.any():
+            changed[column] = values.map(
+                lambda v: v.replace("\x00", "") if isinstance(v, str) else v
+            )
+            had[name] = mask
+    if not changed and names == list(frame.columns):
+        return frame, had
+    frame = frame.copy()
+    for column, values in changed.items():
+        frame[column] = values
+    return frame.set_axis(names, axis=1), had
+
+
 def is_blank(values: pd.Series) -> np.ndarray:
     return as_text(values).isna().to_numpy()
 
