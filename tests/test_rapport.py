@@ -68,9 +68,10 @@ def test_rapport_of_a_municipality_by_hand_and_as_every_command_says(files, tmp_
     workbook, text = tmp_path / "rapport.xlsx", tmp_path / "rapport.txt"
     parcels = files / "kavels.gpkg"
     common = (parcels, "--as-of", AS_OF)
-    screen = cli("rapport", "assen", *common, "-o", workbook, env={"COLUMNS": "100"})
+    dutch = ("--lang", "nl")
+    screen = cli("rapport", "assen", *common, *dutch, "-o", workbook, env={"COLUMNS": "100"})
     assert screen.exit_code == 0, screen.stderr
-    assert cli("rapport", "Assen", *common, "-o", text).exit_code == 0
+    assert cli("rapport", "Assen", *common, *dutch, "-o", text).exit_code == 0
     sheets = pd.read_excel(workbook, sheet_name=None, dtype={"milieucategorie": str})
 
     summary = sheets["samenvatting"].set_index("cijfer")["waarde"]
@@ -115,7 +116,7 @@ def test_rapport_of_a_region_states_the_region_capacity(files):
     parcels = files / "kavels.gpkg"
     (region,) = [r for r in _json("capacity", parcels, "--by", "regio", "--as-of", AS_OF)
                  if r["gebied"] == "R1"]  # fmt: skip
-    result = cli("rapport", "r1", parcels, "--regio", "--as-of", AS_OF, "--csv", "nl")
+    result = cli("rapport", "r1", parcels, "--regio", "--as-of", AS_OF, "--lang", "nl")
     assert result.exit_code == 0, result.stderr
     assert "Rapport regio R1" in result.stdout
     hard = next(line for line in result.stdout.splitlines() if line.startswith("hard_ha"))

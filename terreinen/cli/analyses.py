@@ -44,6 +44,7 @@ from terreinen.cli.screen import (
 )
 from terreinen.demand import check_scenarios
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, optional_import
+from terreinen.i18n import t
 from terreinen.io.source import Source
 
 __all__ = ["agreements_command", "capacity_command", "demand_command"]
@@ -84,9 +85,9 @@ def capacity_command(
 ) -> None:
     """Hard and soft plan capacity, take-up and supply in years per area."""
     if engine not in ("pandas", "dask"):
-        raise fail(f"--engine {engine!r}: choose pandas or dask")
+        raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
     if engine == "dask" and (layer or crs):
-        raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
+        raise fail(t("--layer and --crs are for files; GeoParquet parts carry their own CRS"))
     date = parse_as_of(as_of)
     regions = regions_for(parcels, regions)
     inputs = inputs_of(parcels, regions)
@@ -176,7 +177,8 @@ def _on_cluster(parcels: Source, by, scheduler: str | None, options: dict):
                 print_findings(exc.report, limit=None if state["verbose"] else 20)
             raise fail(str(exc).splitlines()[0]) from None
         except OSError as exc:  # no scheduler at the address
-            raise fail(f"cannot reach the dask scheduler {scheduler}: {exc}") from None
+            said = t("cannot reach the dask scheduler {address}: {exc}", address=scheduler, exc=exc)
+            raise fail(said) from None
     if caught:
         say(str(caught[0].message), style="yellow")
     return table
@@ -210,8 +212,11 @@ def agreements_command(
     table_path = agreements_for(parcels, agreements)
     if table_path is None:
         raise fail(
-            f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
-            f"beside {parcels.name})"
+            t(
+                "no agreements table: give one with --agreements FILE.csv (or put "
+                "agreements.csv beside {name})",
+                name=parcels.name,
+            )
         )
     regions = regions_for(parcels, regions)
     inputs = inputs_of(parcels, table_path, regions, store)

@@ -22,7 +22,7 @@ from terreinen.cli.maps import map_command, overview_command
 from terreinen.cli.rapport import rapport_command
 from terreinen.cli.register import changes_command, register_app
 from terreinen.errors import TerreinenError
-from terreinen.i18n import LANGUAGES, language
+from terreinen.i18n import language, t
 from terreinen.io.write import CSV_DIALECTS
 
 __all__ = ["app", "main"]
@@ -73,13 +73,14 @@ def _options(
     ] = "nl",
 ) -> None:
     if csv.lower() not in CSV_DIALECTS:
-        raise fail(f"--csv {csv!r}: choose {' or '.join(CSV_DIALECTS)}")
+        raise fail(t("--csv {value}: choose nl or international", value=repr(csv)))
     # each run its own language: --lang, else the environment (not an earlier run's)
-    settings.language = lang or os.environ.get("TERREINEN_LANG", "nl")
+    settings.language = lang or os.environ.get("TERREINEN_LANG") or "nl"
     try:
         language()
     except TerreinenError as exc:
-        message = f"--lang {lang!r}: choose {' or '.join(LANGUAGES)}" if lang else str(exc)
+        chosen, settings.language = settings.language, "en"  # say it in the source strings
+        message = t("--lang {value}: choose nl or en", value=repr(chosen)) if lang else str(exc)
         raise fail(message) from None
     state.update(quiet=quiet, verbose=verbose, csv=CSV_DIALECTS[csv.lower()])
 

@@ -30,6 +30,7 @@ from terreinen.cli.common import (
     study_dates,
 )
 from terreinen.cli.screen import out, plain, show
+from terreinen.i18n import t
 from terreinen.io.write import atomic_path, output_format, write_workbook
 
 __all__ = ["rapport_command"]
@@ -118,7 +119,7 @@ def rapport_command(
     print_report(page, heading, out)
     if output is not None:
         _write(page, heading, output, inputs)
-        say(f"wrote {output}")
+        say(t("wrote {path}", path=output))
 
 
 def print_report(page: AreaReport, heading: str, console: Console) -> None:

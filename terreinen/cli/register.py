@@ -24,6 +24,7 @@ from terreinen.cli.common import (
     print_findings,
     say,
     state,
+    summary_of,
 )
 from terreinen.errors import (
     TerreinenConflictError,
@@ -31,6 +32,7 @@ from terreinen.errors import (
     TerreinenError,
     TerreinenReadError,
 )
+from terreinen.i18n import t
 from terreinen.register import Register, changes, example_register
 
 __all__ = ["changes_command", "register_app"]
@@ -69,7 +71,8 @@ def _plain_errors():
         raise fail(str(exc)) from None
     except TerreinenDataError as exc:
         print_findings(exc.report, limit=None if state["verbose"] else 20)
-        raise fail(f"{exc.report.summary()}; nothing was written", EXIT_FINDINGS) from None
+        said = t("{summary}; nothing was written", summary=summary_of(exc.report))
+        raise fail(said, EXIT_FINDINGS) from None
     except TerreinenError as exc:
         raise fail(str(exc)) from None
 
@@ -87,7 +90,7 @@ def init(
     """Create a register (its tables are kept when they exist)."""
 
     with _plain_errors(), (example_register if example else Register.create)(store) as register:
-        say(f"register ready: {register.label}")
+        say(t("register ready: {label}", label=register.label))
 
 
 @register_app.command("import")
@@ -117,7 +120,12 @@ def import_delivery(
         )
     table = diff.table
     if fmt == "table" and len(table) > _SHOWN and not state["verbose"]:
-        say(f"first {_SHOWN} of {len(table)} differences (--format csv or --verbose: all)")
+        said = t(
+            "first {n} of {total} differences (--format csv or --verbose: all)",
+            n=_SHOWN,
+            total=len(table),
+        )
+        say(said)
         table = table.head(_SHOWN)
     if not diff.table.empty:
         emit(table, fmt, None, f"Verschillen met het register ({delivery.name})")
@@ -160,7 +168,7 @@ def set_fields(
             eigenaar=eigenaar,
             expect_version=expect_version,
         )
-    say(f"{kavel_id}: version {version} recorded")
+    say(t("{kavel_id}: version {version} recorded", kavel_id=kavel_id, version=version))
 
 
 @register_app.command("history")

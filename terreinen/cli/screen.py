@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from terreinen.i18n import format_number
+from terreinen.i18n import format_number, t
 
 out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
@@ -94,11 +94,19 @@ def show(
         console.print(plain(note))
     hidden = len(table.columns) - len(fitting.columns)
     if hidden:
-        where = " on a wider terminal" if len(fitting.columns) < len(shown.columns) else ""
-        console.print(
-            f"{hidden} more columns: --all-columns{where}, or --format csv / -o FILE.xlsx for all",
-            markup=False,
+        narrow = len(fitting.columns) < len(shown.columns)
+        said = (
+            t(
+                "{n} more columns: --all-columns on a wider terminal, or --format csv / "
+                "-o FILE.xlsx for all",
+                n=hidden,
+            )
+            if narrow
+            else t(
+                "{n} more columns: --all-columns, or --format csv / -o FILE.xlsx for all", n=hidden
+            )
         )
+        console.print(plain(said))
 
 
 def fit(table, width: int):
@@ -150,11 +158,16 @@ def notes(table) -> list[str]:
         if column in table.columns:
             by_reason.setdefault(why, []).append(column)
     for why, columns in by_reason.items():
-        lines.append(f"{UNKNOWN_MARK} unknown: {', '.join(columns)}: {why}")
+        columns_said = ", ".join(columns)
+        lines.append(
+            t("{mark} unknown: {columns}: {why}", mark=UNKNOWN_MARK, columns=columns_said, why=why)
+        )
     window = table.attrs.get("uitgifte_jaren")
     if window is not None and "uitgifte_ha_per_jaar" in table.columns:
         first, last = window
-        lines.append(f"take-up (uitgifte_ha_per_jaar) averages {first}-{last}")
+        lines.append(
+            t("take-up (uitgifte_ha_per_jaar) averages {first}-{last}", first=first, last=last)
+        )
     return lines
 
 

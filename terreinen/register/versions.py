@@ -15,6 +15,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenError
+from terreinen.i18n import t
 from terreinen.io.files import load_parcels
 from terreinen.register.store.base import FIELDS, as_day, normalised
 
@@ -40,12 +41,18 @@ class DeliveryDiff:
         return not (self.new or self.retired or self.changed)
 
     def summary(self) -> str:
-        done = "applied" if self.applied else "not applied (dry run)"
+        done = t("applied") if self.applied else t("not applied (dry run)")
         if self.empty:
-            done = "nothing to change"
-        return (
-            f"{', '.join(self.gemeenten)}: {len(self.new)} new, {len(self.retired)} retired, "
-            f"{len(self.changed)} changed, {self.unchanged} unchanged parcels; {done}"
+            done = t("nothing to change")
+        return t(
+            "{gemeenten}: {new} new, {retired} retired, {changed} changed, {unchanged} "
+            "unchanged parcels; {done}",
+            gemeenten=", ".join(self.gemeenten),
+            new=len(self.new),
+            retired=len(self.retired),
+            changed=len(self.changed),
+            unchanged=self.unchanged,
+            done=done,
         )
 
 
