@@ -156,3 +156,25 @@ def test_names_in_options_ignore_case(args, hint, tmp_path, monkeypatch):
         assert result.exit_code == 0, result.stderr
     else:
         assert result.exit_code == 2 and hint in result.stderr
+
+
+def test_capacity_by_segment(files):
+    """``capacity --by segment``: the unsold land of the whole fixture by status and plan
+    capacity per segment, worked by hand; the Totaal is capacity's Totaal."""
+    parcels = files / "kavels.gpkg"
+    rows = {
+        r["segment"]: r for r in _json("capacity", parcels, "--by", "segment", "--as-of", AS_OF)
+    }
+    by_hand = {  # + Coevorden's L 1 ha and M 0.05 ha terstond hard, N 0.2 ha niet terstond
+        # soft; Emmen's H 1.5 ha niet terstond soft (woon_werk)
+        "logistiek": [5.0, 0.0, 0.0, 5.0, 0.0, 5.0],
+        "gemengd": [1.05, 2.2, 0.0, 3.05, 0.2, 3.25],
+        "woon_werk": [0.0, 1.5, 0.0, 0.0, 1.5, 1.5],
+        "zwaar": [0.0, 0.0, 0.5, 0.0, 0.5, 0.5],
+        "haven": [0.0] * 6,
+    }
+    for segment, hectares in by_hand.items():
+        assert [rows[segment][c] for c in SPLIT] == pytest.approx(hectares), segment
+    (total,) = [r for r in _json("capacity", parcels, "--as-of", AS_OF) if r["gebied"] == "Totaal"]
+    for column in SPLIT[:-1]:
+        assert rows["Totaal"][column] == pytest.approx(total[column]), column

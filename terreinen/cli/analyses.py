@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from terreinen.area_report import AVAILABLE_BY, available_by
 from terreinen.cli.common import (
     EMBEDDED,
     AgreementsOpt,
@@ -83,7 +84,11 @@ def capacity_command(
     provincie: ProvincieOpt = None,
     all_columns: AllColumnsOpt = False,
 ) -> None:
-    """Hard and soft plan capacity, take-up and supply in years per area."""
+    """Hard and soft plan capacity, take-up and supply in years per area; or (--by segment,
+    --by milieucategorie) the land available per segment or category."""
+    if by in AVAILABLE_BY and engine == "pandas":
+        _available(parcels, by, (parse_as_of(as_of), layer, crs, regions), fmt, output)
+        return
     if engine not in ("pandas", "dask"):
         raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
     if engine == "dask" and (layer or crs):
@@ -116,6 +121,19 @@ def capacity_command(
         inputs,
         key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
     )
+
+
+def _available(parcels: Source, by: str, reading: tuple, fmt: str, output) -> None:
+    """``capacity --by segment``: the unsold hectares by status and plan capacity per
+    segment (or category), as the officer's page states them."""
+    date, layer, crs, regions = reading
+    regions = regions_for(parcels, regions)
+    inputs = inputs_of(parcels, regions)
+    guard(inputs, output)
+    with open_study(parcels, as_of=date, layer=layer, crs=crs, regions=regions) as study:
+        table = available_by(study, by)
+        title = f"Beschikbaar per {by} (ha) {study_dates(study)} ({parcels.name})"
+    emit(table, fmt, output, title, inputs)
 
 
 def demand_command(
