@@ -6,12 +6,14 @@ import re
 import warnings
 
 import pytest
+import typer
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from conftest import DATA, ROOT, cli, frame, parcel, rect
 
 from terreinen import TerreinenDataWarning
 from terreinen.capacity import capacity
+from terreinen.cli import app
 from terreinen.i18n import _translations
 from terreinen.io.files import read_parcels
 
@@ -132,3 +134,29 @@ def test_every_message_has_a_dutch_translation():
     for english in found:
         assert set(fields.findall(catalog[english])) == set(fields.findall(english)), english
     assert _translations("en").gettext("wrote {path}") == "wrote {path}"
+
+
+def _helps(command, path="terreinen"):
+    """(where, help text) of a command, its parameters and subcommands."""
+    if command.help:
+        yield path, command.help
+    for param in command.params:
+        if getattr(param, "help", None):
+            yield f"{path} {param.name}", param.help
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _helps(sub, f"{path} {name}")
+
+
+def test_help_in_dutch():
+    """Every help text is in the Dutch catalog, and --help shows it (English with --lang en,
+    also after the subcommand)."""
+    catalog = {m.id for m in read_po((ROOT / "terreinen/data/nl.po").open("rb")) if m.id}
+    missing = [where for where, text in _helps(typer.main.get_command(app)) if text not in catalog]
+    assert missing == []
+    dutch = cli("--lang", "nl", "find", "--help", env={"COLUMNS": "200"})
+    english = cli("find", "--help", "--lang", "en", env={"COLUMNS": "200"})
+    assert "Onverkochte kavels voor een bedrijf" in dutch.stdout
+    assert "Kleinste oppervlakte, ha" in dutch.stdout
+    assert "Unsold parcels for a company" in english.stdout
+    listing = cli("--lang", "nl", "register", "--help", env={"COLUMNS": "200"}).stdout
+    assert "Een levering inlezen" in listing

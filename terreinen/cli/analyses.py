@@ -55,7 +55,10 @@ def capacity_command(
     parcels: ParcelsArg = EMBEDDED,
     by: Annotated[
         str,
-        typer.Option(help="terrein, gemeente, regio, provincie, or several: provincie,gemeente"),
+        typer.Option(
+            help="terrein, gemeente, regio, provincie, or several: provincie,gemeente; or "
+            "segment, milieucategorie"
+        ),
     ] = "gemeente",
     regions: RegionsOpt = None,
     as_of: AsOfOpt = None,

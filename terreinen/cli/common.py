@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import os
 import re
 import sys
 import unicodedata
@@ -42,7 +43,7 @@ from terreinen.cli.screen import (
 )
 from terreinen.datasets import get_path
 from terreinen.errors import TerreinenConflictError, TerreinenDataWarning, TerreinenError
-from terreinen.i18n import format_number, t
+from terreinen.i18n import LANGUAGES, format_number, t
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
@@ -128,13 +129,55 @@ def on_sigterm(signum, frame) -> None:
     raise Terminated
 
 
-class ErrorsInPlainWords(typer.core.TyperGroup):
+@contextlib.contextmanager
+def help_in_language(command) -> Iterator[None]:
+    """While help is shown: the help texts of ``command``, its parameters and its
+    subcommands (their one-line summaries) in the reader's language."""
+    parts = [command, *command.params, *getattr(command, "commands", {}).values()]
+    written = [(part, part.help) for part in parts if getattr(part, "help", None)]
+    for part, text in written:
+        part.help = t(text)
+    try:
+        yield
+    finally:
+        for part, text in written:
+            part.help = text
+
+
+class HelpInLanguage(typer.core.TyperCommand):
+    """A command whose ``--help`` is in the reader's language."""
+
+    def format_help(self, ctx, formatter):
+        with help_in_language(self):
+            return super().format_help(ctx, formatter)
+
+
+class GroupHelpInLanguage(typer.core.TyperGroup):
+    """A command group whose ``--help`` is in the reader's language."""
+
+    def format_help(self, ctx, formatter):
+        with help_in_language(self):
+            return super().format_help(ctx, formatter)
+
+
+class ErrorsInPlainWords(GroupHelpInLanguage):
     """The command group: terreinen's own errors become a plain message and an exit code,
     a bug of ours one line (the traceback with --verbose), never a traceback otherwise.
     Global options are taken after the subcommand too (``terreinen overview --quiet``)."""
 
+    def main(self, *args, **kwargs):
+        # a run's --lang is the run's: a program that runs commands in-process keeps its own
+        language_before = settings.language
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            settings.language = language_before
+
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, global_options_first(args))
+        args = global_options_first(args)
+        # --help is answered while parsing, before the options take effect: the language first
+        settings.language = _language_asked(args) or os.environ.get("TERREINEN_LANG") or "nl"
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -165,6 +208,16 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         remove_temporary_files()
         line(err, t("interrupted") if interrupted else t("terminated"))
         raise typer.Exit(130 if interrupted else 143)
+
+
+def _language_asked(args: list[str]) -> str | None:
+    """The value of ``--lang`` among the (global-first) arguments, if any and known."""
+    for word, after in zip(args, [*args[1:], ""], strict=True):
+        chosen = word.removeprefix("--lang=") if word.startswith("--lang=") else None
+        chosen = after if word == "--lang" else chosen
+        if chosen is not None:
+            return chosen if chosen in LANGUAGES else None
+    return None
 
 
 def global_options_first(args: list[str]) -> list[str]:

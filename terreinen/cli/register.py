@@ -16,6 +16,8 @@ from terreinen.cli.common import (
     EXIT_FINDINGS,
     AllColumnsOpt,
     FormatOpt,
+    GroupHelpInLanguage,
+    HelpInLanguage,
     OutputOpt,
     RegionsOpt,
     decimal_number,
@@ -38,6 +40,7 @@ from terreinen.register import Register, changes, example_register
 __all__ = ["changes_command", "register_app"]
 
 register_app = typer.Typer(
+    cls=GroupHelpInLanguage,
     help="The parcel register with history: deliveries, edits and every version of a parcel.",
     no_args_is_help=True,
 )
@@ -77,7 +80,7 @@ def _plain_errors():
         raise fail(str(exc)) from None
 
 
-@register_app.command("init")
+@register_app.command("init", cls=HelpInLanguage)
 def init(
     store: StoreOpt,
     example: Annotated[
@@ -93,7 +96,7 @@ def init(
         say(t("register ready: {label}", label=register.label))
 
 
-@register_app.command("import")
+@register_app.command("import", cls=HelpInLanguage)
 def import_delivery(
     delivery: Annotated[Path, typer.Argument(help="The delivery: any parcels file.")],
     store: StoreOpt,
@@ -132,7 +135,7 @@ def import_delivery(
     say(diff.summary())
 
 
-@register_app.command("set")
+@register_app.command("set", cls=HelpInLanguage)
 def set_fields(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
     store: StoreOpt,
@@ -171,7 +174,7 @@ def set_fields(
     say(t("{kavel_id}: version {version} recorded", kavel_id=kavel_id, version=version))
 
 
-@register_app.command("history")
+@register_app.command("history", cls=HelpInLanguage)
 def history(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
     store: StoreOpt,
