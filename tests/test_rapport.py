@@ -127,7 +127,7 @@ def test_rapport_of_a_region_states_the_region_capacity(files):
     ("args", "message"),
     [
         (["hardenburg"], "did you mean 'Hardenberg'?"),
-        (["Hardenberg", "-o", "x.pdf"], "end it in one of .txt, .xlsx"),
+        (["Hardenberg", "-o", "x.pdf"], "end it in one of .htm, .html, .txt, .xlsx"),
         (["R9", "--regio"], "not a known region"),
     ],
 )
@@ -178,3 +178,20 @@ def test_capacity_by_segment(files):
     (total,) = [r for r in _json("capacity", parcels, "--as-of", AS_OF) if r["gebied"] == "Totaal"]
     for column in SPLIT[:-1]:
         assert rows["Totaal"][column] == pytest.approx(total[column]), column
+
+
+def test_rapport_as_a_printable_page_escapes_the_data(tmp_path):
+    """``-o rapport.html``: one A4 page without scripts; a park named as markup prints as
+    text, never as markup."""
+    markup = "<img src=x onerror=alert(1)>&"
+    parcels = build()
+    parcels.loc[parcels["kavel_id"] == "A", "terrein"] = markup
+    path = tmp_path / "kavels.gpkg"
+    parcels.to_file(path, driver="GPKG", engine="pyogrio")
+    page = tmp_path / "rapport.html"
+    result = cli("--lang", "nl", "rapport", "Assen", path, "--as-of", AS_OF, "-o", page)
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;&amp;" in text
+    assert "<script" not in text and "size: A4" in text and "default-src 'none'" in text
+    assert '<html lang="nl">' in text and "23,33" in text  # years of supply, in Dutch

@@ -208,7 +208,7 @@ def _texts(table) -> tuple[list[str], list[list[str]], list[bool]]:
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     cells = [
         [  # as printed: control characters shown as \xNN, one line
-            plain(_cell(value, is_number), one_line=True).plain
+            plain(cell_text(value, is_number), one_line=True).plain
             for value, is_number in zip(row, numeric, strict=True)
         ]
         for row in table.itertuples(index=False)
@@ -217,7 +217,9 @@ def _texts(table) -> tuple[list[str], list[list[str]], list[bool]]:
     return headers, cells, numeric
 
 
-def _cell(value, is_number: bool) -> str:
+def cell_text(value, is_number: bool) -> str:
+    """A cell as printed: numbers in the reader's language with two decimals, a missing
+    figure ``–``, a date as a date."""
 
     if pd.isna(value):
         return UNKNOWN_MARK if is_number else ""
