@@ -25,7 +25,14 @@ from terreinen.figures import status_on
 from terreinen.study import Study
 from terreinen.validation.values import closest
 
-__all__ = ["SUMMARY_FIGURES", "AreaReport", "area_report", "available_parcels"]
+__all__ = [
+    "AVAILABLE_BY",
+    "SUMMARY_FIGURES",
+    "AreaReport",
+    "area_report",
+    "available_by",
+    "available_parcels",
+]
 
 #: The summary's figures, in order, with their unit (capacity table columns, and
 #: ``onverkocht_ha`` = terstond + niet terstond + optie).
@@ -43,6 +50,8 @@ SUMMARY_FIGURES = {
     "uitgifte_ha_per_jaar": "ha/jaar",
     "voorraad_jaren_hard": "jaar",
 }
+#: What :func:`available_by` splits by, with the contract's values in their order.
+AVAILABLE_BY = {"segment": schema.SEGMENTS, "milieucategorie": schema.MILIEUCATEGORIEEN}
 # the available land per segment or category: by status and by plan capacity
 _SPLIT = ["terstond_ha", "niet_terstond_ha", "optie_ha", "hard_ha", "zacht_ha", "onverkocht_ha"]
 _PARCEL_COLUMNS = [
@@ -88,8 +97,8 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
     total = capacity[capacity["gebied"] == "Totaal"].iloc[0]
     tables = {
         "samenvatting": _summary(total),
-        "per segment": _split(part, "segment", schema.SEGMENTS),
-        "per milieucategorie": _split(part, "milieucategorie", schema.MILIEUCATEGORIEEN),
+        "per segment": available_by(part, "segment"),
+        "per milieucategorie": available_by(part, "milieucategorie"),
         "vraag en aanbod": _demand(part, level, name),
     }
     if study.comparison is not None:
@@ -128,9 +137,13 @@ def _summary(total: pd.Series) -> pd.DataFrame:
     )
 
 
-def _split(part: Study, by: str, categories) -> pd.DataFrame:
-    """Unsold hectares by status and by plan capacity per ``by`` value, every value listed
-    (also with 0 ha); unknown where any of the group's land is unknown, and a Totaal."""
+def available_by(part: Study, by: str) -> pd.DataFrame:
+    """Unsold hectares by status and by plan capacity per ``segment`` or
+    ``milieucategorie`` (``by``), every value of the contract listed (also with 0 ha);
+    unknown where any of the group's land is unknown; and a ``Totaal``."""
+    if by not in AVAILABLE_BY:
+        raise TerreinenOptionError(f"by {by!r}: choose {' or '.join(AVAILABLE_BY)}")
+    categories = AVAILABLE_BY[by]
     figures = part.figures[_SPLIT]
     keys = pd.Series(
         pd.Categorical(part.parcels[by].astype(object), categories=list(categories)),

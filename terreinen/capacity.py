@@ -28,6 +28,7 @@ from terreinen.figures import (
     takeup_window,
     years_without_data,
 )
+from terreinen.i18n import t
 from terreinen.io.tables import read_regions
 
 __all__ = ["AREA_LEVELS", "BREAKDOWNS", "TOTAL", "area_keys", "breakdown", "capacity", "takeup"]
@@ -244,13 +245,18 @@ def table_from_sums(
     usual = takeup_window(as_of, years, None)
     missing = years_without_data(as_of, until)
     if window != usual and missing and until is not None:
-        warnings.warn(
-            f"the as-of date {as_of_date(as_of).date()} is past the data's own date "
-            f"{until.date()}: no data for {_years(missing)}; take-up averages "
-            f"{window[0]}-{window[1]} instead of {usual[0]}-{usual[1]}",
-            TerreinenDataWarning,
-            stacklevel=3,
+        said = t(
+            "the as-of date {as_of} is past the data's own date {until}: no data for "
+            "{years}; take-up averages {first}-{last} instead of {usual_first}-{usual_last}",
+            as_of=as_of_date(as_of).date(),
+            until=until.date(),
+            years=_years(missing),
+            first=window[0],
+            last=window[1],
+            usual_first=usual[0],
+            usual_last=usual[1],
         )
+        warnings.warn(said, TerreinenDataWarning, stacklevel=3)
     return table
 
 

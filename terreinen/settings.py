@@ -13,7 +13,7 @@ from types import ModuleType
 #: Language of what people read (``"nl"`` or ``"en"``): numbers on screen and in the CSV
 #: people open in a spreadsheet (``1.693,72``); ``TERREINEN_LANG`` sets it, ``--lang`` too.
 #: Read on every call (:mod:`terreinen.i18n`).
-language: str = os.environ.get("TERREINEN_LANG", "nl")
+language: str = os.environ.get("TERREINEN_LANG") or "nl"
 
 #: CRS in which every area is computed and every parcel is returned (RD New).
 rd_crs: str = "EPSG:28992"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+
+# The suite reads messages and numbers in English (the source strings) unless a test asks
+# for Dutch (``--lang nl``, or ``TERREINEN_LANG=""`` for the default); set before terreinen
+# is imported, so that subprocesses and settings.language see it too
+os.environ.setdefault("TERREINEN_LANG", "en")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "terreinen" / "data"

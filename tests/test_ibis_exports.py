@@ -140,7 +140,7 @@ def test_cli_prints_unknown_line(export):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     total = next(line for line in lines if line.strip().startswith("Totaal"))
-    assert total.split()[1:] == ["53,00", "–", "–", "–", "–", "–"]
+    assert total.split()[1:] == ["53.00", "–", "–", "–", "–", "–"]
     assert any(line.startswith("– unknown:") and "hard_ha" in line for line in lines)
     assert "no status" in result.stdout
 

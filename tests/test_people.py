@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
-from conftest import cli, frame, parcel, rect
+import typer
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from conftest import DATA, ROOT, cli, frame, parcel, rect
 
 from terreinen import TerreinenDataWarning
 from terreinen.capacity import capacity
+from terreinen.cli import app
+from terreinen.i18n import _translations
 from terreinen.io.files import read_parcels
 
 
@@ -56,3 +62,101 @@ def test_overview_says_each_warning_once(tmp_path):
     assert "2016-2025 instead of 2020-2029" in said[0]
     titles = [line.strip() for line in result.stdout.splitlines() if "Plancapaciteit" in line]
     assert titles and all("op 2030-01-01, gegevens t/m 2025-12-22" in t for t in titles)
+
+
+# words of terreinen's own English messages that must not reach a Dutch reader
+ENGLISH = (
+    "warning", "error", "wrote", "more columns", "reading", "averages", "unknown:",
+    "register ready", " parcels,", "recorded", " new,", "applied", "nothing was written", "municipality maps",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def workplace(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nl")
+    parcels = read_parcels(DATA / "parcels.geojson")
+    parcels[parcels["gemeente"] == "Assen"].to_file(folder / "assen.gpkg", layer="kavels")
+    return folder
+
+
+def _dutch_runs(folder):
+    store = folder / "register.gpkg"
+    yield ["validate"]
+    yield ["capacity", "--as-of", "2030-01-01"]  # with the as-of warning
+    yield ["capacity", "-o", folder / "cap.csv"]
+    yield ["demand"]
+    yield ["agreements"]
+    yield [
+        "find",
+        "--min-ha",
+        "2,5",
+        "-m",
+        "4,2",
+        "--near",
+        "Hardenberg",
+        "--map",
+        folder / "f.html",
+    ]
+    yield ["map", "--gemeente", "hardenberg", "-o", folder / "m.html"]
+    yield ["overview", "--out-dir", folder / "maps", "--as-of", "2030-01-01"]
+    yield ["export", "--to", folder / "studie.xlsx"]
+    yield ["rapport", "Hardenberg", "-o", folder / "rapport.txt"]
+    yield ["register", "init", "--store", store]
+    yield ["register", "import", folder / "assen.gpkg", "--store", store, "--date", "2026-01-01",
+           "--source", "levering", "--gemeente", "Assen"]  # fmt: skip
+    yield ["register", "history", "0106001-014", "--store", store]
+    yield ["changes", "--store", store, "--from", "2025-01-01", "--to", "2026-12-31"]
+    yield ["capacity", "--as-of", "nooit"]  # an error
+    yield ["rapport", "Hardenburg"]  # an error with a suggestion
+
+
+def test_one_language_dutch(workplace):
+    """Issue 22, item 1: with --lang nl, terreinen's own messages, notes and footers are
+    Dutch (data values, file names and the contract's column names excepted)."""
+    for args in _dutch_runs(workplace):
+        result = cli("--lang", "nl", *args, env={"COLUMNS": "100"})
+        said = (result.stdout + result.stderr).lower()
+        assert [w for w in ENGLISH if w in said] == [], (args, result.stdout, result.stderr)
+
+
+def test_every_message_has_a_dutch_translation():
+    """Every message the package passes to terreinen.i18n.t is in the Dutch catalog, with
+    the same {fields}; and English is the source text itself."""
+    catalog = {m.id: m.string for m in read_po((ROOT / "terreinen/data/nl.po").open("rb")) if m.id}
+    found = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            ROOT / "terreinen", method_map=[("**.py", "python")], keywords={"t": None}
+        )
+    }
+    assert found and sorted(found - set(catalog)) == []
+    fields = re.compile(r"\{(\w+)\}")
+    for english in found:
+        assert set(fields.findall(catalog[english])) == set(fields.findall(english)), english
+    assert _translations("en").gettext("wrote {path}") == "wrote {path}"
+
+
+def _helps(command, path="terreinen"):
+    """(where, help text) of a command, its parameters and subcommands."""
+    if command.help:
+        yield path, command.help
+    for param in command.params:
+        if getattr(param, "help", None):
+            yield f"{path} {param.name}", param.help
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _helps(sub, f"{path} {name}")
+
+
+def test_help_in_dutch():
+    """Every help text is in the Dutch catalog, and --help shows it (English with --lang en,
+    also after the subcommand)."""
+    catalog = {m.id for m in read_po((ROOT / "terreinen/data/nl.po").open("rb")) if m.id}
+    missing = [where for where, text in _helps(typer.main.get_command(app)) if text not in catalog]
+    assert missing == []
+    dutch = cli("--lang", "nl", "find", "--help", env={"COLUMNS": "200"})
+    english = cli("find", "--help", "--lang", "en", env={"COLUMNS": "200"})
+    assert "Onverkochte kavels voor een bedrijf" in dutch.stdout
+    assert "Kleinste oppervlakte, ha" in dutch.stdout
+    assert "Unsold parcels for a company" in english.stdout
+    listing = cli("--lang", "nl", "register", "--help", env={"COLUMNS": "200"}).stdout
+    assert "Een levering inlezen" in listing

@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
-from conftest import cli, frame, parcel, rect
+from conftest import cli, frame, parcel, read_cli_csv, rect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,8 +55,7 @@ def unprefix(value):
 
 
 def csv_values(path: Path) -> set[str]:
-    # the command line's default dialect: as Dutch Excel opens it (;, BOM)
-    table = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    table = read_cli_csv(path, dtype=str, keep_default_na=False)  # the Dutch dialect
     return {unprefix(v) for v in [*table.columns, *table.to_numpy().ravel()]}
 
 

@@ -68,9 +68,10 @@ def test_rapport_of_a_municipality_by_hand_and_as_every_command_says(files, tmp_
     workbook, text = tmp_path / "rapport.xlsx", tmp_path / "rapport.txt"
     parcels = files / "kavels.gpkg"
     common = (parcels, "--as-of", AS_OF)
-    screen = cli("rapport", "assen", *common, "-o", workbook, env={"COLUMNS": "100"})
+    dutch = ("--lang", "nl")
+    screen = cli("rapport", "assen", *common, *dutch, "-o", workbook, env={"COLUMNS": "100"})
     assert screen.exit_code == 0, screen.stderr
-    assert cli("rapport", "Assen", *common, "-o", text).exit_code == 0
+    assert cli("rapport", "Assen", *common, *dutch, "-o", text).exit_code == 0
     sheets = pd.read_excel(workbook, sheet_name=None, dtype={"milieucategorie": str})
 
     summary = sheets["samenvatting"].set_index("cijfer")["waarde"]
@@ -115,7 +116,7 @@ def test_rapport_of_a_region_states_the_region_capacity(files):
     parcels = files / "kavels.gpkg"
     (region,) = [r for r in _json("capacity", parcels, "--by", "regio", "--as-of", AS_OF)
                  if r["gebied"] == "R1"]  # fmt: skip
-    result = cli("rapport", "r1", parcels, "--regio", "--as-of", AS_OF, "--csv", "nl")
+    result = cli("rapport", "r1", parcels, "--regio", "--as-of", AS_OF, "--lang", "nl")
     assert result.exit_code == 0, result.stderr
     assert "Rapport regio R1" in result.stdout
     hard = next(line for line in result.stdout.splitlines() if line.startswith("hard_ha"))
@@ -126,7 +127,7 @@ def test_rapport_of_a_region_states_the_region_capacity(files):
     ("args", "message"),
     [
         (["hardenburg"], "did you mean 'Hardenberg'?"),
-        (["Hardenberg", "-o", "x.pdf"], "end it in one of .txt, .xlsx"),
+        (["Hardenberg", "-o", "x.pdf"], "end it in one of .htm, .html, .txt, .xlsx"),
         (["R9", "--regio"], "not a known region"),
     ],
 )
@@ -155,3 +156,42 @@ def test_names_in_options_ignore_case(args, hint, tmp_path, monkeypatch):
         assert result.exit_code == 0, result.stderr
     else:
         assert result.exit_code == 2 and hint in result.stderr
+
+
+def test_capacity_by_segment(files):
+    """``capacity --by segment``: the unsold land of the whole fixture by status and plan
+    capacity per segment, worked by hand; the Totaal is capacity's Totaal."""
+    parcels = files / "kavels.gpkg"
+    rows = {
+        r["segment"]: r for r in _json("capacity", parcels, "--by", "segment", "--as-of", AS_OF)
+    }
+    by_hand = {  # + Coevorden's L 1 ha and M 0.05 ha terstond hard, N 0.2 ha niet terstond
+        # soft; Emmen's H 1.5 ha niet terstond soft (woon_werk)
+        "logistiek": [5.0, 0.0, 0.0, 5.0, 0.0, 5.0],
+        "gemengd": [1.05, 2.2, 0.0, 3.05, 0.2, 3.25],
+        "woon_werk": [0.0, 1.5, 0.0, 0.0, 1.5, 1.5],
+        "zwaar": [0.0, 0.0, 0.5, 0.0, 0.5, 0.5],
+        "haven": [0.0] * 6,
+    }
+    for segment, hectares in by_hand.items():
+        assert [rows[segment][c] for c in SPLIT] == pytest.approx(hectares), segment
+    (total,) = [r for r in _json("capacity", parcels, "--as-of", AS_OF) if r["gebied"] == "Totaal"]
+    for column in SPLIT[:-1]:
+        assert rows["Totaal"][column] == pytest.approx(total[column]), column
+
+
+def test_rapport_as_a_printable_page_escapes_the_data(tmp_path):
+    """``-o rapport.html``: one A4 page without scripts; a park named as markup prints as
+    text, never as markup."""
+    markup = "<img src=x onerror=alert(1)>&"
+    parcels = build()
+    parcels.loc[parcels["kavel_id"] == "A", "terrein"] = markup
+    path = tmp_path / "kavels.gpkg"
+    parcels.to_file(path, driver="GPKG", engine="pyogrio")
+    page = tmp_path / "rapport.html"
+    result = cli("--lang", "nl", "rapport", "Assen", path, "--as-of", AS_OF, "-o", page)
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;&amp;" in text
+    assert "<script" not in text and "size: A4" in text and "default-src 'none'" in text
+    assert '<html lang="nl">' in text and "23,33" in text  # years of supply, in Dutch

@@ -99,7 +99,7 @@ def test_screen_csv_json(tmp_path):
     screen = cli("capacity", path, "--as-of", AS_OF, env={"COLUMNS": "100"})
     assert screen.exit_code == 0, screen.stderr
     total = next(line for line in screen.stdout.splitlines() if line.startswith("Totaal"))
-    assert total.split()[1:] == ["10,00", "–", "–", "–", "–", "–"]
+    assert total.split()[1:] == ["10.00", "–", "–", "–", "–", "–"]
     assert "– unknown: " in screen.stdout and "no status" in screen.stdout
     csv = cli("capacity", path, "--as-of", AS_OF, "--format", "csv", "--csv", "international")
     rows = pd.read_csv(pd.io.common.StringIO(csv.stdout), dtype=str, keep_default_na=False)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from terreinen.area_report import AVAILABLE_BY, available_by
 from terreinen.cli.common import (
     EMBEDDED,
     AgreementsOpt,
@@ -49,6 +50,7 @@ from terreinen.errors import (
     TerreinenReadError,
     optional_import,
 )
+from terreinen.i18n import t
 from terreinen.io.source import Source
 
 __all__ = ["agreements_command", "capacity_command", "demand_command"]
@@ -58,7 +60,10 @@ def capacity_command(
     parcels: ParcelsArg = EMBEDDED,
     by: Annotated[
         str,
-        typer.Option(help="terrein, gemeente, regio, provincie, or several: provincie,gemeente"),
+        typer.Option(
+            help="terrein, gemeente, regio, provincie, or several: provincie,gemeente; or "
+            "segment, milieucategorie"
+        ),
     ] = "gemeente",
     regions: RegionsOpt = None,
     as_of: AsOfOpt = None,
@@ -87,11 +92,15 @@ def capacity_command(
     provincie: ProvincieOpt = None,
     all_columns: AllColumnsOpt = False,
 ) -> None:
-    """Hard and soft plan capacity, take-up and supply in years per area."""
+    """Hard and soft plan capacity, take-up and supply in years per area; or (--by segment,
+    --by milieucategorie) the land available per segment or category."""
+    if by in AVAILABLE_BY and engine == "pandas":
+        _available(parcels, by, (parse_as_of(as_of), layer, crs, regions), fmt, output)
+        return
     if engine not in ("pandas", "dask"):
-        raise fail(f"--engine {engine!r}: choose pandas or dask")
+        raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
     if engine == "dask" and (layer or crs):
-        raise fail("--layer and --crs are for files; GeoParquet parts carry their own CRS")
+        raise fail(t("--layer and --crs are for files; GeoParquet parts carry their own CRS"))
     date = parse_as_of(as_of)
     regions = regions_for(parcels, regions)
     inputs = inputs_of(parcels, regions)
@@ -120,6 +129,19 @@ def capacity_command(
         inputs,
         key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
     )
+
+
+def _available(parcels: Source, by: str, reading: tuple, fmt: str, output) -> None:
+    """``capacity --by segment``: the unsold hectares by status and plan capacity per
+    segment (or category), as the officer's page states them."""
+    date, layer, crs, regions = reading
+    regions = regions_for(parcels, regions)
+    inputs = inputs_of(parcels, regions)
+    guard(inputs, output)
+    with open_study(parcels, as_of=date, layer=layer, crs=crs, regions=regions) as study:
+        table = available_by(study, by)
+        title = f"Beschikbaar per {by} (ha) {study_dates(study)} ({parcels.name})"
+    emit(table, fmt, output, title, inputs)
 
 
 def demand_command(
@@ -181,7 +203,8 @@ def _on_cluster(parcels: Source, by, scheduler: str | None, options: dict):
                 print_findings(exc.report, limit=None if state["verbose"] else 20)
             raise fail(str(exc).splitlines()[0]) from None
         except OSError as exc:  # no scheduler at the address
-            raise fail(f"cannot reach the dask scheduler {scheduler}: {exc}") from None
+            said = t("cannot reach the dask scheduler {address}: {exc}", address=scheduler, exc=exc)
+            raise fail(said) from None
     if caught:
         say(str(caught[0].message), style="yellow")
     return table
@@ -215,8 +238,11 @@ def agreements_command(
     table_path = agreements_for(parcels, agreements)
     if table_path is None:
         raise fail(
-            f"no agreements table: give one with --agreements FILE.csv (or put agreements.csv "
-            f"beside {parcels.name})"
+            t(
+                "no agreements table: give one with --agreements FILE.csv (or put "
+                "agreements.csv beside {name})",
+                name=parcels.name,
+            )
         )
     regions = regions_for(parcels, regions)
     inputs = inputs_of(parcels, table_path, regions, store)

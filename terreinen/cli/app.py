@@ -15,14 +15,14 @@ import typer
 
 from terreinen import settings
 from terreinen.cli.analyses import agreements_command, capacity_command, demand_command
-from terreinen.cli.common import ErrorsInPlainWords, fail, on_sigterm, state
+from terreinen.cli.common import ErrorsInPlainWords, HelpInLanguage, fail, on_sigterm, state
 from terreinen.cli.data import export_command, partition_command, validate_command
 from terreinen.cli.find import find_command
 from terreinen.cli.maps import map_command, overview_command
 from terreinen.cli.rapport import rapport_command
 from terreinen.cli.register import changes_command, register_app
 from terreinen.errors import TerreinenError
-from terreinen.i18n import LANGUAGES, language
+from terreinen.i18n import language, t
 from terreinen.io.write import CSV_DIALECTS
 
 __all__ = ["app", "main"]
@@ -37,18 +37,18 @@ app = typer.Typer(
 )
 
 
-app.command(name="validate")(validate_command)
-app.command(name="capacity")(capacity_command)
-app.command(name="demand")(demand_command)
-app.command(name="agreements")(agreements_command)
-app.command(name="rapport")(rapport_command)
-app.command(name="find")(find_command)
-app.command(name="map")(map_command)
-app.command(name="overview")(overview_command)
-app.command(name="export")(export_command)
-app.command(name="partition")(partition_command)
+app.command(name="validate", cls=HelpInLanguage)(validate_command)
+app.command(name="capacity", cls=HelpInLanguage)(capacity_command)
+app.command(name="demand", cls=HelpInLanguage)(demand_command)
+app.command(name="agreements", cls=HelpInLanguage)(agreements_command)
+app.command(name="rapport", cls=HelpInLanguage)(rapport_command)
+app.command(name="find", cls=HelpInLanguage)(find_command)
+app.command(name="map", cls=HelpInLanguage)(map_command)
+app.command(name="overview", cls=HelpInLanguage)(overview_command)
+app.command(name="export", cls=HelpInLanguage)(export_command)
+app.command(name="partition", cls=HelpInLanguage)(partition_command)
 app.add_typer(register_app, name="register")
-app.command(name="changes")(changes_command)
+app.command(name="changes", cls=HelpInLanguage)(changes_command)
 
 
 @app.callback()
@@ -73,13 +73,14 @@ def _options(
     ] = "nl",
 ) -> None:
     if csv.lower() not in CSV_DIALECTS:
-        raise fail(f"--csv {csv!r}: choose {' or '.join(CSV_DIALECTS)}")
+        raise fail(t("--csv {value}: choose nl or international", value=repr(csv)))
     # each run its own language: --lang, else the environment (not an earlier run's)
-    settings.language = lang or os.environ.get("TERREINEN_LANG", "nl")
+    settings.language = lang or os.environ.get("TERREINEN_LANG") or "nl"
     try:
         language()
     except TerreinenError as exc:
-        message = f"--lang {lang!r}: choose {' or '.join(LANGUAGES)}" if lang else str(exc)
+        chosen, settings.language = settings.language, "en"  # say it in the source strings
+        message = t("--lang {value}: choose nl or en", value=repr(chosen)) if lang else str(exc)
         raise fail(message) from None
     state.update(quiet=quiet, verbose=verbose, csv=CSV_DIALECTS[csv.lower()])
 

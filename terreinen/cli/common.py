@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import itertools
+import os
 import re
 import sys
 import unicodedata
@@ -53,6 +54,7 @@ from terreinen.errors import (
     TerreinenReadError,
 )
 from terreinen.figures import as_of_date
+from terreinen.i18n import LANGUAGES, format_number, t
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
@@ -97,7 +99,8 @@ def failure(error: TerreinenError) -> typer.Exit:
     many as ``--verbose`` allows) and return the exit that ends the command."""
     if isinstance(error, TerreinenDataError) and not isinstance(error, TerreinenReadError):
         print_findings(error.report, limit=None if state["verbose"] else 20)
-        return fail(f"{error.report.summary()}; nothing was written", exit_code_of(error))
+        said = t("{summary}; nothing was written", summary=summary_of(error.report))
+        return fail(said, exit_code_of(error))
     return fail(str(error), exit_code_of(error))
 
 
@@ -162,13 +165,55 @@ def on_sigterm(signum, frame) -> None:
     raise Terminated
 
 
-class ErrorsInPlainWords(typer.core.TyperGroup):
+@contextlib.contextmanager
+def help_in_language(command) -> Iterator[None]:
+    """While help is shown: the help texts of ``command``, its parameters and its
+    subcommands (their one-line summaries) in the reader's language."""
+    parts = [command, *command.params, *getattr(command, "commands", {}).values()]
+    written = [(part, part.help) for part in parts if getattr(part, "help", None)]
+    for part, text in written:
+        part.help = t(text)
+    try:
+        yield
+    finally:
+        for part, text in written:
+            part.help = text
+
+
+class HelpInLanguage(typer.core.TyperCommand):
+    """A command whose ``--help`` is in the reader's language."""
+
+    def format_help(self, ctx, formatter):
+        with help_in_language(self):
+            return super().format_help(ctx, formatter)
+
+
+class GroupHelpInLanguage(typer.core.TyperGroup):
+    """A command group whose ``--help`` is in the reader's language."""
+
+    def format_help(self, ctx, formatter):
+        with help_in_language(self):
+            return super().format_help(ctx, formatter)
+
+
+class ErrorsInPlainWords(GroupHelpInLanguage):
     """The command group: terreinen's own errors become a plain message and an exit code,
     a bug of ours one line (the traceback with --verbose), never a traceback otherwise.
     Global options are taken after the subcommand too (``terreinen overview --quiet``)."""
 
+    def main(self, *args, **kwargs):
+        # a run's --lang is the run's: a program that runs commands in-process keeps its own
+        language_before = settings.language
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            settings.language = language_before
+
     def parse_args(self, ctx, args):
-        return super().parse_args(ctx, global_options_first(args))
+        args = global_options_first(args)
+        # --help is answered while parsing, before the options take effect: the language first
+        settings.language = _language_asked(args) or os.environ.get("TERREINEN_LANG") or "nl"
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -183,18 +228,30 @@ class ErrorsInPlainWords(typer.core.TyperGroup):
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
             if state["verbose"]:
                 raise
-            line(
-                err,
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(run again with --verbose for details, and please report it)",
+            said = t(
+                "internal error: {kind}: {exc} (run again with --verbose for details, and "
+                "please report it)",
+                kind=type(exc).__name__,
+                exc=exc,
             )
+            line(err, said)
             raise typer.Exit(EXIT_INTERNAL) from None
         # interrupted: the work's frames (and GDAL's open files) are freed by now, so the
         # temporary files it left can go
 
         remove_temporary_files()
-        line(err, "interrupted" if interrupted else "terminated")
+        line(err, t("interrupted") if interrupted else t("terminated"))
         raise typer.Exit(130 if interrupted else 143)
+
+
+def _language_asked(args: list[str]) -> str | None:
+    """The value of ``--lang`` among the (global-first) arguments, if any and known."""
+    for word, after in zip(args, [*args[1:], ""], strict=True):
+        chosen = word.removeprefix("--lang=") if word.startswith("--lang=") else None
+        chosen = after if word == "--lang" else chosen
+        if chosen is not None:
+            return chosen if chosen in LANGUAGES else None
+    return None
 
 
 def global_options_first(args: list[str]) -> list[str]:
@@ -227,7 +284,9 @@ def decimal_number(text: str) -> float:
     """
     value = parse_numbers(pd.Series([text], dtype=object)).iloc[0]
     if pd.isna(value):
-        raise typer.BadParameter(f"{text!r} is not a number; write e.g. 2,5 or 2.5")
+        raise typer.BadParameter(
+            t("{value} is not a number; write e.g. 2,5 or 2.5", value=repr(text))
+        )
     return float(value)
 
 
@@ -245,7 +304,7 @@ def _warnings_said() -> Iterator[None]:
         def show(message, category, *args, **kwargs):
             if str(message) not in said:
                 said.add(str(message))
-                say(f"warning: {message}", style="yellow")
+                say(t("warning: {message}", message=message), style="yellow")
 
         warnings.showwarning = show
         yield
@@ -292,9 +351,21 @@ def say(text: str, *, style: str | None = None) -> None:
 
 def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     """Print an error in plain words; ``raise fail(...)`` ends the command with ``code``."""
-    line(err, "error: ", "bold red", end="")
+    line(err, t("error: "), "bold red", end="")
     line(err, message)
     return typer.Exit(code)
+
+
+def summary_of(report) -> str:
+    """A report's summary line in the reader's language (``3.360 kavels, 0 fouten, ...``)."""
+    return t(
+        "{source}: {n} {noun}, {errors} errors, {warnings} warnings",
+        source=report.source,
+        n=format_number(report.n_rows, 0),
+        noun=t(report.noun),
+        errors=len(report.errors),
+        warnings=len(report.warnings),
+    )
 
 
 def print_findings(report, *, limit: int | None) -> None:
@@ -304,7 +375,8 @@ def print_findings(report, *, limit: int | None) -> None:
         style = "red" if finding.severity == "error" else "yellow"
         line(err, finding, style)
     if len(findings) > len(shown):
-        line(err, f"... and {len(findings) - len(shown)} more (use --verbose to see all)")
+        rest = len(findings) - len(shown)
+        line(err, t("... and {n} more (use --verbose to see all)", n=rest))
 
 
 def load(
@@ -321,15 +393,21 @@ def load(
     if is_register(source.location):
         with Register.open(source.location) as register:
             return _register_state(register, as_of)
-    with progress(f"reading and checking {source.name}"):
+    with progress(t("reading and checking {name}", name=source.name)):
         frame, report = load_parcels(
             source.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
         )
     if not report.ok:
         print_findings(report, limit=None if state["verbose"] else 20)
-        raise fail(f"{report.summary()}; fix the errors above first (see `terreinen validate`)")
+        raise fail(
+            t(
+                "{summary}; fix the errors above first (see `terreinen validate`)",
+                summary=summary_of(report),
+            )
+        )
     if report.warnings:
-        say(f"{report.summary()} (`terreinen validate` lists them)", style="yellow")
+        said = t("{summary} (`terreinen validate` lists them)", summary=summary_of(report))
+        say(said, style="yellow")
     return frame
 
 
@@ -339,12 +417,15 @@ def _register_state(register: Register, as_of: dt.date | None):
     frame = register.state(as_of)
     when = as_of or dt.date.today()
     for day, rows in register.stale(as_of).groupby("laatste_levering"):
-        say(
-            f"warning: data may be stale: latest delivery {day:%Y-%m-%d}, more than "
-            f"{settings.stale_after_months} months before {when}, for "
-            f"{', '.join(rows['gemeente'])}",
-            style="yellow",
+        said = t(
+            "warning: data may be stale: latest delivery {day}, more than {months} months "
+            "before {when}, for {names}",
+            day=f"{day:%Y-%m-%d}",
+            months=settings.stale_after_months,
+            when=when,
+            names=", ".join(rows["gemeente"]),
         )
+        say(said, style="yellow")
     return frame
 
 
@@ -403,8 +484,23 @@ def resolve_name(name: str, known, what: str, option: str) -> str:
     if len(same) == 1:
         return same[0]
     if same:
-        raise fail(f"{option} {name!r}: several {what} names differ only in case: {same}")
-    raise fail(f"{option} {name!r}: not a known {what} ({closest(name, names, what)})")
+        raise fail(
+            t(
+                "{option} {name}: several names differ only in case: {same}",
+                option=option,
+                name=repr(name),
+                same=", ".join(same),
+            )
+        )
+    raise fail(
+        t(
+            "{option} {name}: not a known {what} ({hint})",
+            option=option,
+            name=repr(name),
+            what=t(what),
+            hint=closest(name, names, what),
+        )
+    )
 
 
 def study_dates(study: Study) -> str:
@@ -416,7 +512,7 @@ def beside(source: Source, given: Path | None, name: str, what: str) -> Path | N
     """An explicit table (which must exist), else the one named ``name`` beside the parcels."""
     if given is not None:
         if not given.is_file():
-            raise fail(f"{given}: {what} not found")
+            raise fail(t("{path}: {what} not found", path=given, what=t(what)))
         return given
     found = source.folder / name
     return found if found.is_file() else None
@@ -456,10 +552,13 @@ def parse_factors(value: str, option: str) -> list[float]:
             return [decimal_number(part) for part in value.split(";")]
         return [float(part) for part in value.split(",")]
     except (ValueError, typer.BadParameter):
-        raise fail(
-            f"{option} {value!r}: give numbers separated by commas, e.g. 0.7,1.0,1.3 "
-            "(or by semicolons with decimal commas: 0,7;1,0;1,3)"
-        ) from None
+        said = t(
+            "{option} {value}: give numbers separated by commas, e.g. 0.7,1.0,1.3 (or by "
+            "semicolons with decimal commas: 0,7;1,0;1,3)",
+            option=option,
+            value=repr(value),
+        )
+        raise fail(said) from None
 
 
 def by_levels(by: str) -> str | list[str]:
@@ -492,12 +591,12 @@ def emit(
 
     fmt = fmt.lower()
     if fmt not in ("table", *TABLE_FORMATS):
-        raise fail(f"--format {fmt!r}: choose table, csv, json or xlsx")
+        raise fail(t("--format {fmt}: choose table, csv, json or xlsx", fmt=repr(fmt)))
     if output is not None:
         write_table(
             table, output, None if fmt == "table" else fmt, inputs=inputs, dialect=state["csv"]
         )
-        say(f"wrote {output}")
+        say(t("wrote {path}", path=output))
         for note in notes(table):
             say(note)
     elif fmt == "csv":
@@ -509,7 +608,7 @@ def emit(
         for note in notes(table):
             say(note)
     elif fmt == "xlsx":
-        raise fail("--format xlsx needs --output FILE.xlsx")
+        raise fail(t("--format xlsx needs --output FILE.xlsx"))
     else:
         show(table, title, key_columns=key_columns)
 

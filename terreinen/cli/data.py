@@ -28,6 +28,7 @@ from terreinen.cli.common import (
     regions_for,
     say,
     state,
+    summary_of,
 )
 from terreinen.cli.screen import (
     err,
@@ -37,6 +38,7 @@ from terreinen.cli.screen import (
 from terreinen.errors import optional_import
 from terreinen.export import export as write
 from terreinen.export import export_format
+from terreinen.i18n import t
 from terreinen.io.files import load_parcels
 from terreinen.register import Register, is_register
 
@@ -51,7 +53,7 @@ def validate_command(
     provincie: ProvincieOpt = None,
 ) -> None:
     """Check a parcels file against the data model and list every finding."""
-    with progress(f"reading and checking {parcels.name}"):
+    with progress(t("reading and checking {name}", name=parcels.name)):
         if is_register(parcels.location):  # a register: check its latest versions
             with Register.open(parcels.location) as register:
                 stored = register.state()
@@ -62,7 +64,7 @@ def validate_command(
             )
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
-        line(out if report.ok else err, report.summary())
+        line(out if report.ok else err, summary_of(report))
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -81,11 +83,11 @@ def partition_command(
     """Write parcels as partitioned GeoParquet in spatial order, for `capacity --engine dask`."""
 
     engine = optional_import("terreinen.distributed", extra="dask")
-    with progress(f"writing {folder.name}"):
+    with progress(t("writing {name}", name=folder.name)):
         parts = engine.partition(
             parcels.location, folder, parcels_per_part=parcels_per_part, layer=layer
         )
-    say(f"wrote {folder} ({parts} parts)")
+    say(t("wrote {path} ({n} parts)", path=folder, n=parts))
 
 
 def export_command(
@@ -122,7 +124,7 @@ def export_command(
             agreements=agreements,
             regions=regions,
         ) as study,
-        progress(f"writing {to.name}"),
+        progress(t("writing {name}", name=to.name)),
     ):
         write(study, to, fmt, inputs=inputs, csv_dialect=state["csv"])
-    say(f"wrote {to}")
+    say(t("wrote {path}", path=to))

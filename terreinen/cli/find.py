@@ -29,6 +29,7 @@ from terreinen.cli.common import (
     resolve_name,
     say,
 )
+from terreinen.i18n import t
 from terreinen.maps import find_map, save_map
 from terreinen.matching import find_parcels, reference_point
 from terreinen.schema import SEGMENTS
@@ -93,7 +94,7 @@ def find_command(
     """Unsold parcels for a company: size, category (-m 4.2 or 4,2; 4 = 4.1 and up),
     segment and place, best first."""
     if radius_km is not None and near is None:
-        raise fail("--radius-km needs --near PLACE")
+        raise fail(t("--radius-km needs --near PLACE"))
     date = parse_as_of(as_of)
     if segment is not None:  # as files are read: Logistiek is logistiek
         written = canonical_value("segment", segment)
@@ -127,8 +128,11 @@ def _find(
     if unknown:  # unknown is not zero: say what could not be searched
         found.attrs["opmerkingen"] = [
             *found.attrs.get("opmerkingen", []),
-            f"{unknown} records have no status (the data hold no sale figures): whether "
-            "their land is for sale is unknown, so they are not searched",
+            t(
+                "{n} records have no status (the data hold no sale figures): whether their "
+                "land is for sale is unknown, so they are not searched",
+                n=unknown,
+            ),
         ]
     table = found.drop(columns="geometry")
     if near is None:
@@ -142,13 +146,13 @@ def _find(
         table = table.head(shown)
         table.attrs["opmerkingen"] = [
             *found.attrs.get("opmerkingen", []),
-            f"and {rest} more (--limit {len(found)} shows all)",
+            t("and {rest} more (--limit {n} shows all)", rest=rest, n=len(found)),
         ]
-    title = f"{len(found)} kavels gevonden"
+    title = f"{len(found)} {'kavel' if len(found) == 1 else 'kavels'} gevonden"
     keys = () if all_columns else _FIND_KEY_COLUMNS
     emit(table, fmt, output, title, inputs, key_columns=keys)
     if map_file is not None:
         point = reference_point(study.parcels, near) if near else None
         m = find_map(found, study, point=point, radius_km=radius_km, criteria=options)
         save_map(m, map_file)
-        say(f"wrote {map_file}")
+        say(t("wrote {path}", path=map_file))

@@ -36,6 +36,7 @@ from terreinen.cli.screen import (
     KEY_CAPACITY_COLUMNS,
     show,
 )
+from terreinen.i18n import format_number, t
 from terreinen.io.files import read_table
 from terreinen.maps import ASSET_FILES, municipality_map, overview_map, save_map
 from terreinen.maps.data import located
@@ -134,14 +135,15 @@ def map_command(
             "municipal_colour": municipal_colour,
             **_page_options(title, source, more_info_url, tiles),
         }
-        with progress(f"drawing {target.name}"):
+        with progress(t("drawing {name}", name=target.name)):
             m = (
                 municipality_map(study, gemeente, **options)
                 if gemeente
                 else overview_map(study, **options)
             )
             save_map(m, target, assets=assets)
-    say(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    megabytes = format_number(target.stat().st_size / 1e6, 1)
+    say(t("wrote {path} ({mb} MB)", path=target, mb=megabytes))
 
 
 def overview_command(
@@ -169,7 +171,8 @@ def overview_command(
         try:
             out_dir.mkdir(parents=True)
         except OSError as exc:
-            raise fail(f"{out_dir}: cannot create the folder ({exc.strerror})") from None
+            said = t("{path}: cannot create the folder ({why})", path=out_dir, why=exc.strerror)
+            raise fail(said) from None
     with open_study(
         parcels,
         as_of=date,
@@ -183,24 +186,26 @@ def overview_command(
         files = map_files(study.municipalities)
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
         guard(inputs_of(parcels, table_path, regions), *maps, *_asset_paths(assets))
-        say(f"{parcels}: {len(study.parcels):,} parcels, valid")
+        n = format_number(len(study.parcels), 0)
+        say(t("{source}: {n} parcels, valid", source=parcels, n=n))
         dates = study_dates(study)
         for level in ("provincie", "gemeente"):
             heading = f"Plancapaciteit per {level} {dates}"
             show(study.capacity(level), heading, key_columns=KEY_CAPACITY_COLUMNS)
         if table_path is None:
-            say(
-                f"no agreements compared: no agreements.csv beside {parcels.name}; give one "
-                "with --agreements FILE.csv",
-                style="yellow",
+            said = t(
+                "no agreements compared: no agreements.csv beside {name}; give one with "
+                "--agreements FILE.csv",
+                name=parcels.name,
             )
+            say(said, style="yellow")
         if regions is None:
-            say(
-                f"no regions: no gemeenten.csv beside {parcels.name}; give the "
-                "municipality/region table with --regions FILE.csv for regional agreements "
-                "and figures",
-                style="yellow",
+            said = t(
+                "no regions: no gemeenten.csv beside {name}; give the municipality/region "
+                "table with --regions FILE.csv for regional agreements and figures",
+                name=parcels.name,
             )
+            say(said, style="yellow")
         if table_path is not None and study.comparison is not None:
             heading = f"Programmeringsafspraken {dates} ({table_path.name})"
             show(study.comparison, heading, key_columns=AGREEMENT_KEY_COLUMNS)
@@ -216,7 +221,7 @@ def _write_maps(
     ``page`` are the page options (title, source, more information, tiles)."""
     if not located(study.parcels).any():
         say(
-            "no maps: no parcel or park has an outline (the tables above hold the figures)",
+            t("no maps: no parcel or park has an outline (the tables above hold the figures)"),
             style="yellow",
         )
         return
@@ -225,7 +230,7 @@ def _write_maps(
     overview = overview_map(study, **options, **({"title": title} if title else {}))
     written = []
     with progress_bar() as bar:
-        task = bar.add_task("writing maps", total=len(files) + 1)
+        task = bar.add_task(t("writing maps"), total=len(files) + 1)
         written.append(save_map(overview, out_dir / "overview.html", assets=assets))
         bar.advance(task)
         for name, file_name in files.items():
@@ -234,4 +239,10 @@ def _write_maps(
             m = municipality_map(study, name, **options, **named)
             written.append(save_map(m, path, assets=assets))
             bar.advance(task)
-    say(f"wrote {written[0]} and {len(written) - 1} municipality maps in {out_dir}/")
+    said = t(
+        "wrote {overview} and {n} municipality maps in {folder}/",
+        overview=written[0],
+        n=len(written) - 1,
+        folder=out_dir,
+    )
+    say(said)

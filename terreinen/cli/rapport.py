@@ -1,12 +1,15 @@
 """``terreinen rapport GEBIED``: the land-sale officer's page of one municipality (or, with
-``--regio``, one region), on screen, as plain text (``-o rapport.txt``) or as a workbook
-(``-o rapport.xlsx``)."""
+``--regio``, one region), on screen, as plain text (``-o rapport.txt``), as a workbook
+(``-o rapport.xlsx``) or as a printable A4 page (``-o rapport.html``: every text
+HTML-escaped, no script, no template engine)."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 
@@ -29,13 +32,27 @@ from terreinen.cli.common import (
     say,
     study_dates,
 )
-from terreinen.cli.screen import out, plain, show
+from terreinen.cli.screen import cell_text, notes, out, plain, show
+from terreinen.i18n import language, t
 from terreinen.io.write import atomic_path, output_format, write_workbook
 
 __all__ = ["rapport_command"]
 
 _TEXT_WIDTH = 100  # a text file's width
-_FORMATS = {"txt": (".txt",), "xlsx": (".xlsx",)}
+_FORMATS = {"txt": (".txt",), "xlsx": (".xlsx",), "html": (".html", ".htm")}
+# the printable page: A4, no script, nothing fetched (the page is one file)
+_PAGE_START = (
+    '<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+    "style-src 'unsafe-inline'\">\n<title>{title}</title>\n<style>\n"
+    "@page {{ size: A4; margin: 15mm; }}\n"
+    "body {{ font-family: sans-serif; font-size: 10pt; color: #111; }}\n"
+    "table {{ border-collapse: collapse; margin: 0 0 6mm 0; page-break-inside: auto; }}\n"
+    "caption {{ text-align: left; font-weight: bold; margin: 2mm 0; }}\n"
+    "th, td {{ border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; }}\n"
+    "td.n, th.n {{ text-align: right; }}\n tr {{ page-break-inside: avoid; }}\n"
+    "</style>\n</head>\n<body>\n"
+)
 # on screen, the columns of the tables that would not fit (all of them in the file)
 _KEYS = {
     "vraag en aanbod": (
@@ -80,7 +97,9 @@ def rapport_command(
     as_of: AsOfOpt = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Also write it: .txt (plain text) or .xlsx."),
+        typer.Option(
+            "--output", "-o", help="Also write it: .txt (plain text), .xlsx or .html (A4)."
+        ),
     ] = None,
     store: Annotated[
         str | None,
@@ -118,7 +137,7 @@ def rapport_command(
     print_report(page, heading, out)
     if output is not None:
         _write(page, heading, output, inputs)
-        say(f"wrote {output}")
+        say(t("wrote {path}", path=output))
 
 
 def print_report(page: AreaReport, heading: str, console: Console) -> None:
@@ -132,9 +151,59 @@ def print_report(page: AreaReport, heading: str, console: Console) -> None:
         show(table, title, key_columns=_KEYS.get(name, ()), console=console)
 
 
+def report_html(page: AreaReport, heading: str) -> str:
+    """The page as one printable HTML document: the heading, then each table (its key
+    columns) with its notes; every text from the data HTML-escaped."""
+    first, last = page.window
+    parts = [
+        _PAGE_START.format(lang=language(), title=html.escape(heading, quote=True)),
+        f"<h1>{html.escape(heading)}</h1>\n",
+        f"<p>{html.escape(f'uitgifte: gemiddelde over {first}-{last}')}</p>\n",
+    ]
+    for name, table in page.tables.items():
+        keys = _KEYS.get(name)
+        shown = table[[c for c in keys if c in table]] if keys else table
+        title = _TITLES[name].format(n=len(table), horizon=settings.demand_horizon_years)
+        parts.append(_html_table(shown, title))
+        parts += [f"<p>{html.escape(note)}</p>\n" for note in notes(table)]
+    parts.append("</body>\n</html>\n")
+    return "".join(parts)
+
+
+def _html_table(table, title: str) -> str:
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    head = "".join(
+        _html_cell("th", str(c).replace("_", " "), is_number)
+        for c, is_number in zip(table.columns, numeric, strict=True)
+    )
+    rows = "\n".join(
+        "<tr>"
+        + "".join(
+            _html_cell("td", cell_text(value, is_number), is_number)
+            for value, is_number in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in table.itertuples(index=False)
+    )
+    return (
+        f"<table>\n<caption>{html.escape(title)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+        f"<tbody>\n{rows}\n</tbody>\n</table>\n"
+    )
+
+
+def _html_cell(tag: str, text: str, is_number: bool) -> str:
+    """One cell, its text escaped; numbers right-aligned."""
+    align = ' class="n"' if is_number else ""
+    return f"<{tag}{align}>{html.escape(text, quote=True)}</{tag}>"
+
+
 def _write(page: AreaReport, heading: str, output: Path, inputs: tuple) -> None:
     if output.suffix.lower() == ".xlsx":
         write_workbook(page.tables, output, inputs=inputs)
+        return
+    if output.suffix.lower() in _FORMATS["html"]:
+        with atomic_path(output, inputs=inputs) as tmp:
+            tmp.write_text(report_html(page, heading), encoding="utf-8")
         return
     with atomic_path(output, inputs=inputs) as tmp, tmp.open("w", encoding="utf-8") as file:
         # A4 wide in a monospaced font; no terminal codes

@@ -14,6 +14,8 @@ import typer
 from terreinen.cli.common import (
     AllColumnsOpt,
     FormatOpt,
+    GroupHelpInLanguage,
+    HelpInLanguage,
     OutputOpt,
     RegionsOpt,
     decimal_number,
@@ -23,11 +25,13 @@ from terreinen.cli.common import (
     say,
     state,
 )
+from terreinen.i18n import t
 from terreinen.register import Register, changes, example_register
 
 __all__ = ["changes_command", "register_app"]
 
 register_app = typer.Typer(
+    cls=GroupHelpInLanguage,
     help="The parcel register with history: deliveries, edits and every version of a parcel.",
     no_args_is_help=True,
 )
@@ -62,7 +66,7 @@ AllowFutureOpt = Annotated[
 ]
 
 
-@register_app.command("init")
+@register_app.command("init", cls=HelpInLanguage)
 def init(
     store: StoreOpt,
     example: Annotated[
@@ -78,7 +82,7 @@ def init(
         say(f"register ready: {register.label}")
 
 
-@register_app.command("upgrade")
+@register_app.command("upgrade", cls=HelpInLanguage)
 def upgrade(store: StoreOpt) -> None:
     """Bring a register made by an earlier terreinen to this version's layout."""
 
@@ -89,7 +93,7 @@ def upgrade(store: StoreOpt) -> None:
         say(f"register upgraded from schema version {start} to {end}")
 
 
-@register_app.command("import")
+@register_app.command("import", cls=HelpInLanguage)
 def import_delivery(
     delivery: Annotated[Path, typer.Argument(help="The delivery: any parcels file.")],
     store: StoreOpt,
@@ -144,14 +148,19 @@ def import_delivery(
         emit(diff.conflicts, fmt, None, f"Levering tegen bewerkingen in ({delivery.name})")
     table = diff.table
     if fmt == "table" and len(table) > _SHOWN and not state["verbose"]:
-        say(f"first {_SHOWN} of {len(table)} differences (--format csv or --verbose: all)")
+        said = t(
+            "first {n} of {total} differences (--format csv or --verbose: all)",
+            n=_SHOWN,
+            total=len(table),
+        )
+        say(said)
         table = table.head(_SHOWN)
     if not diff.table.empty:
         emit(table, fmt, None, f"Verschillen met het register ({delivery.name})")
     say(diff.summary())
 
 
-@register_app.command("set")
+@register_app.command("set", cls=HelpInLanguage)
 def set_fields(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
     store: StoreOpt,
@@ -212,7 +221,7 @@ ByOpt = Annotated[str, typer.Option("--by", help="Who makes the correction.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why the version was wrong.")]
 
 
-@register_app.command("correct")
+@register_app.command("correct", cls=HelpInLanguage)
 def correct(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
     store: StoreOpt,
@@ -247,7 +256,7 @@ def correct(
     say(f"{kavel_id}: version {version} withdrawn, version {new} recorded in its place")
 
 
-@register_app.command("undo")
+@register_app.command("undo", cls=HelpInLanguage)
 def undo(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
     store: StoreOpt,
@@ -263,7 +272,7 @@ def undo(
     say(f"{kavel_id}: version {version} withdrawn, version {back} is current again")
 
 
-@register_app.command("revert")
+@register_app.command("revert", cls=HelpInLanguage)
 def revert(
     gemeente: Annotated[str, typer.Argument(help="The municipality.")],
     store: StoreOpt,
@@ -282,7 +291,7 @@ def revert(
     say(diff.summary())
 
 
-@register_app.command("history")
+@register_app.command("history", cls=HelpInLanguage)
 def history(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],
     store: StoreOpt,

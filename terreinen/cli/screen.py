@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from terreinen.i18n import format_number
+from terreinen.i18n import format_number, t
 
 out = Console(soft_wrap=True, highlight=False, emoji=False)  # width: _screen_width()
 err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
@@ -105,11 +105,19 @@ def show(
         console.print(plain(note))
     hidden = len(table.columns) - len(fitting.columns)
     if hidden:
-        where = " on a wider terminal" if len(fitting.columns) < len(shown.columns) else ""
-        console.print(
-            f"{hidden} more columns: --all-columns{where}, or --format csv / -o FILE.xlsx for all",
-            markup=False,
+        narrow = len(fitting.columns) < len(shown.columns)
+        said = (
+            t(
+                "{n} more columns: --all-columns on a wider terminal, or --format csv / "
+                "-o FILE.xlsx for all",
+                n=hidden,
+            )
+            if narrow
+            else t(
+                "{n} more columns: --all-columns, or --format csv / -o FILE.xlsx for all", n=hidden
+            )
         )
+        console.print(plain(said))
 
 
 def fit(table, width: int):
@@ -161,11 +169,16 @@ def notes(table) -> list[str]:
         if column in table.columns:
             by_reason.setdefault(why, []).append(column)
     for why, columns in by_reason.items():
-        lines.append(f"{UNKNOWN_MARK} unknown: {', '.join(columns)}: {why}")
+        columns_said = ", ".join(columns)
+        lines.append(
+            t("{mark} unknown: {columns}: {why}", mark=UNKNOWN_MARK, columns=columns_said, why=why)
+        )
     window = table.attrs.get("uitgifte_jaren")
     if window is not None and "uitgifte_ha_per_jaar" in table.columns:
         first, last = window
-        lines.append(f"take-up (uitgifte_ha_per_jaar) averages {first}-{last}")
+        lines.append(
+            t("take-up (uitgifte_ha_per_jaar) averages {first}-{last}", first=first, last=last)
+        )
     return lines
 
 
@@ -206,7 +219,7 @@ def _texts(table) -> tuple[list[str], list[list[str]], list[bool]]:
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     cells = [
         [  # as printed: control characters shown as \xNN, one line
-            plain(_cell(value, is_number), one_line=True).plain
+            plain(cell_text(value, is_number), one_line=True).plain
             for value, is_number in zip(row, numeric, strict=True)
         ]
         for row in table.itertuples(index=False)
@@ -215,7 +228,9 @@ def _texts(table) -> tuple[list[str], list[list[str]], list[bool]]:
     return headers, cells, numeric
 
 
-def _cell(value, is_number: bool) -> str:
+def cell_text(value, is_number: bool) -> str:
+    """A cell as printed: numbers in the reader's language with two decimals, a missing
+    figure ``–``, a date as a date."""
 
     if pd.isna(value):
         return UNKNOWN_MARK if is_number else ""

@@ -15,6 +15,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenOptionError
+from terreinen.i18n import t
 from terreinen.io.files import load_parcels
 from terreinen.register.store.base import FIELDS, as_day, normalised
 from terreinen.validation.values import suggest
@@ -67,12 +68,18 @@ class DeliveryDiff:
         return not (self.new or self.retired or self.changed)
 
     def summary(self) -> str:
-        done = "applied" if self.applied else "not applied (dry run)"
+        done = t("applied") if self.applied else t("not applied (dry run)")
         if self.empty:
-            done = "nothing to change"
-        text = (
-            f"{', '.join(self.gemeenten)}: {len(self.new)} new, {len(self.retired)} retired, "
-            f"{len(self.changed)} changed, {self.unchanged} unchanged parcels; {done}"
+            done = t("nothing to change")
+        text = t(
+            "{gemeenten}: {new} new, {retired} retired, {changed} changed, {unchanged} "
+            "unchanged parcels; {done}",
+            gemeenten=", ".join(self.gemeenten),
+            new=len(self.new),
+            retired=len(self.retired),
+            changed=len(self.changed),
+            unchanged=self.unchanged,
+            done=done,
         )
         if not self.conflicts.empty:
             n = self.conflicts["kavel_id"].nunique()
