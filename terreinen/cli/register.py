@@ -79,7 +79,7 @@ def init(
     """Create a register (its tables are kept when they exist)."""
 
     with (example_register if example else Register.create)(store) as register:
-        say(f"register ready: {register.label}")
+        say(t("register ready: {label}", label=register.label))
 
 
 @register_app.command("upgrade", cls=HelpInLanguage)
@@ -88,9 +88,9 @@ def upgrade(store: StoreOpt) -> None:
 
     start, end = Register.upgrade(store)
     if start == end:
-        say(f"register schema version {end}: nothing to upgrade")
+        say(t("register schema version {end}: nothing to upgrade", end=end))
     else:
-        say(f"register upgraded from schema version {start} to {end}")
+        say(t("register upgraded from schema version {start} to {end}", start=start, end=end))
 
 
 @register_app.command("import", cls=HelpInLanguage)
@@ -209,9 +209,15 @@ def set_fields(
             allow_future=allow_future,
         )
     if version == before:
-        say(f"{kavel_id}: nothing to change, nothing recorded (still version {version})")
+        say(
+            t(
+                "{kavel_id}: nothing to change, nothing recorded (still version {version})",
+                kavel_id=kavel_id,
+                version=version,
+            )
+        )
     else:
-        say(f"{kavel_id}: version {version} recorded")
+        say(t("{kavel_id}: version {version} recorded", kavel_id=kavel_id, version=version))
 
 
 VersionOpt = Annotated[
@@ -253,7 +259,14 @@ def correct(
             eigenaar=eigenaar,
             allow_future=allow_future,
         )
-    say(f"{kavel_id}: version {version} withdrawn, version {new} recorded in its place")
+    say(
+        t(
+            "{kavel_id}: version {version} withdrawn, version {new} recorded in its place",
+            kavel_id=kavel_id,
+            version=version,
+            new=new,
+        )
+    )
 
 
 @register_app.command("undo", cls=HelpInLanguage)
@@ -269,7 +282,14 @@ def undo(
 
     with Register.open(store) as register:
         back = register.undo(kavel_id, version=version, by=by, reason=reason)
-    say(f"{kavel_id}: version {version} withdrawn, version {back} is current again")
+    say(
+        t(
+            "{kavel_id}: version {version} withdrawn, version {back} is current again",
+            kavel_id=kavel_id,
+            version=version,
+            back=back,
+        )
+    )
 
 
 @register_app.command("revert", cls=HelpInLanguage)
@@ -308,7 +328,13 @@ def history(
     keys = () if all_columns else tuple(c for c in HISTORY_KEY_COLUMNS if table[c].notna().any())
     emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
     current = int(versions.loc[versions["actueel"], "versie"].iloc[0])
-    say(f"{kavel_id}: current version {current} (give it as --expect-version)")
+    say(
+        t(
+            "{kavel_id}: current version {current} (give it as --expect-version)",
+            kavel_id=kavel_id,
+            current=current,
+        )
+    )
 
 
 def _dated(table):
