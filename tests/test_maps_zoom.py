@@ -37,6 +37,7 @@ def test_only_the_parcels_near_the_view_are_drawn(browser, tmp_path, embedded):
     for place in ("Heemserpoort", "Bargermeer"):
         opened.js("name => void terreinenMap.findPark(name)", place)
         opened.js("void terreinenMap.map.closePopup()")
+        opened.page.wait_for_timeout(600)  # the popup's pan into view is animated
         assert opened.js("terreinenMap.map.getZoom()") >= 13
         view = opened.js(
             "(() => { const b = terreinenMap.map.getBounds().pad(0.25);"

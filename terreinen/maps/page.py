@@ -49,6 +49,7 @@ from terreinen.maps.data import (
     STATES,
     VERDICT_COLORS,
     VERDICTS,
+    context_data,
     encode_geometries,
     found_data,
     located,
@@ -517,6 +518,7 @@ def _page(
             study, drawn, boundaries=boundaries, demand=demand, data_dates=data_dates
         ),
         "found": found,
+        "context": context_data(parcels),
     }
     return MapPage(data, title)
 

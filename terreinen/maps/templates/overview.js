@@ -79,6 +79,21 @@
   var baseNames = D.tiles.map(function (t) { return t.name; }).concat([T.plain]);
   var base = baseLayers[0].addTo(map);
 
+  // ---- CBS outlines: provinces and municipalities, always on, light, under everything ----
+  map.createPane("tr-context").style.zIndex = 250;
+  map.getPane("tr-context").style.pointerEvents = "none";
+  var contextCanvas = L.canvas({ padding: 0.5, pane: "tr-context" });
+  var contextLayer = L.featureGroup().addTo(map);
+  [[D.context.municipalities, { color: "#8a8a8a", weight: 0.8 }],
+    [D.context.provinces, { color: "#4d4d4d", weight: 1.8 }]].forEach(function (pair) {
+    decode(pair[0].geometry).forEach(function (shape) {
+      L.polygon(shape, Object.assign({ renderer: contextCanvas, pane: "tr-context", fill: false,
+        interactive: false }, pair[1])).addTo(contextLayer);
+    });
+  });
+  // the credit is text of the package, not of the data; set as text all the same
+  map.attributionControl.addAttribution(el("span", null, D.context.attribution).outerHTML);
+
   // ---- Parks: a symbol whose area follows unsold hectares; shapes when closer ----
   var unsold = K.figures.map(function (f) { return (f[4] || 0) + (f[5] || 0); });
   var maxUnsold = Math.max.apply(null, unsold.concat([1e-9]));
@@ -700,6 +715,7 @@
     parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
     center: function (i) { return K.center[i]; },
     parkShapeBoxes: shapeBoxes,
+    contextCount: function () { return contextLayer.getLayers().length; },
     parcelCount: function () { return parcelShapes ? parcelShapes.length : 0; },
     // the parcels the filters let through; of those, the ones near the view are drawn
     shownParcels: function () { return P.id.filter(function (_, i) { return shown(i); }).length; },
