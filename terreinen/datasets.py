@@ -13,6 +13,8 @@ __all__ = ["available", "get_path"]
 _FILES = {
     "parcels": "parcels.geojson",
     "agreements": "agreements.csv",
+    "cbs_gemeenten": "cbs_gemeenten.parquet",
+    "cbs_provincies": "cbs_provincies.parquet",
     "gemeenten": "gemeenten.csv",
     "leveringen": "leveringen.csv",
     "leveringen_verschillen": "leveringen_verschillen.csv",
@@ -23,16 +25,19 @@ def available() -> list[str]:
     """Names of the embedded datasets.
 
     >>> available()
-    ['agreements', 'gemeenten', 'leveringen', 'leveringen_verschillen', 'parcels']
+    ['agreements', 'cbs_gemeenten', 'cbs_provincies', 'gemeenten', 'leveringen',
+     'leveringen_verschillen', 'parcels']
     """
     return sorted(_FILES)
 
 
 def get_path(name: str) -> Path:
     """Path of an embedded dataset: ``parcels`` (GeoJSON), ``agreements`` (programming
-    agreements CSV), ``gemeenten`` (the municipality/region table), or the register's
-    example history: ``leveringen`` (the yearly deliveries) and ``leveringen_verschillen``
-    (how each delivery differs from the parcels; see terreinen.register.example_register).
+    agreements CSV), ``gemeenten`` (the municipality/region table), ``cbs_gemeenten`` and
+    ``cbs_provincies`` (the CBS outlines, GeoParquet; read them with terreinen.io.cbs), or
+    the register's example history: ``leveringen`` (the yearly deliveries) and
+    ``leveringen_verschillen`` (how each delivery differs from the parcels; see
+    terreinen.register.example_register).
 
     >>> get_path("parcels").name
     'parcels.geojson'

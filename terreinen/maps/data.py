@@ -17,6 +17,7 @@ from terreinen import schema, settings
 from terreinen.capacity import TOTAL
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import AsOf, status_on
+from terreinen.io import cbs
 from terreinen.io.write import record_input
 from terreinen.study import Study
 
@@ -92,6 +93,30 @@ def encode_geometries(geoms: np.ndarray, scale: int = COORDINATE_SCALE) -> dict:
         "rings": np.bincount(ring_of, minlength=len(polygons)).tolist(),
         "parts": np.bincount(polygon_of, minlength=len(geoms)).tolist(),
     }
+
+
+CONTEXT_MARGIN_M = 15_000  # outlines this far around the parcels: context when panning
+CONTEXT_SIMPLIFY_M = 25.0  # finer than a screen pixel at municipality zoom
+
+
+def context_data(parcels: gpd.GeoDataFrame) -> dict:
+    """The CBS province and municipality outlines around ``parcels`` (RD New), for a light
+    base layer that gives the map its geography without tiles: names and outlines (WGS84,
+    encoded as the parks'), and the credit the licence asks for."""
+    west, south, east, north = parcels.total_bounds
+    area = shapely.box(west, south, east, north).buffer(CONTEXT_MARGIN_M)
+    layers: dict = {"attribution": cbs.ATTRIBUTION}
+    for key, table, name in (
+        ("provinces", cbs.provinces(), "provincie"),
+        ("municipalities", cbs.municipalities(), "gemeente"),
+    ):
+        near = table[table.intersects(area)]
+        outlines = near.geometry.simplify(CONTEXT_SIMPLIFY_M).to_crs(settings.web_crs)
+        layers[key] = {
+            "name": near[name].astype(str).tolist(),
+            "geometry": encode_geometries(outlines.to_numpy()),
+        }
+    return layers
 
 
 def parcel_states(parcels: pd.DataFrame, *, as_of: AsOf = None) -> np.ndarray:

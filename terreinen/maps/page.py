@@ -49,6 +49,7 @@ from terreinen.maps.data import (
     STATES,
     VERDICT_COLORS,
     VERDICTS,
+    context_data,
     encode_geometries,
     found_data,
     located,
@@ -448,6 +449,7 @@ def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
             study, drawn, boundaries=boundaries, demand=demand, data_dates=data_dates
         ),
         "found": None,  # the matches of a search: see find_map
+        "context": context_data(parcels),
     }
     page = MapPage(data, title)
     return page if m is None else page.to_folium(m)

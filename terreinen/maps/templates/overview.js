@@ -37,10 +37,10 @@
 
   // Geometries: integer coordinates (1/scale degree), each the difference from the one before.
   function decode(enc) {
-    var features = [], k = 0, ring = 0, poly = 0;
+    var features = [], k = 0, ring = 0, poly = 0, boxes = [];
     var x = enc.origin[0], y = enc.origin[1], s = enc.scale;
     for (var f = 0; f < enc.parts.length; f++) {
-      var polygons = [];
+      var polygons = [], x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (var p = 0; p < enc.parts[f]; p++, poly++) {
         var rings = [];
         for (var r = 0; r < enc.rings[poly]; r++, ring++) {
@@ -49,13 +49,16 @@
             x += enc.xy[k];
             y += enc.xy[k + 1];
             points.push([y / s, x / s]);
+            if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
           }
           rings.push(points);
         }
         polygons.push(rings);
       }
       features.push(polygons.length === 1 ? polygons[0] : polygons);
+      boxes.push([y0 / s, x0 / s, y1 / s, x1 / s]);
     }
+    features.boxes = boxes;  // south, west, north, east of each
     return features;
   }
 
@@ -75,6 +78,21 @@
   baseLayers.push(L.layerGroup());
   var baseNames = D.tiles.map(function (t) { return t.name; }).concat([T.plain]);
   var base = baseLayers[0].addTo(map);
+
+  // ---- CBS outlines: provinces and municipalities, always on, light, under everything ----
+  map.createPane("tr-context").style.zIndex = 250;
+  map.getPane("tr-context").style.pointerEvents = "none";
+  var contextCanvas = L.canvas({ padding: 0.5, pane: "tr-context" });
+  var contextLayer = L.featureGroup().addTo(map);
+  [[D.context.municipalities, { color: "#8a8a8a", weight: 0.8 }],
+    [D.context.provinces, { color: "#4d4d4d", weight: 1.8 }]].forEach(function (pair) {
+    decode(pair[0].geometry).forEach(function (shape) {
+      L.polygon(shape, Object.assign({ renderer: contextCanvas, pane: "tr-context", fill: false,
+        interactive: false }, pair[1])).addTo(contextLayer);
+    });
+  });
+  // the credit is text of the package, not of the data; set as text all the same
+  map.attributionControl.addAttribution(el("span", null, D.context.attribution).outerHTML);
 
   // ---- Parks: a symbol whose area follows unsold hectares; shapes when closer ----
   var unsold = K.figures.map(function (f) { return (f[4] || 0) + (f[5] || 0); });
@@ -142,7 +160,6 @@
 
   // ---- Parcels: built the first time they are needed, shown from parcelZoom on ----
   var parcelGroup = L.featureGroup();
-  var parcelLayers = null;
   var segmentOn = D.segments.map(function () { return true; });
   var milieuOn = D.milieus.map(function () { return true; });
   var PARCEL_DASH = [null, null, "4 3", "1 3", null, null, "2 2"];
@@ -163,26 +180,58 @@
     P.extra.names.forEach(function (name, c) { rows.push([name, P.extra.values[c][i]]); });
     return rowsTable(T.kavel + " " + P.id[i], rows);
   }
+  // Only the parcels near the view are Leaflet layers: made when first near it, kept, and
+  // taken off the map when the view moves on, so that zooming in at 100,000 parcels draws
+  // the few hundred in view instead of building them all. A grid of cells (about 1 km)
+  // finds them.
+  var CELL = 0.01;
+  var parcelShapes = null, parcelBoxes = null, parcelGrid = null, parcelLayers = [], drawn = {};
   function buildParcels() {
-    parcelLayers = decode(P.geometry).map(function (shape, i) {
-      var layer = L.polygon(shape, {
+    parcelShapes = decode(P.geometry);
+    parcelBoxes = parcelShapes.boxes;
+    parcelGrid = {};
+    parcelBoxes.forEach(function (b, i) {
+      for (var x = Math.floor(b[1] / CELL); x <= Math.floor(b[3] / CELL); x++) {
+        for (var y = Math.floor(b[0] / CELL); y <= Math.floor(b[2] / CELL); y++) {
+          (parcelGrid[x + ":" + y] = parcelGrid[x + ":" + y] || []).push(i);
+        }
+      }
+    });
+  }
+  function parcelLayerOf(i) {
+    if (!parcelLayers[i]) {
+      var layer = L.polygon(parcelShapes[i], {
         renderer: canvas, color: "#333", weight: 0.7, dashArray: PARCEL_DASH[P.state[i]],
         fillColor: D.stateColors[P.state[i]], fillOpacity: 0.8,
       });
       layer.bindPopup(function () { return parcelPopup(i); });
-      return layer;
+      parcelLayers[i] = layer;
+    }
+    return parcelLayers[i];
+  }
+  function syncParcels() {
+    if (!parcelShapes || level() !== 2) return;
+    var view = map.getBounds().pad(0.25);
+    var s = view.getSouth(), w = view.getWest(), n = view.getNorth(), e = view.getEast();
+    var want = {};
+    for (var x = Math.floor(w / CELL); x <= Math.floor(e / CELL); x++) {
+      for (var y = Math.floor(s / CELL); y <= Math.floor(n / CELL); y++) {
+        (parcelGrid[x + ":" + y] || []).forEach(function (i) {
+          var b = parcelBoxes[i];
+          if (shown(i) && b[0] <= n && b[2] >= s && b[1] <= e && b[3] >= w) want[i] = true;
+        });
+      }
+    }
+    Object.keys(drawn).forEach(function (i) {
+      if (!want[i]) { parcelGroup.removeLayer(parcelLayers[i]); delete drawn[i]; }
     });
-    applyFilters();
+    Object.keys(want).forEach(function (i) {
+      if (!drawn[i]) { parcelGroup.addLayer(parcelLayerOf(Number(i))); drawn[i] = true; }
+    });
   }
   function shown(i) { return segmentOn[P.segment[i]] && (P.milieu[i] < 0 || milieuOn[P.milieu[i]]); }
   function applyFilters() {
-    if (parcelLayers) {
-      parcelLayers.forEach(function (layer, i) {
-        var has = parcelGroup.hasLayer(layer);
-        if (shown(i) && !has) parcelGroup.addLayer(layer);
-        if (!shown(i) && has) parcelGroup.removeLayer(layer);
-      });
-    }
+    syncParcels();
     summarise();
   }
 
@@ -311,12 +360,14 @@
   function updateZoom() {
     var lv = level();
     if (lv >= 1) parkShapesBuilt();
-    if (lv === 2 && !parcelLayers) buildParcels();
+    if (lv === 2 && !parcelShapes) buildParcels();
     [[parkMarkers, 0], [labels, 0], [parkFills, 1], [parkLabels, 1], [parcelGroup, 2], [parkOutlines, 2]].forEach(function (pair) {
       if (pair[1] === lv) pair[0].addTo(map); else map.removeLayer(pair[0]);
     });
+    syncParcels();
   }
   map.on("zoomend", updateZoom);
+  map.on("moveend", syncParcels);
 
   // ---- The side panel: colour switch, layers, filters ----
   function choice(parent, type, name, label, checked, onChange) {
@@ -664,13 +715,16 @@
     parks: function () { return K.name.map(function (n, i) { return [K.gemeente[i], n]; }); },
     center: function (i) { return K.center[i]; },
     parkShapeBoxes: shapeBoxes,
-    parcelCount: function () { return parcelLayers ? parcelLayers.length : 0; },
-    shownParcels: function () { return parcelGroup.getLayers().length; },
+    contextCount: function () { return contextLayer.getLayers().length; },
+    parcelCount: function () { return parcelShapes ? parcelShapes.length : 0; },
+    // the parcels the filters let through; of those, the ones near the view are drawn
+    shownParcels: function () { return P.id.filter(function (_, i) { return shown(i); }).length; },
+    drawnParcels: function () { return Object.keys(drawn).map(function (i) { return P.id[i]; }); },
     parcelLayer: function (id) {
       var i = P.id.indexOf(id);
       if (i < 0) return null;
-      if (!parcelLayers) buildParcels();
-      return parcelLayers[i];
+      if (!parcelShapes) buildParcels();
+      return parcelLayerOf(i);
     },
     findPark: function (text) { var i = findPark(text); return i < 0 ? null : showPark(i); },
     findPlace: function (text) {

@@ -1,0 +1,233 @@
+"""CBS reference geography: the municipality and province codes, names and generalised
+outlines of 2025, shipped with the package (CBS/Kadaster via PDOK, CC BY 4.0; see
+``docs/data-model.md``, "CBS reference geography").
+
+IBIS and CBS name a municipality by its CBS code (``GM0160``) and a province by its code
+(``PV23``). This module reads those codes and names, gives the outlines for maps, and
+places points and outlines in their municipality:
+
+>>> municipality("GM0160")
+Municipality(code='GM0160', name='Hardenberg', province_code='PV23', province='Overijssel')
+>>> municipality("hardenberg").code
+'GM0160'
+>>> province("PV22").name
+'Drenthe'
+>>> len(municipalities()), len(provinces())
+(342, 12)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from terreinen import datasets, settings
+from terreinen.errors import TerreinenOptionError
+from terreinen.validation.values import closest
+
+__all__ = [
+    "ATTRIBUTION",
+    "CBS_YEAR",
+    "Municipality",
+    "Province",
+    "locate",
+    "municipalities",
+    "municipality",
+    "municipality_code",
+    "province",
+    "provinces",
+]
+
+#: The year of the municipal division the package ships.
+CBS_YEAR = 2025
+#: The credit the licence (CC BY 4.0) asks for wherever the outlines are shown.
+ATTRIBUTION = "Gemeente- en provinciegrenzen 2025: CBS/Kadaster (CC BY 4.0)"
+
+_CODE = re.compile(r"^\s*(?:GM)?\s*0*(\d{1,4})\s*$", re.IGNORECASE)
+_UNKNOWN_CODE = "GM0000"  # IBIS's placeholder for a park without a municipality
+
+
+@dataclass(frozen=True)
+class Province:
+    """A CBS province: its code (``PV20`` to ``PV31``) and name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """A CBS municipality: its code (``GM`` and four digits), name and province."""
+
+    code: str
+    name: str
+    province_code: str
+    province: str
+
+
+@functools.cache
+def _municipalities() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(datasets.get_path("cbs_gemeenten"))
+
+
+@functools.cache
+def _provinces() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(datasets.get_path("cbs_provincies"))
+
+
+def municipalities() -> gpd.GeoDataFrame:
+    """The 342 municipalities of 2025 with their generalised outlines, in RD New.
+
+    Columns ``gemeentecode``, ``gemeente``, ``provinciecode``, ``provincie``, ``geometry``;
+    one row per municipality, sorted by code. A copy: changing it changes nothing here.
+
+    >>> municipalities().columns.tolist()
+    ['gemeentecode', 'gemeente', 'provinciecode', 'provincie', 'geometry']
+    """
+    return _municipalities().copy()
+
+
+def provinces() -> gpd.GeoDataFrame:
+    """The 12 provinces with their generalised outlines, in RD New.
+
+    Columns ``provinciecode``, ``provincie``, ``geometry``, sorted by code.
+
+    >>> provinces()["provincie"].iloc[0]
+    'Groningen'
+    """
+    return _provinces().copy()
+
+
+def municipality_code(value: Any) -> str | None:
+    """The CBS code a value stands for: ``GM0160``, ``gm160``, ``160`` and ``160.0`` all
+    give ``GM0160``. Empty values and IBIS's ``GM0000`` (municipality not given) give
+    ``None``; the code is not checked against the list (see :func:`municipality`).
+
+    >>> municipality_code(160), municipality_code(" gm0160 "), municipality_code("GM0000")
+    ('GM0160', 'GM0160', None)
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value)
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    match = _CODE.match(text)
+    if match is None:
+        return None
+    code = f"GM{int(match.group(1)):04d}"
+    return None if code == _UNKNOWN_CODE else code
+
+
+def _plain(name: str) -> str:
+    """A name compared without case, spaces at the ends or CBS's suffix (``Bergen (NH.)``)."""
+    return re.sub(r"\s*\(.*\)\s*$", "", name).strip().casefold()
+
+
+def municipality(code_or_name: str | int) -> Municipality:
+    """One municipality by its CBS code (``GM0160``, ``160``) or its name.
+
+    Names compare without case; a name without CBS's suffix is enough when it is unique
+    (``Hengelo`` is ``Hengelo (O.)``), and ambiguous otherwise (``Bergen``).
+
+    Raises
+    ------
+    TerreinenOptionError
+        When no municipality or more than one has that code or name.
+
+    >>> municipality("Hengelo").name
+    'Hengelo (O.)'
+    """
+    frame = _municipalities()
+    code = municipality_code(code_or_name)
+    if code is not None and code in set(frame["gemeentecode"]):
+        rows = frame[frame["gemeentecode"] == code]
+    else:
+        text = str(code_or_name).strip()
+        rows = frame[frame["gemeente"].str.casefold() == text.casefold()]
+        if rows.empty:
+            rows = frame[frame["gemeente"].map(_plain) == _plain(text)]
+    if len(rows) > 1:
+        names = ", ".join(rows["gemeente"])
+        raise TerreinenOptionError(f"municipality {code_or_name!r} is ambiguous: {names}")
+    if rows.empty:
+        hint = closest(str(code_or_name), frame["gemeente"], "municipality")
+        raise TerreinenOptionError(f"no CBS municipality {code_or_name!r}; {hint}")
+    row = rows.iloc[0]
+    return Municipality(
+        code=row["gemeentecode"],
+        name=row["gemeente"],
+        province_code=row["provinciecode"],
+        province=row["provincie"],
+    )
+
+
+def province(code_or_name: str) -> Province:
+    """One province by its CBS code (``PV23``) or name (``Overijssel``, ``Friesland``).
+
+    Raises
+    ------
+    TerreinenOptionError
+        When no province has that code or name.
+
+    >>> province("overijssel").code
+    'PV23'
+    """
+    frame = _provinces()
+    text = str(code_or_name).strip().casefold()
+    aliases = {"friesland": "fryslân"}  # the name CBS used before 2021, still common
+    text = aliases.get(text, text)
+    rows = frame[
+        (frame["provinciecode"].str.casefold() == text)
+        | (frame["provincie"].str.casefold() == text)
+    ]
+    if rows.empty:
+        hint = closest(str(code_or_name), frame["provincie"], "province")
+        raise TerreinenOptionError(f"no CBS province {code_or_name!r}; {hint}")
+    row = rows.iloc[0]
+    return Province(code=row["provinciecode"], name=row["provincie"])
+
+
+def locate(geometries: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series:
+    """The CBS code of the municipality each geometry lies in.
+
+    A point is placed where it is; a line or outline by its representative point (a point
+    inside it). Geometries without a CRS are taken as RD New. Outside every municipality
+    (at sea, abroad) or without a geometry the code is missing (``None``).
+
+    Parameters
+    ----------
+    geometries
+        Points or outlines, in any CRS.
+
+    Returns
+    -------
+    pandas.Series
+        ``gemeentecode`` per geometry, on the input's index.
+
+    >>> from shapely import Point
+    >>> locate(gpd.GeoSeries([Point(238577, 509868), Point(0, 0)])).tolist()
+    ['GM0160', None]
+    """
+    series = geometries.geometry if isinstance(geometries, gpd.GeoDataFrame) else geometries
+    if series.crs is None:
+        series = series.set_crs(settings.rd_crs)
+    # positions, not labels: an input index may repeat
+    series = series.to_crs(settings.rd_crs).reset_index(drop=True)
+    present = series.notna() & ~series.is_empty
+    points = gpd.GeoDataFrame(geometry=series[present].representative_point(), crs=settings.rd_crs)
+    outlines = _municipalities()[["gemeentecode", "geometry"]]
+    joined = points.sjoin(outlines, how="left", predicate="within")
+    # a point on a shared border lies in neither (within is strict); take the first touch
+    codes = joined["gemeentecode"].groupby(level=0).first()
+    missing = codes[codes.isna()].index
+    if len(missing):
+        touching = points.loc[missing].sjoin(outlines, how="left", predicate="intersects")
+        codes.loc[missing] = touching["gemeentecode"].groupby(level=0).first()
+    result = codes.reindex(series.index).astype(object)
+    result = result.where(result.notna(), None).rename("gemeentecode")
+    return result.set_axis(geometries.index)
