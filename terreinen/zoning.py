@@ -27,11 +27,13 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenOptionError
+from terreinen.validation.geometry import in_threads
 
 __all__ = [
     "AREA_TYPES",
     "ZONING_COLUMNS",
     "allowed_category",
+    "area_type_text",
     "effective_categories",
     "guide_distances",
     "nearest_distances",
@@ -117,12 +119,35 @@ def nearest_distances(
     if len(objects) == 0:
         return distance, nearest
     tree = shapely.STRtree(objects)
+
+    def query(positions: np.ndarray) -> np.ndarray:
+        (found, other), gap = tree.query_nearest(
+            geometries[positions], return_distance=True, all_matches=False
+        )
+        return np.column_stack([positions[found], other, gap])
+
     for start in range(0, len(geometries), size):
-        part = geometries[start : start + size]
-        (found, other), gap = tree.query_nearest(part, return_distance=True, all_matches=False)
-        distance[start + found] = gap
-        nearest[start + found] = other
+        # GEOS answers without Python's lock: the chunk's parts in threads
+        rows = in_threads(query, np.arange(start, min(start + size, len(geometries))))
+        at = rows[:, 0].astype(np.int64)
+        nearest[at], distance[at] = rows[:, 1].astype(np.int64), rows[:, 2]
     return distance, nearest
+
+
+def _in_rd(geometry: gpd.GeoSeries) -> np.ndarray:
+    """The geometries in RD New (as they are when already there: reprojecting costs)."""
+    if geometry.crs is not None and geometry.crs.equals(settings.rd_crs):
+        return geometry.to_numpy()
+    return geometry.to_crs(settings.rd_crs).to_numpy()
+
+
+def area_type_text(values: pd.Series) -> np.ndarray:
+    """Area types as written, stripped and in lower case; None where blank. Each distinct
+    value is converted once (a layer of a million homes holds a few)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype(str).str.strip().str.lower()
+    cleaned = np.append(text.where(text != "", None).to_numpy(dtype=object), None)
+    return cleaned[codes]  # code -1 (missing) takes the None appended last
 
 
 def _area_types(sensitive: pd.DataFrame) -> np.ndarray:
@@ -130,10 +155,8 @@ def _area_types(sensitive: pd.DataFrame) -> np.ndarray:
     default = settings.zoning_default_area
     if AREA_COLUMN not in sensitive:
         return np.full(len(sensitive), default, dtype=object)
-    raw = sensitive[AREA_COLUMN].astype(object)
-    text = raw.astype(str).str.strip().str.lower()
-    blank = raw.isna() | text.eq("")
-    return np.where(blank.to_numpy(), default, text.to_numpy()).astype(object)
+    text = area_type_text(sensitive[AREA_COLUMN])
+    return np.where(pd.isna(text), default, text).astype(object)
 
 
 def effective_categories(
@@ -162,10 +185,10 @@ def effective_categories(
         highest category the parcel meets for every object, at most its ``milieucategorie``
         (missing where it meets none, or the zoned category is missing).
     """
-    geoms = parcels.geometry.to_crs(settings.rd_crs).to_numpy()
-    objects = sensitive.geometry.to_crs(settings.rd_crs).to_numpy()
+    geoms = _in_rd(parcels.geometry)
+    objects = _in_rd(sensitive.geometry)
     types = _area_types(sensitive)
-    unknown = sorted(set(types) - set(guide_distances().columns))
+    unknown = sorted(set(pd.unique(types)) - set(guide_distances().columns))
     if unknown:
         raise TerreinenOptionError(
             f"sensitive objects of area type {', '.join(map(repr, unknown))} have no guide "
@@ -175,10 +198,11 @@ def effective_categories(
     allowed = np.full(len(geoms), top)
     decisive = np.full(len(geoms), np.inf)
     decisive_type = np.full(len(geoms), None, dtype=object)
-    for area in AREA_TYPES + tuple(sorted(set(types) - set(AREA_TYPES))):
-        of_type = types == area
-        if not of_type.any():
+    codes, present = pd.factorize(types)
+    for area in AREA_TYPES + tuple(sorted(set(present) - set(AREA_TYPES))):
+        if area not in present:
             continue
+        of_type = codes == list(present).index(area)
         gap, _ = nearest_distances(geoms, objects[of_type], chunk=chunk)
         category = allowed_category(gap, area)
         # this type decides where it allows less, or allows as much from nearer by

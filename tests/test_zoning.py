@@ -368,3 +368,27 @@ def test_bad_homes_file_exit_2_naming_file_and_row_and_nothing_written(files):
     empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     result = cli("capacity", files / "kavels.gpkg", "--gevoelig", empty)
     assert result.exit_code == 2 and "no sensitive objects" in result.stderr
+
+
+def test_export_and_map_carry_the_effective_categories(files):
+    """The workbook's sheet milieuzonering states capacity --gevoelig's hectares; the
+    GeoPackage's parcels and the map's popups (the parcels' extra columns) the category."""
+    homes = ("--gevoelig", files / "homes.gpkg", "--as-of", "2026-06-30")
+    book, layers, page = files / "studie.xlsx", files / "studie.gpkg", files / "kaart.html"
+    assert cli("export", files / "kavels.gpkg", "--to", book, *homes).exit_code == 0
+    assert cli("export", files / "kavels.gpkg", "--to", layers, *homes).exit_code == 0
+    assert cli("map", files / "kavels.gpkg", "-o", page, *homes).exit_code == 0
+    sheet = pd.read_excel(book, sheet_name="milieuzonering", dtype={"milieucategorie": str})
+    sheet = sheet.set_index("milieucategorie")
+    for category, (hard, soft) in EFFECTIVE.items():
+        assert sheet.loc[category, "hard_ha_feitelijk"] == pytest.approx(hard), category
+        assert sheet.loc[category, "zacht_ha_feitelijk"] == pytest.approx(soft), category
+    assert sheet.loc["4.2", "hard_ha_bestemd"] == pytest.approx(15)
+    kavels = gpd.read_file(layers, layer="kavels").set_index("kavel_id")
+    assert kavels.loc["P3", "milieucategorie_feitelijk"] == "3.2"
+    assert kavels.loc["P3", "afstand_gevoelig_m"] == pytest.approx(140)
+    html = page.read_text(encoding="utf-8")
+    assert "milieucategorie_feitelijk" in html and "afstand_gevoelig_m" in html
+    without = cli("export", files / "kavels.gpkg", "--to", files / "plain.xlsx")
+    assert without.exit_code == 0
+    assert "milieuzonering" not in pd.ExcelFile(files / "plain.xlsx").sheet_names

@@ -13,6 +13,7 @@ from terreinen.cli.common import (
     AsOfOpt,
     CrsOpt,
     GemeenteOpt,
+    GevoeligOpt,
     LayerOpt,
     ParcelsArg,
     ProvincieOpt,
@@ -64,11 +65,13 @@ def map_command(
     ] = "afspraken",
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
-    """Write the interactive map (one self-contained HTML file that works offline)."""
+    """Write the interactive map (one self-contained HTML file that works offline); with
+    --gevoelig each parcel's popup gives its effective milieucategorie and the distance."""
     agreements = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
-    guard(inputs_of(parcels, agreements, regions, boundaries), target)
+    guard(inputs_of(parcels, agreements, regions, boundaries, gevoelig), target)
     # read as parcels are: a broken file is a plain message
     outlines = read_table(boundaries)[0] if boundaries is not None else None
     with open_study(
@@ -78,6 +81,7 @@ def map_command(
         crs=crs,
         agreements=agreements,
         regions=regions,
+        sensitive=gevoelig,
     ) as study:
         demand = study.demand("gemeente")
         with progress(f"drawing {target.name}"):
@@ -108,6 +112,7 @@ def overview_command(
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
     """The main job: validate, print capacity and agreements, write the overview map and
     one map per municipality."""
@@ -128,10 +133,11 @@ def overview_command(
         provincie=provincie,
         agreements=table_path,
         regions=regions,
+        sensitive=gevoelig,
     ) as study:
         files = map_files(study.municipalities)
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
-        guard(inputs_of(parcels, table_path, regions), *maps)
+        guard(inputs_of(parcels, table_path, regions, gevoelig), *maps)
         say(f"{parcels}: {len(study.parcels):,} parcels, valid")
         peildatum = study.as_of.date()
         for level in ("provincie", "gemeente"):
@@ -153,6 +159,9 @@ def overview_command(
         if table_path is not None and study.comparison is not None:
             title = f"Programmeringsafspraken op {peildatum} ({table_path.name})"
             show(study.comparison, title, key_columns=AGREEMENT_KEY_COLUMNS)
+        if study.zoned:
+            title = f"Hard en zacht per milieucategorie, bestemd en feitelijk, op {peildatum}"
+            show(study.zoning_breakdown(), title)
         _write_maps(study, out_dir, files)
 
 

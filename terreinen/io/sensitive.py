@@ -18,7 +18,7 @@ from terreinen.report import ValidationReport
 from terreinen.validation.columns import Checker
 from terreinen.validation.geometry import check_inside_netherlands, resolve_crs, to_rd
 from terreinen.validation.values import closest
-from terreinen.zoning import AREA_COLUMN, guide_distances
+from terreinen.zoning import AREA_COLUMN, area_type_text, guide_distances
 
 __all__ = ["check_sensitive", "read_sensitive"]
 
@@ -109,9 +109,9 @@ def _check_area_types(chk: Checker, frame: pd.DataFrame) -> np.ndarray:
     if AREA_COLUMN not in frame:
         return np.full(len(frame), default, dtype=object)
     raw = frame[AREA_COLUMN].astype(object)
-    blank = (raw.isna() | raw.astype(str).str.strip().eq("")).to_numpy()
-    text = raw.astype(str).str.strip().str.lower().to_numpy()
-    unknown = ~blank & ~np.isin(text, known)
+    text = area_type_text(raw)
+    blank = pd.isna(text)
+    unknown = ~blank & ~np.isin(text.astype(str), known)
     chk.flag(
         unknown,
         "error",
