@@ -146,8 +146,9 @@ def area_type_text(values: pd.Series) -> np.ndarray:
     value is converted once (a layer of a million homes holds a few)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     text = pd.Series(uniques, dtype=object).astype(str).str.strip().str.lower()
-    cleaned = np.append(text.where(text != "", None).to_numpy(dtype=object), None)
-    return cleaned[codes]  # code -1 (missing) takes the None appended last
+    cleaned = np.empty(len(text) + 1, dtype=object)  # the last: for code -1, missing
+    cleaned[:-1] = text.where(text != "", None).to_numpy(dtype=object)
+    return cleaned[codes]
 
 
 def _area_types(sensitive: pd.DataFrame) -> np.ndarray:
