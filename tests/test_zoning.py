@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from browser import open_map, page_data
 from conftest import X0, Y0, cli, frame, parcel, rect
 
 from terreinen import read_parcels, settings
@@ -389,6 +390,20 @@ def test_export_and_map_carry_the_effective_categories(files):
     assert kavels.loc["P3", "afstand_gevoelig_m"] == pytest.approx(140)
     html = page.read_text(encoding="utf-8")
     assert "milieucategorie_feitelijk" in html and "afstand_gevoelig_m" in html
+    assert page_data(html)["parks"]["milieuReal"] == [7]  # 5.2, P7's, the park's highest
     without = cli("export", files / "kavels.gpkg", "--to", files / "plain.xlsx")
     assert without.exit_code == 0
     assert "milieuzonering" not in pd.ExcelFile(files / "plain.xlsx").sheet_names
+
+
+def test_the_map_colours_parks_by_effective_category(browser, files):
+    page = files / "kaart.html"
+    homes = ("--gevoelig", files / "homes.gpkg", "--as-of", "2026-06-30")
+    assert cli("map", files / "kavels.gpkg", "-o", page, *homes).exit_code == 0
+    opened = open_map(browser, page)
+    choice = opened.page.get_by_label("Hoogste milieucategorie feitelijk (afstand tot woningen)")
+    choice.check()
+    assert choice.is_checked() and opened.errors == []
+    plain = files / "plain.html"
+    assert cli("map", files / "kavels.gpkg", "-o", plain).exit_code == 0
+    assert "milieuReal" not in page_data(plain.read_text(encoding="utf-8"))["parks"]

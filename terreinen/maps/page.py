@@ -78,6 +78,7 @@ _TEXT = {
     "byClass": "Beschikbaarheid",
     "bySegment": "Dominant segment",
     "byMilieu": "Hoogste milieucategorie",
+    "byMilieuReal": "Hoogste milieucategorie feitelijk (afstand tot woningen)",
     "inView": "Alles in beeld",
     "notFound": "Geen terrein met die naam.",
     "lead": "Aanbod op bedrijventerreinen: hard en zacht, terstond en later. Peildatum",
