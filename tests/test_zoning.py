@@ -407,3 +407,15 @@ def test_the_map_colours_parks_by_effective_category(browser, files):
     plain = files / "plain.html"
     assert cli("map", files / "kavels.gpkg", "-o", plain).exit_code == 0
     assert "milieuReal" not in page_data(plain.read_text(encoding="utf-8"))["parks"]
+
+
+def test_overview_prints_the_zoning_table_beside_its_maps(files):
+    result = cli(
+        "overview", files / "kavels.gpkg", "--gevoelig", files / "homes.gpkg",
+        "--as-of", "2026-06-30", "--out-dir", files / "maps",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "bestemd en feitelijk" in result.stdout and "hard ha feitelijk" in result.stdout
+    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("4.1 "))
+    assert row == ["4.1", "0", "0.00", "0.00", "2", "7.00", "0.00"]  # P2 2 ha + P5 5 ha
+    assert (files / "maps" / "overview.html").exists()
