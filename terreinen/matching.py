@@ -235,7 +235,7 @@ def _near_misses(misses: gpd.GeoDataFrame | None) -> pd.DataFrame:
     )
     reasons = [
         f"bestemd {zoned}, feitelijk {real if pd.notna(real) else 'geen'}: woning op "
-        f"{metres:,.0f} m ({area})"
+        f"{f'{metres:,.0f}'.replace(',', '.')} m ({area})"  # Dutch text: 1.200 m
         for zoned, real, metres, area in zip(
             table["milieucategorie"].astype(object),
             table[_EFFECTIVE].astype(object),

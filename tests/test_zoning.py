@@ -251,6 +251,15 @@ def test_find_filters_on_the_effective_category_and_names_the_near_misses(zoned_
     assert "bijna" not in plain.attrs
 
 
+def test_a_near_miss_in_dutch_numbers():
+    parcels, homes = _fixture([("F", 100, 1, "6", [("rustig", "east", 1200, False)])])
+    found = find_parcels(with_effective_categories(parcels, homes), milieucategorie="6")
+    assert len(found) == 0
+    assert list(found.attrs["bijna"]["reden"]) == [
+        "bestemd 6, feitelijk 5.3: woning op 1.200 m (rustig)"
+    ]
+
+
 def test_near_misses_meet_the_other_wishes(zoned_fixture):
     zoned, _ = zoned_fixture
     found = find_parcels(zoned, milieucategorie="4.2", min_ha=2.5, as_of="2026-06-30")
