@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
+from terreinen.capacity import EFFECTIVE, NO_CATEGORY
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import status_on
 from terreinen.study import Study
@@ -59,7 +60,8 @@ _PARCEL_COLUMNS = [
 class AreaReport:
     """One area's page: its ``name``, ``level`` (``gemeente`` or ``regio``), the dates and
     take-up years it is computed on, and its ``tables`` by name, in reading order
-    (``samenvatting``, ``per segment``, ``per milieucategorie``, ``vraag en aanbod``,
+    (``samenvatting``, ``per segment``, ``per milieucategorie``, with sensitive objects
+    ``per milieucategorie feitelijk`` (first ``geen``), ``vraag en aanbod``,
     ``afspraken`` when the study has agreements, ``beschikbare kavels``)."""
 
     name: str
@@ -90,6 +92,11 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
         "samenvatting": _summary(total),
         "per segment": _split(part, "segment", schema.SEGMENTS),
         "per milieucategorie": _split(part, "milieucategorie", schema.MILIEUCATEGORIEEN),
+    }
+    if part.zoned:  # milieuzonering: what the distance to homes allows
+        categories = [NO_CATEGORY, *schema.MILIEUCATEGORIEEN]
+        tables["per milieucategorie feitelijk"] = _split(part, EFFECTIVE, categories)
+    tables |= {
         "vraag en aanbod": _demand(part, level, name),
     }
     if study.comparison is not None:
@@ -132,8 +139,11 @@ def _split(part: Study, by: str, categories) -> pd.DataFrame:
     """Unsold hectares by status and by plan capacity per ``by`` value, every value listed
     (also with 0 ha); unknown where any of the group's land is unknown, and a Totaal."""
     figures = part.figures[_SPLIT]
+    values = part.parcels[by].astype(object)
+    if by == EFFECTIVE:  # land that meets no category is a group of its own
+        values = values.where(values.notna(), NO_CATEGORY)
     keys = pd.Series(
-        pd.Categorical(part.parcels[by].astype(object), categories=list(categories)),
+        pd.Categorical(values, categories=list(categories)),
         index=figures.index,
     )
     grouped = figures.groupby(keys, observed=False)

@@ -429,3 +429,20 @@ def test_overview_prints_the_zoning_table_beside_its_maps(files):
     row = next(line.replace(",", ".").split() for line in lines if line.startswith("4.1 "))
     assert row == ["4.1", "0", "0.00", "0.00", "2", "7.00", "0.00"]  # P2 2 ha + P5 5 ha
     assert (files / "maps" / "overview.html").exists()
+
+
+def test_rapport_gives_the_hectares_per_effective_category(files):
+    book = files / "assen.xlsx"
+    result = cli(
+        "rapport", "Assen", files / "kavels.gpkg", "--gevoelig", files / "homes.gpkg",
+        "--as-of", "2026-06-30", "-o", book,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    sheet = pd.read_excel(book, sheet_name="per milieucategorie feitelijk", dtype=str)
+    table = sheet.set_index("milieucategorie_feitelijk")
+    assert list(table.index) == [*CATEGORIES, "Totaal"]
+    for category in CATEGORIES:
+        hard, soft = EFFECTIVE.get(category, (0, 0))
+        assert float(table.loc[category, "hard_ha"]) == pytest.approx(hard), category
+        assert float(table.loc[category, "zacht_ha"]) == pytest.approx(soft), category
+    assert float(table.loc["Totaal", "hard_ha"]) == pytest.approx(28)
