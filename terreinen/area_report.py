@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
+from terreinen.capacity import EFFECTIVE, NO_CATEGORY
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import status_on
 from terreinen.study import Study
@@ -52,6 +53,8 @@ SUMMARY_FIGURES = {
 }
 #: What :func:`available_by` splits by, with the contract's values in their order.
 AVAILABLE_BY = {"segment": schema.SEGMENTS, "milieucategorie": schema.MILIEUCATEGORIEEN}
+# with a layer of sensitive objects (milieuzonering): land that meets no category listed too
+_BY_EFFECTIVE = (NO_CATEGORY, *schema.MILIEUCATEGORIEEN)
 # the available land per segment or category: by status and by plan capacity
 _SPLIT = ["terstond_ha", "niet_terstond_ha", "optie_ha", "hard_ha", "zacht_ha", "onverkocht_ha"]
 _PARCEL_COLUMNS = [
@@ -68,7 +71,8 @@ _PARCEL_COLUMNS = [
 class AreaReport:
     """One area's page: its ``name``, ``level`` (``gemeente`` or ``regio``), the dates and
     take-up years it is computed on, and its ``tables`` by name, in reading order
-    (``samenvatting``, ``per segment``, ``per milieucategorie``, ``vraag en aanbod``,
+    (``samenvatting``, ``per segment``, ``per milieucategorie``, with sensitive objects
+    ``per milieucategorie feitelijk`` (first ``geen``), ``vraag en aanbod``,
     ``afspraken`` when the study has agreements, ``beschikbare kavels``)."""
 
     name: str
@@ -99,6 +103,10 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
         "samenvatting": _summary(total),
         "per segment": available_by(part, "segment"),
         "per milieucategorie": available_by(part, "milieucategorie"),
+    }
+    if part.zoned:  # milieuzonering: what the distance to homes allows
+        tables["per milieucategorie feitelijk"] = available_by(part, EFFECTIVE)
+    tables |= {
         "vraag en aanbod": _demand(part, level, name),
     }
     if study.comparison is not None:
@@ -141,12 +149,15 @@ def available_by(part: Study, by: str) -> pd.DataFrame:
     """Unsold hectares by status and by plan capacity per ``segment`` or
     ``milieucategorie`` (``by``), every value of the contract listed (also with 0 ha);
     unknown where any of the group's land is unknown; and a ``Totaal``."""
-    if by not in AVAILABLE_BY:
+    if by not in AVAILABLE_BY and by != EFFECTIVE:
         raise TerreinenOptionError(f"by {by!r}: choose {' or '.join(AVAILABLE_BY)}")
-    categories = AVAILABLE_BY[by]
+    categories = _BY_EFFECTIVE if by == EFFECTIVE else AVAILABLE_BY[by]
     figures = part.figures[_SPLIT]
+    values = part.parcels[by].astype(object)
+    if by == EFFECTIVE:  # land that meets no category is a group of its own
+        values = values.where(values.notna(), NO_CATEGORY)
     keys = pd.Series(
-        pd.Categorical(part.parcels[by].astype(object), categories=list(categories)),
+        pd.Categorical(values, categories=list(categories)),
         index=figures.index,
     )
     grouped = figures.groupby(keys, observed=False)

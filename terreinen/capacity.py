@@ -31,7 +31,16 @@ from terreinen.figures import (
 from terreinen.i18n import t
 from terreinen.io.tables import read_regions
 
-__all__ = ["AREA_LEVELS", "BREAKDOWNS", "TOTAL", "area_keys", "breakdown", "capacity", "takeup"]
+__all__ = [
+    "AREA_LEVELS",
+    "BREAKDOWNS",
+    "TOTAL",
+    "area_keys",
+    "breakdown",
+    "capacity",
+    "takeup",
+    "zoning_breakdown",
+]
 
 AREA_LEVELS = ("terrein", "gemeente", "regio", "provincie")
 TOTAL = "Totaal"
@@ -39,6 +48,10 @@ NO_REGION = "(geen regio)"
 SIZE_CLASSES = ("< 0.1 ha", "0.1-0.25 ha", "0.25-0.5 ha", "0.5-1 ha", ">= 1 ha")
 _SIZE_EDGES = (0, 0.1, 0.25, 0.5, 1, np.inf)
 BREAKDOWNS = ("milieucategorie", "segment", "eigenaar", "grootteklasse")
+#: The breakdown of parcels that carry :mod:`terreinen.zoning`'s columns, and its row for
+#: parcels that meet no category (a sensitive object nearer than category 1's distance).
+EFFECTIVE = "milieucategorie_feitelijk"
+NO_CATEGORY = "geen"
 
 # bruto_ha ... zacht_ha: the capacity columns that are sums of parcel hectares
 _SUMMED = schema.CAPACITY_COLUMNS[schema.CAPACITY_COLUMNS.index("bruto_ha") : -3]
@@ -308,12 +321,23 @@ def breakdown(
     1               2       214   118.97     39.30         158.27
     2             3.1       182   109.39     54.06         163.45
     """
-    if by not in BREAKDOWNS:
+    if by not in (*BREAKDOWNS, EFFECTIVE):
         raise TerreinenOptionError(
             f"cannot break down by {by!r}; choose from {', '.join(BREAKDOWNS)}"
         )
+    if by == EFFECTIVE and by not in parcels:
+        raise TerreinenOptionError(
+            f"breaking down by {EFFECTIVE} needs the effective categories: give the sensitive "
+            "objects (terreinen.zoning.with_effective_categories, or Study(sensitive=...))"
+        )
     figures = (parcel_figures(parcels, as_of=as_of) if figures is None else figures).copy()
-    if by == "grootteklasse":
+    if by == EFFECTIVE:
+        figures[by] = pd.Categorical(
+            parcels[by].astype(object).where(parcels[by].notna(), NO_CATEGORY),
+            categories=[NO_CATEGORY, *schema.MILIEUCATEGORIEEN],
+            ordered=True,
+        )
+    elif by == "grootteklasse":
         figures[by] = _size_class(parcels["oppervlakte_ha"])
     elif by in parcels:
         figures[by] = parcels[by]
@@ -337,6 +361,47 @@ def breakdown(
         why = "the data hold no status or plan phase for part of the land"
         result.attrs["onbekend"] = dict.fromkeys(figures_of, why)
     return result
+
+
+def zoning_breakdown(
+    parcels: pd.DataFrame,
+    *,
+    per: str | Sequence[str] | None = None,
+    as_of: AsOf = None,
+    regions: pd.DataFrame | str | Path | None = None,
+    figures: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Unsold hard and soft hectares per zoned (``_bestemd``) beside per effective
+    (``_feitelijk``) milieucategorie, for parcels with :mod:`terreinen.zoning`'s columns.
+
+    One row per category (``milieucategorie``), first ``geen`` for land that meets no
+    category, optionally ``per`` area level; columns ``n_kavels``, ``hard_ha``, ``zacht_ha``
+    with each suffix. Both halves count the same land: their totals are equal.
+    """
+    if figures is None:
+        figures = parcel_figures(parcels, as_of=as_of)
+    levels = levels_of(per) if per is not None else []
+    keys = [*levels, "milieucategorie"]
+    halves: list[pd.DataFrame] = []
+    unknown: dict[str, str] = {}
+    for by, suffix in (("milieucategorie", "bestemd"), (EFFECTIVE, "feitelijk")):
+        half = breakdown(parcels, by, per=per, as_of=as_of, regions=regions, figures=figures)
+        names = {column: f"{column}_{suffix}" for column in ("n_kavels", "hard_ha", "zacht_ha")}
+        why_unknown = half.attrs.get("onbekend", {})
+        unknown |= {names[c]: why for c, why in why_unknown.items() if c in names}
+        half = half.rename(columns={by: "milieucategorie", **names})[[*keys, *names.values()]]
+        half["milieucategorie"] = half["milieucategorie"].astype(str)
+        halves.append(half)
+    zoned, real = halves
+    table = real[keys].merge(zoned, on=keys, how="left").merge(real, on=keys)
+    # no parcel is zoned "geen": its zoned hectares are 0, not unknown
+    none_row = table["milieucategorie"] == NO_CATEGORY
+    zoned_columns = ["n_kavels_bestemd", "hard_ha_bestemd", "zacht_ha_bestemd"]
+    table.loc[none_row, zoned_columns] = 0
+    table["n_kavels_bestemd"] = table["n_kavels_bestemd"].astype(int)
+    if unknown:
+        table.attrs["onbekend"] = unknown
+    return table
 
 
 def takeup(

@@ -129,6 +129,8 @@ def workbook_sheets(study: Study) -> dict[str, pd.DataFrame]:
         sheets["regio's"] = study.capacity("regio")
     for by in BREAKDOWNS:
         sheets[by] = study.breakdown(by, per="gemeente")
+    if study.zoned:  # hectares per effective beside per zoned milieucategorie
+        sheets["milieuzonering"] = study.zoning_breakdown("gemeente")
     comparison = study.comparison
     if comparison is not None:
         sheets["afspraken"] = comparison

@@ -29,6 +29,14 @@ MATCH_COLUMNS = (
     "afstand_km",
     "combinatie",
 )
+#: Columns of the matches when the parcels carry effective categories (:mod:`terreinen.zoning`).
+ZONED_MATCH_COLUMNS = (
+    *MATCH_COLUMNS[: MATCH_COLUMNS.index("milieucategorie") + 1],
+    "milieucategorie_feitelijk",
+    "afstand_gevoelig_m",
+    *MATCH_COLUMNS[MATCH_COLUMNS.index("milieucategorie") + 1 :],
+)
+_EFFECTIVE = "milieucategorie_feitelijk"
 _STATUS_RANK = {"terstond_uitgeefbaar": 0, "niet_terstond_uitgeefbaar": 1, "optie": 2}
 _ADJACENT_M = 0.5  # parcels this close share a border; a road between them is wider
 _MAX_COMBINED = 6  # parcels in one combination
@@ -120,6 +128,14 @@ def find_parcels(
     combination (the best). Notes on how the request was read are in
     ``result.attrs["opmerkingen"]``.
 
+    Parcels that carry effective categories (:func:`terreinen.zoning.with_effective_categories`,
+    or a :class:`terreinen.study.Study` with ``sensitive``) qualify on
+    ``milieucategorie_feitelijk``; the ones the zoned category alone would have let in, and
+    that meet every other wish, are listed in ``result.attrs["bijna"]`` (``kavel_id``,
+    ``milieucategorie``, ``milieucategorie_feitelijk``, ``afstand_gevoelig_m``,
+    ``gebiedstype_gevoelig``, ``reden``: "bestemd 4.2, feitelijk 3.2: woning op 140 m
+    (rustig)"), nearest first.
+
     >>> from terreinen.datasets import get_path
     >>> from terreinen.io.files import read_parcels
     >>> parcels = read_parcels(get_path("parcels"))
@@ -146,8 +162,6 @@ def find_parcels(
     fit = status.isin(schema.UNSOLD_STATUSES).to_numpy()
     if hard_only:
         fit = fit & parcels["planfase"].isin(schema.HARD_PHASES).to_numpy()
-    if milieucategorie is not None:
-        fit = fit & (parcels["milieucategorie"] >= str(milieucategorie)).to_numpy()
     if segment is not None:
         fit = fit & (parcels["segment"].astype(str) == segment).to_numpy()
     candidates = parcels[fit].assign(status=status[fit].to_numpy())
@@ -161,10 +175,19 @@ def find_parcels(
                 distance[distance <= radius_km],
             )
     candidates = candidates.assign(afstand_km=distance)
+    near_misses = None
+    if milieucategorie is not None:
+        candidates, near_misses = _by_category(candidates, str(milieucategorie))
     ha = candidates["oppervlakte_ha"]
     size_ok = ha.ge(min_ha if min_ha is not None else 0) & ha.le(
         max_ha if max_ha is not None else np.inf
     )
+    if near_misses is not None:
+        miss_ha = near_misses["oppervlakte_ha"]
+        near_misses = near_misses[
+            miss_ha.ge(min_ha if min_ha is not None else 0)
+            & miss_ha.le(max_ha if max_ha is not None else np.inf)
+        ]
     singles = _rows(candidates[size_ok])
     found = [singles]
     if combinations and min_ha is not None:
@@ -176,16 +199,64 @@ def find_parcels(
     )
     found_all = _ordered(gpd.GeoDataFrame(result, geometry="geometry", crs=parcels.crs))
     found_all.attrs["opmerkingen"] = notes
+    if _EFFECTIVE in parcels:
+        found_all.attrs["bijna"] = _near_misses(near_misses)
     return found_all
+
+
+def _by_category(
+    candidates: gpd.GeoDataFrame, needed: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """The candidates that allow ``needed``: by their effective category where they have
+    one (then also those that only their zoned category would have let in), else zoned."""
+    zoned_ok = (candidates["milieucategorie"] >= needed).to_numpy()
+    if _EFFECTIVE not in candidates:
+        return candidates[zoned_ok], None
+    effective = candidates[_EFFECTIVE]
+    real_ok = (effective.notna() & (effective >= needed)).to_numpy()
+    return candidates[real_ok], candidates[zoned_ok & ~real_ok]
+
+
+def _near_misses(misses: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """The parcels only the zoned category would have let in, nearest object first, with why."""
+    columns = [
+        "kavel_id",
+        "terrein",
+        "oppervlakte_ha",
+        "milieucategorie",
+        _EFFECTIVE,
+        "afstand_gevoelig_m",
+        "gebiedstype_gevoelig",
+    ]
+    if misses is None or not len(misses):
+        return pd.DataFrame(columns=[*columns, "reden"])
+    table = pd.DataFrame(misses[columns]).sort_values(
+        ["afstand_gevoelig_m", "kavel_id"], kind="stable"
+    )
+    reasons = [
+        f"bestemd {zoned}, feitelijk {real if pd.notna(real) else 'geen'}: woning op "
+        f"{f'{metres:,.0f}'.replace(',', '.')} m ({area})"  # Dutch text: 1.200 m
+        for zoned, real, metres, area in zip(
+            table["milieucategorie"].astype(object),
+            table[_EFFECTIVE].astype(object),
+            table["afstand_gevoelig_m"],
+            table["gebiedstype_gevoelig"],
+            strict=True,
+        )
+    ]
+    table["milieucategorie"] = table["milieucategorie"].astype(str)
+    table[_EFFECTIVE] = table[_EFFECTIVE].astype(object)
+    return table.assign(reden=reasons).reset_index(drop=True)
 
 
 def _rows(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     capacity = np.where(parts["planfase"].isin(schema.HARD_PHASES), "hard", "zacht")
     rows = parts.assign(capaciteit=capacity, combinatie=False)
-    for column in MATCH_COLUMNS:
+    columns = ZONED_MATCH_COLUMNS if _EFFECTIVE in parts else MATCH_COLUMNS
+    for column in columns:
         if column not in rows:
             rows[column] = np.nan
-    return rows[[*MATCH_COLUMNS, "geometry"]]
+    return rows[[*columns, "geometry"]]
 
 
 def _combinations(small: gpd.GeoDataFrame, min_ha: float, max_ha: float | None) -> pd.DataFrame:
@@ -242,6 +313,14 @@ def _combined(parts: gpd.GeoDataFrame) -> dict:
         "gemeente": parts["gemeente"].iloc[0],
         "oppervlakte_ha": float(ha.sum()),
         "milieucategorie": parts["milieucategorie"].min(),
+        **(
+            {
+                _EFFECTIVE: parts[_EFFECTIVE].min(),
+                "afstand_gevoelig_m": parts["afstand_gevoelig_m"].min(),
+            }
+            if _EFFECTIVE in parts
+            else {}
+        ),
         "segment": parts["segment"].iloc[0],  # combined parcels share their segment
         "status": status,
         "capaciteit": "hard" if hard else "zacht",
@@ -266,5 +345,7 @@ def _ordered(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     found = found.iloc[order.to_numpy()].reset_index(drop=True)
     found["status"] = found["status"].astype(str)
     found["milieucategorie"] = found["milieucategorie"].astype(str)
+    if _EFFECTIVE in found:
+        found[_EFFECTIVE] = found[_EFFECTIVE].astype(str)
     found["segment"] = found["segment"].astype(str)
     return found

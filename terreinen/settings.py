@@ -87,6 +87,28 @@ demand_horizon_years: float = 10
 demand_scenarios: tuple[float, float, float] = (0.7, 1.0, 1.3)
 
 
+#: Guide distances (metres) of the VNG handbook "Bedrijven en milieuzonering" (2009) per
+#: area type and milieucategorie: a parcel meets a category when its nearest sensitive object
+#: of that area type is at least this far from its edge. A municipality may use its own
+#: table; every category must have a distance, not decreasing from 1 to 6.
+zoning_distances: dict[str, dict[str, float]] = {
+    "rustig": {
+        **{"1": 10, "2": 30, "3.1": 50, "3.2": 100, "4.1": 200},
+        **{"4.2": 300, "5.1": 500, "5.2": 700, "5.3": 1_000, "6": 1_500},
+    },
+    "gemengd": {  # one distance step lower than towards a quiet residential area
+        **{"1": 0, "2": 10, "3.1": 30, "3.2": 50, "4.1": 100},
+        **{"4.2": 200, "5.1": 300, "5.2": 500, "5.3": 700, "6": 1_000},
+    },
+}
+
+#: Area type of a sensitive object whose layer has no ``gebiedstype`` (or a blank one).
+zoning_default_area: str = "rustig"
+
+#: Parcels whose nearest sensitive objects are looked up at once: bounds the memory.
+zoning_chunk: int = 20_000
+
+
 def snapshot() -> dict[str, object]:
     """A copy of every setting's current value: what a worker process must apply, since it
     would otherwise read its own module's defaults (a plain dict, so that it pickles).

@@ -34,14 +34,16 @@ import pandas as pd
 
 from terreinen import settings
 from terreinen.agreements import History, compare_agreements
-from terreinen.capacity import TOTAL, breakdown, capacity, levels_of, takeup
+from terreinen.capacity import TOTAL, breakdown, capacity, levels_of, takeup, zoning_breakdown
 from terreinen.demand import demand
 from terreinen.errors import TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import AsOf, as_of_date, data_date, parcel_figures, takeup_window
 from terreinen.io.files import read_parcels
+from terreinen.io.sensitive import read_sensitive
 from terreinen.io.source import Source
 from terreinen.io.tables import read_agreements, read_regions, regions_beside
 from terreinen.validation.values import closest
+from terreinen.zoning import with_effective_categories
 
 __all__ = ["Study"]
 
@@ -70,6 +72,10 @@ class Study:
         Full years take-up averages; ``settings.takeup_years`` when None (read now).
     source : str or Source, optional
         Where the parcels come from, for titles (a label: never a password).
+    sensitive : GeoDataFrame or path, optional
+        Sensitive objects (homes; :func:`terreinen.io.sensitive.read_sensitive`), read and
+        checked once: the parcels then carry :mod:`terreinen.zoning`'s columns
+        (``milieucategorie_feitelijk`` and the distance), which every output shows.
     """
 
     def __init__(
@@ -82,7 +88,10 @@ class Study:
         history: History | None = None,
         takeup_years: int | None = None,
         source: str | Source | None = None,
+        sensitive: gpd.GeoDataFrame | str | Path | None = None,
     ) -> None:
+        if sensitive is not None:
+            parcels = with_effective_categories(parcels, read_sensitive(sensitive))
         self.parcels = parcels
         self.as_of = as_of_date(as_of)
         self.takeup_years = settings.takeup_years if takeup_years is None else takeup_years
@@ -187,6 +196,25 @@ class Study:
             lambda: breakdown(
                 self.parcels,
                 by,
+                per=None if per_key is None else list(per_key),
+                as_of=self.as_of,
+                regions=self.regions,
+                figures=self.figures,
+            ),
+        )
+
+    @property
+    def zoned(self) -> bool:
+        """Whether the parcels carry effective categories (the study has sensitive objects)."""
+        return "milieucategorie_feitelijk" in self.parcels
+
+    def zoning_breakdown(self, per: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """:func:`terreinen.capacity.zoning_breakdown` of the study (needs ``sensitive``)."""
+        per_key = None if per is None else tuple(levels_of(per))
+        return self._kept(
+            ("zoning", per_key),
+            lambda: zoning_breakdown(
+                self.parcels,
                 per=None if per_key is None else list(per_key),
                 as_of=self.as_of,
                 regions=self.regions,

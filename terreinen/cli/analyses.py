@@ -16,6 +16,7 @@ from terreinen.cli.common import (
     CrsOpt,
     FormatOpt,
     GemeenteOpt,
+    GevoeligOpt,
     LayerOpt,
     OutputOpt,
     ParcelsArg,
@@ -91,19 +92,23 @@ def capacity_command(
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
     all_columns: AllColumnsOpt = False,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
     """Hard and soft plan capacity, take-up and supply in years per area; or (--by segment,
-    --by milieucategorie) the land available per segment or category."""
+    --by milieucategorie) the land available per segment or category; with --gevoelig the
+    hard and soft hectares per milieucategorie, zoned and effective, per area."""
+    if engine not in ("pandas", "dask"):
+        raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
+    if engine == "dask" and gevoelig is not None:
+        raise fail("--gevoelig works with --engine pandas")
     if by in AVAILABLE_BY and engine == "pandas":
         _available(parcels, by, (parse_as_of(as_of), layer, crs, regions), fmt, output)
         return
-    if engine not in ("pandas", "dask"):
-        raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
     if engine == "dask" and (layer or crs):
         raise fail(t("--layer and --crs are for files; GeoParquet parts carry their own CRS"))
     date = parse_as_of(as_of)
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, regions)
+    inputs = inputs_of(parcels, regions, gevoelig)
     guard(inputs, output)
     if engine == "dask":
         options = {"as_of": date, "takeup_years": takeup_years, "regions": regions}
@@ -118,7 +123,16 @@ def capacity_command(
             provincie=provincie,
             regions=regions,
             takeup_years=takeup_years,
+            sensitive=gevoelig,
         ) as study:
+            if gevoelig is not None:
+                zoning = study.zoning_breakdown(by_levels(by))
+                title = (
+                    f"Hard en zacht per milieucategorie, bestemd en feitelijk, per {by} op "
+                    f"{study.as_of:%Y-%m-%d} ({parcels.name})"
+                )
+                emit(zoning, fmt, output, title, inputs)
+                return
             table = study.capacity(by_levels(by))
     emit(
         table,

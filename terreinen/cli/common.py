@@ -148,6 +148,14 @@ AgreementsOpt = Annotated[
         "--agreements", "-a", help="Agreements CSV; default: agreements.csv beside the parcels."
     ),
 ]
+GevoeligOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--gevoelig",
+        help="Sensitive objects (homes: points or polygons, optional column gebiedstype "
+        "rustig/gemengd): the milieucategorie parcels can really take (VNG distances).",
+    ),
+]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="As-of date (peildatum) YYYY-MM-DD; default today.")
 ]
@@ -442,6 +450,7 @@ def open_study(
     regions: Path | None = None,
     store: str | None = None,
     takeup_years: int | None = None,
+    sensitive: Path | None = None,
 ) -> Iterator[Study]:
     """The study a command computes from: the parcels of ``source`` (a file, or a register
     on ``as_of``), the agreements and regions (given, or ``agreements.csv`` /
@@ -467,6 +476,7 @@ def open_study(
             history=history,
             takeup_years=takeup_years,
             source=source,
+            sensitive=sensitive,
         )
 
 

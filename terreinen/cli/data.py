@@ -14,6 +14,7 @@ from terreinen.cli.common import (
     AsOfOpt,
     CrsOpt,
     GemeenteOpt,
+    GevoeligOpt,
     LayerOpt,
     ParcelsArg,
     ProvincieOpt,
@@ -106,12 +107,15 @@ def export_command(
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
-    """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS."""
+    """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS;
+    with --gevoelig the parcels carry their effective milieucategorie and the workbook a
+    sheet milieuzonering."""
     export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
     agreements = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, agreements, regions)
+    inputs = inputs_of(parcels, agreements, regions, gevoelig)
     guard(inputs, to)
     with (
         open_study(
@@ -123,6 +127,7 @@ def export_command(
             provincie=provincie,
             agreements=agreements,
             regions=regions,
+            sensitive=gevoelig,
         ) as study,
         progress(t("writing {name}", name=to.name)),
     ):

@@ -15,6 +15,7 @@ from terreinen.cli.common import (
     CrsOpt,
     FormatOpt,
     GemeenteOpt,
+    GevoeligOpt,
     LayerOpt,
     OutputOpt,
     ParcelsArg,
@@ -49,6 +50,7 @@ _FIND_KEY_COLUMNS = (
     "capaciteit",
     "segment",
 )
+_NEAR_MISSES_LISTED = 10  # parcels left out for the distance to homes, named in the notes
 
 
 def find_command(
@@ -90,16 +92,18 @@ def find_command(
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
     """Unsold parcels for a company: size, category (-m 4.2 or 4,2; 4 = 4.1 and up),
-    segment and place, best first."""
+    segment and place, best first. With --gevoelig the category is the one the distance to
+    homes allows, and parcels only their zoned category would let in are named."""
     if radius_km is not None and near is None:
         raise fail(t("--radius-km needs --near PLACE"))
     date = parse_as_of(as_of)
     if segment is not None:  # as files are read: Logistiek is logistiek
         written = canonical_value("segment", segment)
         segment = resolve_name(written, SEGMENTS, "segment", "--segment")
-    inputs = inputs_of(parcels)
+    inputs = inputs_of(parcels, gevoelig)
     guard(inputs, output, map_file)
     options = {
         "min_ha": min_ha,
@@ -111,7 +115,13 @@ def find_command(
         "hard_only": hard_only,
     }
     with open_study(
-        parcels, as_of=date, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        parcels,
+        as_of=date,
+        layer=layer,
+        crs=crs,
+        gemeente=gemeente,
+        provincie=provincie,
+        sensitive=gevoelig,
     ) as study:
         shown = (limit, fmt, output, all_columns)
         _find(study, options, show_as=shown, map_file=map_file, inputs=inputs)
@@ -134,6 +144,20 @@ def _find(
                 n=unknown,
             ),
         ]
+    misses = found.attrs.get("bijna")
+    if misses is not None and len(misses):  # what the zoned category alone would have offered
+        named = [
+            f"not offered: kavel_id {kavel_id} ({why})"
+            for kavel_id, why in zip(
+                misses["kavel_id"].head(_NEAR_MISSES_LISTED), misses["reden"], strict=False
+            )
+        ]
+        more = len(misses) - len(named)
+        found.attrs["opmerkingen"] = [
+            *found.attrs.get("opmerkingen", []),
+            *named,
+            *([f"and {more} more parcels too close to homes"] if more > 0 else []),
+        ]
     table = found.drop(columns="geometry")
     if near is None:
         table = table.drop(columns="afstand_km")
@@ -149,7 +173,9 @@ def _find(
             t("and {rest} more (--limit {n} shows all)", rest=rest, n=len(found)),
         ]
     title = f"{len(found)} {'kavel' if len(found) == 1 else 'kavels'} gevonden"
-    keys = () if all_columns else _FIND_KEY_COLUMNS
+    keys: tuple[str, ...] = () if all_columns else _FIND_KEY_COLUMNS
+    if keys and study.zoned:
+        keys = (*keys, "milieucategorie_feitelijk", "afstand_gevoelig_m")
     emit(table, fmt, output, title, inputs, key_columns=keys)
     if map_file is not None:
         point = reference_point(study.parcels, near) if near else None

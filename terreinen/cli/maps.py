@@ -13,6 +13,7 @@ from terreinen.cli.common import (
     AsOfOpt,
     CrsOpt,
     GemeenteOpt,
+    GevoeligOpt,
     LayerOpt,
     ParcelsArg,
     ProvincieOpt,
@@ -111,12 +112,15 @@ def map_command(
     more_info_url: MoreInfoOpt = None,
     tiles: TilesOpt = "default",
     assets: AssetsOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
     """Write the interactive map (one self-contained HTML file that works offline, or with
-    --assets its scripts and styles beside it)."""
+    --assets its scripts and styles beside it); with --gevoelig each parcel's popup gives its
+    effective milieucategorie and the distance."""
     agreements = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
-    guard(inputs_of(parcels, agreements, regions, boundaries), target, *_asset_paths(assets))
+    inputs = inputs_of(parcels, agreements, regions, boundaries, gevoelig)
+    guard(inputs, target, *_asset_paths(assets))
     # read as parcels are: a broken file is a plain message
     outlines = read_table(boundaries)[0] if boundaries is not None else None
     with open_study(
@@ -126,6 +130,7 @@ def map_command(
         crs=crs,
         agreements=agreements,
         regions=regions,
+        sensitive=gevoelig,
     ) as study:
         if gemeente is not None:  # as the data write it: hardenberg is Hardenberg
             gemeente = resolve_name(gemeente, study.municipalities, "municipality", "--gemeente")
@@ -161,6 +166,7 @@ def overview_command(
     more_info_url: MoreInfoOpt = None,
     tiles: TilesOpt = "default",
     assets: AssetsOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
     """The main job: validate, print capacity and agreements, write the overview map and
     one map per municipality (their titles: the title and the municipality's name)."""
@@ -182,10 +188,11 @@ def overview_command(
         provincie=provincie,
         agreements=table_path,
         regions=regions,
+        sensitive=gevoelig,
     ) as study:
         files = map_files(study.municipalities)
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
-        guard(inputs_of(parcels, table_path, regions), *maps, *_asset_paths(assets))
+        guard(inputs_of(parcels, table_path, regions, gevoelig), *maps, *_asset_paths(assets))
         n = format_number(len(study.parcels), 0)
         say(t("{source}: {n} parcels, valid", source=parcels, n=n))
         dates = study_dates(study)
@@ -209,6 +216,9 @@ def overview_command(
         if table_path is not None and study.comparison is not None:
             heading = f"Programmeringsafspraken {dates} ({table_path.name})"
             show(study.comparison, heading, key_columns=AGREEMENT_KEY_COLUMNS)
+        if study.zoned:
+            heading = f"Hard en zacht per milieucategorie, bestemd en feitelijk, {dates}"
+            show(study.zoning_breakdown(), heading)
         page = _page_options(title, source, more_info_url, tiles)
         _write_maps(study, out_dir, files, page, assets)
 

@@ -20,6 +20,7 @@ from terreinen.cli.common import (
     AgreementsOpt,
     AsOfOpt,
     CrsOpt,
+    GevoeligOpt,
     LayerOpt,
     ParcelsArg,
     RegionsOpt,
@@ -80,6 +81,8 @@ _TITLES = {
     "samenvatting": "Samenvatting",
     "per segment": "Beschikbaar per segment (ha)",
     "per milieucategorie": "Beschikbaar per milieucategorie (ha)",
+    "per milieucategorie feitelijk": "Beschikbaar per milieucategorie feitelijk (afstand tot "
+    "woningen, ha)",
     "vraag en aanbod": "Vraag (uitgifte x {horizon:g} jaar) en aanbod (ha)",
     "afspraken": "Programmeringsafspraken",
     "beschikbare kavels": "Beschikbare kavels ({n})",
@@ -107,14 +110,16 @@ def rapport_command(
     ] = None,
     layer: LayerOpt = None,
     crs: CrsOpt = None,
+    gevoelig: GevoeligOpt = None,
 ) -> None:
     """The officer's page of one municipality: hectares terstond, niet terstond, optie,
-    hard and zacht per segment and milieucategorie, take-up, years of supply, demand,
-    agreements, and the available parcels."""
+    hard and zacht per segment and milieucategorie (with --gevoelig also per effective
+    milieucategorie), take-up, years of supply, demand, agreements, and the available
+    parcels."""
     if output is not None:
         output_format(output, None, _FORMATS)  # a wrong file name: exit 2 before any work
     table_path = agreements_for(parcels, agreements)
-    inputs = inputs_of(parcels, table_path, regions, store)
+    inputs = inputs_of(parcels, table_path, regions, store, gevoelig)
     guard(inputs, output)
     with open_study(
         parcels,
@@ -124,6 +129,7 @@ def rapport_command(
         agreements=table_path,
         regions=regions,
         store=store,
+        sensitive=gevoelig,
     ) as study:
         if regio:
             known: list[str] = (

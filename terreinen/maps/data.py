@@ -212,6 +212,10 @@ def _park_table(study: Study) -> tuple[pd.DataFrame, np.ndarray]:
     towns = towns.astype(object).where(towns.notna(), "").astype(str)
     first_town = towns.groupby(park_of.to_numpy()).agg(lambda v: next((t for t in v if t), ""))
     table["kern"] = first_town.reindex(parks).to_numpy()  # for the search; "" when unknown
+    if "milieucategorie_feitelijk" in parcels:  # milieuzonering: the highest effective one
+        real = parcels["milieucategorie_feitelijk"].astype(object).map(order)
+        real = real.groupby(park_of.to_numpy()).max()
+        table["milieu_feitelijk"] = real.reindex(parks).fillna(-1).astype(int).to_numpy()
     # the kind of land that makes up most of what is unsold: a class a planner reads at once
     now = figures["terstond_ha"].where(figures["hard_ha"] > 0, 0.0)
     kinds = pd.DataFrame(
@@ -241,6 +245,11 @@ def park_data(study: Study) -> tuple[dict, pd.Series]:
         "cls": rows["cls"].astype(int).tolist(),
         "segment": [schema.SEGMENTS.index(s) for s in rows["segment"]],
         "milieu": rows["milieu"].astype(int).tolist(),
+        **(
+            {"milieuReal": rows["milieu_feitelijk"].astype(int).tolist()}
+            if "milieu_feitelijk" in rows
+            else {}
+        ),
         "center": rows[["lat", "lon"]].round(6).to_numpy().tolist(),
         "figures": [clean(row) for row in rows[_PARK_FIGURES].to_numpy()],
         "geometry": encode_geometries(rows["outline"].to_numpy()),

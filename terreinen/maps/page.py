@@ -95,6 +95,7 @@ _TEXT = {
     "byClass": "Beschikbaarheid",
     "bySegment": "Dominant segment",
     "byMilieu": "Hoogste milieucategorie",
+    "byMilieuReal": "Hoogste milieucategorie feitelijk (afstand tot woningen)",
     "inView": "Alles in beeld",
     "notFound": "Geen terrein, gemeente of kern met die naam.",
     "kern": "Kern",

@@ -159,7 +159,9 @@ def to_rd(values: np.ndarray, crs) -> np.ndarray:
     )
 
 
-def check_inside_netherlands(chk: Checker, geoms: np.ndarray) -> None:
+def check_inside_netherlands(chk: Checker, geoms: np.ndarray, what: str = "parcel") -> None:
+    """An error per geometry (RD New) outside ``settings.netherlands_rd_bounds``; ``what``
+    names the record in the message."""
     bounds = shapely.bounds(geoms)
     xmin, ymin, xmax, ymax = settings.netherlands_rd_bounds
     with np.errstate(invalid="ignore"):
@@ -174,7 +176,7 @@ def check_inside_netherlands(chk: Checker, geoms: np.ndarray) -> None:
         "error",
         "geometry",
         lambda pos: (
-            "parcel lies outside the Netherlands "
+            f"{what} lies outside the Netherlands "
             f"(RD x {bounds[pos, 0]:,.0f}, y {bounds[pos, 1]:,.0f})"
         ),
         "check the coordinates and the coordinate system of the file",

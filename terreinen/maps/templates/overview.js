@@ -104,6 +104,9 @@
     segment: { title: T.bySegment, labels: D.segments, colors: D.segmentColors },
     milieu: { title: T.byMilieu, labels: D.milieus, colors: D.milieuColors },
   };
+  if (K.milieuReal) {  // with sensitive objects: the category the distance to homes allows
+    PALETTES.milieuReal = { title: T.byMilieuReal, labels: D.milieus, colors: D.milieuColors };
+  }
   function parkColour(i) { return PALETTES[colourBy].colors[K[colourBy][i]]; }
   function parkRows(i) {
     var f = K.figures[i];
@@ -121,7 +124,8 @@
       ["Voorraad (hard)", years(f[8])],
       ["Dominant segment", D.segments[K.segment[i]]],
       ["Hoogste milieucategorie", K.milieu[i] < 0 ? "–" : D.milieus[K.milieu[i]]],
-    ];
+    ].concat(K.milieuReal ? [["Hoogste milieucategorie feitelijk",
+      K.milieuReal[i] < 0 ? "geen" : D.milieus[K.milieuReal[i]]]] : []);
   }
   function parkPopup(i) { return rowsTable(K.name[i], parkRows(i)); }
   var parkMarkers = L.featureGroup(), parkFills = L.featureGroup(), parkOutlines = L.featureGroup();
