@@ -13,6 +13,7 @@ IBIS counts land under option as available: ``optie`` is part of ``TERSTOND_UITG
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import geopandas as gpd
@@ -22,11 +23,19 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.io import cbs
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.parcels import check_table
-from terreinen.validation.values import as_text, is_blank
+from terreinen.validation.values import as_text, is_blank, parse_numbers
 
-__all__ = ["IBIS_COLUMNS", "check_parks", "ibis_to_parcels", "is_ibis_table", "to_ibis"]
+__all__ = [
+    "IBIS_COLUMNS",
+    "check_parks",
+    "ibis_to_parcels",
+    "is_ibis_table",
+    "registration_vocabulary",
+    "to_ibis",
+]
 
 HA_COLUMNS = (
     "UITGEGEVEN",
@@ -122,12 +131,48 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(parks[[*IBIS_COLUMNS, "geometry"]], crs=parcels.crs)
 
 
+def registration_vocabulary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parcels as the provincial IBIS parcel registrations write them, in the contract's
+    columns (``frame`` has contract column names already).
+
+    A status with its owner in one value (``Terstond uitgeefbaar gemeente``) becomes
+    ``status`` and ``eigenaar`` (an ``eigenaar`` the file gives wins); ``uitgiftejaar`` and
+    ``uitgiftemaand`` become ``uitgiftedatum`` (the first of the month, January without a
+    month).
+
+    >>> registration_vocabulary(pd.DataFrame({"status": ["Niet terstond uitgeefbaar particulier"]}))
+                          status     eigenaar
+    0  Niet terstond uitgeefbaar  particulier
+    """
+    frame = frame.copy()
+    if "status" in frame:
+        parts = as_text(frame["status"]).str.extract(_STATUS_OWNER, flags=re.IGNORECASE)
+        compound = parts[0].notna()
+        if compound.any():
+            frame["status"] = parts[0].where(compound, frame["status"])
+            owner = parts[1].str.lower().where(compound)
+            given = frame["eigenaar"] if "eigenaar" in frame else pd.Series(None, frame.index)
+            frame["eigenaar"] = given.where(~is_blank(given), owner).astype(object)
+    if "uitgiftejaar" in frame and "uitgiftedatum" not in frame:
+        year = parse_numbers(frame.pop("uitgiftejaar"))
+        months = frame.pop("uitgiftemaand") if "uitgiftemaand" in frame else None
+        month = parse_numbers(months).fillna(1) if months is not None else 1
+        month = pd.Series(month, index=frame.index).astype(int).astype(str)
+        text = year.astype("Int64").astype(str) + "-" + month + "-01"
+        frame["uitgiftedatum"] = text.where(year.notna(), None)
+    return frame
+
+
+_STATUS_OWNER = r"^\s*(.*?uitgeefbaar)[\s_]+(gemeente|particulier)\s*$"
+
+
 def is_ibis_table(frame: pd.DataFrame) -> bool:
     """Whether a table is a park-level table (IBIS layout or a viewer's park export) rather
     than parcels: it holds a gross area and a RIN number or park figures, and no status."""
     names = {schema.normalise_name(c) for c in frame.columns}
     identified = bool(names & {"rin_nummer", "rinnummer", "terstond_uitgeefbaar"})
-    return "oppbruto" in names and identified and "status" not in names
+    gross = bool(names & {"oppbruto", *_HECTARE_AREAS})
+    return gross and identified and "status" not in names
 
 
 def ibis_to_parcels(
@@ -151,6 +196,7 @@ def ibis_to_parcels(
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     table.columns = [schema.normalise_name(c) for c in table.columns]
     table = table.rename(columns=_ALIASES)
+    vocabulary_findings = _national_vocabulary(table, frame)
     for key, value in (("gemeente", gemeente), ("provincie", provincie)):
         if value is not None:
             given = pd.Series(value, index=table.index, dtype=object)
@@ -165,6 +211,7 @@ def ibis_to_parcels(
         numbers=tuple(c for c in numbers if c in table),
     )
     report.findings = [_with_hint(f) for f in report.findings] + year_findings
+    report.findings[:0] = vocabulary_findings
     if report.ok:
         report.findings += check_parks(ibis)  # net over gross, figures over gross, categories
     if not report.ok:
@@ -216,9 +263,70 @@ _ALIASES = {
     "bedrijvent": "plan_naam",
     "bedrijventerrein": "plan_naam",
     "rinnummer": "rin_nummer",
+    # IBIS's list export (locations/list/export)
+    "grootst_uitgeefbaar_deel_ha": "grootst_uitgeefbare_deel",
+    "uitgifte_huidig_jaar_ha": "uitgegeven_jaar",
+    "terstond_uitgeefbaar_ha": "terstond_uitgeefbaar",
+    "niet_terstond_uitgeefbaar_ha": "niet_terstond_uitgeefbaar",
 }
+# gross and net area in hectares (the national WFS layer, the list export), read as the m²
+# of OPPBRUTO/OPPNETTO
+_HECTARE_AREAS = {
+    "ha_bruto": "oppbruto",
+    "bruto": "oppbruto",
+    "bruto_ha": "oppbruto",
+    "ha_netto": "oppnetto",
+    "netto": "oppnetto",
+    "netto_ha": "oppnetto",
+}
+# the list export splits issued land into before and in the current year
+_ISSUED_BEFORE = "totaal_uitgegeven_tm_vorig_jaar_ha"
 # figures that should repeat on every polygon of one park
 _PARK_FIGURES = ("plan_naam", "gemeente", "oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
+
+
+def _national_vocabulary(table: pd.DataFrame, frame: pd.DataFrame) -> list[Finding]:
+    """Read the national vocabularies into the layout, in place: hectare areas as m², issued
+    land as the sum of its two parts, ``GEM_CODES`` (CBS codes) as municipality and
+    province names, a park without one (``GM0000``) placed by its outline. Undocumented
+    columns such as ``HA_TOTTUIT`` are left alone: not guessed."""
+    for name, target in _HECTARE_AREAS.items():
+        if name in table and target not in table:
+            text = table.pop(name)
+            number = parse_numbers(text)
+            # text that is not a number stays, so the checks name its row
+            table[target] = (number * 1e4).astype(object).where(number.notna(), text)
+    if _ISSUED_BEFORE in table and "uitgegeven" not in table:
+        this_year = parse_numbers(table.get("uitgegeven_jaar", pd.Series(0.0, table.index)))
+        table["uitgegeven"] = parse_numbers(table[_ISSUED_BEFORE]) + this_year
+    if "gem_codes" not in table or "gemeente" in table:
+        return []
+    return _municipality_from_codes(table, frame)
+
+
+def _municipality_from_codes(table: pd.DataFrame, frame: pd.DataFrame) -> list[Finding]:
+    findings = []
+    codes = table["gem_codes"].map(cbs.municipality_code)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        located = cbs.locate(frame.geometry).set_axis(table.index)
+        codes = codes.where(codes.notna(), located)
+    known = cbs.municipalities().set_index("gemeentecode")
+    unknown = codes.notna() & ~codes.isin(known.index)
+    for row in np.flatnonzero(unknown.to_numpy()).tolist():
+        findings.append(
+            Finding(
+                "error",
+                f"{table['gem_codes'].iloc[row]!r} is not a CBS municipality code of "
+                f"{cbs.CBS_YEAR}",
+                row=row + 1,
+                column="GEM_CODES",
+            )
+        )
+    valid = codes.where(~unknown)
+    table["gemeente"] = valid.map(known["gemeente"]).astype(object)
+    if "provincie" not in table:
+        table["provincie"] = valid.map(known["provincie"]).astype(object)
+    return findings
 
 
 def _with_hint(finding: Finding) -> Finding:
@@ -294,8 +402,13 @@ def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd
     soft_share = (ibis["zachte_plancapaciteit"] / ibis["niet_terstond_uitgeefbaar"]).where(
         ibis["niet_terstond_uitgeefbaar"] > 0, 0.0
     )
+    # the part of the net area the given figures do not cover (a figure the table does not
+    # give, or parts that fall short): unknown, kept in gross and net, never 0
+    given = sum(ibis[c] for c in _PART_COLUMNS)
+    remainder = (ibis["oppnetto"] / 1e4 - given).clip(lower=0.0)
     parts = [
         not_net,
+        _records(remainder, None, None, planfase=None),
         _records(ibis["uitgegeven"] - ibis["uitgegeven_jaar"], "uitgegeven", "particulier"),
         _records(ibis["uitgegeven_jaar"], "uitgegeven", "particulier", sold_in=year),
     ]
@@ -320,7 +433,7 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
     findings = []
     zero = pd.Series(0.0, index=ibis.index)
     gross, net = ibis["oppbruto"] / 1e4, ibis["oppnetto"] / 1e4  # m² -> ha
-    parts = sum(ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS)
+    parts = pd.concat([ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS], axis=1).sum(axis=1)
     slack = 1e-6 * gross.abs() + 1e-6  # rounding of m² written as text
     for pos in np.flatnonzero((net > gross + slack).to_numpy()):
         findings.append(
@@ -328,6 +441,16 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
                 "error",
                 f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
                 f"{gross.iloc[pos]:,.2f} ha",
+                row=int(pos) + 1,
+                column="oppnetto",
+            )
+        )
+    for pos in np.flatnonzero(((parts > net + slack) & (parts <= gross + slack)).to_numpy()):
+        findings.append(
+            Finding(
+                "error",
+                f"issued and available land ({' + '.join(_PART_COLUMNS)} = "
+                f"{parts.iloc[pos]:,.2f} ha) exceeds the net area {net.iloc[pos]:,.2f} ha",
                 row=int(pos) + 1,
                 column="oppnetto",
             )
