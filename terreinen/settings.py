@@ -57,3 +57,9 @@ demand_horizon_years: float = 10
 
 #: Take-up factors of the low, middle and high demand scenarios (`--scenarios`).
 demand_scenarios: tuple[float, float, float] = (0.7, 1.0, 1.3)
+
+#: Park gross areas outside these bounds (ha) are a warning that suggests the unit: below,
+#: hectares left in a m² column (OPPBRUTO); above, m² in a hectare column. The largest
+#: Dutch business parks (the port areas) are a few thousand hectares.
+ibis_min_park_ha: float = 0.1
+ibis_max_park_ha: float = 5_000.0

@@ -188,3 +188,25 @@ def test_parcel_registration_compound_statuses_and_plan_phase_texts(tmp_path):
     assert row["bruto_ha"] == pytest.approx(5.0)
     assert row["terstond_ha"] == pytest.approx(1.0)
     assert row["zacht_ha"] == pytest.approx(1.0)  # the draft plan (phase 3)
+
+
+@pytest.mark.parametrize(
+    ("bruto", "netto", "message"),
+    [
+        ("37", "30", "are these hectares?"),  # hectares left in OPPBRUTO (m²): 0.0037 ha
+        ("80000000000", "70000000000", "are these m²?"),  # 8,000,000 ha
+    ],
+)
+def test_implausible_gross_areas_suggest_the_unit(tmp_path, bruto, netto, message):
+    path = tmp_path / "parks.csv"
+    path.write_text(
+        "RIN_NUMMER,PLAN_NAAM,GEMEENTE,PROVINCIE,OPPBRUTO,OPPNETTO\n"
+        f"1,Park A,Assen,Drenthe,{bruto},{netto}\n"
+        "2,Park B,Assen,Drenthe,500000,400000\n",  # 50 ha: plausible
+        encoding="utf-8",
+    )
+    _, report = load_parcels(path)
+    assert report.ok
+    flagged = [f for f in report.warnings if f.column == "oppbruto"]
+    assert [f.row for f in flagged] == [1]
+    assert message in flagged[0].suggestion

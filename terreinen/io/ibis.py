@@ -220,6 +220,16 @@ def ibis_to_parcels(
     outlines = None
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
         outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()
+    elif isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any():
+        # WKT in a CSV (IBIS's list export, Geometrie): IBIS writes RD New
+        outlines = frame.geometry.to_numpy()
+        report.findings.append(
+            Finding(
+                "warning",
+                "the park outlines have no coordinate system; read as RD New (EPSG:28992)",
+                column="geometry",
+            )
+        )
     ibis, outlines = _one_row_per_park(ibis, outlines, report)
     has_sales = "terstond_uitgeefbaar" in ibis
     phases_known = "zachte_plancapaciteit" in ibis
@@ -465,6 +475,7 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
                 column="oppbruto",
             )
         )
+    findings += _implausible_areas(gross)
     if "max_milieucategorie" in ibis:
         text = ibis["max_milieucategorie"].astype("string").str.strip()
         unknown = (
@@ -480,6 +491,34 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
                     suggestion="IBIS records the main category as a number 1 to 6",
                 )
             )
+    return findings
+
+
+def _implausible_areas(gross: pd.Series) -> list[Finding]:
+    """Gross areas that suggest the wrong unit: hectares left in ``OPPBRUTO`` (m²) read as
+    parks smaller than ``settings.ibis_min_park_ha``, m² in a hectare column as parks larger
+    than ``settings.ibis_max_park_ha``. Warnings: such parks exist, rarely."""
+    findings = []
+    for pos in np.flatnonzero(((gross > 0) & (gross < settings.ibis_min_park_ha)).to_numpy()):
+        findings.append(
+            Finding(
+                "warning",
+                f"gross area {gross.iloc[pos] * 1e4:,.0f} m² is only {gross.iloc[pos]:.4f} ha",
+                row=int(pos) + 1,
+                column="oppbruto",
+                suggestion="OPPBRUTO and OPPNETTO are in m²; are these hectares?",
+            )
+        )
+    for pos in np.flatnonzero((gross > settings.ibis_max_park_ha).to_numpy()):
+        findings.append(
+            Finding(
+                "warning",
+                f"gross area {gross.iloc[pos]:,.0f} ha is larger than any business park",
+                row=int(pos) + 1,
+                column="oppbruto",
+                suggestion="hectare columns (HA_BRUTO, Bruto) are in ha; are these m²?",
+            )
+        )
     return findings
 
 
