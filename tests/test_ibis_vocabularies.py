@@ -16,6 +16,7 @@ import shapely
 from terreinen.capacity import capacity
 from terreinen.errors import TerreinenDataError
 from terreinen.io.files import load_parcels, read_parcels
+from terreinen.io.ibis import to_ibis
 
 WFS_HEADER = "RIN_NUMMER,JAAR,PLAN_NAAM,GEM_CODES,HA_BRUTO,HA_NETTO,HA_TOTTUIT,WLOC_TYPE\n"
 LIST_HEADER = (
@@ -210,3 +211,21 @@ def test_implausible_gross_areas_suggest_the_unit(tmp_path, bruto, netto, messag
     flagged = [f for f in report.warnings if f.column == "oppbruto"]
     assert [f.row for f in flagged] == [1]
     assert message in flagged[0].suggestion
+
+
+def test_jaar_survives_a_round_trip(tmp_path):
+    path = tmp_path / "parks.csv"
+    path.write_text(
+        "RIN_NUMMER,PLAN_NAAM,GEMEENTE,PROVINCIE,JAAR,OPPBRUTO,OPPNETTO,UITGEGEVEN,"
+        "TERSTOND_UITGEEFBAAR,NIET_TERSTOND_UITGEEFBAAR\n"
+        "1,Park A,Assen,Drenthe,2024,500000,400000,30,6,4\n",
+        encoding="utf-8",
+    )
+    parks = to_ibis(read(path), as_of="2026-06-30")
+    assert parks["JAAR"].tolist() == [2024]  # the data's year, not the export's
+    assert parks["OPPBRUTO"].tolist() == [500000]
+    written = tmp_path / "ibis.csv"
+    parks.drop(columns="geometry").to_csv(written, index=False)
+    again = to_ibis(read(written), as_of="2026-06-30")
+    assert again["JAAR"].tolist() == [2024]
+    assert again["TERSTOND_UITGEEFBAAR"].tolist() == pytest.approx([6.0])

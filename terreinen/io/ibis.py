@@ -102,6 +102,10 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
             "GROOTST_UITGEEFBARE_DEEL": figures["grootste_ha"],
             # no category: -1, left out of the maximum
             "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes.replace(-1, np.nan),
+            # the data's year where the parcels came from IBIS, else the as-of year
+            "JAAR": pd.to_numeric(parcels["jaar"], errors="coerce").fillna(date.year)
+            if "jaar" in parcels
+            else float(date.year),
         }
     )
     table.loc[figures["onbekend_status"].to_numpy(), list(HA_COLUMNS)] = np.nan
@@ -110,12 +114,13 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     ).rename(columns={"TERREIN": "PLAN_NAAM"})
     keys = keys.fillna("")
     aggregations = dict.fromkeys(table.columns, "sum")
-    aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max")
+    aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max", JAAR="max")
     grouped = table.join(keys).groupby(list(keys.columns))
     parks = grouped.agg(aggregations)
     # unknown is not zero: a park figure with an unknown part is unknown (empty)
     unknown = table.isna().join(keys).groupby(list(keys.columns)).sum() > 0
     unknown["MAX_MILIEUCATEGORIE"] = False  # the highest known category is still right
+    unknown["JAAR"] = False
     parks = parks.mask(unknown, np.nan)
     outlines = gpd.GeoDataFrame(keys, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
     parks = parks.join(outlines.dissolve(by=list(keys.columns))).reset_index()
@@ -124,7 +129,7 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
         int(categories[int(code)].split(".")[0]) if code == code else None
         for code in parks["MAX_MILIEUCATEGORIE"]
     ]
-    parks["JAAR"] = date.year
+    parks["JAAR"] = parks["JAAR"].astype(int)
     for column in IBIS_COLUMNS:
         if column not in parks:
             parks[column] = ""
@@ -243,7 +248,9 @@ def ibis_to_parcels(
         park["rin_nummer"].fillna(park["plan_naam"]) if "rin_nummer" in park else park["plan_naam"]
     )
     category = ibis.get("max_milieucategorie", pd.Series("", index=ibis.index))
-    main = category.astype(str).str.split(".").str[0].map(_MAIN_TO_CATEGORY)
+    # an empty column is read as floats
+    text = category.astype(object).where(category.notna(), "").astype(str)
+    main = text.str.split(".").str[0].map(_MAIN_TO_CATEGORY)
     parcels = pd.DataFrame(
         {
             "kavel_id": label + "-" + (records.groupby(level=0).cumcount() + 1).astype(str),
@@ -260,6 +267,8 @@ def ibis_to_parcels(
             "uitgiftedatum": records["uitgiftedatum"],
             "oppervlakte_ha": records["oppervlakte_ha"],
             "grootste_deel_ha": records["grootste_deel_ha"],
+            # the park's JAAR as read, so that to_ibis writes it back (a round trip)
+            "jaar": park["jaar"].astype("Int64"),
         }
     ).reset_index(drop=True)
     geometry = np.full(len(parcels), None)  # a table without outlines
