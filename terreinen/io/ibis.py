@@ -236,6 +236,10 @@ def ibis_to_parcels(
             )
         )
     ibis, outlines = _one_row_per_park(ibis, outlines, report)
+    # a part of a figure the table does not give has no place among the parts: not used
+    for total, splits in _SPLITS.items():
+        if total not in ibis:
+            ibis = ibis.drop(columns=[c for c in splits if c in ibis])
     has_sales = "terstond_uitgeefbaar" in ibis
     phases_known = "zachte_plancapaciteit" in ibis
     for column in numbers:
@@ -297,6 +301,16 @@ _HECTARE_AREAS = {
     "ha_netto": "oppnetto",
     "netto": "oppnetto",
     "netto_ha": "oppnetto",
+}
+# figures that are parts of another figure
+_SPLITS = {
+    "uitgegeven": ("uitgegeven_jaar",),
+    "terstond_uitgeefbaar": ("terstond_uitgeefbaar_gemeente", "terstond_uitgeefbaar_particulier"),
+    "niet_terstond_uitgeefbaar": (
+        "niet_terstond_uitgeefbaar_gemeente",
+        "niet_terstond_uitgeefbaar_particulier",
+        "zachte_plancapaciteit",
+    ),
 }
 # the list export splits issued land into before and in the current year
 _ISSUED_BEFORE = "totaal_uitgegeven_tm_vorig_jaar_ha"
