@@ -116,15 +116,22 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "environmental_category",
     ),
     "segment": ("werklocatietype", "werklocatie", "business_segment"),
-    "eigenaar": ("eigendom", "owner", "ownership"),
+    "eigenaar": ("eigenaartype", "eigendom", "owner", "ownership"),
     "uitgiftedatum": ("uitgifte_datum", "datum_uitgifte", "sale_date", "date_sold", "sold_on"),
     "prijs_m2": ("prijs", "prijs_per_m2", "grondprijs", "price_m2", "price_per_m2", "price"),
-    "laatst_bijgewerkt": ("bijgewerkt", "mutatiedatum", "last_updated", "updated", "updated_on"),
+    "laatst_bijgewerkt": (
+        "bijgewerkt",
+        "mutatiedatum",
+        "datummutatie",
+        "last_updated",
+        "updated",
+        "updated_on",
+    ),
     "opmerking": ("opmerkingen", "toelichting", "notes", "note", "remarks", "comment"),
     "opgegeven_ha": ("oppervlakte_ha", "opp_ha", "area_ha", "size_ha"),
 }
 #: Stated areas given in square metres, converted to ``opgegeven_ha``.
-AREA_M2_ALIASES = ("oppervlakte_m2", "opp_m2", "area_m2")
+AREA_M2_ALIASES = ("oppervlakte_m2", "opp_m2", "area_m2", "kaveloppervlak")
 
 #: Unambiguous other spellings of category values (after ``normalise_value``).
 VALUE_SYNONYMS: dict[str, dict[str, str]] = {
@@ -142,6 +149,9 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "option": "optie",
         "reserved": "optie",
         "not_for_sale": "niet_uitgeefbaar",
+        # provincial IBIS parcel registrations: land that is not for business use
+        "woonbebouwing": "niet_uitgeefbaar",
+        "openbare_ruimte": "niet_uitgeefbaar",
     },
     "segment": {
         "woonwerk": "woon_werk",
@@ -179,6 +189,12 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "structuurvisie": "4",
         "intentie": "5",
         "ruimtelijke_verkenning": "5",
+        # provincial IBIS parcel registrations write the plan's state in words
+        "vastgesteld_en_onherroepelijk_bestemmingsplan": "1",
+        "onherroepelijk_bestemmingsplan": "1",
+        "vastgesteld_bestemmingsplan": "2",
+        "ontwerp_bestemmingsplan": "3",
+        "ontwerpbestemmingsplan": "3",
     },
 }
 CATEGORY_VALUES: dict[str, tuple[str, ...]] = {

@@ -109,6 +109,13 @@ zoning_default_area: str = "rustig"
 zoning_chunk: int = 20_000
 
 
+#: Park gross areas outside these bounds (ha) are a warning that suggests the unit: below,
+#: hectares left in a m² column (OPPBRUTO); above, m² in a hectare column. The largest
+#: Dutch business parks (the port areas) are a few thousand hectares.
+ibis_min_park_ha: float = 0.1
+ibis_max_park_ha: float = 5_000.0
+
+
 def snapshot() -> dict[str, object]:
     """A copy of every setting's current value: what a worker process must apply, since it
     would otherwise read its own module's defaults (a plain dict, so that it pickles).

@@ -15,7 +15,7 @@ import shapely
 
 from terreinen import schema
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
-from terreinen.io.ibis import ibis_to_parcels, is_ibis_table
+from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
 from terreinen.io.write import record_input
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.parcels import check_parcels
@@ -92,6 +92,7 @@ def load_parcels(
         report.findings[:0] = findings
         return parcels, report
     frame, rename_findings = rename_columns(frame)
+    frame = registration_vocabulary(frame)
     for key, value in (("gemeente", gemeente), ("provincie", provincie)):
         if value is not None:
             given = pd.Series(value, index=frame.index, dtype=object)
@@ -222,9 +223,11 @@ def _with_wkt_geometry(frame: pd.DataFrame, label: str) -> pd.DataFrame:
             "the CSV file has no geometry column",
             f"add the outline as WKT text in a column named one of {', '.join(_WKT_COLUMNS)}",
         )
-    text = frame.pop(column)
+    text = frame.pop(column).astype(object)  # an empty column is read as floats
+    if text.isna().all() and is_ibis_table(frame):  # park figures, outline column empty
+        return frame
     geoms = shapely.from_wkt(text, on_invalid="ignore")
-    unreadable = text.notna() & text.str.strip().ne("") & pd.isna(geoms)
+    unreadable = text.notna() & text.astype(str).str.strip().ne("") & pd.isna(geoms)
     if unreadable.any():
         rows = ", ".join(str(r + 1) for r in unreadable.to_numpy().nonzero()[0][:10])
         raise TerreinenReadError(

@@ -13,6 +13,7 @@ IBIS counts land under option as available: ``optie`` is part of ``TERSTOND_UITG
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import geopandas as gpd
@@ -22,11 +23,19 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.io import cbs
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.parcels import check_table
-from terreinen.validation.values import as_text, is_blank
+from terreinen.validation.values import as_text, is_blank, parse_numbers
 
-__all__ = ["IBIS_COLUMNS", "check_parks", "ibis_to_parcels", "is_ibis_table", "to_ibis"]
+__all__ = [
+    "IBIS_COLUMNS",
+    "check_parks",
+    "ibis_to_parcels",
+    "is_ibis_table",
+    "registration_vocabulary",
+    "to_ibis",
+]
 
 HA_COLUMNS = (
     "UITGEGEVEN",
@@ -93,6 +102,10 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
             "GROOTST_UITGEEFBARE_DEEL": figures["grootste_ha"],
             # no category: -1, left out of the maximum
             "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes.replace(-1, np.nan),
+            # the data's year where the parcels came from IBIS, else the as-of year
+            "JAAR": pd.to_numeric(parcels["jaar"], errors="coerce").fillna(date.year)
+            if "jaar" in parcels
+            else float(date.year),
         }
     )
     table.loc[figures["onbekend_status"].to_numpy(), list(HA_COLUMNS)] = np.nan
@@ -101,12 +114,13 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     ).rename(columns={"TERREIN": "PLAN_NAAM"})
     keys = keys.fillna("")
     aggregations = dict.fromkeys(table.columns, "sum")
-    aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max")
+    aggregations.update(GROOTST_UITGEEFBARE_DEEL="max", MAX_MILIEUCATEGORIE="max", JAAR="max")
     grouped = table.join(keys).groupby(list(keys.columns))
     parks = grouped.agg(aggregations)
     # unknown is not zero: a park figure with an unknown part is unknown (empty)
     unknown = table.isna().join(keys).groupby(list(keys.columns)).sum() > 0
     unknown["MAX_MILIEUCATEGORIE"] = False  # the highest known category is still right
+    unknown["JAAR"] = False
     parks = parks.mask(unknown, np.nan)
     outlines = gpd.GeoDataFrame(keys, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
     parks = parks.join(outlines.dissolve(by=list(keys.columns))).reset_index()
@@ -115,11 +129,46 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
         int(categories[int(code)].split(".")[0]) if code == code else None
         for code in parks["MAX_MILIEUCATEGORIE"]
     ]
-    parks["JAAR"] = date.year
+    parks["JAAR"] = parks["JAAR"].astype(int)
     for column in IBIS_COLUMNS:
         if column not in parks:
             parks[column] = ""
     return gpd.GeoDataFrame(parks[[*IBIS_COLUMNS, "geometry"]], crs=parcels.crs)
+
+
+def registration_vocabulary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parcels as the provincial IBIS parcel registrations write them, in the contract's
+    columns (``frame`` has contract column names already).
+
+    A status with its owner in one value (``Terstond uitgeefbaar gemeente``) becomes
+    ``status`` and ``eigenaar`` (an ``eigenaar`` the file gives wins); ``uitgiftejaar`` and
+    ``uitgiftemaand`` become ``uitgiftedatum`` (the first of the month, January without a
+    month).
+
+    >>> registration_vocabulary(pd.DataFrame({"status": ["Niet terstond uitgeefbaar particulier"]}))
+                          status     eigenaar
+    0  Niet terstond uitgeefbaar  particulier
+    """
+    frame = frame.copy()
+    if "status" in frame:
+        parts = as_text(frame["status"]).str.extract(_STATUS_OWNER, flags=re.IGNORECASE)
+        compound = parts[0].notna()
+        if compound.any():
+            frame["status"] = parts[0].where(compound, frame["status"])
+            owner = parts[1].str.lower().where(compound)
+            given = frame["eigenaar"] if "eigenaar" in frame else pd.Series(None, frame.index)
+            frame["eigenaar"] = given.where(~is_blank(given), owner).astype(object)
+    if "uitgiftejaar" in frame and "uitgiftedatum" not in frame:
+        year = parse_numbers(frame.pop("uitgiftejaar"))
+        months = frame.pop("uitgiftemaand") if "uitgiftemaand" in frame else None
+        month = parse_numbers(months).fillna(1) if months is not None else 1
+        month = pd.Series(month, index=frame.index).astype(int).astype(str)
+        text = year.astype("Int64").astype(str) + "-" + month + "-01"
+        frame["uitgiftedatum"] = text.where(year.notna(), None)
+    return frame
+
+
+_STATUS_OWNER = r"^\s*(.*?uitgeefbaar)[\s_]+(gemeente|particulier)\s*$"
 
 
 def is_ibis_table(frame: pd.DataFrame) -> bool:
@@ -127,7 +176,8 @@ def is_ibis_table(frame: pd.DataFrame) -> bool:
     than parcels: it holds a gross area and a RIN number or park figures, and no status."""
     names = {schema.normalise_name(c) for c in frame.columns}
     identified = bool(names & {"rin_nummer", "rinnummer", "terstond_uitgeefbaar"})
-    return "oppbruto" in names and identified and "status" not in names
+    gross = bool(names & {"oppbruto", *_HECTARE_AREAS})
+    return gross and identified and "status" not in names
 
 
 def ibis_to_parcels(
@@ -151,6 +201,7 @@ def ibis_to_parcels(
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     table.columns = [schema.normalise_name(c) for c in table.columns]
     table = table.rename(columns=_ALIASES)
+    vocabulary_findings = _national_vocabulary(table, frame)
     for key, value in (("gemeente", gemeente), ("provincie", provincie)):
         if value is not None:
             given = pd.Series(value, index=table.index, dtype=object)
@@ -165,6 +216,7 @@ def ibis_to_parcels(
         numbers=tuple(c for c in numbers if c in table),
     )
     report.findings = [_with_hint(f) for f in report.findings] + year_findings
+    report.findings[:0] = vocabulary_findings
     if report.ok:
         report.findings += check_parks(ibis)  # net over gross, figures over gross, categories
     if not report.ok:
@@ -173,7 +225,21 @@ def ibis_to_parcels(
     outlines = None
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
         outlines = frame.geometry.to_crs(settings.rd_crs).to_numpy()
+    elif isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any():
+        # WKT in a CSV (IBIS's list export, Geometrie): IBIS writes RD New
+        outlines = frame.geometry.to_numpy()
+        report.findings.append(
+            Finding(
+                "warning",
+                "the park outlines have no coordinate system; read as RD New (EPSG:28992)",
+                column="geometry",
+            )
+        )
     ibis, outlines = _one_row_per_park(ibis, outlines, report)
+    # a part of a figure the table does not give has no place among the parts: not used
+    for total, splits in _SPLITS.items():
+        if total not in ibis:
+            ibis = ibis.drop(columns=[c for c in splits if c in ibis])
     has_sales = "terstond_uitgeefbaar" in ibis
     phases_known = "zachte_plancapaciteit" in ibis
     for column in numbers:
@@ -186,7 +252,9 @@ def ibis_to_parcels(
         park["rin_nummer"].fillna(park["plan_naam"]) if "rin_nummer" in park else park["plan_naam"]
     )
     category = ibis.get("max_milieucategorie", pd.Series("", index=ibis.index))
-    main = category.astype(str).str.split(".").str[0].map(_MAIN_TO_CATEGORY)
+    # an empty column is read as floats
+    text = category.astype(object).where(category.notna(), "").astype(str)
+    main = text.str.split(".").str[0].map(_MAIN_TO_CATEGORY)
     parcels = pd.DataFrame(
         {
             "kavel_id": label + "-" + (records.groupby(level=0).cumcount() + 1).astype(str),
@@ -203,6 +271,8 @@ def ibis_to_parcels(
             "uitgiftedatum": records["uitgiftedatum"],
             "oppervlakte_ha": records["oppervlakte_ha"],
             "grootste_deel_ha": records["grootste_deel_ha"],
+            # the park's JAAR as read, so that to_ibis writes it back (a round trip)
+            "jaar": park["jaar"].astype("Int64"),
         }
     ).reset_index(drop=True)
     geometry = np.full(len(parcels), None)  # a table without outlines
@@ -216,9 +286,80 @@ _ALIASES = {
     "bedrijvent": "plan_naam",
     "bedrijventerrein": "plan_naam",
     "rinnummer": "rin_nummer",
+    # IBIS's list export (locations/list/export)
+    "grootst_uitgeefbaar_deel_ha": "grootst_uitgeefbare_deel",
+    "uitgifte_huidig_jaar_ha": "uitgegeven_jaar",
+    "terstond_uitgeefbaar_ha": "terstond_uitgeefbaar",
+    "niet_terstond_uitgeefbaar_ha": "niet_terstond_uitgeefbaar",
 }
+# gross and net area in hectares (the national WFS layer, the list export), read as the m²
+# of OPPBRUTO/OPPNETTO
+_HECTARE_AREAS = {
+    "ha_bruto": "oppbruto",
+    "bruto": "oppbruto",
+    "bruto_ha": "oppbruto",
+    "ha_netto": "oppnetto",
+    "netto": "oppnetto",
+    "netto_ha": "oppnetto",
+}
+# figures that are parts of another figure
+_SPLITS = {
+    "uitgegeven": ("uitgegeven_jaar",),
+    "terstond_uitgeefbaar": ("terstond_uitgeefbaar_gemeente", "terstond_uitgeefbaar_particulier"),
+    "niet_terstond_uitgeefbaar": (
+        "niet_terstond_uitgeefbaar_gemeente",
+        "niet_terstond_uitgeefbaar_particulier",
+        "zachte_plancapaciteit",
+    ),
+}
+# the list export splits issued land into before and in the current year
+_ISSUED_BEFORE = "totaal_uitgegeven_tm_vorig_jaar_ha"
 # figures that should repeat on every polygon of one park
 _PARK_FIGURES = ("plan_naam", "gemeente", "oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
+
+
+def _national_vocabulary(table: pd.DataFrame, frame: pd.DataFrame) -> list[Finding]:
+    """Read the national vocabularies into the layout, in place: hectare areas as m², issued
+    land as the sum of its two parts, ``GEM_CODES`` (CBS codes) as municipality and
+    province names, a park without one (``GM0000``) placed by its outline. Undocumented
+    columns such as ``HA_TOTTUIT`` are left alone: not guessed."""
+    for name, target in _HECTARE_AREAS.items():
+        if name in table and target not in table:
+            text = table.pop(name)
+            number = parse_numbers(text)
+            # text that is not a number stays, so the checks name its row
+            table[target] = (number * 1e4).astype(object).where(number.notna(), text)
+    if _ISSUED_BEFORE in table and "uitgegeven" not in table:
+        this_year = parse_numbers(table.get("uitgegeven_jaar", pd.Series(0.0, table.index)))
+        table["uitgegeven"] = parse_numbers(table[_ISSUED_BEFORE]) + this_year
+    if "gem_codes" not in table or "gemeente" in table:
+        return []
+    return _municipality_from_codes(table, frame)
+
+
+def _municipality_from_codes(table: pd.DataFrame, frame: pd.DataFrame) -> list[Finding]:
+    findings = []
+    codes = table["gem_codes"].map(cbs.municipality_code)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+        located = cbs.locate(frame.geometry).set_axis(table.index)
+        codes = codes.where(codes.notna(), located)
+    known = cbs.municipalities().set_index("gemeentecode")
+    unknown = codes.notna() & ~codes.isin(known.index)
+    for row in np.flatnonzero(unknown.to_numpy()).tolist():
+        findings.append(
+            Finding(
+                "error",
+                f"{table['gem_codes'].iloc[row]!r} is not a CBS municipality code of "
+                f"{cbs.CBS_YEAR}",
+                row=row + 1,
+                column="GEM_CODES",
+            )
+        )
+    valid = codes.where(~unknown)
+    table["gemeente"] = valid.map(known["gemeente"]).astype(object)
+    if "provincie" not in table:
+        table["provincie"] = valid.map(known["provincie"]).astype(object)
+    return findings
 
 
 def _with_hint(finding: Finding) -> Finding:
@@ -294,8 +435,13 @@ def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd
     soft_share = (ibis["zachte_plancapaciteit"] / ibis["niet_terstond_uitgeefbaar"]).where(
         ibis["niet_terstond_uitgeefbaar"] > 0, 0.0
     )
+    # the part of the net area the given figures do not cover (a figure the table does not
+    # give, or parts that fall short): unknown, kept in gross and net, never 0
+    given = sum(ibis[c] for c in _PART_COLUMNS)
+    remainder = (ibis["oppnetto"] / 1e4 - given).clip(lower=0.0)
     parts = [
         not_net,
+        _records(remainder, None, None, planfase=None),
         _records(ibis["uitgegeven"] - ibis["uitgegeven_jaar"], "uitgegeven", "particulier"),
         _records(ibis["uitgegeven_jaar"], "uitgegeven", "particulier", sold_in=year),
     ]
@@ -320,7 +466,7 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
     findings = []
     zero = pd.Series(0.0, index=ibis.index)
     gross, net = ibis["oppbruto"] / 1e4, ibis["oppnetto"] / 1e4  # m² -> ha
-    parts = sum((ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS), start=zero)
+    parts = pd.concat([ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS], axis=1).sum(axis=1)
     slack = 1e-6 * gross.abs() + 1e-6  # rounding of m² written as text
     for pos in np.flatnonzero((net > gross + slack).to_numpy()):
         findings.append(
@@ -328,6 +474,16 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
                 "error",
                 f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
                 f"{gross.iloc[pos]:,.2f} ha",
+                row=int(pos) + 1,
+                column="oppnetto",
+            )
+        )
+    for pos in np.flatnonzero(((parts > net + slack) & (parts <= gross + slack)).to_numpy()):
+        findings.append(
+            Finding(
+                "error",
+                f"issued and available land ({' + '.join(_PART_COLUMNS)} = "
+                f"{parts.iloc[pos]:,.2f} ha) exceeds the net area {net.iloc[pos]:,.2f} ha",
                 row=int(pos) + 1,
                 column="oppnetto",
             )
@@ -342,6 +498,7 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
                 column="oppbruto",
             )
         )
+    findings += _implausible_areas(gross)
     if "max_milieucategorie" in ibis:
         text = ibis["max_milieucategorie"].astype("string").str.strip()
         unknown = (
@@ -357,6 +514,34 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
                     suggestion="IBIS records the main category as a number 1 to 6",
                 )
             )
+    return findings
+
+
+def _implausible_areas(gross: pd.Series) -> list[Finding]:
+    """Gross areas that suggest the wrong unit: hectares left in ``OPPBRUTO`` (m²) read as
+    parks smaller than ``settings.ibis_min_park_ha``, m² in a hectare column as parks larger
+    than ``settings.ibis_max_park_ha``. Warnings: such parks exist, rarely."""
+    findings = []
+    for pos in np.flatnonzero(((gross > 0) & (gross < settings.ibis_min_park_ha)).to_numpy()):
+        findings.append(
+            Finding(
+                "warning",
+                f"gross area {gross.iloc[pos] * 1e4:,.0f} m² is only {gross.iloc[pos]:.4f} ha",
+                row=int(pos) + 1,
+                column="oppbruto",
+                suggestion="OPPBRUTO and OPPNETTO are in m²; are these hectares?",
+            )
+        )
+    for pos in np.flatnonzero((gross > settings.ibis_max_park_ha).to_numpy()):
+        findings.append(
+            Finding(
+                "warning",
+                f"gross area {gross.iloc[pos]:,.0f} ha is larger than any business park",
+                row=int(pos) + 1,
+                column="oppbruto",
+                suggestion="hectare columns (HA_BRUTO, Bruto) are in ha; are these m²?",
+            )
+        )
     return findings
 
 

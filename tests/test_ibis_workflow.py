@@ -1,0 +1,65 @@
+"""A user's workflow end to end (issue 21): the national IBIS layer and IBIS's list export,
+as they come, through every command; each states the same figures or the same unknown."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from conftest import X0, Y0
+from test_study import AGREEMENTS, _assert_consistent, _outputs
+
+UNKNOWN = {"Emmen": None, "Assen": None, "Totaal": None}
+EMMEN = shapely.box(257_000, 532_000, 257_250, 532_400)  # 10 ha in Emmen
+ASSEN = shapely.box(X0, Y0, X0 + 500, Y0 + 400)  # 20 ha in Assen
+
+
+def _wfs_layer(tmp_path) -> str:
+    """The national WFS layer's columns: Emmen 10 ha gross / 8 ha net (GM0114), Assen
+    20 ha / 15 ha (GM0000: placed by its outline, which lies in Assen)."""
+    rows = pd.DataFrame(
+        {
+            "RIN_NUMMER": ["1140001", "1060001"],
+            "JAAR": [2024, 2024],
+            "PLAN_NAAM": ["Park A", "Park B"],
+            "GEM_CODES": ["GM0114", "GM0000"],
+            "HA_BRUTO": [10.0, 20.0],
+            "HA_NETTO": [8.0, 15.0],
+            "HA_TOTTUIT": [0.0, 2.0],
+            "WLOC_TYPE": ["Bedrijventerrein", "Bedrijventerrein"],
+        }
+    )
+    path = tmp_path / "ibis_wfs.geojson"
+    gpd.GeoDataFrame(rows, geometry=[EMMEN, ASSEN], crs="EPSG:28992").to_file(path)
+    (tmp_path / "agreements.csv").write_text(AGREEMENTS, encoding="utf-8")
+    return str(path)
+
+
+def test_the_national_layer_through_every_command(tmp_path):
+    outputs = _outputs(_wfs_layer(tmp_path), tmp_path)
+    _assert_consistent(outputs, UNKNOWN)  # no sale figures in the layer: unknown everywhere
+    assert outputs["capacity"]["Emmen"]["bruto_ha"] == pytest.approx(10.0)
+    assert outputs["capacity"]["Assen"]["netto_ha"] == pytest.approx(15.0)
+    assert outputs["workbook"]["gemeenten"].loc["Totaal", "bruto_ha"] == pytest.approx(30.0)
+    for agreement in outputs["agreements"].values():
+        assert agreement["status"] == "onbekend" and agreement["actual_ha"] is None
+
+
+def test_the_list_export_through_every_command(tmp_path):
+    # `;`, decimal commas, outlines as WKT in Geometrie; Terstond_Uitgeefbaar given, Niet terstond not: the net area
+    # the given parts do not cover is unknown, so every figure by state is unknown
+    path = tmp_path / "ibis_lijst.csv"
+    path.write_text(
+        "RIN_Nummer;Jaar;Plannaam;Kern;Gemeente;Provincie;Terstond_Uitgeefbaar;Bruto;Netto_ha;"
+        "Totaal_uitgegeven_tm_vorig_jaar_ha;Uitgifte_huidig_jaar_ha;Geometrie\n"
+        f"1140001;2024;Park A;Emmen;Emmen;Drenthe;1,5;10,0;8,0;4,0;0,5;{EMMEN.wkt}\n"
+        f"1060001;2024;Park B;Assen;Assen;Drenthe;3,25;20,0;15,0;10,0;0,0;{ASSEN.wkt}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "agreements.csv").write_text(AGREEMENTS, encoding="utf-8")
+    outputs = _outputs(str(path), tmp_path)
+    _assert_consistent(outputs, UNKNOWN)
+    assert outputs["capacity"]["Emmen"]["bruto_ha"] == pytest.approx(10.0)
+    assert outputs["capacity"]["Totaal"]["netto_ha"] == pytest.approx(23.0)
+    assert outputs["workbook"]["gemeenten"].loc["Assen", "bruto_ha"] == pytest.approx(20.0)
