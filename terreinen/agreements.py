@@ -5,6 +5,8 @@ at named parks. Definitions: docs/data-model.md, "Agreements as written"."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -55,9 +57,14 @@ class DeliveryHistory:
     :func:`terreinen.register.example_deliveries` yields them). A register serves the same
     purpose from a store."""
 
-    def __init__(self, deliveries):
-        self._deliveries = sorted(
-            ((as_of_date(date), parcels) for date, parcels in deliveries), key=lambda d: d[0]
+    def __init__(self, deliveries: Iterable[tuple[AsOf, pd.DataFrame]]):
+        # read when first asked for: a run without toevoeging agreements never reads them
+        self._given = deliveries
+
+    @functools.cached_property
+    def _deliveries(self) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
+        return sorted(
+            ((as_of_date(date), parcels) for date, parcels in self._given), key=lambda d: d[0]
         )
 
     def deliveries(self, as_of=None) -> pd.DataFrame:

@@ -185,7 +185,7 @@ def _random_parcels(rows):
 
 
 SUMS = [c for c in COLUMNS if c not in ("grootste_kavel_ha", "voorraad_jaren_hard")]
-hyp = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hyp = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @hyp

@@ -57,7 +57,7 @@ def test_the_full_table_by_hand():
     assert full["niet_terstond_ha"] == 8.0
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sets(st.sampled_from(sorted(FULL))))
 def test_any_subset_gives_the_full_figure_or_unknown(columns):
     full = _figures(FULL)

@@ -98,7 +98,7 @@ def ok(*args) -> str:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(terrein=TEXT, gemeente=TEXT, provincie=TEXT, kavel=TEXT, column=TEXT, value=TEXT)
 def test_parcel_texts_come_back_literally(terrein, gemeente, provincie, kavel, column, value):
@@ -143,7 +143,7 @@ def test_parcel_texts_come_back_literally(terrein, gemeente, provincie, kavel, c
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(gemeente=TEXT, afspraak=TEXT, bron=TEXT, column=TEXT, value=TEXT)
 def test_agreement_texts_come_back_literally(gemeente, afspraak, bron, column, value):
