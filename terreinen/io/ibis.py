@@ -14,6 +14,7 @@ IBIS counts land under option as available: ``optie`` is part of ``TERSTOND_UITG
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import geopandas as gpd
@@ -24,7 +25,7 @@ import shapely
 from terreinen import schema, settings
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
 from terreinen.io import cbs
-from terreinen.report import Finding, ValidationReport
+from terreinen.report import Finding, Severity, ValidationReport
 from terreinen.validation.parcels import check_table
 from terreinen.validation.values import as_text, is_blank, parse_numbers
 
@@ -459,61 +460,69 @@ def _park_records(ibis: pd.DataFrame, has_sales: bool, phases_known: bool) -> pd
     return pd.concat(parts)
 
 
+def _row_findings(
+    rows: pd.Series,
+    severity: Severity,
+    column: str,
+    message: Callable[[int], str],
+    suggestion: str | None = None,
+) -> list[Finding]:
+    """A finding for each true row of ``rows`` (``message(position)``), numbered from 1."""
+    return [
+        Finding(severity, message(pos), row=pos + 1, column=column, suggestion=suggestion)
+        for pos in map(int, np.flatnonzero(rows.to_numpy()))
+    ]
+
+
 def check_parks(ibis: pd.DataFrame) -> list[Finding]:
     """Park figures that cannot all be true, as errors with row and column: net area above
     gross, issued plus available land above the gross area, a category that is not 1-6.
     ``ibis`` has lower-case column names and numbers already read."""
-    findings = []
     zero = pd.Series(0.0, index=ibis.index)
     gross, net = ibis["oppbruto"] / 1e4, ibis["oppnetto"] / 1e4  # m² -> ha
     parts = pd.concat([ibis.get(c, zero).fillna(0.0) for c in _PART_COLUMNS], axis=1).sum(axis=1)
     slack = 1e-6 * gross.abs() + 1e-6  # rounding of m² written as text
-    for pos in np.flatnonzero((net > gross + slack).to_numpy()):
-        findings.append(
-            Finding(
-                "error",
-                f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
-                f"{gross.iloc[pos]:,.2f} ha",
-                row=int(pos) + 1,
-                column="oppnetto",
-            )
-        )
-    for pos in np.flatnonzero(((parts > net + slack) & (parts <= gross + slack)).to_numpy()):
-        findings.append(
-            Finding(
-                "error",
-                f"issued and available land ({' + '.join(_PART_COLUMNS)} = "
-                f"{parts.iloc[pos]:,.2f} ha) exceeds the net area {net.iloc[pos]:,.2f} ha",
-                row=int(pos) + 1,
-                column="oppnetto",
-            )
-        )
-    for pos in np.flatnonzero((parts > gross + slack).to_numpy()):
-        findings.append(
-            Finding(
-                "error",
-                f"issued and available land ({' + '.join(_PART_COLUMNS)} = "
-                f"{parts.iloc[pos]:,.2f} ha) exceeds the gross area {gross.iloc[pos]:,.2f} ha",
-                row=int(pos) + 1,
-                column="oppbruto",
-            )
-        )
+    named = " + ".join(_PART_COLUMNS)
+    findings = _row_findings(
+        net > gross + slack,
+        "error",
+        "oppnetto",
+        lambda pos: (
+            f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
+            f"{gross.iloc[pos]:,.2f} ha"
+        ),
+    )
+    findings += _row_findings(
+        (parts > net + slack) & (parts <= gross + slack),
+        "error",
+        "oppnetto",
+        lambda pos: (
+            f"issued and available land ({named} = {parts.iloc[pos]:,.2f} ha) "
+            f"exceeds the net area {net.iloc[pos]:,.2f} ha"
+        ),
+    )
+    findings += _row_findings(
+        parts > gross + slack,
+        "error",
+        "oppbruto",
+        lambda pos: (
+            f"issued and available land ({named} = {parts.iloc[pos]:,.2f} ha) "
+            f"exceeds the gross area {gross.iloc[pos]:,.2f} ha"
+        ),
+    )
     findings += _implausible_areas(gross)
     if "max_milieucategorie" in ibis:
         text = ibis["max_milieucategorie"].astype("string").str.strip()
         unknown = (
             text.notna() & text.ne("") & text.str.split(".").str[0].map(_MAIN_TO_CATEGORY).isna()
         )
-        for pos in np.flatnonzero(unknown.to_numpy()):
-            findings.append(
-                Finding(
-                    "error",
-                    f"unknown milieucategorie {text.iloc[pos]!r}",
-                    row=int(pos) + 1,
-                    column="max_milieucategorie",
-                    suggestion="IBIS records the main category as a number 1 to 6",
-                )
-            )
+        findings += _row_findings(
+            unknown,
+            "error",
+            "max_milieucategorie",
+            lambda pos: f"unknown milieucategorie {text.iloc[pos]!r}",
+            "IBIS records the main category as a number 1 to 6",
+        )
     return findings
 
 
@@ -521,28 +530,19 @@ def _implausible_areas(gross: pd.Series) -> list[Finding]:
     """Gross areas that suggest the wrong unit: hectares left in ``OPPBRUTO`` (m²) read as
     parks smaller than ``settings.ibis_min_park_ha``, m² in a hectare column as parks larger
     than ``settings.ibis_max_park_ha``. Warnings: such parks exist, rarely."""
-    findings = []
-    for pos in np.flatnonzero(((gross > 0) & (gross < settings.ibis_min_park_ha)).to_numpy()):
-        findings.append(
-            Finding(
-                "warning",
-                f"gross area {gross.iloc[pos] * 1e4:,.0f} m² is only {gross.iloc[pos]:.4f} ha",
-                row=int(pos) + 1,
-                column="oppbruto",
-                suggestion="OPPBRUTO and OPPNETTO are in m²; are these hectares?",
-            )
-        )
-    for pos in np.flatnonzero((gross > settings.ibis_max_park_ha).to_numpy()):
-        findings.append(
-            Finding(
-                "warning",
-                f"gross area {gross.iloc[pos]:,.0f} ha is larger than any business park",
-                row=int(pos) + 1,
-                column="oppbruto",
-                suggestion="hectare columns (HA_BRUTO, Bruto) are in ha; are these m²?",
-            )
-        )
-    return findings
+    return _row_findings(
+        (gross > 0) & (gross < settings.ibis_min_park_ha),
+        "warning",
+        "oppbruto",
+        lambda pos: f"gross area {gross.iloc[pos] * 1e4:,.0f} m² is only {gross.iloc[pos]:.4f} ha",
+        "OPPBRUTO and OPPNETTO are in m²; are these hectares?",
+    ) + _row_findings(
+        gross > settings.ibis_max_park_ha,
+        "warning",
+        "oppbruto",
+        lambda pos: f"gross area {gross.iloc[pos]:,.0f} ha is larger than any business park",
+        "hectare columns (HA_BRUTO, Bruto) are in ha; are these m²?",
+    )
 
 
 def _records(ha, status, owner, *, planfase=1, sold_in=None, largest=0.0) -> pd.DataFrame:
