@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from conftest import frame, parcel, rect
 
-from terreinen import TerreinenDataError, TerreinenReadError, read_parcels
+from terreinen import TerreinenDataError, TerreinenReadError, read_parcels, settings
+from terreinen.io import files
 
 EXPECTED_HA = {"A": 1.0, "B": 2.0, "C": 0.5}
 
@@ -215,3 +216,24 @@ def test_unknown_format(tmp_path):
     path.write_text("not a map")
     with pytest.raises(TerreinenReadError, match="not in a format"):
         read_parcels(path)
+
+
+def test_a_file_read_again_unchanged_is_not_read_again(tmp_path, monkeypatch):
+    """Reading the same unchanged file twice gives equal, independent parcels without a
+    second reading; a changed file or a changed setting is read anew."""
+    path = tmp_path / "kavels.geojson"
+    frame([parcel("A", rect(0, 0, 100, 100)), parcel("B", rect(200, 0, 100, 50))]).to_file(path)
+    readings = []
+    real = files.read_table
+    monkeypatch.setattr(files, "read_table", lambda *a, **k: readings.append(1) or real(*a, **k))
+    first = files.read_parcels(path)
+    first.loc[0, "terrein"] = "changed by the caller"  # a copy: the next reading is not touched
+    second = files.read_parcels(path)
+    assert len(readings) == 1
+    assert second["terrein"].tolist() == ["Testpark", "Testpark"]
+    assert second["oppervlakte_ha"].tolist() == pytest.approx([1.0, 0.5])
+    frame([parcel("A", rect(0, 0, 100, 100))]).to_file(path)  # rewritten: another file
+    assert files.read_parcels(path)["kavel_id"].tolist() == ["A"] and len(readings) == 2
+    monkeypatch.setattr(settings, "area_tolerance", 0.5)
+    files.read_parcels(path)
+    assert len(readings) == 3  # the checks read the settings: another reading

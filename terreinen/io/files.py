@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import collections
+import copy
 import csv
 import json
+import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from terreinen import schema
+from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
 from terreinen.io.write import record_input
@@ -85,7 +89,57 @@ def load_parcels(
 
     ``parcels`` is None when the report has errors that leave no usable geometry.
     Only a source that cannot be read at all raises :class:`TerreinenReadError`.
+
+    A file read again unchanged (same size, modification time and inode), with the same
+    options and settings, is not read again in the same process (a notebook, a test
+    session): its parcels and report are copies of the first reading's. Only files of at
+    most ``_CACHED_ROWS`` records are kept, and only the last ``_CACHED_FILES``.
     """
+    key = _unchanged_file_key(source, layer, crs, gemeente, provincie)
+    if key is not None and key in _READINGS:
+        record_input(Path(source))  # the output guard knows it as read, as on a real read
+        _READINGS.move_to_end(key)
+        kept, kept_report = _READINGS[key]
+        return (None if kept is None else kept.copy()), copy.deepcopy(kept_report)
+    parcels, report = _load(source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie)
+    if key is not None and report.n_rows <= _CACHED_ROWS:
+        _READINGS[key] = (None if parcels is None else parcels.copy(), copy.deepcopy(report))
+        while len(_READINGS) > _CACHED_FILES:
+            _READINGS.popitem(last=False)
+    return parcels, report
+
+
+_CACHED_FILES = 4
+_CACHED_ROWS = 50_000  # larger files are read again: memory before speed
+_READINGS: collections.OrderedDict[tuple, tuple[gpd.GeoDataFrame | None, ValidationReport]] = (
+    collections.OrderedDict()
+)
+
+
+def _unchanged_file_key(source, *options) -> tuple | None:
+    """What identifies one reading of a regular file (None for anything else): the file as
+    it is now, the reading's options and every setting the checks read."""
+    if not isinstance(source, str | Path):
+        return None
+    try:
+        status = os.stat(source)
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    where = (os.path.realpath(source), status.st_size, status.st_mtime_ns, status.st_ino)
+    return (*where, repr(options), repr(sorted(settings.snapshot().items())))
+
+
+def _load(
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    layer: str | None,
+    crs,
+    gemeente: str | None,
+    provincie: str | None,
+) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
+    """One reading and check of ``source`` (see :func:`load_parcels`)."""
     frame, label, findings = read_table(source, layer=layer)
     if is_ibis_table(frame):
         parcels, report = ibis_to_parcels(frame, label, gemeente=gemeente, provincie=provincie)
