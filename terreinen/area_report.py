@@ -23,6 +23,7 @@ from terreinen import schema
 from terreinen.capacity import EFFECTIVE, NO_CATEGORY
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import status_on
+from terreinen.matching import MATCH_COLUMNS
 from terreinen.study import Study
 from terreinen.validation.values import closest
 
@@ -57,14 +58,8 @@ AVAILABLE_BY = {"segment": schema.SEGMENTS, "milieucategorie": schema.MILIEUCATE
 _BY_EFFECTIVE = (NO_CATEGORY, *schema.MILIEUCATEGORIEEN)
 # the available land per segment or category: by status and by plan capacity
 _SPLIT = ["terstond_ha", "niet_terstond_ha", "optie_ha", "hard_ha", "zacht_ha", "onverkocht_ha"]
-_PARCEL_COLUMNS = [
-    "kavel_id",
-    "terrein",
-    "gemeente",
-    "oppervlakte_ha",
-    "milieucategorie",
-    "segment",
-]
+# the available parcels: the columns find lists, up to the status it adds itself
+_PARCEL_COLUMNS = list(MATCH_COLUMNS[: MATCH_COLUMNS.index("status")])
 
 
 @dataclasses.dataclass
