@@ -64,6 +64,7 @@ def test_no_command_shows_the_password(where, tmp_path):
             register.import_delivery(parcels, date="2026-01-01", source="levering", by="test")
         outputs = tmp_path / "out"
         outputs.mkdir()
+        who = ("--by", "test", "--reason", "a check")
         runs = [
             ("validate", url),
             ("capacity", url, "--as-of", "2026-06-01"),
@@ -75,10 +76,20 @@ def test_no_command_shows_the_password(where, tmp_path):
             ("export", url, "--to", outputs / "studie.gpkg"),
             ("register", "history", "A", "--store", url),
             ("changes", "--store", url, "--from", "2025-01-01", "--to", "2026-12-31"),
-        ]
+            ("rapport", "Assen", url),
+            ("register", "upgrade", "--store", url),
+            ("register", "set", "A", "--store", url, "--date", "2026-02-01", *who, "--status",
+             "optie"),
+            ("register", "correct", "A", "--store", url, "--version", "2", *who, "--date",
+             "2026-02-02"),
+            ("register", "undo", "A", "--store", url, "--version", "3", *who),
+            ("register", "revert", "Assen", "--store", url, "--to", "2026-01-01", "--date",
+             "2026-03-01", *who),
+            ("register", "set", "Z", "--store", url, "--date", "2026-04-01", *who),  # refused
+        ]  # fmt: skip
         for args in runs:
             result = cli(*args)
-            assert result.exit_code == 0, (args, result.stderr)
+            assert result.exit_code == (2 if "Z" in args else 0), (args, result.stderr)
             said += [result.stdout, result.stderr]
         written = [path.read_bytes() for path in outputs.rglob("*") if path.is_file()]
     assert written and all(SECRET.encode() not in data for data in written)
