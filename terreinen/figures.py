@@ -51,6 +51,10 @@ UNKNOWN = {
         "the data hold no sale dates",
         ("uitgifte_ha_per_jaar", "voorraad_jaren_hard"),
     ),
+    "grootste_deel_ha": (
+        "the park table gives no largest available part (GROOTST_UITGEEFBARE_DEEL)",
+        ("grootste_kavel_ha",),
+    ),
 }
 
 
@@ -169,6 +173,10 @@ def parcel_figures(
     soft = unsold & np.isin(phase, schema.SOFT_PHASES)
     sold = status == "uitgegeven"
     no_dates = sold & ~sale_dates(parcels).notna().any()
+    # IBIS park records carry their largest available part; parcels are their own
+    largest = parcels.get("grootste_deel_ha")
+    largest_ha = ha if largest is None else largest.to_numpy(dtype=float, na_value=np.nan)
+    no_largest = unsold & np.isnan(largest_ha)
     figures = {
         "bruto_ha": ha,
         # a record without status is issuable land whose state is unknown (IBIS net area)
@@ -180,8 +188,7 @@ def parcel_figures(
         "hard_ha": np.where(no_phase, np.nan, np.where(hard, ha, 0.0)),
         "zacht_ha": np.where(no_phase, np.nan, np.where(soft, ha, 0.0)),
         "onverkocht_ha": np.where(unsold, ha, 0.0),
-        # IBIS park records carry their largest available part; parcels are their own
-        "grootste_ha": np.where(unsold, parcels.get("grootste_deel_ha", ha), 0.0),
+        "grootste_ha": np.where(unsold, largest_ha, 0.0),
         "uitgifte_ha": np.where(
             no_dates, np.nan, np.where(_sold_in(parcels, sold, window), ha, 0.0)
         ),
@@ -193,6 +200,7 @@ def parcel_figures(
     table["onbekend_status"] = ~known
     table["onbekend_planfase"] = no_phase
     table["onbekend_uitgiftedatum"] = no_dates
+    table["onbekend_grootste_deel_ha"] = no_largest & known
     return table
 
 

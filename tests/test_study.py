@@ -15,6 +15,7 @@ import shapely
 from browser import page_data
 from conftest import AS_OF, EXPECTED, X0, Y0, cli
 
+from terreinen import read_parcels
 from terreinen.capacity import capacity
 from terreinen.study import Study
 
@@ -201,3 +202,20 @@ def test_a_municipality_slice_states_the_whole_studys_figures(hand_worked):
     assert assen.figures.index.equals(hand_worked.index[hand_worked["gemeente"] == "Assen"])
     with pytest.raises(LookupError, match="did you mean 'Assen'"):
         study.for_gemeente("Asen")
+
+
+def test_a_park_table_without_its_largest_part_says_so(tmp_path):
+    """Sale figures but no GROOTST_UITGEEFBARE_DEEL: the largest available part is unknown,
+    with its reason, not 0 ha; given, it is the parks' figure (Emmen 1.5 ha, Assen 2 ha)."""
+    sales = {
+        "TERSTOND_UITGEEFBAAR": ["2", "3"],
+        "NIET_TERSTOND_UITGEEFBAAR": ["1", "1"],
+        "UITGEGEVEN": ["5", "11"],
+    }
+    table = capacity(read_parcels(_park_table(tmp_path, **sales)), as_of="2026-01-01")
+    assert table["grootste_kavel_ha"].isna().all()
+    assert "GROOTST_UITGEEFBARE_DEEL" in table.attrs["onbekend"]["grootste_kavel_ha"]
+    assert table.set_index("gebied").loc["Assen", "terstond_ha"] == pytest.approx(3.0)
+    given = _park_table(tmp_path, **sales, GROOTST_UITGEEFBARE_DEEL=["1.5", "2"])
+    largest = capacity(read_parcels(given), as_of="2026-01-01").set_index("gebied")
+    assert largest["grootste_kavel_ha"].to_dict() == {"Assen": 2.0, "Emmen": 1.5, "Totaal": 2.0}

@@ -243,9 +243,12 @@ def ibis_to_parcels(
             ibis = ibis.drop(columns=[c for c in splits if c in ibis])
     has_sales = "terstond_uitgeefbaar" in ibis
     phases_known = "zachte_plancapaciteit" in ibis
+    largest_given = "grootst_uitgeefbare_deel" in ibis
     for column in numbers:
         if column in ibis or has_sales:
             ibis[column] = ibis[column].fillna(0.0) if column in ibis else 0.0
+    if not largest_given:  # unknown, not 0: the park's available land may hold a large part
+        ibis["grootst_uitgeefbare_deel"] = np.nan
     records = _park_records(ibis, has_sales, phases_known)
     records = records[records["oppervlakte_ha"] > 1e-9].sort_index(kind="stable")
     park = ibis.loc[records.index]
