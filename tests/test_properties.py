@@ -6,6 +6,7 @@ terminal; no spreadsheet cell is a formula; no file appears outside the outputs.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import tempfile
@@ -138,6 +139,12 @@ def test_parcel_texts_come_back_literally(terrein, gemeente, provincie, kavel, c
         features = json.loads((here / "x.geojson").read_text())["features"]
         properties = features[0]["properties"]
         assert properties["terrein"] == terrein and properties[name] == value
+        outputs |= {"r.html", "r.xlsx"}
+        ok("rapport", "-o", "r.html", "--", gemeente, "k.parquet")  # the officer's page
+        page = (here / "r.html").read_text(encoding="utf-8")
+        assert html.escape(terrein) in page and "<script" not in page.lower()
+        ok("rapport", "-o", "r.xlsx", "--", gemeente, "k.parquet")
+        assert in_xlsx(terrein) in xlsx_values(here / "r.xlsx")
         assert texts  # every text was checked above in at least one output
         assert {p.name for p in here.iterdir()} == inputs | outputs
 
