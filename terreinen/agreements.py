@@ -5,6 +5,7 @@ at named parks. Definitions: docs/data-model.md, "Agreements as written"."""
 
 from __future__ import annotations
 
+import csv
 import functools
 from collections.abc import Iterable
 from pathlib import Path
@@ -104,7 +105,10 @@ def _members(
 
 
 def _park_tokens(text: str) -> list[str]:
-    return [token.strip() for token in str(text or "").split(";") if token.strip()]
+    """The parks an agreement names: separated by ``;``; a name that holds a ``;`` itself
+    stands in double quotes (``"Park; Noord";Zuid``), as a CSV field would."""
+    row = next(csv.reader([str(text or "")], delimiter=";", skipinitialspace=True), [])
+    return [token.strip() for token in row if token.strip()]
 
 
 def _in_parks(parcels: pd.DataFrame, tokens: list[str]) -> pd.Series:

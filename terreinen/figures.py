@@ -85,7 +85,8 @@ def as_of_date(as_of: AsOf, name: str = "as_of") -> pd.Timestamp:
     try:
         if isinstance(value, str):
             value = dt.date.fromisoformat(value.strip())
-        stamp = pd.Timestamp(value)
+        # a number is not a date: pandas would read 20260101 as nanoseconds after 1970
+        stamp = None if isinstance(value, int | float) else pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
         stamp = None
     if stamp is None or pd.isna(stamp) or not _PANDAS_YEARS[0] <= stamp.year <= _PANDAS_YEARS[1]:

@@ -172,6 +172,7 @@ def test_cli_page_options_and_capacity_agree(browser, tmp_path):
         assert opened.js("document.title") == "Werklocaties Drenthe"
         facts = opened.page.locator("#tr-method-facts").inner_text()
         assert "IBIS 2026" in facts
+        assert "gemiddelde van de uitgifte in 2016–2025 (10 jaar)" in facts  # AS_OF 2026-06-30
         assert opened.js("document.querySelector('#tr-more a').href") == "https://example.org/ibis"
         cells = opened.js(
             "Array.from(document.querySelectorAll('#tr-municipality-table tbody tr'))"

@@ -16,7 +16,7 @@ import shapely
 from terreinen import schema, settings
 from terreinen.capacity import TOTAL
 from terreinen.errors import TerreinenOptionError
-from terreinen.figures import AsOf, status_on
+from terreinen.figures import AsOf, as_of_date, status_on
 from terreinen.io import cbs
 from terreinen.io.write import record_input
 from terreinen.study import Study
@@ -340,11 +340,18 @@ def _data_dates(parcels: pd.DataFrame, names: list[str], given) -> list[str]:
     state's ``attrs["leveringen"]``), or the latest ``laatst_bijgewerkt``."""
     given = parcels.attrs.get("leveringen") if given is None else given
     if given is not None:
-        return [str(pd.Timestamp(given[n]).date()) if n in given else "" for n in names]
+        return [_given_date(given.get(n), n) for n in names]
     if "laatst_bijgewerkt" not in parcels:
         return [""] * len(names)
     latest = parcels.groupby(parcels["gemeente"].astype(str))["laatst_bijgewerkt"].max()
     return [latest[n].strftime("%Y-%m-%d") if pd.notna(latest.get(n)) else "" for n in names]
+
+
+def _given_date(value, name: str) -> str:
+    """A date given for municipality ``name``; empty (not known) when None or NaN."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return f"{as_of_date(value, f'data_dates[{name!r}]'):%Y-%m-%d}"
 
 
 def _verdicts(demand, names: list[str]) -> list[str] | None:

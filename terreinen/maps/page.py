@@ -351,9 +351,16 @@ def _as_parcels(parcels) -> gpd.GeoDataFrame:
 
 
 def _checked_url(url: str | None) -> str | None:
-    if url is not None and not re.match(r"https?://[^\s]+$", url):
+    # a scheme is case-insensitive (RFC 3986 3.1): HTTPS:// is as good as https://
+    if url is not None and not re.match(r"https?://[^\s]+$", url, re.IGNORECASE):
         raise TerreinenOptionError(f"more_info_url must be an http(s) address, not {url!r}")
     return url
+
+
+def _takeup_method(study: Study) -> str:
+    """The method line for take-up: which full years the yearly figure averages."""
+    first, last = study.window
+    return f"gemiddelde van de uitgifte in {first}–{last} ({study.takeup_years} jaar)"
 
 
 def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
@@ -423,6 +430,7 @@ def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
         "source": source,
         "moreInfo": _checked_url(more_info_url),
         "takeupYears": study.takeup_years,
+        "takeupMethod": _takeup_method(study),
         "states": list(STATES),
         "stateColors": list(STATE_COLORS),
         "parkClasses": list(PARK_CLASSES),

@@ -659,7 +659,7 @@
   document.querySelector("h1").textContent = D.title;
   $("tr-lead").textContent = T.lead + " " + D.asOf + ".";
   [["Peildatum", D.asOf], ["Bron", D.source], ["Gegevens per gemeente", T.dataDates],
-    ["Uitgifte per jaar", T.takeup]].forEach(function (pair) {
+    ["Uitgifte per jaar", D.takeupMethod]].forEach(function (pair) {
     $("tr-method-facts").appendChild(el("dt", null, pair[0]));
     $("tr-method-facts").appendChild(el("dd", null, pair[1]));
   });
