@@ -12,6 +12,7 @@ NaN for the figures it cannot support, and a ``onbekend_<cause>`` flag (see :dat
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from typing import TypeAlias
 
 import numpy as np
@@ -86,7 +87,7 @@ def as_of_date(as_of: AsOf, name: str = "as_of") -> pd.Timestamp:
         if isinstance(value, str):
             value = dt.date.fromisoformat(value.strip())
         # a number is not a date: pandas would read 20260101 as nanoseconds after 1970
-        stamp = None if isinstance(value, int | float) else pd.Timestamp(value)
+        stamp = None if isinstance(value, numbers.Number) else pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
         stamp = None
     if stamp is None or pd.isna(stamp) or not _PANDAS_YEARS[0] <= stamp.year <= _PANDAS_YEARS[1]:

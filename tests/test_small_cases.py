@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import AS_OF, cli, frame, parcel, rect
@@ -12,6 +13,7 @@ from terreinen.agreements import compare_agreements
 from terreinen.cli.common import map_files
 from terreinen.figures import as_of_date
 from terreinen.maps import overview_map
+from terreinen.maps.plain import noscript_tables
 
 LONG = "Gemeente " + "heel lang " * 30  # 309 characters: no file system takes it as a name
 
@@ -102,9 +104,10 @@ def test_data_dates_none_is_not_known_and_a_timestamp_is_its_day():
     assert given == {"Assen": "", "Emmen": "2026-02-01"}  # not "NaT", not 1970
 
 
-def test_a_number_is_not_an_as_of_date():
-    with pytest.raises(TerreinenOptionError, match="as_of 20260101 is not a date"):
-        as_of_date(20260101)
+@pytest.mark.parametrize("number", [20260101, np.int64(20260101), 2026.0])
+def test_a_number_is_not_an_as_of_date(number):
+    with pytest.raises(TerreinenOptionError, match="is not a date"):
+        as_of_date(number)
 
 
 def test_an_upper_case_scheme_is_an_http_address():
@@ -118,6 +121,7 @@ def test_the_method_text_names_the_take_up_years():
     # AS_OF 2026-06-30 and no data date: the ten full years before it, 2016-2025
     data = overview_map(_two_municipalities(), as_of=AS_OF).data
     assert data["takeupMethod"] == "gemiddelde van de uitgifte in 2016–2025 (10 jaar)"
+    assert "Uitgifte per jaar: gemiddelde van de uitgifte in 2016–2025" in noscript_tables(data)
 
 
 def test_an_agreement_can_name_a_park_whose_name_holds_a_semicolon():

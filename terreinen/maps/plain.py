@@ -63,8 +63,8 @@ def _table(caption: str, head: list[str], rows: list[list[tuple[str, bool]]]) ->
 
 
 def noscript_tables(data: dict) -> str:
-    """The ``<noscript>`` section of the page: the as-of date and source, and a table of
-    every park and municipality with the figures the map shows."""
+    """The ``<noscript>`` section of the page: the as-of date, the source and the take-up
+    years, and a table of every park and municipality with the figures the map shows."""
     parks, towns = data["parks"], data["municipalities"]
     park_rows = []
     for i, name in enumerate(parks["name"]):
@@ -93,7 +93,10 @@ def noscript_tables(data: dict) -> str:
         if verdicts:
             row.append((verdicts[i] or _UNKNOWN, False))
         town_rows.append(row)
-    lead = f"Peildatum {data['asOf']}. Bron: {data['source']}."
+    lead = (
+        f"Peildatum {data['asOf']}. Bron: {data['source']}. "
+        f"Uitgifte per jaar: {data['takeupMethod']}."
+    )
     return (
         '<noscript><section class="tr-plain" aria-labelledby="tr-plain-title">'
         '<h2 id="tr-plain-title">Alle terreinen en gemeenten (zonder kaart)</h2>'
