@@ -24,6 +24,7 @@ from terreinen.io.write import (
     write_csv,
     write_workbook,
 )
+from terreinen.outlines import dissolve
 from terreinen.study import Study
 
 __all__ = [
@@ -193,7 +194,7 @@ def _write_layers(study: Study, path: Path, fmt: str, inputs: tuple) -> None:
             parks = to_ibis(parcels, as_of=as_of)
             parks.to_file(tmp, driver="GPKG", layer="terreinen", engine="pyogrio")
             table = study.capacity("gemeente")
-            outlines = parcels[["gemeente", "geometry"]].dissolve("gemeente").geometry
+            outlines = dissolve(parcels, "gemeente")
             municipalities = gpd.GeoDataFrame(
                 table, geometry=outlines.reindex(table["gebied"]).to_numpy(), crs=parcels.crs
             )

@@ -14,6 +14,7 @@ import shapely
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataWarning, TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import status_on
+from terreinen.outlines import merge
 from terreinen.validation.values import closest
 
 MATCH_COLUMNS = (
@@ -327,7 +328,7 @@ def _combined(parts: gpd.GeoDataFrame) -> dict:
         "prijs_m2": price,
         "afstand_km": parts["afstand_km"].min(),
         "combinatie": True,
-        "geometry": shapely.union_all(parts.geometry.to_numpy()),
+        "geometry": merge(parts.geometry.to_numpy())[0],
     }
 
 

@@ -41,6 +41,11 @@ netherlands_rd_bounds: tuple[float, float, float, float] = (-25_000, 275_000, 31
 #: The same in degrees (lon/lat), used to recognise WGS84 coordinates without a CRS.
 netherlands_lonlat_bounds: tuple[float, float, float, float] = (2.5, 50.5, 7.5, 54.0)
 
+#: Overlapping pieces of one outline (a park, a municipality) merged by the exact general
+#: union; beyond it they are kept unmerged, because the general union slows down about
+#: quadratically with the pieces it keeps apart (:mod:`terreinen.outlines`).
+outline_piece_budget: int = 1_000
+
 #: Threads for the geometry checks (GEOS runs them without Python's lock).
 threads: int = max(1, min(4, os.cpu_count() or 1))
 

@@ -20,11 +20,11 @@ from dataclasses import replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from terreinen import schema, settings
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
 from terreinen.io import cbs
+from terreinen.outlines import dissolve, merge
 from terreinen.report import Finding, Severity, ValidationReport
 from terreinen.validation.parcels import check_table
 from terreinen.validation.values import as_text, is_blank, parse_numbers
@@ -124,7 +124,7 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     unknown["JAAR"] = False
     parks = parks.mask(unknown, np.nan)
     outlines = gpd.GeoDataFrame(keys, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
-    parks = parks.join(outlines.dissolve(by=list(keys.columns))).reset_index()
+    parks = parks.join(dissolve(outlines, list(keys.columns)).rename("geometry")).reset_index()
     categories = np.array(parcels["milieucategorie"].cat.categories)
     parks["MAX_MILIEUCATEGORIE"] = [
         int(categories[int(code)].split(".")[0]) if code == code else None
@@ -424,7 +424,7 @@ def _one_row_per_park(
     first = groups.head(1)
     if outlines is not None:
         positions = [rows[group.index].to_numpy() for _, group in groups]
-        outlines = np.array([shapely.union_all(outlines[p]) for p in positions], dtype=object)
+        outlines = np.array([merge(outlines[p])[0] for p in positions], dtype=object)
     return first.reset_index(drop=True), outlines
 
 

@@ -19,6 +19,7 @@ from terreinen.errors import TerreinenOptionError
 from terreinen.figures import AsOf, as_of_date, status_on
 from terreinen.io import cbs
 from terreinen.io.write import record_input
+from terreinen.outlines import dissolve, simplify
 from terreinen.study import Study
 
 STATES = (
@@ -197,9 +198,10 @@ def _park_table(study: Study) -> tuple[pd.DataFrame, np.ndarray]:
     park_of = pd.Series(
         index.loc[pd.MultiIndex.from_frame(parcels[_PARK_KEYS].astype(object))].to_numpy()
     )
-    outlines = parcels[[*_PARK_KEYS, "geometry"]].dissolve(by=_PARK_KEYS).geometry
+    outlines = dissolve(parcels, _PARK_KEYS)
     outlines = outlines.loc[pd.MultiIndex.from_frame(table[_PARK_KEYS])]
-    table["outline"] = outlines.simplify(1.0).to_crs(settings.web_crs).to_numpy()
+    thin = gpd.GeoSeries(simplify(outlines.to_numpy(), 1.0), crs=outlines.crs)
+    table["outline"] = thin.to_crs(settings.web_crs).to_numpy()
     parks = np.arange(len(table))
     table[["lat", "lon"]] = _centers(parcels, park_of).loc[parks, ["lat", "lon"]].to_numpy()
     figures = study.figures
