@@ -20,6 +20,7 @@ import shapely
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
+from terreinen.io.mapping import ColumnMapping, MappingSource
 from terreinen.io.write import record_input
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.parcels import check_parcels
@@ -41,6 +42,7 @@ def read_parcels(
     crs=None,
     gemeente: str | None = None,
     provincie: str | None = None,
+    columns: MappingSource | ColumnMapping | None = None,
 ) -> gpd.GeoDataFrame:
     """Read parcels (kavels) into a GeoDataFrame in EPSG:28992 that follows the data contract
     (docs/data-model.md).
@@ -52,6 +54,9 @@ def read_parcels(
     in RD New. ``crs`` states the CRS of a file that has none (or a wrong one);
     ``gemeente`` and ``provincie`` fill a file without them (or their blank cells). A
     park-level table (IBIS, a viewer's park export) becomes parcel-like records per park.
+    ``columns`` is a column mapping (a JSON file as ``terreinen inspect`` writes it, or a
+    dict of the same shape, docs/data-model.md "Column mapping"): the file's columns read
+    as the contract's, with their units and values, before anything else.
 
     Raises :class:`TerreinenDataError` listing every error with row and column; warnings
     are summed up in one :class:`TerreinenDataWarning`.
@@ -62,7 +67,7 @@ def read_parcels(
     (28992, 3105)
     """
     parcels, report = load_parcels(
-        source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie, columns=columns
     )
     if not report.ok:
         raise TerreinenDataError(report)
@@ -84,24 +89,28 @@ def load_parcels(
     crs=None,
     gemeente: str | None = None,
     provincie: str | None = None,
+    columns: MappingSource | ColumnMapping | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Like :func:`read_parcels`, but returns ``(parcels, report)`` instead of raising.
 
     ``parcels`` is None when the report has errors that leave no usable geometry.
-    Only a source that cannot be read at all raises :class:`TerreinenReadError`.
+    Only a source that cannot be read at all, or a column mapping that does not fit it,
+    raises :class:`TerreinenReadError`.
 
     A file read again unchanged (same size, modification time and inode), with the same
     options and settings, is not read again in the same process (a notebook, a test
     session): its parcels and report are copies of the first reading's. Only files of at
     most ``_CACHED_ROWS`` records are kept, and only the last ``_CACHED_FILES``.
     """
-    key = _unchanged_file_key(source, layer, crs, gemeente, provincie)
+    mapping = None if columns is None else ColumnMapping.of(columns)
+    key = _unchanged_file_key(source, layer, crs, gemeente, provincie, mapping)
     if key is not None and key in _READINGS:
         record_input(Path(source))  # the output guard knows it as read, as on a real read
         _READINGS.move_to_end(key)
         kept, kept_report = _READINGS[key]
         return (None if kept is None else kept.copy()), copy.deepcopy(kept_report)
-    parcels, report = _load(source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie)
+    reading = {"layer": layer, "crs": crs, "gemeente": gemeente, "provincie": provincie}
+    parcels, report = _load(source, mapping, **reading)
     if key is not None and report.n_rows <= _CACHED_ROWS:
         _READINGS[key] = (None if parcels is None else parcels.copy(), copy.deepcopy(report))
         while len(_READINGS) > _CACHED_FILES:
@@ -133,6 +142,7 @@ def _unchanged_file_key(source, *options) -> tuple | None:
 
 def _load(
     source: str | Path | gpd.GeoDataFrame,
+    mapping: ColumnMapping | None,
     *,
     layer: str | None,
     crs,
@@ -141,6 +151,8 @@ def _load(
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """One reading and check of ``source`` (see :func:`load_parcels`)."""
     frame, label, findings = read_table(source, layer=layer)
+    if mapping is not None:
+        frame = mapping.apply(frame, label)
     if is_ibis_table(frame):
         parcels, report = ibis_to_parcels(frame, label, gemeente=gemeente, provincie=provincie)
         report.findings[:0] = findings

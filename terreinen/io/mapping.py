@@ -29,7 +29,7 @@ from terreinen.io.ibis import PARK_COLUMNS, PARK_UNITS
 from terreinen.io.write import record_input
 from terreinen.validation.values import as_text, closest, parse_numbers
 
-__all__ = ["TARGET_UNITS", "TARGETS", "UNITS", "ColumnMapping", "ColumnRule", "MappingSource"]
+__all__ = ["TARGETS", "TARGET_UNITS", "UNITS", "ColumnMapping", "ColumnRule", "MappingSource"]
 
 #: The units a mapping may state, in square metres.
 UNITS = {"m2": 1.0, "ha": 10_000.0}
