@@ -125,21 +125,20 @@ def mapping_document(table: pd.DataFrame, source: str) -> dict:
     ``suggestions``), its unit, and an empty value for each value the contract does not
     know, to be completed (a mapping with an empty value is refused)."""
     entries: dict[str, dict] = {}
-    for row in table.itertuples(index=False):
-        if row.gelezen_als == "geometry":
+    for row in table.to_dict("records"):
+        target, unit = row["gelezen_als"], row["eenheid"]
+        if target == "geometry":
             continue
-        target = row.gelezen_als if isinstance(row.gelezen_als, str) else None
-        target = target if target in TARGETS else None
-        if schema.normalise_name(row.kolom) in _READ_TOGETHER:
+        if target not in TARGETS or schema.normalise_name(row["kolom"]) in _READ_TOGETHER:
             target = None
         entry: dict = {"column": target}
-        if isinstance(row.eenheid, str) and target is not None:
-            entry["unit"] = row.eenheid
-        if row.onbekend:
-            entry["values"] = dict.fromkeys(row.onbekend, "")
-        if row.voorstellen:
-            entry["suggestions"] = list(row.voorstellen)
-        entries[row.kolom] = entry
+        if isinstance(unit, str) and target is not None:
+            entry["unit"] = unit
+        if row["onbekend"]:
+            entry["values"] = dict.fromkeys(row["onbekend"], "")
+        if row["voorstellen"]:
+            entry["suggestions"] = list(row["voorstellen"])
+        entries[str(row["kolom"])] = entry
     return {"source": source, "columns": entries}
 
 
