@@ -50,9 +50,9 @@ def inspect_columns(
     >>> table.set_index("kolom").loc["status", ["gelezen_als", "onbekend"]].tolist()
     ['status', []]
     """
-    frame, _, _ = read_table(source, layer=layer)
+    frame, label, _ = read_table(source, layer=layer, outlines=False)
     mapping = None if columns is None else ColumnMapping.of(columns)
-    mapped = frame if mapping is None else mapping.apply(frame)
+    mapped = frame if mapping is None else mapping.apply(frame, label)
     units = {} if mapping is None else {r.target: r.unit for r in mapping.rules if r.unit}
     if is_ibis_table(mapped):
         read_as = [park_column(str(c)) for c in mapped.columns]
@@ -62,6 +62,7 @@ def inspect_columns(
     rows = []
     for original, column, reading in zip(frame.columns, mapped.columns, read_as, strict=True):
         target, unit = reading if reading is not None else (None, None)
+        target = "geometry" if column == "geometry" else target
         rows.append(_row(str(original), target, units.get(column, unit), mapped[column]))
     return pd.DataFrame(rows, columns=list(INSPECT_COLUMNS))
 
@@ -78,7 +79,7 @@ def _parcel_column(name: str) -> tuple[str, str | None] | None:
 
 
 def _row(column: str, target: str | None, unit: str | None, values: pd.Series) -> list:
-    if column == "geometry" or isinstance(values, gpd.GeoSeries):
+    if target == "geometry" or isinstance(values, gpd.GeoSeries):
         return [column, "geometry", None, t("the outlines"), [], []]
     if target is None:
         suggested = _suggestions(column, values)

@@ -150,9 +150,7 @@ def _load(
     provincie: str | None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """One reading and check of ``source`` (see :func:`load_parcels`)."""
-    frame, label, findings = read_table(source, layer=layer)
-    if mapping is not None:
-        frame = mapping.apply(frame, label)
+    frame, label, findings = read_table(source, layer=layer, columns=mapping)
     if is_ibis_table(frame):
         parcels, report = ibis_to_parcels(frame, label, gemeente=gemeente, provincie=provincie)
         report.findings[:0] = findings
@@ -186,11 +184,20 @@ def validate(
 
 
 def read_table(
-    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    layer: str | None = None,
+    columns: ColumnMapping | None = None,
+    outlines: bool = True,
 ) -> tuple[pd.DataFrame, str, list[Finding]]:
-    """The raw table of a source, its name for messages, and findings about the reading."""
+    """The raw table of a source, its name for messages, and findings about the reading.
+
+    ``columns`` (a column mapping) is applied to the table as read, so a CSV's WKT column
+    may have any name the mapping maps to ``geometry``; with ``outlines`` False a CSV
+    without a WKT column is read as a plain table."""
     if isinstance(source, pd.DataFrame):
-        return source.copy(), "<GeoDataFrame>", []
+        label = "<GeoDataFrame>"
+        return (source.copy() if columns is None else columns.apply(source, label)), label, []
     path = Path(source)
     label = str(source)
     record_input(path)
@@ -208,7 +215,9 @@ def read_table(
         if suffix in _PARQUET_SUFFIXES or (path.is_dir() and any(path.glob("*.parquet"))):
             frame = gpd.read_parquet(path)
         elif suffix in _CSV_SUFFIXES:
-            frame = _with_wkt_geometry(read_csv(path, label), label)
+            frame = read_csv(path, label)
+            frame = frame if columns is None else columns.apply(frame, label)
+            return _with_wkt_geometry(frame, label, required=outlines), label, findings
         else:
             if suffix not in _TEXT_SUFFIXES:  # text files have one layer
                 layer = _pick_layer(path, label, layer, findings)
@@ -217,7 +226,7 @@ def read_table(
         raise
     except Exception as exc:  # GDAL, Arrow and JSON errors: say what was wrong in plain words
         raise TerreinenReadError(label, _explain_read_error(path, exc)) from None
-    return frame, label, findings
+    return (frame if columns is None else columns.apply(frame, label)), label, findings
 
 
 def _pick_layer(path: Path, label: str, layer: str | None, findings: list[Finding]) -> str | None:
@@ -278,10 +287,10 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
         raise TerreinenReadError(label, f"the file is not a readable CSV table: {exc}") from None
 
 
-def _with_wkt_geometry(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+def _with_wkt_geometry(frame: pd.DataFrame, label: str, *, required: bool) -> pd.DataFrame:
     by_name = {schema.normalise_name(c): c for c in frame.columns}
     column = next((by_name[c] for c in _WKT_COLUMNS if c in by_name), None)
-    if column is None and is_ibis_table(frame):  # park figures without outlines
+    if column is None and (is_ibis_table(frame) or not required):  # park figures, no outlines
         return frame
     if column is None:
         raise TerreinenReadError(

@@ -33,8 +33,9 @@ __all__ = ["TARGETS", "TARGET_UNITS", "UNITS", "ColumnMapping", "ColumnRule", "M
 
 #: The units a mapping may state, in square metres.
 UNITS = {"m2": 1.0, "ha": 10_000.0}
-#: The columns a mapping may name: the contract's parcel columns and the park table's.
-TARGETS = (*schema.REQUIRED_COLUMNS, *schema.OPTIONAL_COLUMNS, *PARK_COLUMNS)
+#: The columns a mapping may name: the contract's parcel columns, the park table's, and
+#: ``geometry`` (a CSV's outlines as WKT).
+TARGETS = (*schema.REQUIRED_COLUMNS, *schema.OPTIONAL_COLUMNS, *PARK_COLUMNS, "geometry")
 #: The unit each area column holds its values in (only these take a ``unit``).
 TARGET_UNITS = {"opgegeven_ha": "ha", **PARK_UNITS}
 # a name both tables have (kern, gemeente) is written as the parcels' column: a park table
