@@ -31,6 +31,7 @@ _CATEGORIES = ("status", "planfase", "milieucategorie", "eigenaar")
 _SUGGESTIONS = 3
 _VALUES_SHOWN = 8
 _VALUES_TOLD = 20  # distinct values of a column looked at for what it might hold
+_WKT = r"\s*(multi)?polygon\s*(z\s*)?\("
 
 
 def inspect_columns(
@@ -96,13 +97,17 @@ def _row(column: str, target: str | None, unit: str | None, values: pd.Series) -
 
 
 def _suggestions(column: str, values: pd.Series) -> list[str]:
-    """Contract columns a column not recognised may be: those whose names (or aliases) are
-    close to its name, then the category columns most of whose values it holds."""
+    """Contract columns a column not recognised may be: ``geometry`` for outlines as WKT, the
+    category columns most of whose values it holds, then those whose names (or aliases) are
+    close to its name."""
     lookup = {schema.normalise_name(c): c for c in PARK_COLUMNS}
     lookup.update(schema.alias_lookup())  # a name both tables have: the parcels' column
     names = difflib.get_close_matches(schema.normalise_name(column), list(lookup), n=10)
     found = list(dict.fromkeys(lookup[name] for name in names))
-    distinct = as_text(values).dropna().map(schema.normalise_value).unique()[:_VALUES_TOLD]
+    text = as_text(values).dropna()
+    if len(text) and text.str.match(_WKT, case=False).all():
+        found.insert(0, "geometry")
+    distinct = text.map(schema.normalise_value).unique()[:_VALUES_TOLD]
     for category in _CATEGORIES:
         known = {*schema.CATEGORY_VALUES[category], *schema.VALUE_SYNONYMS.get(category, {})}
         if len(distinct) and sum(v in known for v in distinct) * 2 >= len(distinct):
