@@ -12,7 +12,7 @@ from conftest import cli, read_cli_csv, rect
 
 from terreinen.errors import TerreinenReadError
 from terreinen.io.columns import inspect_columns, mapping_document
-from terreinen.io.files import read_parcels
+from terreinen.io.files import read_parcels, validate
 from terreinen.study import Study
 
 AS_OF = "2026-01-01"
@@ -101,6 +101,7 @@ def test_inspect_writes_a_mapping_that_completed_reads_the_file(tmp_path):
 def test_columns_in_python_convert_m2_and_map_values(tmp_path):
     source = _export(tmp_path)
     mapping = _completed({"columns": _inspected(source)})
+    assert validate(source, columns=mapping).ok
     parcels = read_parcels(source, columns=mapping)
     by_id = parcels.set_index("kavel_id")
     assert by_id["opgegeven_ha"].to_dict() == {"K1": 2.0, "K2": 1.0, "K3": 0.5, "K4": 3.0}

@@ -167,12 +167,17 @@ def _load(
 
 
 def validate(
-    parcels: gpd.GeoDataFrame | str | Path, *, layer: str | None = None, crs=None
+    parcels: gpd.GeoDataFrame | str | Path,
+    *,
+    layer: str | None = None,
+    crs=None,
+    columns: MappingSource | ColumnMapping | None = None,
 ) -> ValidationReport:
     """Check parcels against the data contract and return a :class:`ValidationReport`.
 
-    Takes a path (any format :func:`read_parcels` reads) or a GeoDataFrame and never raises
-    for problems in the data; only a file that cannot be read at all raises
+    Takes a path (any format :func:`read_parcels` reads, with a column mapping ``columns``
+    as it takes one) or a GeoDataFrame and never raises for problems in the data; only a
+    file that cannot be read at all (or a mapping that does not fit it) raises
     :class:`TerreinenReadError`.
 
     >>> from terreinen.datasets import get_path
@@ -180,7 +185,7 @@ def validate(
     >>> report.ok, report.n_rows, len(report.errors)
     (True, 3360, 0)
     """
-    return load_parcels(parcels, layer=layer, crs=crs)[1]
+    return load_parcels(parcels, layer=layer, crs=crs, columns=columns)[1]
 
 
 def read_table(
