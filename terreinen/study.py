@@ -39,6 +39,7 @@ from terreinen.demand import demand
 from terreinen.errors import TerreinenNotFoundError, TerreinenOptionError
 from terreinen.figures import AsOf, as_of_date, data_date, parcel_figures, takeup_window
 from terreinen.io.files import read_parcels
+from terreinen.io.mapping import MappingSource
 from terreinen.io.sensitive import read_sensitive
 from terreinen.io.source import Source
 from terreinen.io.tables import read_agreements, read_regions, regions_beside
@@ -130,15 +131,16 @@ class Study:
         crs: str | None = None,
         gemeente: str | None = None,
         provincie: str | None = None,
+        columns: MappingSource | None = None,
         **options,
     ) -> Study:
         """A study of the parcels in a file (any format :func:`terreinen.read_parcels`
-        reads); ``options`` as for :class:`Study`. Raises
+        reads, with a column mapping ``columns`` as it takes one); ``options`` as for
+        :class:`Study`. Raises
         :class:`terreinen.errors.TerreinenDataError` on errors in the file."""
         source = Source.of(path)
-        parcels = read_parcels(
-            source.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
-        )
+        reading = {"layer": layer, "crs": crs, "gemeente": gemeente, "provincie": provincie}
+        parcels = read_parcels(source.location, columns=columns, **reading)
         return cls(parcels, source=source, **options)
 
     # -- the figures, computed once ------------------------------------------------------

@@ -13,6 +13,7 @@ from terreinen.cli.common import (
     AgreementsOpt,
     AllColumnsOpt,
     AsOfOpt,
+    ColumnsOpt,
     CrsOpt,
     FormatOpt,
     GemeenteOpt,
@@ -74,6 +75,7 @@ def capacity_command(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     engine: Annotated[
         str,
@@ -102,13 +104,15 @@ def capacity_command(
     if engine == "dask" and gevoelig is not None:
         raise fail("--gevoelig works with --engine pandas")
     if by in AVAILABLE_BY and engine == "pandas":
-        _available(parcels, by, (parse_as_of(as_of), layer, crs, regions), fmt, output)
+        _available(parcels, by, (parse_as_of(as_of), layer, crs, regions, columns), fmt, output)
         return
-    if engine == "dask" and (layer or crs):
-        raise fail(t("--layer and --crs are for files; GeoParquet parts carry their own CRS"))
+    if engine == "dask" and (layer or crs or columns):
+        raise fail(
+            t("--layer, --crs and --columns are for files; GeoParquet parts carry their own CRS")
+        )
     date = parse_as_of(as_of)
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, regions, gevoelig)
+    inputs = inputs_of(parcels, regions, gevoelig, columns)
     guard(inputs, output)
     if engine == "dask":
         options = {"as_of": date, "takeup_years": takeup_years, "regions": regions}
@@ -118,6 +122,7 @@ def capacity_command(
             parcels,
             as_of=date,
             layer=layer,
+            columns=columns,
             crs=crs,
             gemeente=gemeente,
             provincie=provincie,
@@ -148,11 +153,13 @@ def capacity_command(
 def _available(parcels: Source, by: str, reading: tuple, fmt: str, output) -> None:
     """``capacity --by segment``: the unsold hectares by status and plan capacity per
     segment (or category), as the officer's page states them."""
-    date, layer, crs, regions = reading
+    date, layer, crs, regions, columns = reading
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, regions)
+    inputs = inputs_of(parcels, regions, columns)
     guard(inputs, output)
-    with open_study(parcels, as_of=date, layer=layer, crs=crs, regions=regions) as study:
+    with open_study(
+        parcels, as_of=date, layer=layer, crs=crs, regions=regions, columns=columns
+    ) as study:
         table = available_by(study, by)
         title = f"Beschikbaar per {by} (ha) {study_dates(study)} ({parcels.name})"
     emit(table, fmt, output, title, inputs)
@@ -176,6 +183,7 @@ def demand_command(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
 ) -> None:
     """Demand (take-up x scenario x horizon) beside hard and soft supply, per area and
@@ -184,10 +192,16 @@ def demand_command(
     date = parse_as_of(as_of)
     check_scenarios(factors)  # before loading: a typing error answers at once
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, regions)
+    inputs = inputs_of(parcels, regions, columns)
     guard(inputs, output)
     with open_study(
-        parcels, as_of=date, layer=layer, crs=crs, regions=regions, takeup_years=takeup_years
+        parcels,
+        as_of=date,
+        regions=regions,
+        takeup_years=takeup_years,
+        layer=layer,
+        columns=columns,
+        crs=crs,
     ) as study:
         table = study.demand(by, per, horizon=horizon, scenarios=factors)
     title = f"Vraag en aanbod per {by} en {per} {study_dates(study)} ({parcels.name})"
@@ -232,6 +246,7 @@ def agreements_command(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
@@ -259,13 +274,14 @@ def agreements_command(
             )
         )
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, table_path, regions, store)
+    inputs = inputs_of(parcels, table_path, regions, store, columns)
     guard(inputs, output)
     date = parse_as_of(as_of)
     with open_study(
         parcels,
         as_of=date,
         layer=layer,
+        columns=columns,
         crs=crs,
         gemeente=gemeente,
         provincie=provincie,

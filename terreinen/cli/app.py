@@ -16,7 +16,12 @@ import typer
 from terreinen import settings
 from terreinen.cli.analyses import agreements_command, capacity_command, demand_command
 from terreinen.cli.common import ErrorsInPlainWords, HelpInLanguage, fail, on_sigterm, state
-from terreinen.cli.data import export_command, partition_command, validate_command
+from terreinen.cli.data import (
+    export_command,
+    inspect_command,
+    partition_command,
+    validate_command,
+)
 from terreinen.cli.find import find_command
 from terreinen.cli.maps import map_command, overview_command
 from terreinen.cli.rapport import rapport_command
@@ -38,6 +43,7 @@ app = typer.Typer(
 
 
 app.command(name="validate", cls=HelpInLanguage)(validate_command)
+app.command(name="inspect", cls=HelpInLanguage)(inspect_command)
 app.command(name="capacity", cls=HelpInLanguage)(capacity_command)
 app.command(name="demand", cls=HelpInLanguage)(demand_command)
 app.command(name="agreements", cls=HelpInLanguage)(agreements_command)

@@ -131,6 +131,14 @@ GemeenteOpt = Annotated[
 ProvincieOpt = Annotated[
     str | None, typer.Option("--provincie", help="Province of a file without one.")
 ]
+ColumnsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--columns",
+        help="Column mapping (JSON, as `terreinen inspect FILE -o mapping.json` writes it): "
+        "the file's columns read as the contract's, with units and values.",
+    ),
+]
 AllColumnsOpt = Annotated[
     bool, typer.Option("--all-columns", help="On screen, every column (default: the key ones).")
 ]
@@ -395,16 +403,17 @@ def load(
     *,
     gemeente: str | None = None,
     provincie: str | None = None,
+    columns: Path | None = None,
 ):
     """Parcels from a file, or from a register as they were on ``as_of``, or exit 2 explaining
-    why. ``gemeente``/``provincie`` fill a file without them (--gemeente, --provincie)."""
+    why. ``gemeente``/``provincie`` fill a file without them (--gemeente, --provincie);
+    ``columns`` is a column mapping (--columns)."""
     if is_register(source.location):
         with Register.open(source.location) as register:
             return _register_state(register, as_of)
     with progress(t("reading and checking {name}", name=source.name)):
-        frame, report = load_parcels(
-            source.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
-        )
+        reading = {"layer": layer, "crs": crs, "gemeente": gemeente, "provincie": provincie}
+        frame, report = load_parcels(source.location, columns=columns, **reading)
     if not report.ok:
         print_findings(report, limit=None if state["verbose"] else 20)
         raise fail(
@@ -451,6 +460,7 @@ def open_study(
     store: str | None = None,
     takeup_years: int | None = None,
     sensitive: Path | None = None,
+    columns: Path | None = None,
 ) -> Iterator[Study]:
     """The study a command computes from: the parcels of ``source`` (a file, or a register
     on ``as_of``), the agreements and regions (given, or ``agreements.csv`` /
@@ -463,7 +473,8 @@ def open_study(
             history = stack.enter_context(Register.open(source.location))
             frame = _register_state(history, as_of)
         else:
-            frame = load(source, layer, crs, as_of, gemeente=gemeente, provincie=provincie)
+            named = {"gemeente": gemeente, "provincie": provincie}
+            frame = load(source, layer, crs, as_of, columns=columns, **named)
         if store is not None:
             history = stack.enter_context(Register.open(store))
         elif history is None and source == EMBEDDED:

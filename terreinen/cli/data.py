@@ -1,4 +1,4 @@
-"""The data commands: ``validate``, ``partition`` and ``export``."""
+"""The data commands: ``validate``, ``inspect``, ``partition`` and ``export``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from terreinen.cli.common import (
     EXIT_FINDINGS,
     AgreementsOpt,
     AsOfOpt,
+    ColumnsOpt,
     CrsOpt,
     GemeenteOpt,
     GevoeligOpt,
@@ -20,6 +21,7 @@ from terreinen.cli.common import (
     ProvincieOpt,
     RegionsOpt,
     agreements_for,
+    fail,
     guard,
     inputs_of,
     open_study,
@@ -35,20 +37,23 @@ from terreinen.cli.screen import (
     err,
     line,
     out,
+    show,
 )
 from terreinen.errors import optional_import
 from terreinen.export import export as write
 from terreinen.export import export_format
 from terreinen.i18n import t
+from terreinen.io.columns import inspect_columns, write_mapping
 from terreinen.io.files import load_parcels
 from terreinen.register import Register, is_register
 
-__all__ = ["export_command", "partition_command", "validate_command"]
+__all__ = ["export_command", "inspect_command", "partition_command", "validate_command"]
 
 
 def validate_command(
     parcels: ParcelsArg = EMBEDDED,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
@@ -60,14 +65,41 @@ def validate_command(
                 stored = register.state()
             _, report = load_parcels(stored)
         else:
-            _, report = load_parcels(
-                parcels.location, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
-            )
+            reading = {"layer": layer, "crs": crs, "gemeente": gemeente, "provincie": provincie}
+            _, report = load_parcels(parcels.location, columns=columns, **reading)
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
         line(out if report.ok else err, summary_of(report))
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def inspect_command(
+    parcels: ParcelsArg,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the column mapping to this .json file."),
+    ] = None,
+    layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
+) -> None:
+    """Show what each column of a file is read as, with suggestions for those that are not
+    recognised; -o writes a column mapping to complete and use with --columns."""
+    if is_register(parcels.location):
+        raise fail(t("inspect reads a file, not a register"))
+    if output is not None and output.suffix.lower() != ".json":
+        raise fail(t("--output {path}: a column mapping is a .json file", path=output))
+    inputs = inputs_of(parcels, columns)
+    guard(inputs, output)
+    with progress(t("reading {name}", name=parcels.name)):
+        table = inspect_columns(parcels.location, layer=layer, columns=columns)
+    shown = table.assign(
+        voorstellen=table["voorstellen"].map(", ".join), onbekend=table["onbekend"].map(", ".join)
+    )
+    show(shown, t("Columns of {name} as terreinen reads them", name=parcels.name))
+    if output is not None:
+        write_mapping(table, output, parcels.name, inputs=inputs)
+        say(t("wrote {path}", path=output))
 
 
 def partition_command(
@@ -104,6 +136,7 @@ def export_command(
     regions: RegionsOpt = None,
     as_of: AsOfOpt = None,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
@@ -115,13 +148,14 @@ def export_command(
     export_format(to, fmt)  # a name that contradicts --format: exit 2 before any work
     agreements = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, agreements, regions, gevoelig)
+    inputs = inputs_of(parcels, agreements, regions, gevoelig, columns)
     guard(inputs, to)
     with (
         open_study(
             parcels,
             as_of=parse_as_of(as_of),
             layer=layer,
+            columns=columns,
             crs=crs,
             gemeente=gemeente,
             provincie=provincie,

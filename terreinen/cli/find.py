@@ -12,6 +12,7 @@ from terreinen.cli.common import (
     EMBEDDED,
     AllColumnsOpt,
     AsOfOpt,
+    ColumnsOpt,
     CrsOpt,
     FormatOpt,
     GemeenteOpt,
@@ -89,6 +90,7 @@ def find_command(
         Path | None, typer.Option("--map", help="Also write a map of the matches.")
     ] = None,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
@@ -103,7 +105,7 @@ def find_command(
     if segment is not None:  # as files are read: Logistiek is logistiek
         written = canonical_value("segment", segment)
         segment = resolve_name(written, SEGMENTS, "segment", "--segment")
-    inputs = inputs_of(parcels, gevoelig)
+    inputs = inputs_of(parcels, gevoelig, columns)
     guard(inputs, output, map_file)
     options = {
         "min_ha": min_ha,
@@ -118,6 +120,7 @@ def find_command(
         parcels,
         as_of=date,
         layer=layer,
+        columns=columns,
         crs=crs,
         gemeente=gemeente,
         provincie=provincie,

@@ -11,6 +11,7 @@ from terreinen.cli.common import (
     EMBEDDED,
     AgreementsOpt,
     AsOfOpt,
+    ColumnsOpt,
     CrsOpt,
     GemeenteOpt,
     GevoeligOpt,
@@ -106,6 +107,7 @@ def map_command(
         ),
     ] = "afspraken",
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     title: TitleOpt = None,
     source: SourceOpt = DEFAULT_SOURCE,
@@ -119,7 +121,7 @@ def map_command(
     effective milieucategorie and the distance."""
     agreements = agreements_for(parcels, agreements)
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, agreements, regions, boundaries, gevoelig)
+    inputs = inputs_of(parcels, agreements, regions, boundaries, gevoelig, columns)
     guard(inputs, target, *_asset_paths(assets))
     # read as parcels are: a broken file is a plain message
     outlines = read_table(boundaries)[0] if boundaries is not None else None
@@ -127,6 +129,7 @@ def map_command(
         parcels,
         as_of=parse_as_of(as_of),
         layer=layer,
+        columns=columns,
         crs=crs,
         agreements=agreements,
         regions=regions,
@@ -158,6 +161,7 @@ def overview_command(
     as_of: AsOfOpt = None,
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the maps.")] = Path("maps"),
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
     provincie: ProvincieOpt = None,
@@ -183,6 +187,7 @@ def overview_command(
         parcels,
         as_of=date,
         layer=layer,
+        columns=columns,
         crs=crs,
         gemeente=gemeente,
         provincie=provincie,
@@ -192,7 +197,9 @@ def overview_command(
     ) as study:
         files = map_files(study.municipalities)
         maps = [out_dir / "overview.html", *(out_dir / name for name in files.values())]
-        guard(inputs_of(parcels, table_path, regions, gevoelig), *maps, *_asset_paths(assets))
+        guard(
+            inputs_of(parcels, table_path, regions, gevoelig, columns), *maps, *_asset_paths(assets)
+        )
         n = format_number(len(study.parcels), 0)
         say(t("{source}: {n} parcels, valid", source=parcels, n=n))
         dates = study_dates(study)

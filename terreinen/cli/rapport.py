@@ -19,6 +19,7 @@ from terreinen.cli.common import (
     EMBEDDED,
     AgreementsOpt,
     AsOfOpt,
+    ColumnsOpt,
     CrsOpt,
     GevoeligOpt,
     LayerOpt,
@@ -109,6 +110,7 @@ def rapport_command(
         typer.Option("--store", "-s", help="Register whose history 'toevoeging' agreements count."),
     ] = None,
     layer: LayerOpt = None,
+    columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gevoelig: GevoeligOpt = None,
 ) -> None:
@@ -119,12 +121,13 @@ def rapport_command(
     if output is not None:
         output_format(output, None, _FORMATS)  # a wrong file name: exit 2 before any work
     table_path = agreements_for(parcels, agreements)
-    inputs = inputs_of(parcels, table_path, regions, store, gevoelig)
+    inputs = inputs_of(parcels, table_path, regions, store, gevoelig, columns)
     guard(inputs, output)
     with open_study(
         parcels,
         as_of=parse_as_of(as_of),
         layer=layer,
+        columns=columns,
         crs=crs,
         agreements=table_path,
         regions=regions,

@@ -20,6 +20,7 @@ import shapely
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
+from terreinen.io.mapping import ColumnMapping, MappingSource
 from terreinen.io.write import record_input
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.parcels import check_parcels
@@ -41,6 +42,7 @@ def read_parcels(
     crs=None,
     gemeente: str | None = None,
     provincie: str | None = None,
+    columns: MappingSource | ColumnMapping | None = None,
 ) -> gpd.GeoDataFrame:
     """Read parcels (kavels) into a GeoDataFrame in EPSG:28992 that follows the data contract
     (docs/data-model.md).
@@ -52,6 +54,9 @@ def read_parcels(
     in RD New. ``crs`` states the CRS of a file that has none (or a wrong one);
     ``gemeente`` and ``provincie`` fill a file without them (or their blank cells). A
     park-level table (IBIS, a viewer's park export) becomes parcel-like records per park.
+    ``columns`` is a column mapping (a JSON file as ``terreinen inspect`` writes it, or a
+    dict of the same shape, docs/data-model.md "Column mapping"): the file's columns read
+    as the contract's, with their units and values, before anything else.
 
     Raises :class:`TerreinenDataError` listing every error with row and column; warnings
     are summed up in one :class:`TerreinenDataWarning`.
@@ -62,7 +67,7 @@ def read_parcels(
     (28992, 3105)
     """
     parcels, report = load_parcels(
-        source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie
+        source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie, columns=columns
     )
     if not report.ok:
         raise TerreinenDataError(report)
@@ -84,24 +89,28 @@ def load_parcels(
     crs=None,
     gemeente: str | None = None,
     provincie: str | None = None,
+    columns: MappingSource | ColumnMapping | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Like :func:`read_parcels`, but returns ``(parcels, report)`` instead of raising.
 
     ``parcels`` is None when the report has errors that leave no usable geometry.
-    Only a source that cannot be read at all raises :class:`TerreinenReadError`.
+    Only a source that cannot be read at all, or a column mapping that does not fit it,
+    raises :class:`TerreinenReadError`.
 
     A file read again unchanged (same size, modification time and inode), with the same
     options and settings, is not read again in the same process (a notebook, a test
     session): its parcels and report are copies of the first reading's. Only files of at
     most ``_CACHED_ROWS`` records are kept, and only the last ``_CACHED_FILES``.
     """
-    key = _unchanged_file_key(source, layer, crs, gemeente, provincie)
+    mapping = None if columns is None else ColumnMapping.of(columns)
+    key = _unchanged_file_key(source, layer, crs, gemeente, provincie, mapping)
     if key is not None and key in _READINGS:
         record_input(Path(source))  # the output guard knows it as read, as on a real read
         _READINGS.move_to_end(key)
         kept, kept_report = _READINGS[key]
         return (None if kept is None else kept.copy()), copy.deepcopy(kept_report)
-    parcels, report = _load(source, layer=layer, crs=crs, gemeente=gemeente, provincie=provincie)
+    reading = {"layer": layer, "crs": crs, "gemeente": gemeente, "provincie": provincie}
+    parcels, report = _load(source, mapping, **reading)
     if key is not None and report.n_rows <= _CACHED_ROWS:
         _READINGS[key] = (None if parcels is None else parcels.copy(), copy.deepcopy(report))
         while len(_READINGS) > _CACHED_FILES:
@@ -133,6 +142,7 @@ def _unchanged_file_key(source, *options) -> tuple | None:
 
 def _load(
     source: str | Path | gpd.GeoDataFrame,
+    mapping: ColumnMapping | None,
     *,
     layer: str | None,
     crs,
@@ -140,7 +150,7 @@ def _load(
     provincie: str | None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """One reading and check of ``source`` (see :func:`load_parcels`)."""
-    frame, label, findings = read_table(source, layer=layer)
+    frame, label, findings = read_table(source, layer=layer, columns=mapping)
     if is_ibis_table(frame):
         parcels, report = ibis_to_parcels(frame, label, gemeente=gemeente, provincie=provincie)
         report.findings[:0] = findings
@@ -157,12 +167,17 @@ def _load(
 
 
 def validate(
-    parcels: gpd.GeoDataFrame | str | Path, *, layer: str | None = None, crs=None
+    parcels: gpd.GeoDataFrame | str | Path,
+    *,
+    layer: str | None = None,
+    crs=None,
+    columns: MappingSource | ColumnMapping | None = None,
 ) -> ValidationReport:
     """Check parcels against the data contract and return a :class:`ValidationReport`.
 
-    Takes a path (any format :func:`read_parcels` reads) or a GeoDataFrame and never raises
-    for problems in the data; only a file that cannot be read at all raises
+    Takes a path (any format :func:`read_parcels` reads, with a column mapping ``columns``
+    as it takes one) or a GeoDataFrame and never raises for problems in the data; only a
+    file that cannot be read at all (or a mapping that does not fit it) raises
     :class:`TerreinenReadError`.
 
     >>> from terreinen.datasets import get_path
@@ -170,15 +185,24 @@ def validate(
     >>> report.ok, report.n_rows, len(report.errors)
     (True, 3360, 0)
     """
-    return load_parcels(parcels, layer=layer, crs=crs)[1]
+    return load_parcels(parcels, layer=layer, crs=crs, columns=columns)[1]
 
 
 def read_table(
-    source: str | Path | gpd.GeoDataFrame, *, layer: str | None = None
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    layer: str | None = None,
+    columns: ColumnMapping | None = None,
+    outlines: bool = True,
 ) -> tuple[pd.DataFrame, str, list[Finding]]:
-    """The raw table of a source, its name for messages, and findings about the reading."""
+    """The raw table of a source, its name for messages, and findings about the reading.
+
+    ``columns`` (a column mapping) is applied to the table as read, so a CSV's WKT column
+    may have any name the mapping maps to ``geometry``; with ``outlines`` False a CSV
+    without a WKT column is read as a plain table."""
     if isinstance(source, pd.DataFrame):
-        return source.copy(), "<GeoDataFrame>", []
+        label = "<GeoDataFrame>"
+        return (source.copy() if columns is None else columns.apply(source, label)), label, []
     path = Path(source)
     label = str(source)
     record_input(path)
@@ -196,7 +220,9 @@ def read_table(
         if suffix in _PARQUET_SUFFIXES or (path.is_dir() and any(path.glob("*.parquet"))):
             frame = gpd.read_parquet(path)
         elif suffix in _CSV_SUFFIXES:
-            frame = _with_wkt_geometry(read_csv(path, label), label)
+            frame = read_csv(path, label)
+            frame = frame if columns is None else columns.apply(frame, label)
+            return _with_wkt_geometry(frame, label, required=outlines), label, findings
         else:
             if suffix not in _TEXT_SUFFIXES:  # text files have one layer
                 layer = _pick_layer(path, label, layer, findings)
@@ -205,7 +231,7 @@ def read_table(
         raise
     except Exception as exc:  # GDAL, Arrow and JSON errors: say what was wrong in plain words
         raise TerreinenReadError(label, _explain_read_error(path, exc)) from None
-    return frame, label, findings
+    return (frame if columns is None else columns.apply(frame, label)), label, findings
 
 
 def _pick_layer(path: Path, label: str, layer: str | None, findings: list[Finding]) -> str | None:
@@ -266,10 +292,10 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
         raise TerreinenReadError(label, f"the file is not a readable CSV table: {exc}") from None
 
 
-def _with_wkt_geometry(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+def _with_wkt_geometry(frame: pd.DataFrame, label: str, *, required: bool) -> pd.DataFrame:
     by_name = {schema.normalise_name(c): c for c in frame.columns}
     column = next((by_name[c] for c in _WKT_COLUMNS if c in by_name), None)
-    if column is None and is_ibis_table(frame):  # park figures without outlines
+    if column is None and (is_ibis_table(frame) or not required):  # park figures, no outlines
         return frame
     if column is None:
         raise TerreinenReadError(

@@ -34,6 +34,7 @@ __all__ = [
     "check_parks",
     "ibis_to_parcels",
     "is_ibis_table",
+    "park_column",
     "registration_vocabulary",
     "to_ibis",
 ]
@@ -67,6 +68,8 @@ _PART_COLUMNS = ("uitgegeven", "terstond_uitgeefbaar", "niet_terstond_uitgeefbaa
 # the subcategory a main IBIS number is read as: the lowest, so nothing is allowed that IBIS
 # might not allow
 _MAIN_TO_CATEGORY = {"1": "1", "2": "2", "3": "3.1", "4": "4.1", "5": "5.1", "6": "6"}
+# the list export splits issued land into before and in the current year
+_ISSUED_BEFORE = "totaal_uitgegeven_tm_vorig_jaar_ha"
 
 
 def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
@@ -179,6 +182,34 @@ def is_ibis_table(frame: pd.DataFrame) -> bool:
     identified = bool(names & {"rin_nummer", "rinnummer", "terstond_uitgeefbaar"})
     gross = bool(names & {"oppbruto", *_HECTARE_AREAS})
     return gross and identified and "status" not in names
+
+
+#: The columns a park table is read from: the layout's, and those of the national
+#: vocabularies that are read as some of them (a CBS code, the land issued before this year).
+PARK_COLUMNS = (*IBIS_COLUMNS, "GEM_CODES", _ISSUED_BEFORE.upper())
+#: The unit of each area column of the park columns (the others hold no area).
+PARK_UNITS = {
+    "OPPBRUTO": "m2",
+    "OPPNETTO": "m2",
+    **dict.fromkeys((*HA_COLUMNS, _ISSUED_BEFORE.upper()), "ha"),
+}
+
+
+def park_column(name: str) -> tuple[str, str | None] | None:
+    """The column of the park layout a park table's column ``name`` is read as, and the
+    unit its values are read in (``m2``, ``ha``; None for a column that holds no area), or
+    None for a column the layout does not use.
+
+    >>> park_column("HA_BRUTO"), park_column("Plannaam"), park_column("HA_TOTTUIT")
+    (('OPPBRUTO', 'ha'), ('PLAN_NAAM', None), None)
+    """
+    key = schema.normalise_name(name)
+    if key in _HECTARE_AREAS:
+        return _HECTARE_AREAS[key].upper(), "ha"
+    column = _ALIASES.get(key, key).upper()
+    if column in PARK_COLUMNS:
+        return column, PARK_UNITS.get(column)
+    return None
 
 
 def ibis_to_parcels(
@@ -316,8 +347,6 @@ _SPLITS = {
         "zachte_plancapaciteit",
     ),
 }
-# the list export splits issued land into before and in the current year
-_ISSUED_BEFORE = "totaal_uitgegeven_tm_vorig_jaar_ha"
 # figures that should repeat on every polygon of one park
 _PARK_FIGURES = ("plan_naam", "gemeente", "oppbruto", "oppnetto", *(c.lower() for c in HA_COLUMNS))
 
