@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import X0, Y0, frame, parcel, rect
-from pyproj import Transformer
+from conftest import ORIGIN, X0, Y0, close_frame, frame, parcel, rect
 
 from terreinen import TerreinenError, read_parcels, settings
 from terreinen.matching import closest_candidates, find_parcels
@@ -134,21 +133,6 @@ def test_bad_arguments(parcels, kwargs, message):
         find_parcels(parcels, **kwargs)
 
 
-# Nothing fits: a company needs 6 ha at 5.1, hard, not under option, within 10 km of the
-# fixture origin. Each parcel is 100 m deep: hectares = width / 100.
-CLOSE = [
-    # id, x m, width m, status, planfase, milieucategorie, gemeente
-    ("P1", 0, 550, "terstond_uitgeefbaar", 1, "5.1", "Assen"),  # 5.5 ha: 0.5 ha short
-    ("P2", 1000, 600, "terstond_uitgeefbaar", 1, "4.2", "Assen"),  # 6 ha, one category low
-    ("P3", 20_000, 700, "terstond_uitgeefbaar", 1, "5.1", "Emmen"),  # 7 ha, 20.35 km away
-    ("P4", 3000, 800, "niet_terstond_uitgeefbaar", 4, "5.1", "Assen"),  # 8 ha soft
-    ("P5", 5000, 900, "optie", 1, "6", "Assen"),  # 9 ha under option
-    ("P6", 7000, 200, "terstond_uitgeefbaar", 1, "3.1", "Assen"),  # 2 ha at 3.1: two wishes
-    ("S", 9000, 900, "uitgegeven", 1, "6", "Assen"),  # sold: never offered
-]
-# (X0, Y0 + 50) as lat,lon: every parcel's centre lies due east of it
-_LON, _LAT = Transformer.from_crs(28992, 4326, always_xy=True).transform(X0, Y0 + 50)
-ORIGIN = f"{_LAT:.7f},{_LON:.7f}"
 WISHES = {"min_ha": 6, "milieucategorie": "5.1", "near": ORIGIN, "radius_km": 10}
 
 
@@ -160,12 +144,7 @@ def english(monkeypatch):
 
 @pytest.fixture(scope="module")
 def close_parcels():
-    rows = [
-        parcel(i, rect(x, 0, w, 100), status=s, planfase=p, milieucategorie=m, gemeente=g,
-               segment="zwaar", uitgiftedatum="2020-01-01" if s == "uitgegeven" else None)
-        for i, x, w, s, p, m, g in CLOSE
-    ]  # fmt: skip
-    return read_parcels(frame(rows))
+    return read_parcels(close_frame())
 
 
 def test_closest_when_nothing_fits(close_parcels, english):
