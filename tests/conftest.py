@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 
@@ -139,6 +140,33 @@ def three_parcels() -> gpd.GeoDataFrame:
             parcel("C", rect(300, 0, 50, 100), status="optie", planfase=3),
         ]
     )
+
+
+# Nothing fits: a company needs 6 ha at 5.1, hard, not under option, within 10 km of the
+# fixture origin. Each parcel is 100 m deep: hectares = width / 100.
+CLOSE = [
+    # id, x m, width m, status, planfase, milieucategorie, gemeente
+    ("P1", 0, 550, "terstond_uitgeefbaar", 1, "5.1", "Assen"),  # 5.5 ha: 0.5 ha short
+    ("P2", 1000, 600, "terstond_uitgeefbaar", 1, "4.2", "Assen"),  # 6 ha, one category low
+    ("P3", 20_000, 700, "terstond_uitgeefbaar", 1, "5.1", "Emmen"),  # 7 ha, 20.35 km away
+    ("P4", 3000, 800, "niet_terstond_uitgeefbaar", 4, "5.1", "Assen"),  # 8 ha soft
+    ("P5", 5000, 900, "optie", 1, "6", "Assen"),  # 9 ha under option
+    ("P6", 7000, 200, "terstond_uitgeefbaar", 1, "3.1", "Assen"),  # 2 ha at 3.1: two wishes
+    ("S", 9000, 900, "uitgegeven", 1, "6", "Assen"),  # sold: never offered
+]
+# (X0, Y0 + 50) as lat,lon: every parcel's centre lies due east of it
+_LON, _LAT = pyproj.Transformer.from_crs(28992, 4326, always_xy=True).transform(X0, Y0 + 50)
+ORIGIN = f"{_LAT:.7f},{_LON:.7f}"
+
+
+def close_frame() -> gpd.GeoDataFrame:
+    """The parcels of ``CLOSE``, each 100 m deep, all of segment zwaar."""
+    rows = [
+        parcel(i, rect(x, 0, w, 100), status=s, planfase=p, milieucategorie=m, gemeente=g,
+               segment="zwaar", uitgiftedatum="2020-01-01" if s == "uitgegeven" else None)
+        for i, x, w, s, p, m, g in CLOSE
+    ]  # fmt: skip
+    return frame(rows)
 
 
 @pytest.fixture(scope="session")

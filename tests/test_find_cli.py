@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import X0, Y0, cli, frame, parcel, read_cli_csv, rect
+from conftest import ORIGIN, X0, Y0, cli, close_frame, frame, parcel, read_cli_csv, rect
 from pyproj import Transformer
 
 from terreinen import schema
@@ -119,3 +119,44 @@ def test_long_ids_are_not_cut(parcels_file):
         body = lines[next(i for i, line in enumerate(lines) if line.startswith("─")) + 1 :]
         text = "".join(line.split(" ")[0] for line in body)
         assert LONG_ID in text
+
+
+@pytest.fixture
+def close_file(tmp_path):
+    path = tmp_path / "dichtbij.geojson"
+    close_frame().to_file(path)
+    return path
+
+
+def test_nothing_fits_shows_the_closest_in_dutch(close_file):
+    """Issue 22, item 7: no parcel fits 6 ha at 5.1, hard, without option, within 10 km:
+    the five closest, each with why, in Dutch by default, and the point used for --near."""
+    wishes = ["--min-ha", "6", "-m", "5,1", "--near", ORIGIN, "--radius-km", "10"]
+    args = ["--lang", "nl", "find", close_file, *wishes, "--hard-only", "--zonder-optie"]
+    result = cli(*args)
+    assert result.exit_code == 0, result.stderr
+    said = result.stdout
+    assert "Geen kavel voldoet; de 5 die het dichtst in de buurt komen, en waarom" in said
+    for reason in (
+        "te klein: 0,50 ha minder dan de gevraagde 6,00 ha",
+        "milieucategorie 4.2, lager dan de gevraagde 5.1",
+        "onder optie",
+        "zachte plancapaciteit; niet terstond uitgeefbaar",
+        "te ver: 20,35 km, verder dan de gevraagde 10,00 km",
+    ):
+        assert reason in said
+    assert "P6" not in said  # it misses two wishes: the sixth
+    assert f"afstanden (afstand_km) vanaf {ORIGIN}: lat,lon" in said
+    assert "RD x 233000, y 557050" in said
+    listed = cli(*args, "-f", "csv")
+    table = read_cli_csv(listed.stdout)
+    assert table["kavel_id"].tolist() == ["P1", "P2", "P5", "P4", "P3"]
+    assert table["tekortkomingen"].tolist() == [1] * 5
+    assert table["reden"].iloc[0] == "te klein: 0,50 ha minder dan de gevraagde 6,00 ha"
+    assert "Geen kavel voldoet" in listed.stderr and "(kolom reden)" in listed.stderr
+
+
+def test_zonder_optie_leaves_out_parcels_under_option(close_file):
+    wishes = ["find", close_file, "--min-ha", "6", "-m", "5.1", "-f", "csv"]
+    assert _ids(cli(*wishes)) == ["P3", "P5", "P4"]  # P5 under option: offered, after P3
+    assert _ids(cli(*wishes, "--zonder-optie")) == ["P3", "P4"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import X0, Y0, frame, parcel, rect
+from conftest import ORIGIN, X0, Y0, close_frame, frame, parcel, rect
 
-from terreinen import TerreinenError, read_parcels
-from terreinen.matching import find_parcels
+from terreinen import TerreinenError, read_parcels, settings
+from terreinen.matching import closest_candidates, find_parcels
 
 # Along a line east of the fixture origin, in Assen; "Ver" lies 20 km further east.
 ROWS = [
@@ -131,3 +131,80 @@ def test_as_of_makes_a_sold_parcel_available(parcels):
 def test_bad_arguments(parcels, kwargs, message):
     with pytest.raises(TerreinenError, match=message):
         find_parcels(parcels, **kwargs)
+
+
+WISHES = {"min_ha": 6, "milieucategorie": "5.1", "near": ORIGIN, "radius_km": 10}
+
+
+@pytest.fixture
+def english(monkeypatch):
+    """The reasons in English, whatever TERREINEN_LANG the run has."""
+    monkeypatch.setattr(settings, "language", "en")
+
+
+@pytest.fixture(scope="module")
+def close_parcels():
+    return read_parcels(close_frame())
+
+
+def test_closest_when_nothing_fits(close_parcels, english):
+    found = find_parcels(
+        close_parcels, hard_only=True, without_option=True, as_of="2026-01-01", **WISHES
+    )
+    assert found.empty
+    near = found.attrs["dichtstbij"]
+    # one wish missed each, smallest share first: P1 0.5/6, P2 one step of ten, P5 and P4
+    # one (hard P5 before soft P4), P3 (20.35 - 10) / 10; P6 misses two wishes
+    assert _ids(near) == ["P1", "P2", "P5", "P4", "P3"]
+    assert near["tekortkomingen"].tolist() == [1, 1, 1, 1, 1]
+    assert near["reden"].tolist() == [
+        "too small: 0.50 ha less than the 6.00 ha asked",
+        "milieucategorie 4.2, below the 5.1 asked",
+        "under option",
+        "soft plan capacity (zacht); not immediately available",
+        "too far: 20.35 km, beyond the 10.00 km asked",
+    ]
+    assert near["afstand_km"].tolist() == pytest.approx([0.275, 1.3, 5.45, 3.4, 20.35], abs=0.01)
+    everything = closest_candidates(
+        close_parcels, hard_only=True, without_option=True, as_of="2026-01-01", n=10, **WISHES
+    )
+    assert _ids(everything) == ["P1", "P2", "P5", "P4", "P3", "P6"]  # never the sold S
+    assert everything["reden"].iloc[-1] == (
+        "too small: 4.00 ha less than the 6.00 ha asked; milieucategorie 3.1, below the 5.1 asked"
+    )
+    assert everything["tekortkomingen"].iloc[-1] == 2
+
+
+def test_closest_larger_segment_and_effective_category(close_parcels, english):
+    zoned = close_parcels.assign(
+        milieucategorie_feitelijk=["4.1", "5.1", None, "5.1", "6", "3.1", "6"],
+        afstand_gevoelig_m=100.0,
+        gebiedstype_gevoelig="rustig",
+    )
+    near = closest_candidates(zoned, max_ha=5, milieucategorie="5.1", segment="logistiek", n=10)
+    # every parcel is zwaar (one share each). Over 5 ha by a share of 5 ha, each category
+    # step below 5.1 a tenth: P2 0.2, P6 0.4 (3.1: four steps), P4 0.6, P5 0.8; P1 (5.5 ha,
+    # effective 4.1) and P3 (7 ha, effective none) miss three wishes
+    assert _ids(near) == ["P2", "P6", "P4", "P5", "P1", "P3"]
+    assert near["tekortkomingen"].tolist() == [2, 2, 2, 2, 3, 3]
+    assert near["reden"].iloc[[0, -1]].tolist() == [
+        "too large: 1.00 ha more than the 5.00 ha at most; segment zwaar, not logistiek",
+        "too large: 2.00 ha more than the 5.00 ha at most; effective milieucategorie none, "
+        "below the 5.1 asked; segment zwaar, not logistiek",
+    ]
+
+
+def test_without_option_and_the_point_used(close_parcels, english):
+    wishes = {"min_ha": 6, "milieucategorie": "5.1", "as_of": "2026-01-01"}
+    # hard first, then immediately available before under option
+    assert _ids(find_parcels(close_parcels, **wishes)) == ["P3", "P5", "P4"]
+    found = find_parcels(close_parcels, without_option=True, **wishes)
+    assert _ids(found) == ["P3", "P4"] and "dichtstbij" not in found.attrs
+    emmen = find_parcels(close_parcels, near="Emmen", **wishes)
+    point = emmen.attrs["punt"]  # the centre of Emmen's one parcel, P3
+    assert (point["soort"], point["n_kavels"]) == ("gemeente", 1)
+    assert (point["x"], point["y"]) == pytest.approx((X0 + 20_350, Y0 + 50))
+    assert "RD x 253350, y 557050" in emmen.attrs["opmerkingen"][-1]
+    assert "centre of the municipality's 1 parcels" in emmen.attrs["opmerkingen"][-1]
+    with pytest.raises(TypeError, match="without_options"):
+        find_parcels(close_parcels, without_options=True)  # type: ignore[call-arg]

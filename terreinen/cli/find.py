@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import geopandas as gpd
+import shapely
 import typer
 
+from terreinen import settings
 from terreinen.cli.common import (
     EMBEDDED,
     AllColumnsOpt,
@@ -33,7 +36,7 @@ from terreinen.cli.common import (
 )
 from terreinen.i18n import t
 from terreinen.maps import find_map, save_map
-from terreinen.matching import find_parcels, reference_point
+from terreinen.matching import find_parcels
 from terreinen.schema import SEGMENTS
 from terreinen.study import Study
 from terreinen.validation.values import canonical_value
@@ -51,6 +54,8 @@ _FIND_KEY_COLUMNS = (
     "capaciteit",
     "segment",
 )
+# the parcels that come closest when none fits: why (reden) first, it is the point
+_CLOSEST_KEY_COLUMNS = ("oppervlakte_ha", "reden", "afstand_km", "milieucategorie", "status")
 _NEAR_MISSES_LISTED = 10  # parcels left out for the distance to homes, named in the notes
 
 
@@ -76,6 +81,14 @@ def find_command(
         typer.Option("--radius-km", help="Within km of --near.", parser=decimal_number),
     ] = None,
     hard_only: Annotated[bool, typer.Option("--hard-only", help="Only hard capacity.")] = False,
+    without_option: Annotated[
+        bool,
+        typer.Option(
+            "--zonder-optie",
+            help="Leave out parcels under option for another party (offered by default, "
+            "after the others).",
+        ),
+    ] = False,
     as_of: AsOfOpt = None,
     limit: Annotated[
         int | None,
@@ -115,6 +128,7 @@ def find_command(
         "near": near,
         "radius_km": radius_km,
         "hard_only": hard_only,
+        "without_option": without_option,
     }
     with open_study(
         parcels,
@@ -133,36 +147,54 @@ def find_command(
 def _find(
     study: Study, options: dict, *, show_as: tuple, map_file: Path | None, inputs: tuple
 ) -> None:
-    """Search the study's parcels, list the matches, draw them when asked."""
-    limit, fmt, output, all_columns = show_as
-    near, radius_km = options["near"], options["radius_km"]
+    """Search the study's parcels, list the matches (or, when none fit, the parcels that
+    come closest and why), draw them when asked."""
     found = find_parcels(study.parcels, as_of=study.as_of, **options)
+    found.attrs["opmerkingen"] = [*found.attrs.get("opmerkingen", []), *_notes(found, study)]
+    closest = found.attrs.get("dichtstbij")
+    if found.empty and closest is not None and len(closest):
+        _emit_closest(found, closest, options, show_as=show_as, inputs=inputs)
+    else:
+        _emit_found(found, options, show_as=show_as, inputs=inputs, zoned=study.zoned)
+    if map_file is not None:
+        where = found.attrs.get("punt")
+        point = None if where is None else _rd_point(where, study)
+        m = find_map(found, study, point=point, radius_km=options["radius_km"], criteria=options)
+        save_map(m, map_file)
+        say(t("wrote {path}", path=map_file))
+
+
+def _notes(found, study: Study) -> list[str]:
+    """The lines under the matches besides the library's: records not searched, parcels
+    that only their zoned category would have let in."""
+    said = []
     unknown = int(study.figures["onbekend_status"].sum())
     if unknown:  # unknown is not zero: say what could not be searched
-        found.attrs["opmerkingen"] = [
-            *found.attrs.get("opmerkingen", []),
+        said.append(
             t(
                 "{n} records have no status (the data hold no sale figures): whether their "
                 "land is for sale is unknown, so they are not searched",
                 n=unknown,
-            ),
-        ]
+            )
+        )
     misses = found.attrs.get("bijna")
     if misses is not None and len(misses):  # what the zoned category alone would have offered
-        named = [
+        said += [
             f"not offered: kavel_id {kavel_id} ({why})"
             for kavel_id, why in zip(
                 misses["kavel_id"].head(_NEAR_MISSES_LISTED), misses["reden"], strict=False
             )
         ]
-        more = len(misses) - len(named)
-        found.attrs["opmerkingen"] = [
-            *found.attrs.get("opmerkingen", []),
-            *named,
-            *([f"and {more} more parcels too close to homes"] if more > 0 else []),
-        ]
+        more = len(misses) - min(len(misses), _NEAR_MISSES_LISTED)
+        said += [f"and {more} more parcels too close to homes"] if more > 0 else []
+    return said
+
+
+def _emit_found(found, options: dict, *, show_as: tuple, inputs: tuple, zoned: bool) -> None:
+    """The matches on screen (the best ``--limit``) or to a file."""
+    limit, fmt, output, all_columns = show_as
     table = found.drop(columns="geometry")
-    if near is None:
+    if options["near"] is None:
         table = table.drop(columns="afstand_km")
     if fmt == "table" and output is None and not all_columns:  # room for ids
         table = table.drop(columns="gemeente")  # the park names its municipality
@@ -177,11 +209,29 @@ def _find(
         ]
     title = f"{len(found)} {'kavel' if len(found) == 1 else 'kavels'} gevonden"
     keys: tuple[str, ...] = () if all_columns else _FIND_KEY_COLUMNS
-    if keys and study.zoned:
+    if keys and zoned:
         keys = (*keys, "milieucategorie_feitelijk", "afstand_gevoelig_m")
     emit(table, fmt, output, title, inputs, key_columns=keys)
-    if map_file is not None:
-        point = reference_point(study.parcels, near) if near else None
-        m = find_map(found, study, point=point, radius_km=radius_km, criteria=options)
-        save_map(m, map_file)
-        say(t("wrote {path}", path=map_file))
+
+
+def _emit_closest(found, closest, options: dict, *, show_as: tuple, inputs: tuple) -> None:
+    """No parcel fits: the ones that come closest, each with why it falls short (``reden``),
+    as the matches would have been shown; a file gets them with a note on stderr."""
+    _, fmt, output, all_columns = show_as
+    table = closest if options["near"] is not None else closest.drop(columns="afstand_km")
+    on_screen = output is None and fmt == "table"
+    if on_screen and not all_columns:
+        table = table.drop(columns="gemeente")
+    title = t("No parcel fits; the {n} that come closest, and why", n=len(closest))
+    table.attrs["opmerkingen"] = [
+        *found.attrs.get("opmerkingen", []),
+        *([] if on_screen else [title + t(" (column reden)")]),
+    ]
+    keys = () if all_columns else _CLOSEST_KEY_COLUMNS
+    emit(table, fmt, output, title, inputs, key_columns=keys)
+
+
+def _rd_point(where: dict, study: Study) -> shapely.Point:
+    """The point used for ``--near`` (``attrs["punt"]``) in the parcels' coordinates."""
+    point = gpd.GeoSeries([shapely.Point(where["x"], where["y"])], crs=settings.rd_crs)
+    return point.to_crs(study.parcels.crs).iloc[0]

@@ -86,7 +86,7 @@ def show(
     hidden columns. With ``key_columns``: those, after the leading text columns (areas, ids)
     unless they name some of them; on ``console`` (default: the screen).
     Columns that would not fit the terminal without breaking a word or a number are left
-    off (the rightmost first), and a line says how to see them."""
+    off (the rightmost first), and a line says how to see them; notes wrap at spaces."""
 
     if console is None:  # the screen, as wide as it is now
         console = out
@@ -101,8 +101,8 @@ def show(
         shown = table[[*areas, *(c for c in key_columns if c in table and c not in areas)]]
     fitting = fit(shown, console.width)
     console.print(rich_table(fitting, title, console.width), soft_wrap=False)
-    for note in notes(table):
-        console.print(plain(note))
+    for note in notes(table):  # wrapped at spaces to the screen's width, as tables are
+        console.print(plain(note), soft_wrap=False)
     hidden = len(table.columns) - len(fitting.columns)
     if hidden:
         narrow = len(fitting.columns) < len(shown.columns)

@@ -567,7 +567,8 @@ def find_map(
 
 def criteria_title(criteria: dict) -> str:
     """A find map's title that states the search: ``min_ha``, ``max_ha``,
-    ``milieucategorie``, ``segment``, ``near`` with ``radius_km``, ``hard_only``.
+    ``milieucategorie``, ``segment``, ``near`` with ``radius_km``, ``hard_only``,
+    ``without_option``.
 
     >>> criteria_title({"min_ha": 2.5, "near": "Hardenberg", "radius_km": 15})
     'Gevonden kavels: vanaf 2,5 ha, binnen 15 km van Hardenberg'
@@ -591,6 +592,8 @@ def criteria_title(criteria: dict) -> str:
         parts.append(f"binnen {number(radius)} km van {near}" if radius else f"bij {near}")
     if criteria.get("hard_only"):
         parts.append("alleen harde plancapaciteit")
+    if criteria.get("without_option"):
+        parts.append("zonder kavels onder optie")
     return "Gevonden kavels" + (": " + ", ".join(parts) if parts else "")
 
 
