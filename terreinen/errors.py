@@ -12,6 +12,8 @@ builtin exception it resembles (as rasterio's ``RasterioIOError`` is an ``OSErro
 - :class:`TerreinenWriteError` (``OSError``): an output that cannot be written;
 - :class:`TerreinenStoreError` (``OSError``): a register store that cannot be used, with the
   database driver's error wrapped;
+- :class:`TerreinenPermissionError` (``PermissionError``, a store error): the register's
+  database does not let this user edit those parcels;
 - :class:`TerreinenConflictError` (``RuntimeError``): an edit someone else overtook;
 - :class:`TerreinenDependencyError` (``ImportError``): an optional package not installed.
 
@@ -34,6 +36,7 @@ __all__ = [
     "TerreinenError",
     "TerreinenNotFoundError",
     "TerreinenOptionError",
+    "TerreinenPermissionError",
     "TerreinenReadError",
     "TerreinenStoreError",
     "TerreinenWriteError",
@@ -89,6 +92,11 @@ class TerreinenStoreError(TerreinenError, OSError):
     """A register store cannot be used: locked by another program too long, damaged,
     holding what a register does not (foreign triggers, tables of another owner), or the
     database refused the work (rights, a read-only file or transaction, a timeout)."""
+
+
+class TerreinenPermissionError(TerreinenStoreError, PermissionError):
+    """The register's database does not let this user do it: edit another municipality's
+    parcels, or write at all with a read-only role (see ``Register.grant``)."""
 
 
 class TerreinenConflictError(TerreinenError, RuntimeError):

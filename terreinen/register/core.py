@@ -16,7 +16,6 @@ delivery gets a last version marked ``vervallen`` (retired).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -361,6 +360,8 @@ class Register:
         with s.reading() if dry_run else s.writing() as cursor:
             if isinstance(s, PostgresStore) and not dry_run:
                 s.lock_table(cursor)
+            if not dry_run:
+                s.check_may_edit(cursor, covered)
             heads, current = self._current(cursor, covered, delivery["kavel_id"])
             diff, changed = compare(current, delivery, covered, heads)
             conflicts = self._conflicts(cursor, diff.changed, current, delivery, covered)
@@ -441,6 +442,7 @@ class Register:
             head = s.lock_parcel(cursor, kavel_id)
             if head is None:
                 raise self._unknown(cursor, kavel_id)
+            self._check_may_edit(cursor, kavel_id)
             version, since, retired = int(head[0]), as_day(head[1]), bool(head[2])
             if expect_version is not None and version != expect_version:
                 raise TerreinenConflictError(
@@ -465,7 +467,7 @@ class Register:
             for column, value in edits.items():
                 row.at[0, column] = value
             return self._add_version(
-                cursor, row, version, day, [by, EDIT_SOURCE, reason, False], since=None
+                cursor, row, version, day, [s.door(by), EDIT_SOURCE, reason, False], since=None
             )
 
     def correct(
@@ -518,12 +520,9 @@ class Register:
                 values["uitgiftedatum"] = None  # corrected to unsold: no sale date
             for column, value in values.items():
                 row.at[0, column] = value
-            self._withdraw(cursor, kavel_id, version, by, reason)
-            meta = [by, CORRECTION_SOURCE, reason, retired]
-            new = self._add_version(cursor, row, None, start, meta, since=before)
-            s.update_rows(cursor, VERSIONS, ["corrigeert"], ["kavel_id", "versie"],
-                          [(version, kavel_id, new)])  # fmt: skip
-        return new
+            s.withdraw_version(cursor, kavel_id, version, s.door(by), reason)
+            meta = [s.door(by), CORRECTION_SOURCE, reason, retired]
+            return self._add_version(cursor, row, None, start, meta, since=before, corrects=version)
 
     def undo(self, kavel_id: str, *, version: int, by: str, reason: str) -> int:
         """Undo the parcel's current version ``version``: it is withdrawn (kept in the
@@ -538,10 +537,9 @@ class Register:
                 raise TerreinenOptionError(
                     f"{kavel_id}: version {version} is its first; there is no version to go back to"
                 )
-            self._withdraw(cursor, kavel_id, version, by, reason)
+            s.withdraw_version(cursor, kavel_id, version, s.door(by), reason)
             previous, since, gone = before
-            s.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"],
-                          [(None, kavel_id, previous)])  # fmt: skip
+            s.reopen_version(cursor, kavel_id, previous)
             s.update_rows(cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"],
                           [(previous, since, gone, kavel_id)])  # fmt: skip
         return previous
@@ -553,6 +551,7 @@ class Register:
         head = s.lock_parcel(cursor, kavel_id)
         if head is None:
             raise self._unknown(cursor, kavel_id)
+        self._check_may_edit(cursor, kavel_id)
         if int(head[0]) != version:
             raise TerreinenOptionError(
                 f"{kavel_id}: version {version} is not its current version {head[0]}; only the "
@@ -572,16 +571,11 @@ class Register:
             before = (int(before[0]), as_day(before[1]), bool(before[2]))
         return bool(head[2]), before
 
-    def _withdraw(self, cursor, kavel_id: str, version: int, by: str, reason: str) -> None:
-        """Make a version valid on no day, saying who withdrew it, when and why."""
+    def _check_may_edit(self, cursor, kavel_id: str) -> None:
+        """Refuse an edit of a parcel of a municipality this user may not edit."""
         s = self._store
-        cursor.execute(
-            s.sql(
-                f"UPDATE {VERSIONS} SET geldig_tot = geldig_van, ingetrokken_op = ?, "
-                "ingetrokken_door = ?, ingetrokken_reden = ? WHERE kavel_id = ? AND versie = ?"
-            ),
-            [now_text(), by, reason, kavel_id, version],
-        )
+        cursor.execute(s.sql(f"SELECT gemeente FROM {HEADS} WHERE kavel_id = ?"), [kavel_id])
+        s.check_may_edit(cursor, [row[0] for row in cursor.fetchall()])
 
     def _since(self, cursor, kavel_id: str, version: int) -> str:
         s = self._store
@@ -603,10 +597,13 @@ class Register:
         )
         return self._frame(cursor.fetchall())
 
-    def _add_version(self, cursor, row: pd.DataFrame, current, day: str, meta: list, since):
+    def _add_version(
+        self, cursor, row: pd.DataFrame, current, day: str, meta: list, since, corrects=None
+    ):
         """Record ``row`` as the parcel's new version from ``day`` (``meta``: door, bron,
-        reden, vervallen): the ``current`` version (or the standing one before a withdrawn
-        version, ``since``) ends that day. Returns the new version's number."""
+        reden, vervallen; ``corrects``: the withdrawn version it corrects): the ``current``
+        version (or the standing one before a withdrawn version, ``since``) ends that day.
+        Returns the new version's number."""
         s = self._store
         kavel_id = str(row.at[0, "kavel_id"])
         cursor.execute(s.sql(f"SELECT max(versie) FROM {VERSIONS} WHERE kavel_id = ?"), [kavel_id])
@@ -616,7 +613,7 @@ class Register:
             s.close_versions(cursor, day, [(kavel_id, ended)])
         door, bron, reden, gone = meta
         rows = self._version_rows(row, [[new, day, None, now_text(), door, bron, reden, gone]])
-        s.insert_rows(cursor, VERSIONS, _INSERTED, rows)
+        s.insert_rows(cursor, VERSIONS, [*_INSERTED, "corrigeert"], [(*r, corrects) for r in rows])
         s.update_rows(cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"],
                       [(new, day, gone, kavel_id)])  # fmt: skip
         return new
@@ -723,7 +720,7 @@ class Register:
         if diff.empty:
             return
         s = self._store
-        who = by or getpass.getuser()
+        who = s.door(by)
         now = now_text()
         versions, highest = heads["versie"], heads["hoogste"]
         back = [k for k in diff.new if k in versions.index]  # retired before, delivered again
@@ -790,7 +787,7 @@ class Register:
         )
         done = {row[0] for row in cursor.fetchall()}
         counts = delivery["gemeente"].value_counts()
-        now, who = now_text(), by or getpass.getuser()
+        now, who = now_text(), s.door(by)
         rows = [(g, day, source, now, who, int(counts.get(g, 0))) for g in covered if g not in done]
         s.insert_rows(
             cursor,

@@ -11,16 +11,24 @@ Tables (see docs/data-model.md, "Register"):
 - ``leveringen``: one row per municipality per imported delivery;
 - ``leveringsconflicten``: one row per field a delivery contradicted of an officer's edit
   made after the municipality's previous delivery (kept or applied: ``toegepast``);
-- ``kavelregister_schema``: the layout's version (:data:`SCHEMA_VERSION`); a register of
-  an older layout is upgraded by :meth:`Store.upgrade`, one numbered migration at a time.
+- ``kavelregister_schema``: the layout's version (:data:`SCHEMA_VERSION`, or a store's own
+  ``schema_target`` beyond it); a register of an older layout is upgraded by
+  :meth:`Store.upgrade`, one numbered migration of that store at a time.
+
+A version's row is written once and changed only where the register's logic says (its end,
+its withdrawal, its reopening by an undo): through :meth:`Store.close_versions`,
+:meth:`Store.withdraw_version` and :meth:`Store.reopen_version`, which PostgreSQL runs as the
+register's own functions so that a municipality's role needs no right to change history.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import getpass
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -64,8 +72,9 @@ WITHDRAWAL_COLUMNS = ("ingetrokken_op", "ingetrokken_door", "ingetrokken_reden",
 VERSIONS, HEADS, DELIVERIES = "kavel_versies", "kavels", "leveringen"
 CONFLICTS = "leveringsconflicten"
 SCHEMA = "kavelregister_schema"
-#: The register's layout. 1: the first (no schema table); 2: withdrawn versions, delivery
-#: conflicts, the schema table, one open version per parcel and unique deliveries enforced.
+#: The register's layout in both stores. 1: the first (no schema table); 2: withdrawn
+#: versions, delivery conflicts, the schema table, one open version per parcel and unique
+#: deliveries enforced. (PostgreSQL's 3 adds its roles: see ``postgis.py``.)
 SCHEMA_VERSION = 2
 #: The columns of ``leveringsconflicten`` after its fid.
 CONFLICT_COLUMNS = (
@@ -219,6 +228,10 @@ class Store:
     label: str
     geometry_sql = "geom"  # the select expression that returns a geometry as bytes
     integrity_errors: tuple[type[Exception], ...] = ()  # the driver's constraint violations
+    #: The layout this store's registers have, and the migration to each version from the
+    #: one before.
+    schema_target = SCHEMA_VERSION
+    migrations: ClassVar[Mapping[int, Callable[[Store, Any], None]]]  # set below
 
     def geometry_of(self, column: str) -> str:
         """The select expression that returns ``column`` (e.g. ``v.geom``) as bytes."""
@@ -284,9 +297,36 @@ class Store:
         cursor.executemany(self.sql(f"UPDATE {table} SET {sets} WHERE {where}"), rows)
 
     def close_versions(self, cursor, day: str, versions: list[tuple[str, int]]) -> None:
-        """End the versions ``(kavel_id, versie)`` on ``day``."""
+        """End the versions ``(kavel_id, versie)`` on ``day``: each the parcel's latest
+        standing version (open, or closed by a version since withdrawn)."""
         rows = [(day, kavel_id, version) for kavel_id, version in versions]
         self.update_rows(cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], rows)
+
+    def withdraw_version(self, cursor, kavel_id: str, version: int, door: str, reason: str):
+        """Make the parcel's current version valid on no day, saying who withdrew it (the
+        ``door`` of :meth:`door`), when and why."""
+        cursor.execute(
+            self.sql(
+                f"UPDATE {VERSIONS} SET geldig_tot = geldig_van, ingetrokken_op = ?, "
+                "ingetrokken_door = ?, ingetrokken_reden = ? WHERE kavel_id = ? AND versie = ?"
+            ),
+            [now_text(), door, reason, kavel_id, version],
+        )
+
+    def reopen_version(self, cursor, kavel_id: str, version: int) -> None:
+        """Make ``version`` the parcel's open version again (the later ones withdrawn)."""
+        self.update_rows(
+            cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], [(None, kavel_id, version)]
+        )
+
+    def door(self, by: str | None) -> str:
+        """Who records a change: ``by``, else the operating-system user (a GeoPackage is one
+        file: whoever can write it can edit it)."""
+        return by or getpass.getuser()
+
+    def check_may_edit(self, cursor, gemeenten: Iterable[str]) -> None:
+        """Refuse (:class:`TerreinenPermissionError`) a change to parcels of municipalities
+        this user may not edit; a GeoPackage has no users of its own."""
 
     def tables(self, cursor) -> set[str]:
         """The names of the tables the store holds."""
@@ -317,15 +357,15 @@ class Store:
     def check_schema(self, cursor) -> None:
         """Refuse a register of another layout, or one whose tables lack columns."""
         version = self.schema_version(cursor)
-        if version is not None and version != SCHEMA_VERSION:
-            raise TerreinenStoreError(_other_version(self.label, version))
+        if version is not None and version != self.schema_target:
+            raise TerreinenStoreError(_other_version(self.label, version, self.schema_target))
         for table, columns in TABLES.items():
             cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
             missing = sorted(set(columns) - {d[0] for d in cursor.description})
             if missing:
                 raise TerreinenStoreError(
                     f"{self.label}: table {table} lacks the columns {', '.join(missing)} of "
-                    f"register schema version {SCHEMA_VERSION}; it is damaged or not made by "
+                    f"register schema version {self.schema_target}; it is damaged or not made by "
                     "terreinen"
                 )
 
@@ -350,10 +390,11 @@ class Store:
             for statement in _INDEXES:
                 cursor.execute(statement)
             self._register_tables(cursor)
-            cursor.execute(f"INSERT INTO {SCHEMA} (versie) VALUES ({SCHEMA_VERSION})")
+            self._create_own(cursor)
+            cursor.execute(f"INSERT INTO {SCHEMA} (versie) VALUES ({self.schema_target})")
 
     def upgrade(self) -> tuple[int, int]:
-        """Bring a register of an older layout to :data:`SCHEMA_VERSION`, one numbered
+        """Bring a register of an older layout to this store's ``schema_target``, one numbered
         migration at a time, in one transaction; returns (from, to)."""
         with self.writing() as cursor:
             self.check_owner(cursor)
@@ -362,13 +403,13 @@ class Store:
                 raise TerreinenStoreError(
                     f"{self.label}: not a terreinen register; nothing upgraded"
                 )
-            if version > SCHEMA_VERSION:
-                raise TerreinenStoreError(_other_version(self.label, version))
+            if version > self.schema_target:
+                raise TerreinenStoreError(_other_version(self.label, version, self.schema_target))
             self.check_store(cursor)
             start = version
-            while version < SCHEMA_VERSION:
+            while version < self.schema_target:
                 version += 1
-                _MIGRATIONS[version](self, cursor)
+                self.migrations[version](self, cursor)
             self.check_schema(cursor)
         return start, version
 
@@ -385,6 +426,10 @@ class Store:
 
     def _register_tables(self, cursor) -> None:
         """Make the tables known to GIS software (GeoPackage only)."""
+
+    def _create_own(self, cursor) -> None:
+        """Create what this store adds to the shared layout (PostgreSQL: its functions, rights
+        and row-level security)."""
 
     def close(self) -> None:
         raise NotImplementedError
@@ -413,18 +458,19 @@ def _to_schema_2(store: Store, cursor) -> None:
 
 
 #: Migration to each schema version from the one before, the same SQL for both stores.
-_MIGRATIONS = {2: _to_schema_2}
+SHARED_MIGRATIONS: Mapping[int, Callable[[Store, Any], None]] = {2: _to_schema_2}
+Store.migrations = SHARED_MIGRATIONS
 
 
-def _other_version(label: str, version: int) -> str:
-    if version > SCHEMA_VERSION:
+def _other_version(label: str, version: int, target: int) -> str:
+    if version > target:
         return (
             f"{label}: register schema version {version} is newer than this terreinen's "
-            f"{SCHEMA_VERSION}; install a newer terreinen"
+            f"{target}; install a newer terreinen"
         )
     return (
         f"{label}: register schema version {version}, this terreinen needs version "
-        f"{SCHEMA_VERSION}; upgrade it from version {version} with `terreinen register upgrade "
+        f"{target}; upgrade it from version {version} with `terreinen register upgrade "
         f"--store {label}` (Register.upgrade)"
     )
 
