@@ -311,6 +311,74 @@ def revert(
     say(diff.summary())
 
 
+RoleOpt = Annotated[
+    str,
+    typer.Option(
+        "--role",
+        help="The database role (lowercase letters, digits, _); created without login where "
+        "it does not exist: give it to logins with GRANT role TO login.",
+    ),
+]
+
+
+@register_app.command("grant", cls=HelpInLanguage)
+def grant(
+    store: StoreOpt,
+    role: RoleOpt,
+    gemeente: Annotated[
+        str | None, typer.Argument(help="The municipality whose parcels the role may edit.")
+    ] = None,
+    province: Annotated[
+        bool, typer.Option("--province", help="The role may edit every municipality.")
+    ] = False,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="The role may only read (e.g. for publishing).")
+    ] = False,
+) -> None:
+    """Let a database role edit one municipality's parcels (or all: --province), or only
+    read (--read-only). PostgreSQL registers only; PostgreSQL enforces it: a municipality's
+    role appends versions of its own parcels only, as its login, and can change or delete
+    no version."""
+
+    with Register.open(store) as register:
+        created = register.grant(role, gemeente, province=province, read_only=read_only)
+    if created:
+        say(t("role {role} created (without login: GRANT {role} TO a login)", role=role))
+    if read_only:
+        say(t("{role} may read the register", role=role))
+    elif province:
+        say(t("{role} may edit every municipality", role=role))
+    else:
+        say(t("{role} may edit the parcels of {gemeente}", role=role, gemeente=gemeente))
+
+
+@register_app.command("revoke", cls=HelpInLanguage)
+def revoke(
+    store: StoreOpt,
+    role: Annotated[str, typer.Option("--role", help="The database role whose rights go.")],
+    gemeente: Annotated[
+        str | None, typer.Argument(help="Only this municipality (default: every right).")
+    ] = None,
+) -> None:
+    """Take a database role's rights on the register (the role itself is kept)."""
+
+    with Register.open(store) as register:
+        lost = register.revoke(role, gemeente)
+    say(t("{role}: {n} rights taken", role=role, n=lost))
+
+
+@register_app.command("roles", cls=HelpInLanguage)
+def roles(store: StoreOpt, fmt: FormatOpt = "table", output: OutputOpt = None) -> None:
+    """Who may do what in a PostgreSQL register: one row per right given."""
+
+    with Register.open(store) as register:
+        table = register.grants()
+    table["vastgelegd_op"] = pd.to_datetime(table["vastgelegd_op"], utc=True).dt.strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    emit(table, fmt, output, t("Rights in the register"), (store,))
+
+
 @register_app.command("history", cls=HelpInLanguage)
 def history(
     kavel_id: Annotated[str, typer.Argument(help="The parcel's KAVEL_ID.")],

@@ -35,6 +35,7 @@ from terreinen.errors import (
     TerreinenOptionError,
     TerreinenStoreError,
 )
+from terreinen.io import cbs
 from terreinen.io.files import read_parcels
 from terreinen.io.source import redacted
 from terreinen.register.changes import CHANGES_COLUMNS, changes
@@ -439,10 +440,10 @@ class Register:
         values = edit_values(status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar)
         s = self._store
         with s.writing() as cursor:
+            self._check_may_edit(cursor, kavel_id)  # first: a refused row is not locked
             head = s.lock_parcel(cursor, kavel_id)
             if head is None:
                 raise self._unknown(cursor, kavel_id)
-            self._check_may_edit(cursor, kavel_id)
             version, since, retired = int(head[0]), as_day(head[1]), bool(head[2])
             if expect_version is not None and version != expect_version:
                 raise TerreinenConflictError(
@@ -548,10 +549,10 @@ class Register:
         """Lock a parcel whose current version is ``version``: whether that version retires
         it, and the standing version before it ``(versie, geldig_van, vervallen)`` or None."""
         s = self._store
+        self._check_may_edit(cursor, kavel_id)  # first: a refused row is not locked
         head = s.lock_parcel(cursor, kavel_id)
         if head is None:
             raise self._unknown(cursor, kavel_id)
-        self._check_may_edit(cursor, kavel_id)
         if int(head[0]) != version:
             raise TerreinenOptionError(
                 f"{kavel_id}: version {version} is not its current version {head[0]}; only the "
@@ -570,6 +571,87 @@ class Register:
         if before is not None:
             before = (int(before[0]), as_day(before[1]), bool(before[2]))
         return bool(head[2]), before
+
+    def grant(
+        self,
+        role: str,
+        gemeente: str | None = None,
+        *,
+        province: bool = False,
+        read_only: bool = False,
+        by: str | None = None,
+    ) -> bool:
+        """Let a database role edit one municipality's parcels (``gemeente``), every
+        municipality's (``province``), or only read the register (``read_only``); exactly one
+        of the three. PostgreSQL registers only; the register's owner grants.
+
+        The role is created (without login) where it does not exist; logins get its rights
+        with ``GRANT role TO login``. PostgreSQL itself then enforces them: a
+        municipality's role may append versions, deliveries and findings of its own
+        municipalities only, recorded as its login (``door``), and may never change or
+        delete a version (row-level security; the register's own functions end, withdraw
+        and reopen versions for it). Returns whether the role was created.
+
+        Raises
+        ------
+        TerreinenOptionError
+            On a GeoPackage register (whoever can write the file can edit all of it), a
+            role name PostgreSQL would have to quote, an unknown municipality, or not
+            exactly one of ``gemeente``, ``province`` and ``read_only``.
+        TerreinenPermissionError
+            When this login does not own the register.
+        """
+        store = self._postgres()
+        if (gemeente is not None) + province + read_only != 1:
+            raise TerreinenOptionError(
+                "grant gives exactly one of gemeente (a municipality's role), province (all "
+                "municipalities) and read_only"
+            )
+        if gemeente is not None:
+            right, name = "gemeente", self._municipality(gemeente)
+        else:
+            right, name = ("provincie" if province else "lezen"), None
+        return store.grant(role, right, name, by)
+
+    def revoke(self, role: str, gemeente: str | None = None) -> int:
+        """Take a role's rights on the register (on ``gemeente`` only, when given); returns
+        how many it lost. The role itself is kept (it may have other uses)."""
+        store = self._postgres()
+        return store.revoke(role, None if gemeente is None else self._municipality(gemeente))
+
+    def grants(self) -> pd.DataFrame:
+        """Who may do what: ``rol, recht (gemeente, provincie, lezen), gemeente,
+        vastgelegd_op, door``, one row per right given."""
+        return self._postgres().grants()
+
+    def _postgres(self) -> PostgresStore:
+        if not isinstance(self._store, PostgresStore):
+            raise TerreinenOptionError(
+                f"{self.label}: a GeoPackage register is one file: whoever can write the file "
+                "can edit every municipality in it. Roles per municipality need a PostgreSQL "
+                "register (see 'Who may edit what' in docs/data-model.md)"
+            )
+        return self._store
+
+    def _municipality(self, gemeente: str) -> str:
+        """A municipality as the register names it, else as CBS does (a role may come
+        before the municipality's first delivery)."""
+        s = self._store
+        with s.reading() as cursor:
+            cursor.execute(f"SELECT DISTINCT gemeente FROM {HEADS}")
+            known = [row[0] for row in cursor.fetchall()]
+        same = [k for k in known if k.casefold() == str(gemeente).strip().casefold()]
+        if len(same) == 1:
+            return same[0]
+        try:
+            return cbs.municipality(gemeente).name
+        except TerreinenOptionError as exc:
+            hint = closest(str(gemeente), known, "municipality", otherwise="")
+            if not hint:
+                raise
+            raise TerreinenOptionError(
+                f"gemeente {gemeente!r}: not a municipality of the register or of CBS; {hint}"
+            ) from exc
 
     def _check_may_edit(self, cursor, kavel_id: str) -> None:
         """Refuse an edit of a parcel of a municipality this user may not edit."""

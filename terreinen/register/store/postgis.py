@@ -293,8 +293,8 @@ class PostgresStore(Store):
         if len(set(owners.values())) > 1:
             listed = ", ".join(f"{t} of {o}" for t, o in sorted(owners.items()))
             raise TerreinenStoreError(
-                f"{self.label}: the register's tables and functions have different owners ({listed}); "
-                "refused: the administrator should own them all"
+                f"{self.label}: the register's tables and functions have different owners "
+                f"({listed}); refused: the administrator should own them all"
             )
 
     def check_owner(self, cursor) -> None:
