@@ -43,7 +43,7 @@ def test_no_warning_when_take_up_does_not_change(dated_parcels):
     assert table.loc[0, "uitgifte_ha_per_jaar"] == pytest.approx(0.3)  # 3 ha / 10 years
     result = cli("capacity", dated_parcels, "--as-of", "2026-12-01")
     assert result.exit_code == 0 and "warning" not in result.stderr
-    assert "op 2026-12-01, gegevens t/m 2025-06-30" in result.stdout.splitlines()[0]
+    assert "as of 2026-12-01, data up to 2025-06-30" in result.stdout.splitlines()[0]
 
 
 def test_warning_when_take_up_moves(dated_parcels):
@@ -60,8 +60,8 @@ def test_overview_says_each_warning_once(tmp_path):
     assert len(said) == len(set(said)) >= 1
     assert sum("no data for 2026-2029" in line for line in said) == 1
     assert "2016-2025 instead of 2020-2029" in said[0]
-    titles = [line.strip() for line in result.stdout.splitlines() if "Plancapaciteit" in line]
-    assert titles and all("op 2030-01-01, gegevens t/m 2025-12-22" in t for t in titles)
+    titles = [line.strip() for line in result.stdout.splitlines() if "Plan capacity" in line]
+    assert titles and all("as of 2030-01-01, data up to 2025-12-22" in t for t in titles)
 
 
 # words of terreinen's own English messages that must not reach a Dutch reader
