@@ -345,7 +345,7 @@ def test_find_leaves_out_the_parcel_too_close_to_homes_and_says_why(files):
         "find", files / "kavels.gpkg", "-m", "4,2", "--gevoelig", files / "homes.gpkg",
         "--as-of", "2026-06-30",
     )  # fmt: skip
-    assert "3 kavels gevonden" in on_screen.stdout
+    assert "3 parcels found" in on_screen.stdout
     assert "woning op 140 m" in on_screen.stdout + on_screen.stderr
 
 
