@@ -137,13 +137,21 @@ def _request(wishes: Wishes, caller: str) -> _Request:
     for name in ("min_ha", "max_ha", "radius_km"):
         value = getattr(request, name)
         if value is not None and value < 0:
-            raise TerreinenOptionError(f"{name} must not be negative (got {value})")
+            raise TerreinenOptionError(
+                t("{name} must not be negative (got {value})", name=name, value=value)
+            )
     low, high = request.min_ha, request.max_ha
     if low is not None and high is not None and low > high:
-        raise TerreinenOptionError(f"min_ha {low} is larger than max_ha {high}")
+        raise TerreinenOptionError(
+            t("min_ha {low} is larger than max_ha {high}", low=low, high=high)
+        )
     if request.segment is not None and request.segment not in schema.SEGMENTS:
         raise TerreinenOptionError(
-            f"segment {request.segment!r} is unknown; one of {', '.join(schema.SEGMENTS)}"
+            t(
+                "segment {segment} is unknown; one of {choices}",
+                segment=repr(request.segment),
+                choices=", ".join(schema.SEGMENTS),
+            )
         )
     if request.milieucategorie is None:
         return request

@@ -186,8 +186,7 @@ def test_overview_main_job(tmp_path):
     result = cli("overview", "--as-of", "2026-01-01", "--out-dir", str(tmp_path / "maps"))
     assert result.exit_code == 0, result.stderr
     assert (
-        "Plancapaciteit per provincie" in result.stdout
-        and "Programmeringsafspraken" in result.stdout
+        "Plan capacity per provincie" in result.stdout and "Programming agreements" in result.stdout
     )
     assert "Totaal" in result.stdout and "WO-2019-1" in result.stdout
     written = sorted(p.name for p in (tmp_path / "maps").iterdir())

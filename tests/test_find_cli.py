@@ -84,7 +84,7 @@ def test_limit_with_the_count_of_the_rest(parcels_file):
     result = cli("find", parcels_file, "--limit", "2", env={"COLUMNS": "100"})
     assert result.exit_code == 0
     # 8 unsold parcels, no size asked: no combinations
-    assert "8 kavels gevonden" in result.stdout and "and 6 more" in result.stdout
+    assert "8 parcels found" in result.stdout and "and 6 more" in result.stdout
     limited = _ids(cli("find", parcels_file, "--limit", "2", "--format", "csv"))
     assert len(limited) == 2
 

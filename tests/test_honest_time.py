@@ -88,4 +88,4 @@ def test_cli_says_so():
     assert result.exit_code == 0
     assert "no data for 2026-2029" in result.stderr
     assert "averages 2016-2025" in result.stdout
-    assert "op 2030-01-01" in result.stdout.splitlines()[0]
+    assert "as of 2030-01-01" in result.stdout.splitlines()[0]

@@ -133,6 +133,17 @@ def test_bad_arguments(parcels, kwargs, message):
         find_parcels(parcels, **kwargs)
 
 
+@pytest.mark.parametrize(
+    "language,message",
+    [("nl", "min_ha 5 is groter dan max_ha 2"), ("en", "min_ha 5 is larger than max_ha 2")],
+)
+def test_exceptions_follow_the_language(parcels, monkeypatch, language, message):
+    """The library's exceptions are in settings.language, read when the function runs."""
+    monkeypatch.setattr(settings, "language", language)
+    with pytest.raises(TerreinenError, match=message):
+        find_parcels(parcels, min_ha=5, max_ha=2)
+
+
 WISHES = {"min_ha": 6, "milieucategorie": "5.1", "near": ORIGIN, "radius_km": 10}
 
 

@@ -106,7 +106,8 @@ def test_rapport_of_a_municipality_by_hand_and_as_every_command_says(files, tmp_
 
     # on screen and in the text file, in Dutch numbers
     for shown in (screen.stdout, text.read_text(encoding="utf-8")):
-        assert f"Rapport gemeente Assen op {AS_OF}" in shown
+        # both dates: G was sold 2026-08-01, after the as-of date
+        assert f"Rapport gemeente Assen peildatum {AS_OF}, gegevens t/m 2026-08-01" in shown
         assert "23,33" in shown and "11,20" in shown  # years of supply, gross hectares
         assert "uitgifte: gemiddelde over 2016-2025" in shown
 
@@ -118,7 +119,7 @@ def test_rapport_of_a_region_states_the_region_capacity(files):
                  if r["gebied"] == "R1"]  # fmt: skip
     result = cli("rapport", "r1", parcels, "--regio", "--as-of", AS_OF, "--lang", "nl")
     assert result.exit_code == 0, result.stderr
-    assert "Rapport regio R1" in result.stdout
+    assert "Rapport regio R1 peildatum" in result.stdout
     hard = next(line for line in result.stdout.splitlines() if line.startswith("hard_ha"))
     assert hard.split()[1] == f"{region['hard_ha']:.2f}".replace(".", ",") == "7,00"
 

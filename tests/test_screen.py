@@ -48,7 +48,7 @@ def test_capacity_key_columns_whole_numbers(width):
     # the embedded data's totals on 2026-01-01 (README): gross, hard, soft, terstond,
     # take-up per year, years of supply
     assert total.split()[1:] == ["3,105.00", "463.72", "196.07", "299.24", "43.65", "10.62"]
-    assert f"op {AS_OF}" in result.stdout.splitlines()[0]  # the as-of date in the title
+    assert f"as of {AS_OF}" in result.stdout.splitlines()[0]  # the as-of date in the title
     assert "--all-columns" in result.stdout and "--format csv" in result.stdout
     assert "averages 2016-2025" in result.stdout
 

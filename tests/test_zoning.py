@@ -345,7 +345,7 @@ def test_find_leaves_out_the_parcel_too_close_to_homes_and_says_why(files):
         "find", files / "kavels.gpkg", "-m", "4,2", "--gevoelig", files / "homes.gpkg",
         "--as-of", "2026-06-30",
     )  # fmt: skip
-    assert "3 kavels gevonden" in on_screen.stdout
+    assert "3 parcels found" in on_screen.stdout
     assert "woning op 140 m" in on_screen.stdout + on_screen.stderr
 
 
@@ -424,7 +424,7 @@ def test_overview_prints_the_zoning_table_beside_its_maps(files):
         "--as-of", "2026-06-30", "--out-dir", files / "maps",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "bestemd en feitelijk" in result.stdout and "hard ha feitelijk" in result.stdout
+    assert "zoned and effective" in result.stdout and "hard ha feitelijk" in result.stdout
     lines = result.stdout.splitlines()
     row = next(line.replace(",", ".").split() for line in lines if line.startswith("4.1 "))
     assert row == ["4.1", "0", "0.00", "0.00", "2", "7.00", "0.00"]  # P2 2 ha + P5 5 ha

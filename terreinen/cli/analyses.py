@@ -102,7 +102,7 @@ def capacity_command(
     if engine not in ("pandas", "dask"):
         raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
     if engine == "dask" and gevoelig is not None:
-        raise fail("--gevoelig works with --engine pandas")
+        raise fail(t("--gevoelig works with --engine pandas"))
     if by in AVAILABLE_BY and engine == "pandas":
         _available(parcels, by, (parse_as_of(as_of), layer, crs, regions, columns), fmt, output)
         return
@@ -132,9 +132,12 @@ def capacity_command(
         ) as study:
             if gevoelig is not None:
                 zoning = study.zoning_breakdown(by_levels(by))
-                title = (
-                    f"Hard en zacht per milieucategorie, bestemd en feitelijk, per {by} op "
-                    f"{study.as_of:%Y-%m-%d} ({parcels.name})"
+                title = t(
+                    "Hard and soft per milieucategorie, zoned and effective, per {by} {dates} "
+                    "({name})",
+                    by=by,
+                    dates=study_dates(study),
+                    name=parcels.name,
                 )
                 emit(zoning, fmt, output, title, inputs)
                 return
@@ -143,8 +146,12 @@ def capacity_command(
         table,
         fmt,
         output,
-        f"Plancapaciteit per {by} "
-        f"{dated(table.attrs['peildatum'], table.attrs.get('gegevens_tm'))} ({parcels.name})",
+        t(
+            "Plan capacity per {by} {dates} ({name})",
+            by=by,
+            dates=dated(table.attrs["peildatum"], table.attrs.get("gegevens_tm")),
+            name=parcels.name,
+        ),
         inputs,
         key_columns=() if all_columns else KEY_CAPACITY_COLUMNS,
     )
@@ -161,7 +168,12 @@ def _available(parcels: Source, by: str, reading: tuple, fmt: str, output) -> No
         parcels, as_of=date, layer=layer, crs=crs, regions=regions, columns=columns
     ) as study:
         table = available_by(study, by)
-        title = f"Beschikbaar per {by} (ha) {study_dates(study)} ({parcels.name})"
+        title = t(
+            "Available per {by} (ha) {dates} ({name})",
+            by=by,
+            dates=study_dates(study),
+            name=parcels.name,
+        )
     emit(table, fmt, output, title, inputs)
 
 
@@ -204,7 +216,13 @@ def demand_command(
         crs=crs,
     ) as study:
         table = study.demand(by, per, horizon=horizon, scenarios=factors)
-    title = f"Vraag en aanbod per {by} en {per} {study_dates(study)} ({parcels.name})"
+    title = t(
+        "Demand and supply per {by} and {per} {dates} ({name})",
+        by=by,
+        per=per,
+        dates=study_dates(study),
+        name=parcels.name,
+    )
     emit(table, fmt, output, title, inputs)
 
 
@@ -294,7 +312,11 @@ def agreements_command(
         table,
         fmt,
         output,
-        f"Programmeringsafspraken {study_dates(study)} ({table_path.name})",
+        t(
+            "Programming agreements {dates} ({name})",
+            dates=study_dates(study),
+            name=table_path.name,
+        ),
         inputs,
         key_columns=() if all_columns else AGREEMENT_KEY_COLUMNS,
     )

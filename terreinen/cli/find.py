@@ -207,7 +207,7 @@ def _emit_found(found, options: dict, *, show_as: tuple, inputs: tuple, zoned: b
             *found.attrs.get("opmerkingen", []),
             t("and {rest} more (--limit {n} shows all)", rest=rest, n=len(found)),
         ]
-    title = f"{len(found)} {'kavel' if len(found) == 1 else 'kavels'} gevonden"
+    title = t("1 parcel found") if len(found) == 1 else t("{n} parcels found", n=len(found))
     keys: tuple[str, ...] = () if all_columns else _FIND_KEY_COLUMNS
     if keys and zoned:
         keys = (*keys, "milieucategorie_feitelijk", "afstand_gevoelig_m")

@@ -204,7 +204,7 @@ def overview_command(
         say(t("{source}: {n} parcels, valid", source=parcels, n=n))
         dates = study_dates(study)
         for level in ("provincie", "gemeente"):
-            heading = f"Plancapaciteit per {level} {dates}"
+            heading = t("Plan capacity per {by} {dates}", by=level, dates=dates)
             show(study.capacity(level), heading, key_columns=KEY_CAPACITY_COLUMNS)
         if table_path is None:
             said = t(
@@ -221,10 +221,14 @@ def overview_command(
             )
             say(said, style="yellow")
         if table_path is not None and study.comparison is not None:
-            heading = f"Programmeringsafspraken {dates} ({table_path.name})"
+            heading = t(
+                "Programming agreements {dates} ({name})", dates=dates, name=table_path.name
+            )
             show(study.comparison, heading, key_columns=AGREEMENT_KEY_COLUMNS)
         if study.zoned:
-            heading = f"Hard en zacht per milieucategorie, bestemd en feitelijk, {dates}"
+            heading = t(
+                "Hard and soft per milieucategorie, zoned and effective, {dates}", dates=dates
+            )
             show(study.zoning_breakdown(), heading)
         page = _page_options(title, source, more_info_url, tiles)
         _write_maps(study, out_dir, files, page, assets)

@@ -78,16 +78,30 @@ _KEYS = {
         "segment",
     ),
 }
+# the tables' titles (English source strings, through t())
 _TITLES = {
-    "samenvatting": "Samenvatting",
-    "per segment": "Beschikbaar per segment (ha)",
-    "per milieucategorie": "Beschikbaar per milieucategorie (ha)",
-    "per milieucategorie feitelijk": "Beschikbaar per milieucategorie feitelijk (afstand tot "
-    "woningen, ha)",
-    "vraag en aanbod": "Vraag (uitgifte x {horizon:g} jaar) en aanbod (ha)",
-    "afspraken": "Programmeringsafspraken",
-    "beschikbare kavels": "Beschikbare kavels ({n})",
+    "samenvatting": "Summary",
+    "per segment": "Available per segment (ha)",
+    "per milieucategorie": "Available per milieucategorie (ha)",
+    "per milieucategorie feitelijk": "Available per milieucategorie in effect (distance to "
+    "homes, ha)",
+    "vraag en aanbod": "Demand (take-up x {horizon} years) and supply (ha)",
+    "afspraken": "Programming agreements",
+    "beschikbare kavels": "Available parcels ({n})",
 }
+# the page's words for its level
+_LEVEL_WORDS = {"gemeente": "municipality", "regio": "region"}
+
+
+def _title(name: str, table) -> str:
+    """A table's title on the page, in the reader's language."""
+    return t(_TITLES[name], n=len(table), horizon=f"{settings.demand_horizon_years:g}")
+
+
+def _window(page: AreaReport) -> str:
+    """The line under the heading: the years take-up averages."""
+    first, last = page.window
+    return t("take-up: average over {first}-{last}", first=first, last=last)
 
 
 def rapport_command(
@@ -142,7 +156,13 @@ def rapport_command(
         else:
             name = resolve_name(gebied, study.municipalities, "municipality", "GEBIED")
             page = area_report(study, name)
-        heading = f"Rapport {page.level} {page.name} {study_dates(study)} ({parcels.name})"
+        heading = t(
+            "Report {level} {name} {dates} ({source})",
+            level=t(_LEVEL_WORDS[page.level]),
+            name=page.name,
+            dates=study_dates(study),
+            source=parcels.name,
+        )
     print_report(page, heading, out)
     if output is not None:
         _write(page, heading, output, inputs)
@@ -152,27 +172,25 @@ def rapport_command(
 def print_report(page: AreaReport, heading: str, console: Console) -> None:
     """The page as text on ``console``: a heading, then each table with its notes."""
     console.print(plain(heading), style="bold")
-    first, last = page.window
-    console.print(plain(f"uitgifte: gemiddelde over {first}-{last}"))
+    console.print(plain(_window(page)))
     for name, table in page.tables.items():
         console.print()
-        title = _TITLES[name].format(n=len(table), horizon=settings.demand_horizon_years)
+        title = _title(name, table)
         show(table, title, key_columns=_KEYS.get(name, ()), console=console)
 
 
 def report_html(page: AreaReport, heading: str) -> str:
     """The page as one printable HTML document: the heading, then each table (its key
     columns) with its notes; every text from the data HTML-escaped."""
-    first, last = page.window
     parts = [
         _PAGE_START.format(lang=language(), title=html.escape(heading, quote=True)),
         f"<h1>{html.escape(heading)}</h1>\n",
-        f"<p>{html.escape(f'uitgifte: gemiddelde over {first}-{last}')}</p>\n",
+        f"<p>{html.escape(_window(page))}</p>\n",
     ]
     for name, table in page.tables.items():
         keys = _KEYS.get(name)
         shown = table[[c for c in keys if c in table]] if keys else table
-        title = _TITLES[name].format(n=len(table), horizon=settings.demand_horizon_years)
+        title = _title(name, table)
         parts.append(_html_table(shown, title))
         parts += [f"<p>{html.escape(note)}</p>\n" for note in notes(table)]
     parts.append("</body>\n</html>\n")

@@ -145,7 +145,7 @@ def import_delivery(
             allow_future=allow_future,
         )
     if not diff.conflicts.empty:
-        emit(diff.conflicts, fmt, None, f"Levering tegen bewerkingen in ({delivery.name})")
+        emit(diff.conflicts, fmt, None, t("Delivery against edits ({name})", name=delivery.name))
     table = diff.table
     if fmt == "table" and len(table) > _SHOWN and not state["verbose"]:
         said = t(
@@ -156,7 +156,7 @@ def import_delivery(
         say(said)
         table = table.head(_SHOWN)
     if not diff.table.empty:
-        emit(table, fmt, None, f"Verschillen met het register ({delivery.name})")
+        emit(table, fmt, None, t("Differences from the register ({name})", name=delivery.name))
     say(diff.summary())
 
 
@@ -307,7 +307,9 @@ def revert(
     with Register.open(store) as register:
         diff = register.revert(gemeente, to=to, date=date, by=by, reason=reason)
     if not diff.table.empty:
-        emit(diff.table, "table", None, f"Terug naar {to} ({gemeente})")
+        emit(
+            diff.table, "table", None, t("Back to {date} ({gemeente})", date=to, gemeente=gemeente)
+        )
     say(diff.summary())
 
 
@@ -394,7 +396,14 @@ def history(
         versions = register.history(kavel_id)
     table = _dated(versions.drop(columns="geometry"))
     keys = () if all_columns else tuple(c for c in HISTORY_KEY_COLUMNS if table[c].notna().any())
-    emit(table, fmt, output, f"Geschiedenis van {kavel_id}", (store,), key_columns=keys)
+    emit(
+        table,
+        fmt,
+        output,
+        t("History of {kavel_id}", kavel_id=kavel_id),
+        (store,),
+        key_columns=keys,
+    )
     current = int(versions.loc[versions["actueel"], "versie"].iloc[0])
     say(
         t(
@@ -433,4 +442,10 @@ def changes_command(
         raise fail(f"--from {start} is after --to {end}")
     with Register.open(store) as register:
         table = changes(register, start, end, by, regions=regions)
-    emit(table, fmt, output, f"Wijzigingen per {by}, {date_from} t/m {date_to}", (store, regions))
+    emit(
+        table,
+        fmt,
+        output,
+        t("Changes per {by}, {start} to {end}", by=by, start=date_from, end=date_to),
+        (store, regions),
+    )

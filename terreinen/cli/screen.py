@@ -135,16 +135,20 @@ _GAP = 3  # characters between two columns
 
 
 def dated(as_of, data_until=None) -> str:
-    """The dates of a title: the as-of date, and the data's own date when it is earlier
-    (figures of 2025-12 shown on 2026-12-02 say so).
+    """The dates of a title: the as-of date and the data's own date (figures of 2025-12
+    shown on 2026-12-02 say so), in the reader's language.
 
-    >>> dated("2026-12-02", "2025-12-22"), dated("2026-01-01", "2026-01-01")
-    ('op 2026-12-02, gegevens t/m 2025-12-22', 'op 2026-01-01')
+    >>> from terreinen import settings
+    >>> with settings.applied({"language": "nl"}):
+    ...     dated("2026-12-02", "2025-12-22"), dated("2026-01-01")
+    ('peildatum 2026-12-02, gegevens t/m 2025-12-22', 'peildatum 2026-01-01')
+    >>> with settings.applied({"language": "en"}):
+    ...     dated("2026-12-02", "2025-12-22")
+    'as of 2026-12-02, data up to 2025-12-22'
     """
-    shown = f"op {_iso(as_of)}"
-    if data_until is not None and _iso(data_until) < _iso(as_of):
-        shown += f", gegevens t/m {_iso(data_until)}"
-    return shown
+    if data_until is None:  # no dates in the data: only the as-of date is known
+        return t("as of {date}", date=_iso(as_of))
+    return t("as of {date}, data up to {until}", date=_iso(as_of), until=_iso(data_until))
 
 
 def _iso(day) -> str:
