@@ -34,10 +34,12 @@ from terreinen.io.tables import read_regions
 __all__ = [
     "AREA_LEVELS",
     "BREAKDOWNS",
+    "PARK_COUNT",
     "TOTAL",
     "area_keys",
     "breakdown",
     "capacity",
+    "is_park_table",
     "takeup",
     "zoning_breakdown",
 ]
@@ -111,9 +113,43 @@ _FLAGS = tuple(f"onbekend_{cause}" for cause in UNKNOWN)
 _DATA_DATE = "_data_date"
 
 
-def _capacity_aggregations() -> dict:
+#: The count of a park table's capacity table, in place of ``n_kavels``: its records are
+#: parts of parks, not parcels.
+PARK_COUNT = "n_terreinen"
+
+
+def is_park_table(parcels: pd.DataFrame) -> bool:
+    """Whether ``parcels`` are the records of a park table (IBIS): they carry each park's
+    largest available part, which parcels are themselves."""
+    return "grootste_deel_ha" in parcels
+
+
+def _park_keys(parcels: pd.DataFrame) -> pd.DataFrame:
+    """What tells the parks of a park table's records apart."""
+    return parcels[[c for c in ("gemeente", "rin_nummer", "terrein") if c in parcels]].astype(
+        object
+    )
+
+
+def _first_of_park(parcels: pd.DataFrame) -> np.ndarray:
+    """1 for the first record of each park, 0 for the others: their sum counts parks."""
+    return (~_park_keys(parcels).duplicated()).to_numpy(dtype=int)
+
+
+def _unsold_counter(parcels: pd.DataFrame, figures: pd.DataFrame) -> tuple[str, pd.Series]:
+    """What a breakdown counts: unsold parcels (1 each), or for a park table the parks with
+    unsold land (each unsold record's park, counted once per group)."""
+    unsold = figures["onverkocht_ha"] > 0
+    if not is_park_table(parcels):
+        return "n_kavels", unsold.astype(int)
+    keys = _park_keys(parcels)
+    park = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup()
+    return PARK_COUNT, park.where(unsold)
+
+
+def _capacity_aggregations(count: str = "n_kavels") -> dict:
     return {
-        "n_kavels": ("bruto_ha", "size"),
+        count: ("bruto_ha", "size") if count == "n_kavels" else (count, "sum"),
         **{column: (column, "sum") for column in _SUMMED},
         "grootste_kavel_ha": ("grootste_ha", "max"),
         **{flag: (flag, "sum") for flag in _FLAGS},
@@ -135,7 +171,9 @@ def capacity(
     ``by`` is ``terrein``, ``gemeente``, ``regio`` (through ``regions``, the municipality/region
     table; a municipality in several regions counts in each), ``provincie`` or a list of these.
     With one level the area column is ``gebied``; with several, one column per level. The
-    last row (``Totaal``) counts every parcel once. Hectares are not rounded. For national
+    last row (``Totaal``) counts every parcel once. Hectares are not rounded. The count is
+    ``n_kavels`` (parcels), or for a park table (IBIS) ``n_terreinen`` (parks): its records
+    are parts of parks. For national
     data on a dask cluster, :func:`terreinen.distributed.capacity` gives the same table.
 
     A figure the data cannot support is NaN; ``table.attrs["onbekend"]`` says per column why.
@@ -198,8 +236,12 @@ def capacity_sums_of(
     for year in range(first, date.year):
         figures[f"uitgifte_{year}"] = np.where(sold_year == year, parcels["oppervlakte_ha"], 0.0)
     figures[_DATA_DATE] = until if until is not None else pd.NaT
+    count = "n_kavels"
+    if is_park_table(parcels):
+        count = PARK_COUNT
+        figures[PARK_COUNT] = _first_of_park(parcels)
     aggregations = {
-        **_capacity_aggregations(),
+        **_capacity_aggregations(count),
         **{c: (c, "sum") for c in figures if _is_year(str(c))},
         _DATA_DATE: (_DATA_DATE, "max"),
     }
@@ -221,8 +263,9 @@ def table_from_sums(
 ) -> pd.DataFrame:
     """The capacity table from :func:`capacity_sums_of` of one or more sets of parcels."""
     table = pd.concat(sums, ignore_index=True)
+    count = PARK_COUNT if PARK_COUNT in table else "n_kavels"
     combine = {
-        "n_kavels": "sum",
+        count: "sum",
         **dict.fromkeys(_SUMMED, "sum"),
         "grootste_kavel_ha": "max",
         **dict.fromkeys(_FLAGS, "sum"),
@@ -246,7 +289,7 @@ def table_from_sums(
     if len(levels) == 1:
         table = table.rename(columns={levels[0]: "gebied"})
         levels = ["gebied"]
-    table = table[[*levels, *schema.CAPACITY_COLUMNS[1:]]]
+    table = table[[*levels, count, *schema.CAPACITY_COLUMNS[2:]]]
     table.attrs.update(
         onbekend=unknown,
         uitgifte_jaren=window,
@@ -343,12 +386,15 @@ def breakdown(
         figures[by] = parcels[by]
     else:  # optional column absent: every category, with nothing in it
         figures[by] = pd.Categorical([None] * len(parcels), categories=schema.OWNERS)
-    figures["n_kavels"] = (figures["onverkocht_ha"] > 0).astype(int)
     figures["onbekend"] = figures["onbekend_status"] | figures["onbekend_planfase"]
     levels = levels_of(per) if per is not None else []
-    table = _with_keys(figures, area_keys(parcels, levels, regions))
+    keys = area_keys(parcels, levels, regions)
+    table = _with_keys(figures, keys)
+    name, counted = _unsold_counter(parcels, figures)
+    table[name] = counted.loc[keys.index].to_numpy()
     grouped = table.groupby([*levels, by], observed=False, sort=True)
-    result = grouped[["n_kavels", "hard_ha", "zacht_ha", "onverkocht_ha", "onbekend"]].sum()
+    result = grouped[["hard_ha", "zacht_ha", "onverkocht_ha", "onbekend"]].sum()
+    result.insert(0, name, grouped[name].nunique() if name == PARK_COUNT else grouped[name].sum())
     # unknown is not zero: a group with records of unknown status or phase, or every group
     # when such records have no category to fall in, has unknown hectares
     unknown = result.pop("onbekend") > 0
@@ -384,9 +430,10 @@ def zoning_breakdown(
     keys = [*levels, "milieucategorie"]
     halves: list[pd.DataFrame] = []
     unknown: dict[str, str] = {}
+    count = PARK_COUNT if is_park_table(parcels) else "n_kavels"
     for by, suffix in (("milieucategorie", "bestemd"), (EFFECTIVE, "feitelijk")):
         half = breakdown(parcels, by, per=per, as_of=as_of, regions=regions, figures=figures)
-        names = {column: f"{column}_{suffix}" for column in ("n_kavels", "hard_ha", "zacht_ha")}
+        names = {column: f"{column}_{suffix}" for column in (count, "hard_ha", "zacht_ha")}
         why_unknown = half.attrs.get("onbekend", {})
         unknown |= {names[c]: why for c, why in why_unknown.items() if c in names}
         half = half.rename(columns={by: "milieucategorie", **names})[[*keys, *names.values()]]
@@ -396,9 +443,9 @@ def zoning_breakdown(
     table = real[keys].merge(zoned, on=keys, how="left").merge(real, on=keys)
     # no parcel is zoned "geen": its zoned hectares are 0, not unknown
     none_row = table["milieucategorie"] == NO_CATEGORY
-    zoned_columns = ["n_kavels_bestemd", "hard_ha_bestemd", "zacht_ha_bestemd"]
+    zoned_columns = [f"{count}_bestemd", "hard_ha_bestemd", "zacht_ha_bestemd"]
     table.loc[none_row, zoned_columns] = 0
-    table["n_kavels_bestemd"] = table["n_kavels_bestemd"].astype(int)
+    table[f"{count}_bestemd"] = table[f"{count}_bestemd"].astype(int)
     if unknown:
         table.attrs["onbekend"] = unknown
     return table

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from terreinen import read_parcels
 from terreinen.capacity import breakdown, capacity, takeup
+from terreinen.io.ibis import ibis_to_parcels
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +243,36 @@ def test_parcels_without_sale_dates(three_parcels):
     assert capacity(unsold, "gemeente", as_of=AS_OF)["hard_ha"].iloc[-1] == pytest.approx(3.5)
     assert takeup(unsold, as_of=AS_OF)["Totaal"].sum() == 0
     assert to_ibis(unsold, as_of=AS_OF)["UITGEGEVEN_JAAR"].iloc[0] == 0
+
+
+def _park_table() -> pd.DataFrame:
+    """Three parks by hand: Assen's A (20 ha unsold of category 4), Assen's B (all sold),
+    Emmen's C (5 ha unsold of category 2); each becomes several records."""
+    header = ("RIN_NUMMER", "PLAN_NAAM", "GEMEENTE", "PROVINCIE", "OPPBRUTO", "OPPNETTO")
+    figures = ("UITGEGEVEN", "TERSTOND_UITGEEFBAAR", "NIET_TERSTOND_UITGEEFBAAR")
+    rows = [
+        ("1", "A", "Assen", "Drenthe", 500_000, 400_000, 20, 12, 8, 4),
+        ("2", "B", "Assen", "Drenthe", 100_000, 80_000, 8, 0, 0, 4),
+        ("3", "C", "Emmen", "Drenthe", 100_000, 90_000, 4, 5, 0, 2),
+    ]
+    frame = pd.DataFrame(rows, columns=[*header, *figures, "MAX_MILIEUCATEGORIE"])
+    frame["ZACHTE_PLANCAPACITEIT"] = 0
+    parcels, report = ibis_to_parcels(frame, "parks.csv")
+    assert report.ok, report.findings
+    return parcels
+
+
+def test_a_park_table_counts_parks_not_records():
+    parcels = _park_table()
+    assert len(parcels) > 3  # parts of parks: issued, at once, later, not net
+    table = capacity(parcels, "gemeente", as_of="2026-01-01").set_index("gebied")
+    assert "n_kavels" not in table
+    assert table["n_terreinen"].to_dict() == {"Assen": 2, "Emmen": 1, "Totaal": 3}
+    assert table.loc["Assen", "bruto_ha"] == pytest.approx(60.0)
+    by_park = capacity(parcels, "terrein", as_of="2026-01-01")
+    assert by_park["n_terreinen"].tolist() == [1, 1, 1, 3]
+    # a breakdown counts the parks with unsold land in each category
+    split = breakdown(parcels, "milieucategorie", per="gemeente", as_of="2026-01-01")
+    counts = split.set_index(["gemeente", "milieucategorie"])["n_terreinen"]
+    assert (counts[("Assen", "4.1")], counts[("Emmen", "2")]) == (1, 1)
+    assert counts.sum() == 2  # B has nothing unsold
