@@ -9,11 +9,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from terreinen import settings
 from terreinen.agreements import History
 from terreinen.area_report import available_parcels
-from terreinen.capacity import BREAKDOWNS
+from terreinen.capacity import BREAKDOWNS, TOTAL
 from terreinen.figures import AsOf
 from terreinen.io.ibis import HA_COLUMNS, to_ibis
 from terreinen.io.write import (
@@ -72,7 +73,8 @@ def export(
     inputs: Iterable = (),
     csv_dialect: CsvDialect = INTERNATIONAL_CSV,
 ) -> Path:
-    """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen, gemeenten),
+    """Write parcels and their summaries: ``gpkg`` (layers kavels, terreinen with IBIS's
+    columns in lowercase, gemeenten without the total row),
     ``xlsx`` (one formatted workbook of every table, demand beside supply included),
     ``geojson`` (the parcels, WGS84) or ``ibis`` (the IBIS park-level table: ``.csv`` or
     ``.xlsx`` without outlines, ``.gpkg`` with). The file name decides the format; ``fmt``,
@@ -193,12 +195,20 @@ def _write_layers(study: Study, path: Path, fmt: str, inputs: tuple) -> None:
                 tmp, driver="GPKG", layer="ibis", engine="pyogrio"
             )
         else:
-            parcels.to_file(tmp, driver="GPKG", layer="kavels", engine="pyogrio")
+            _gpkg_layer(parcels, tmp, "kavels")
             parks = to_ibis(parcels, as_of=as_of)
-            parks.to_file(tmp, driver="GPKG", layer="terreinen", engine="pyogrio")
+            _gpkg_layer(parks.rename(columns=str.lower), tmp, "terreinen")
             table = study.capacity("gemeente")
+            table = table[table["gebied"] != TOTAL]  # the total has no outline of its own
             outlines = dissolve(parcels, "gemeente")
             municipalities = gpd.GeoDataFrame(
                 table, geometry=outlines.reindex(table["gebied"]).to_numpy(), crs=parcels.crs
             )
-            municipalities.to_file(tmp, driver="GPKG", layer="gemeenten", engine="pyogrio")
+            _gpkg_layer(municipalities, tmp, "gemeenten")
+
+
+def _gpkg_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """One layer of the GeoPackage export, as PDOK's validator asks: lowercase column names
+    (the caller's), exterior rings counter-clockwise."""
+    frame = frame.set_geometry(shapely.orient_polygons(frame.geometry.to_numpy()))
+    frame.to_file(path, driver="GPKG", layer=layer, engine="pyogrio")

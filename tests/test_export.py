@@ -112,7 +112,8 @@ def test_geopackage_layers(tmp_path):
     assert gemeenten.loc["Assen", "hard_ha"] == pytest.approx(7.0)
     assert gemeenten.loc["Assen"].geometry.area == pytest.approx(112_000)
     parks = gpd.read_file(path, layer="terreinen")
-    assert parks["OPPBRUTO"].sum() == pytest.approx(167_500)
+    assert parks["oppbruto"].sum() == pytest.approx(167_500)
+    assert "Totaal" not in gemeenten.index  # a layer's features are areas, no total
 
 
 def test_geojson_and_ibis(tmp_path):

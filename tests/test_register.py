@@ -902,9 +902,13 @@ def test_every_reading_command_takes_a_register(worked_gpkg, tmp_path):
 
 def test_gis_software_reads_the_geopackage(worked_gpkg):
     layers = dict(pyogrio.list_layers(worked_gpkg))
-    assert layers["kavel_versies"] == "Unknown" and layers["kavels"] is None
+    assert layers["kavel_versies"] == "MultiPolygon" and layers["kavels"] is None
+    assert pyogrio.read_info(worked_gpkg, layer="kavel_versies")["capabilities"][
+        "fast_spatial_filter"
+    ]  # the register's rtree index
     versions = pyogrio.read_dataframe(worked_gpkg, layer="kavel_versies")
     assert versions.crs.to_epsg() == 28992
+    assert set(versions.geom_type) == {"MultiPolygon"}
     latest = versions[versions["geldig_tot"].isna() & ~versions["vervallen"].astype(bool)]
     areas = dict(zip(latest["kavel_id"], (latest.area / 10_000).round(6), strict=True))
     assert areas == {"A1": 1, "A2": 2, "A4": 3, "A5": 0.8, "T1": 4, "T2": 1.5, "T3": 1, "T4": 0.6}

@@ -33,7 +33,9 @@ def _edit(store: str, *extra: str):
 FORGED = """CREATE TRIGGER forge AFTER INSERT ON kavel_versies BEGIN
     DELETE FROM kavel_versies WHERE versie = 1; UPDATE kavel_versies SET door = 'admin'; END"""
 RTREE = (
-    "CREATE VIRTUAL TABLE rtree_kavel_versies_geom USING rtree(id, minx, maxx, miny, maxy)",
+    # the register has its own rtree (a register of schema 2 made before it had none)
+    "CREATE VIRTUAL TABLE IF NOT EXISTS rtree_kavel_versies_geom USING rtree(id, minx, maxx, "
+    "miny, maxy)",
     """CREATE TRIGGER rtree_kavel_versies_geom_insert AFTER INSERT ON kavel_versies
     WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
     INSERT OR REPLACE INTO rtree_kavel_versies_geom VALUES (NEW.fid, ST_MinX(NEW.geom),

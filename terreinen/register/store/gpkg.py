@@ -36,6 +36,14 @@ _GDAL_TRIGGERS: tuple[tuple[re.Pattern, str | None], ...] = (
     (re.compile(r"trigger_(insert|delete)_feature_count_(\w+)"), "gpkg_ogr_contents"),
     (re.compile(r"gpkg_\w+"), None),
 )
+#: The register's own spatial index on ``kavel_versies.geom`` (GeoPackage's rtree
+#: extension, PDOK's RQ9), and the statement that fills it for the versions it lacks.
+_RTREE = f"rtree_{VERSIONS}_geom"
+_FILL_RTREE = (
+    f"INSERT OR REPLACE INTO {_RTREE} SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), "
+    f"ST_MaxY(geom) FROM {VERSIONS} WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom)"
+)
+_MULTIPOLYGON = 6  # shapely's type id
 _LITERALS = re.compile(r"'(?:[^']|'')*'")
 _WRITES = re.compile(r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
 
@@ -171,7 +179,9 @@ class SQLiteStore(Store):
 
     def encode(self, geoms: np.ndarray) -> list:
         """GeoPackage binary: the GP header (version 0, little endian, xy envelope, SRS id)
-        followed by the geometry as ISO WKB."""
+        followed by the geometry as ISO WKB; every outline a MultiPolygon with
+        counter-clockwise exterior rings (the column's type, PDOK's RQ15 and RC20)."""
+        geoms = _as_multipolygons(geoms)
         wkb = shapely.to_wkb(geoms, byte_order=1, flavor="iso")
         bounds = shapely.bounds(geoms)
         header = struct.Struct("<2sBBi4d")
@@ -182,6 +192,29 @@ class SQLiteStore(Store):
 
     def wkb(self, values: Iterable) -> list:
         return [None if v is None else bytes(v)[_gpkg_header_size(v) :] for v in values]
+
+    def decode(self, values: Iterable) -> np.ndarray:
+        """Stored outlines; a MultiPolygon of one part (as :meth:`encode` stores a Polygon)
+        reads back as that Polygon, as from PostGIS."""
+        geoms = super().decode(values)
+        single = (shapely.get_type_id(geoms) == _MULTIPOLYGON) & (
+            shapely.get_num_geometries(geoms) == 1
+        )
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
+        return geoms
+
+    def insert_rows(self, cursor, table: str, columns, rows: list[tuple]) -> None:
+        """Append rows; new versions also go into the register's rtree index (kept by the
+        register itself, so no trigger has to call a function the file cannot define; GDAL's
+        own triggers, where a program added them, write the same boxes)."""
+        if table != VERSIONS:
+            super().insert_rows(cursor, table, columns, rows)
+            return
+        cursor.execute(f"SELECT coalesce(max(fid), 0) FROM {VERSIONS}")
+        last = cursor.fetchone()[0]
+        super().insert_rows(cursor, table, columns, rows)
+        if _RTREE in self.tables(cursor):  # a register made before the index: none
+            cursor.execute(_FILL_RTREE + " AND fid > ?", [last])
 
     def _register_tables(self, cursor) -> None:
         for statement in _GPKG_TABLES:
@@ -209,9 +242,33 @@ class SQLiteStore(Store):
             contents,
         )
         cursor.execute(
-            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', ?, 0, 0)",
+            "INSERT OR REPLACE INTO gpkg_geometry_columns VALUES "
+            "(?, 'geom', 'MULTIPOLYGON', ?, 0, 0)",
             [VERSIONS, SRID],
         )
+        self._multipolygons(cursor)
+        cursor.execute(
+            "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+            [VERSIONS],
+        )
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {_RTREE} USING rtree(id, minx, maxx, miny, maxy)"
+        )
+        cursor.execute(_FILL_RTREE)
+
+    def _multipolygons(self, cursor) -> None:
+        """Stored Polygons (a register of an older layout) rewritten as MultiPolygons."""
+        cursor.execute(f"SELECT fid, geom FROM {VERSIONS} WHERE geom IS NOT NULL")
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        fids, blobs = zip(*rows, strict=True)
+        geoms = Store.decode(self, blobs)  # as stored, single-part MultiPolygons too
+        polygons = shapely.get_type_id(geoms) != _MULTIPOLYGON
+        fixed = np.asarray(fids)[polygons].tolist()
+        updates = list(zip(self.encode(geoms[polygons]), fixed, strict=True))
+        cursor.executemany(f"UPDATE {VERSIONS} SET geom = ? WHERE fid = ?", updates)
 
     def close(self) -> None:
         self.connection.close()
@@ -229,6 +286,14 @@ def _is_gdal_trigger(name: str, sql: str | None) -> bool:
                 return not written
             return bool(written) and written <= {target.format(*match.groups()).lower()}
     return False
+
+
+def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Outlines as MultiPolygons (a Polygon: one part), exterior rings counter-clockwise."""
+    out = shapely.orient_polygons(np.asarray(geoms, dtype=object))
+    single = shapely.get_type_id(out) == 3  # Polygon
+    out[single] = shapely.multipolygons(out[single][:, np.newaxis])
+    return out
 
 
 def _geometry(blob) -> shapely.Geometry | None:
@@ -271,4 +336,7 @@ _GPKG_TABLES = (
     column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name),
     CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
     CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT,
+    extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
+    CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""",
 )
