@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import tempfile
@@ -13,6 +14,8 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+import typer.main
+import typer.testing
 
 # The suite reads messages and numbers in English (the source strings) unless a test asks
 # for Dutch (``--lang nl``, or ``TERREINEN_LANG=""`` for the default); set before terreinen
@@ -187,6 +190,13 @@ def artifacts() -> Path:
     at): what a test counts there is what it wrote, not what an earlier run left."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f"{dt.datetime.now():%Y%m%d-%H%M%S}-", dir=ARTIFACTS))
+
+
+# typer's CliRunner builds the click command from the app on every invoke (type hints of
+# every command's parameters: 0.15-0.35 s); built once per worker instead. Click commands
+# keep no state between runs (each run gets a fresh context)
+assert typer.testing._get_command is typer.main.get_command, "typer changed: revisit this"
+typer.testing._get_command = functools.cache(typer.main.get_command)
 
 
 def cli(*args, env: dict | None = None):
