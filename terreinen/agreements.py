@@ -270,9 +270,14 @@ def _added(agreement: dict, members: dict, states: _States, date: pd.Timestamp):
     if date < start:
         return np.nan, f"the period starts on {start.date()}, after the as-of date"
     end = date if pd.isna(agreement["periode_eind"]) else min(agreement["periode_eind"], date)
+    if not states.delivered(end):
+        return np.nan, (
+            f"the history holds no delivery on or before {end.date()}: capacity added within "
+            "the period is unknown"
+        )
     after = states.on(end)
-    counted = after[_in_agreement(after, agreement, members, segment=True)] if len(after) else after
-    missing = set(counted.get("gemeente", ())) - states.delivered(start)
+    counted = after[_in_agreement(after, agreement, members, segment=True)]
+    missing = _not_reached(agreement, members, states, set(counted["gemeente"]), end, date)
     if missing:
         return np.nan, (
             f"the history does not reach back to {start.date()} for {', '.join(sorted(missing))}"
@@ -282,6 +287,23 @@ def _added(agreement: dict, members: dict, states: _States, date: pd.Timestamp):
     was = _capacity_of_kind(before, phases).reindex(counted["kavel_id"], fill_value=False)
     now = _capacity_of_kind(counted.set_index("kavel_id"), phases)
     return float(counted["oppervlakte_ha"].to_numpy()[now.to_numpy() & ~was.to_numpy()].sum()), ""
+
+
+def _not_reached(
+    agreement: dict,
+    members: dict,
+    states: _States,
+    counted: set[str],
+    end: pd.Timestamp,
+    date: pd.Timestamp,
+) -> set[str]:
+    """The agreement's municipalities whose history does not cover its period: with land it
+    counts at the period's end but no delivery by its start, or first delivered after its
+    end (by the as-of date): what they held in the period is unknown."""
+    delivered = states.delivered(date)
+    area = members[(agreement["niveau"], agreement["gebied"])]
+    late = (area & delivered) - states.delivered(end)
+    return (counted - states.delivered(agreement["periode_start"])) | late
 
 
 def _capacity_of_kind(parcels: pd.DataFrame, phases) -> pd.Series:

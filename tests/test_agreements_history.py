@@ -252,3 +252,25 @@ def test_demand_reads_a_register_on_the_as_of_date(store):
     assert float(cells[4]) == pytest.approx(1.0)
     assert float(cells[6]) == pytest.approx(6.1)
     assert cells[-1] == "voldoende"
+
+
+def test_a_period_that_ended_before_the_first_delivery_is_unknown(tmp_path):
+    # one delivery on 2026-01-01; the agreement's period 2019-2022 ended before it: what was
+    # made hard within the period is unknown (not 0.0, not a crash), the stock beside it known
+    store = tmp_path / "register.gpkg"
+    with Register.create(store) as register:
+        register.import_delivery(delivery_2(), date="2026-01-01", source="levering 2026")
+    path = tmp_path / "afspraken.csv"
+    AGREEMENTS.loc[AGREEMENTS["afspraak_id"].isin(["T1", "T7"])].to_csv(path, index=False)
+    result = cli("agreements", store, "-a", path, "--as-of", "2026-06-30", "-f", "csv",
+                 "--csv", "international")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout)).set_index("afspraak_id")
+    assert pd.isna(table.loc["T1", "actual_ha"])
+    assert table.loc["T1", "reden"] == (
+        "the history holds no delivery on or before 2022-12-31: capacity added within the "
+        "period is unknown"
+    )
+    # T7 (voorraad): Heemserpoort woon_werk hard and unsold on 2026-06-30: H1 2 + H3 0.5
+    # + H4 0.6 (H2 sold)
+    assert table.loc["T7", "actual_ha"] == pytest.approx(3.1)

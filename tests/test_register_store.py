@@ -104,8 +104,8 @@ def test_a_lock_held_too_long_is_said_never_read_as_a_plain_file(worked_gpkg_cop
 def test_a_damaged_file_is_a_plain_error(worked_gpkg_copy):
     with open(worked_gpkg_copy, "r+b") as file:
         size = file.seek(0, 2)
-        for offset in range(4096 * 2, size, 4096 * 3):  # garbage into every third page
-            file.seek(offset + 100)
+        for offset in range(4096 * 2, size, 4096 * 3):  # garbage over every third page's start
+            file.seek(offset)
             file.write(b"\xff" * 200)
     result = cli("capacity", worked_gpkg_copy)
     assert result.exit_code == 2, result.output
