@@ -152,23 +152,28 @@ def rapport_command(
 def print_report(page: AreaReport, heading: str, console: Console) -> None:
     """The page as text on ``console``: a heading, then each table with its notes."""
     console.print(plain(heading), style="bold")
-    first, last = page.window
-    console.print(plain(f"uitgifte: gemiddelde over {first}-{last}"))
+    if page.window is not None:
+        console.print(plain(_takeup_line(page.window)))
     for name, table in page.tables.items():
         console.print()
         title = _TITLES[name].format(n=len(table), horizon=settings.demand_horizon_years)
         show(table, title, key_columns=_KEYS.get(name, ()), console=console)
 
 
+def _takeup_line(window: tuple[int, int]) -> str:
+    first, last = window
+    return f"uitgifte: gemiddelde over {first}-{last}"
+
+
 def report_html(page: AreaReport, heading: str) -> str:
     """The page as one printable HTML document: the heading, then each table (its key
     columns) with its notes; every text from the data HTML-escaped."""
-    first, last = page.window
     parts = [
         _PAGE_START.format(lang=language(), title=html.escape(heading, quote=True)),
         f"<h1>{html.escape(heading)}</h1>\n",
-        f"<p>{html.escape(f'uitgifte: gemiddelde over {first}-{last}')}</p>\n",
     ]
+    if page.window is not None:
+        parts.append(f"<p>{html.escape(_takeup_line(page.window))}</p>\n")
     for name, table in page.tables.items():
         keys = _KEYS.get(name)
         shown = table[[c for c in keys if c in table]] if keys else table
