@@ -464,12 +464,10 @@ def test_import_killed_halfway_leaves_the_register_as_it_was(store):
 _EDITOR = textwrap.dedent(
     """
     import json, os, sys, time
-    from typer.testing import CliRunner
-    from terreinen.cli import app
+    from conftest import cli  # typer's CliRunner on a click command built once
     from terreinen.register import Register
 
     store, worker, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    runner = CliRunner()
     register = Register.open(store)
     open(f"{go}.{worker}", "w").close()  # ready
     while not os.path.exists(go):
@@ -483,11 +481,11 @@ _EDITOR = textwrap.dedent(
             while not all(os.path.exists(f"{go}.{w}.read") for w in (1, 2)):
                 time.sleep(0.001)
         reason = f"worker {worker} edit {i}"
-        result = runner.invoke(app, [
+        result = cli(
             "register", "set", kavel, "--store", store, "--date", "2023-01-01",
             "--by", f"worker {worker}", "--reason", reason, "--prijs-m2", str(1000 * worker + i),
             "--expect-version", str(version),
-        ])
+        )
         done.append([kavel, reason, version, result.exit_code])
     print(json.dumps(done))
     """
