@@ -132,7 +132,7 @@ def test_parcel_texts_come_back_literally(terrein, gemeente, provincie, kavel, c
         layer = pyogrio.read_dataframe(here / "x.gpkg", layer="kavels")
         assert set(layer.columns) >= {name} and set(layer[name]) == {value}
         assert set(layer["kavel_id"]) == {f"{kavel}-1", f"{kavel}-2"}
-        assert set(pyogrio.read_dataframe(here / "x.gpkg", layer="terreinen")["PLAN_NAAM"]) == {
+        assert set(pyogrio.read_dataframe(here / "x.gpkg", layer="terreinen")["plan_naam"]) == {
             terrein
         }
         ok("export", "k.parquet", "--to", "x.geojson")
