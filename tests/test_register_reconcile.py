@@ -431,6 +431,23 @@ def test_history_fits_the_terminal_and_files_carry_every_column_with_the_same_da
     assert rows["geldig_van"].tolist() == table["geldig_van"].tolist()
 
 
+def test_history_at_80_columns_keeps_what_when_who_and_why_with_every_token_whole(tmp_path):
+    store = _sold(str(tmp_path / "register.gpkg"))
+    for language in ("en", "nl"):
+        result = cli("--lang", language, "register", "history", "S1", "--store", store,
+                     env={"COLUMNS": "80"})  # fmt: skip
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80
+        words = {word for line in lines for word in line.split()}
+        # the headers and values whole: no header set vertically, no date or status cut
+        expected = {"versie", "geldig", "van", "tot", "status", "door", "reden", "J.",
+                    "Jansen", "akte", "2026-207", "gis", "2026-10-01", "2026-11-20",
+                    "terstond_uitgeefbaar", "uitgegeven"}  # fmt: skip
+        assert expected <= words, expected - words
+        assert "00:00:00" not in result.stdout  # dates as dates
+
+
 def test_revert_restores_a_municipality_after_a_wrong_delivery(store):
     _sold(store)
     with Register.open(store) as register:

@@ -41,19 +41,21 @@ StoreOpt = Annotated[
 DateOpt = Annotated[str, typer.Option("--date", help="Valid from this date, YYYY-MM-DD.")]
 _SHOWN = 50  # differences printed as a table before "... and N more"
 #: On screen, ``history`` shows these (the rest: --all-columns, --format csv|json).
+#: On screen, most telling first (a narrow terminal keeps the leading ones that fit): which
+#: version, when valid, what, who and why; the current one is also said below the table.
 HISTORY_KEY_COLUMNS = (
     "versie",
-    "actueel",
     "geldig_van",
     "geldig_tot",
-    "vastgelegd_op",
-    "door",
-    "bron",
-    "reden",
     "status",
+    "door",
+    "reden",
+    "actueel",
     "planfase",
     "uitgiftedatum",
     "prijs_m2",
+    "bron",
+    "vastgelegd_op",
     "ingetrokken_op",
 )
 _DAYS = ("geldig_van", "geldig_tot", "uitgiftedatum", "laatst_bijgewerkt")

@@ -117,7 +117,7 @@ def show(
                 "{n} more columns: --all-columns, or --format csv / -o FILE.xlsx for all", n=hidden
             )
         )
-        console.print(plain(said))
+        console.print(plain(said), soft_wrap=False)  # wrapped at spaces, as the notes
 
 
 def fit(table, width: int):

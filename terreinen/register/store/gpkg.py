@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import re
 import sqlite3
 import struct
@@ -44,6 +45,7 @@ _FILL_RTREE = (
     f"ST_MaxY(geom) FROM {VERSIONS} WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom)"
 )
 _MULTIPOLYGON = 6  # shapely's type id
+_ENVELOPE = struct.Struct("<4d")
 _LITERALS = re.compile(r"'(?:[^']|'')*'")
 _WRITES = re.compile(r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
 
@@ -213,8 +215,18 @@ class SQLiteStore(Store):
         cursor.execute(f"SELECT coalesce(max(fid), 0) FROM {VERSIONS}")
         last = cursor.fetchone()[0]
         super().insert_rows(cursor, table, columns, rows)
-        if _RTREE in self.tables(cursor):  # a register made before the index: none
-            cursor.execute(_FILL_RTREE + " AND fid > ?", [last])
+        if _RTREE not in self.tables(cursor):  # a register made before the index: none
+            return
+        cursor.execute(f"SELECT fid FROM {VERSIONS} WHERE fid > ? ORDER BY fid", [last])
+        fids = [row[0] for row in cursor.fetchall()]  # in the order inserted (AUTOINCREMENT)
+        at = list(columns).index("geom")
+        envelopes = [  # the envelope encode() wrote: minx, maxx, miny, maxy
+            (fid, *_ENVELOPE.unpack_from(row[at], 8))
+            for fid, row in zip(fids, rows, strict=True)
+            if row[at] is not None
+        ]
+        boxes = [box for box in envelopes if not math.isnan(box[1])]  # an empty outline: none
+        cursor.executemany(f"INSERT OR REPLACE INTO {_RTREE} VALUES (?, ?, ?, ?, ?)", boxes)
 
     def _register_tables(self, cursor) -> None:
         for statement in _GPKG_TABLES:
