@@ -104,9 +104,26 @@ def _with_keys(figures: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
 def _grouped(
     figures: pd.DataFrame, keys: pd.DataFrame, levels: list[str], aggregations: dict
 ) -> pd.DataFrame:
-    table = _with_keys(figures, keys)
-    grouped = table.groupby(levels, sort=True, dropna=False).agg(**aggregations)
-    return grouped.reset_index()
+    return _aggregate(_with_keys(figures, keys), levels, aggregations)
+
+
+def _aggregate(table: pd.DataFrame, levels: list[str], aggregations: dict) -> pd.DataFrame:
+    """``table.groupby(levels).agg(**aggregations)`` with its levels as columns, where each
+    aggregation is ``(column, "sum" | "max" | "size")``: one reduction per kind over all
+    its columns at once (named aggregation reduces column by column, 10x slower on the few
+    rows of a municipality)."""
+    grouped = table.groupby(levels, sort=True, dropna=False)
+    kinds = {how for _, how in aggregations.values()} - {"size"}
+    reduced = {
+        how: getattr(grouped[sorted({c for c, h in aggregations.values() if h == how})], how)()
+        for how in kinds
+    }
+    size = grouped.size()
+    columns = {
+        name: size if how == "size" else reduced[how][column]
+        for name, (column, how) in aggregations.items()
+    }
+    return pd.DataFrame(columns, index=size.index).reset_index()
 
 
 _FLAGS = tuple(f"onbekend_{cause}" for cause in UNKNOWN)
@@ -272,7 +289,7 @@ def table_from_sums(
         **{c: "sum" for c in table.columns if _is_year(c)},
         _DATA_DATE: "max",
     }
-    table = table.groupby(levels, sort=True, dropna=False).agg(combine).reset_index()
+    table = _aggregate(table, levels, {c: (c, how) for c, how in combine.items()})
     is_total = table[levels[0]] == TOTAL
     table = pd.concat([table[~is_total], table[is_total]], ignore_index=True)
     until = table[_DATA_DATE].max()

@@ -184,6 +184,36 @@ def embedded(embedded_path):
     return read_parcels(embedded_path)
 
 
+# The maps of the embedded data that several test files open, made once per worker and only
+# read: on a date after every sale date in the embedded data (test_maps checks that)
+MAPS_AS_OF = "2026-01-01"
+MAP_TABLES = {"agreements": DATA / "agreements.csv", "regions": DATA / "gemeenten.csv"}
+
+
+@pytest.fixture(scope="session")
+def overview_file(tmp_path_factory, embedded) -> Path:
+    """The province map with the embedded agreements, alone in its folder."""
+    from terreinen.maps import overview_map, save_map
+
+    path = tmp_path_factory.mktemp("maps") / "overview.html"
+    return save_map(overview_map(embedded, as_of=MAPS_AS_OF, **MAP_TABLES), path)
+
+
+@pytest.fixture(scope="session")
+def plain_overview(embedded):
+    """The province map without agreements (a MapPage: read its ``data``, never change it)."""
+    from terreinen.maps import overview_map
+
+    return overview_map(embedded, as_of=MAPS_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def plain_overview_file(tmp_path_factory, plain_overview) -> Path:
+    from terreinen.maps import save_map
+
+    return save_map(plain_overview, tmp_path_factory.mktemp("maps") / "m.html")
+
+
 @pytest.fixture
 def artifacts() -> Path:
     """A fresh folder of this run under tests/_artifacts (screenshots for people to look

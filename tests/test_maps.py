@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 from browser import axe_violations, open_map, page_data, popup_text
-from conftest import DATA, cli, frame, parcel, rect
+from conftest import DATA, MAP_TABLES, MAPS_AS_OF, cli, frame, parcel, rect
 
 from terreinen import TerreinenError, TerreinenOptionError, read_parcels
 from terreinen.demand import demand
@@ -25,21 +25,14 @@ from terreinen.maps import (
 from terreinen.maps.data import VERDICT_COLORS, municipality_data
 from terreinen.study import Study
 
-AS_OF = "2026-01-01"  # after every sale date in the embedded data (checked below)
+AS_OF = MAPS_AS_OF  # after every sale date in the embedded data (checked below)
 UNSOLD = ["terstond_uitgeefbaar", "niet_terstond_uitgeefbaar", "optie"]
-AGREEMENTS = {"agreements": DATA / "agreements.csv", "regions": DATA / "gemeenten.csv"}
+AGREEMENTS = MAP_TABLES
 
 
 def nl(value: float, digits: int = 2) -> str:
     """A number as nl-NL writes it: 1.234,56."""
     return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-@pytest.fixture(scope="module")
-def overview_file(tmp_path_factory, embedded):
-    path = tmp_path_factory.mktemp("maps") / "overview.html"
-    save_map(overview_map(embedded, as_of=AS_OF, **AGREEMENTS), path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,15 @@ from browser import open_map
 from test_maps import AS_OF
 
 from terreinen.io import cbs
-from terreinen.maps import municipality_map, overview_map, save_map
+from terreinen.maps import municipality_map
 
 
-def test_outlines_around_the_data(browser, tmp_path, embedded):
-    page = overview_map(embedded, as_of=AS_OF)
-    context = page.data["context"]
+def test_outlines_around_the_data(browser, plain_overview, plain_overview_file, embedded):
+    context = plain_overview.data["context"]
     assert set(embedded["gemeente"]) <= set(context["municipalities"]["name"])
     assert {"Drenthe", "Overijssel"} <= set(context["provinces"]["name"])
     assert "Zeeland" not in context["provinces"]["name"]  # far away: left out
-    opened = open_map(browser, save_map(page, tmp_path / "m.html"))
+    opened = open_map(browser, plain_overview_file)
     drawn = opened.js("terreinenMap.contextCount()")
     assert drawn == len(context["municipalities"]["name"]) + len(context["provinces"]["name"])
     credit = opened.page.locator(".leaflet-control-attribution").inner_text()

@@ -7,15 +7,14 @@ import math
 
 import pytest
 from browser import open_map
-from test_maps import AGREEMENTS, AS_OF
+from test_maps import AS_OF
 
-from terreinen.maps import municipality_map, overview_map, save_map
+from terreinen.maps import municipality_map, save_map
 
 
-@pytest.fixture(scope="module")
-def province_file(tmp_path_factory, embedded):
-    path = tmp_path_factory.mktemp("maps") / "overview.html"
-    return save_map(overview_map(embedded, as_of=AS_OF, **AGREEMENTS), path)
+@pytest.fixture
+def province_file(overview_file):
+    return overview_file  # conftest's, made once per worker
 
 
 def _boxes(opened) -> tuple[list[list[float]], list[list[float]], list[str]]:

@@ -10,7 +10,7 @@ from conftest import DATA, cli, read_cli_csv
 
 import terreinen
 from terreinen.datasets import get_path
-from terreinen.maps import overview_map, save_map
+from terreinen.maps import overview_map
 
 
 def test_readme_map_example_gives_the_cli_s_agreement_statuses():
@@ -35,9 +35,8 @@ def test_readme_map_example_gives_the_cli_s_agreement_statuses():
         assert keys[status[name]] != "geen_afspraak", name  # regional agreements found
 
 
-def test_the_search_finds_municipalities_and_towns(browser, tmp_path, embedded):
-    path = save_map(overview_map(embedded, as_of="2026-01-01"), tmp_path / "m.html")
-    opened = open_map(browser, path)
+def test_the_search_finds_municipalities_and_towns(browser, plain_overview_file, embedded):
+    opened = open_map(browser, plain_overview_file)
     search = opened.page.locator("#tr-search-input")
     cases = {
         "hardenberg": ("Gemeente Hardenberg", embedded["gemeente"] == "Hardenberg"),

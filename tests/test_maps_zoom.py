@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 from browser import open_map
-from test_maps import AS_OF
-
-from terreinen.maps import overview_map, save_map
 
 EDGE = 1e-5  # degrees: the page's coordinates are rounded to 1e-6
 
@@ -27,9 +24,8 @@ def _near_view(boxes, view, shown) -> tuple[set, set]:
     return set(boxes.index[meets & shown]), set(boxes.index[(outer & ~inner) & shown])
 
 
-def test_only_the_parcels_near_the_view_are_drawn(browser, tmp_path, embedded):
-    path = save_map(overview_map(embedded, as_of=AS_OF), tmp_path / "m.html")
-    opened = open_map(browser, path)
+def test_only_the_parcels_near_the_view_are_drawn(browser, plain_overview_file, embedded):
+    opened = open_map(browser, plain_overview_file)
     boxes = embedded.set_index(embedded["kavel_id"].astype(str)).geometry.to_crs(4326).bounds
     shown = boxes.index == boxes.index  # no filter yet
     assert opened.js("terreinenMap.drawnParcels().length") == 0  # province zoom: none
