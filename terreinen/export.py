@@ -16,7 +16,7 @@ from terreinen.agreements import History
 from terreinen.area_report import available_parcels
 from terreinen.capacity import BREAKDOWNS, TOTAL
 from terreinen.figures import AsOf
-from terreinen.io.ibis import to_ibis
+from terreinen.io.ibis import HA_COLUMNS, to_ibis
 from terreinen.io.write import (
     INTERNATIONAL_CSV,
     CsvDialect,
@@ -96,7 +96,10 @@ def export(
         table = pd.DataFrame(to_ibis(frame, as_of=study.as_of).drop(columns="geometry"))
         if suffix == ".xlsx":
             return write_workbook({"ibis": table}, path, inputs=inputs)
-        return write_csv(table, path, csv_dialect, inputs=inputs)
+        # IBIS's hectare columns to two decimals, as every hectare figure in CSV
+        return write_csv(
+            table.round(dict.fromkeys(HA_COLUMNS, 2)), path, csv_dialect, inputs=inputs
+        )
     if fmt == "xlsx":
         return write_workbook(workbook_sheets(study), path, inputs=inputs)
     _write_layers(study, path, fmt, inputs)

@@ -47,7 +47,8 @@ def assert_rows(table: pd.DataFrame, expected: dict, per: str = "segment") -> No
             if math.isnan(value):
                 assert pd.isna(row[column]), (key, column)
             else:
-                assert row[column] == pytest.approx(value), (key, column)
+                # CSV writes hectares and years to two decimals
+                assert row[column] == pytest.approx(value, abs=0.005), (key, column)
         assert row["oordeel"] == verdict, key
 
 

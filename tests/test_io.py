@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import signal
 import stat
@@ -17,15 +18,17 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from conftest import ROOT, X0, Y0, frame, parcel, rect
+from conftest import ROOT, X0, Y0, cli, frame, parcel, rect
 
 from terreinen.errors import TerreinenWriteError
 from terreinen.io.write import (
+    DUTCH_CSV,
     atomic_path,
     csv_text,
     original_text,
     refuse_inputs,
     safe_cell,
+    table_to_json,
     write_table,
 )
 
@@ -217,3 +220,49 @@ def test_killed_while_writing_leaves_no_temporary_file(tmp_path, big_parcels, si
     assert process.returncode == (143 if signum == signal.SIGTERM else 130), stderr
     assert "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []  # neither a temporary file nor a half output
+
+
+def test_csv_and_json_round_as_the_contract_states():
+    # 10.12 + 21.14 is 31.259999999999998 in floating point; 20 / 3 years is 6.666...
+    table = pd.DataFrame(
+        {
+            "gebied": ["Assen"],
+            "terstond_ha": [10.12 + 21.14],
+            "uitgifte_ha_per_jaar": [2.0 / 3.0],
+            "voorraad_jaren_hard": [20.0 / 3.0],
+            "lat": [52.123456789],
+            "OPPBRUTO": [312599.99999999994],
+        }
+    )
+    lines = csv_text(table).splitlines()
+    assert lines[1] == '"Assen",31.26,0.67,6.67,52.123456789,312600.0'
+    assert json.loads(table_to_json(table)) == [
+        {
+            "gebied": "Assen",
+            "terstond_ha": 31.26,
+            "uitgifte_ha_per_jaar": 0.67,
+            "voorraad_jaren_hard": 6.67,
+            "lat": 52.123456789,
+            "OPPBRUTO": 312600.0,
+        }
+    ]
+    assert csv_text(table, DUTCH_CSV).splitlines()[1] == '"Assen";31,26;0,67;6,67;52,12;312600,00'
+
+
+def test_the_command_line_writes_no_float_noise(tmp_path):
+    path = tmp_path / "parks.csv"
+    path.write_text(
+        "RIN_NUMMER,PLAN_NAAM,GEMEENTE,PROVINCIE,OPPBRUTO,OPPNETTO,UITGEGEVEN,"
+        "TERSTOND_UITGEEFBAAR,NIET_TERSTOND_UITGEEFBAAR,ZACHTE_PLANCAPACITEIT\n"
+        "1,A,Assen,Drenthe,200000,150000,4.88,10.12,0,0\n"
+        "2,B,Assen,Drenthe,300000,250000,3.86,21.14,0,0\n",
+        encoding="utf-8",
+    )
+    args = ("capacity", path, "--as-of", "2026-01-01")
+    result = cli(*args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert '"terstond_ha":31.26,' in result.stdout.replace(" ", "")
+    result = cli(*args, "-f", "csv", "--csv", "international")
+    header, assen, _ = result.stdout.splitlines()
+    row = dict(zip(header.replace('"', "").split(","), assen.split(","), strict=True))
+    assert (row["terstond_ha"], row["bruto_ha"], row["uitgegeven_ha"]) == ("31.26", "50.0", "8.74")

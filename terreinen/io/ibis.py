@@ -30,6 +30,7 @@ from terreinen.validation.parcels import check_table
 from terreinen.validation.values import as_text, is_blank, parse_numbers
 
 __all__ = [
+    "HA_COLUMNS",
     "IBIS_COLUMNS",
     "check_parks",
     "ibis_to_parcels",

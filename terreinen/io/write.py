@@ -42,6 +42,7 @@ __all__ = [
     "CsvDialect",
     "atomic_path",
     "csv_text",
+    "figure_decimals",
     "inputs_protected",
     "original_text",
     "output_format",
@@ -49,6 +50,7 @@ __all__ = [
     "record_input",
     "refuse_inputs",
     "remove_temporary_files",
+    "rounded_figures",
     "safe_cell",
     "table_to_json",
     "write_atomically",
@@ -81,7 +83,8 @@ _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".geojson": 
 @dataclasses.dataclass(frozen=True)
 class CsvDialect:
     """How a CSV file writes its fields: the ``separator`` between them, the ``decimal``
-    mark, the ``decimals`` of fractional numbers (None: full precision) and whether a file
+    mark, the ``decimals`` of fractional numbers (None: each figure's own, see
+    :func:`figure_decimals`) and whether a file
     starts with a UTF-8 byte order mark (``bom``, which spreadsheets need to read UTF-8)."""
 
     separator: str = ","
@@ -90,12 +93,53 @@ class CsvDialect:
     bom: bool = False
 
 
-#: Machine numbers: ``,`` between fields, decimal point, full precision, no BOM.
+#: Machine numbers: ``,`` between fields, decimal point, each figure's own decimals
+#: (:func:`figure_decimals`), no BOM.
 INTERNATIONAL_CSV = CsvDialect()
 #: As Dutch Excel opens a file: ``;`` between fields, decimal comma, hectares to two
 #: decimals as on screen, UTF-8 with BOM.
 DUTCH_CSV = CsvDialect(separator=";", decimal=",", decimals=2, bom=True)
 CSV_DIALECTS = {"nl": DUTCH_CSV, "international": INTERNATIONAL_CSV}
+
+
+#: Significant digits of a fractional number that is no figure of the contract's: enough
+#: for any coordinate or price, and no float noise (``31.259999999999998`` -> ``31.26``).
+SIGNIFICANT_DIGITS = 12
+
+
+def figure_decimals(column: object) -> int | None:
+    """The decimals a column's numbers are written with in CSV and JSON: two for hectares
+    (a name ending in ``_ha`` or holding ``_ha_``, such as ``uitgifte_ha_per_jaar``) and
+    years of supply (``jaren``), as docs/data-model.md states; None for other numbers
+    (:data:`SIGNIFICANT_DIGITS` significant digits).
+
+    >>> figure_decimals("hard_ha"), figure_decimals("voorraad_jaren_hard"), figure_decimals("lat")
+    (2, 2, None)
+    """
+    name = str(column).lower()
+    return 2 if name.endswith("_ha") or "_ha_" in name or "jaren" in name else None
+
+
+def rounded(value: float, decimals: int | None) -> float:
+    """``value`` to ``decimals`` decimals, or (None) to :data:`SIGNIFICANT_DIGITS`
+    significant digits.
+
+    >>> rounded(31.259999999999998, None), rounded(2.345678, 2)
+    (31.26, 2.35)
+    """
+    if decimals is not None:
+        return round(value, decimals)
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def rounded_figures(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every fractional number rounded as :func:`figure_decimals` says."""
+    frame = pd.DataFrame(frame).copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            decimals = figure_decimals(column)
+            frame[column] = frame[column].map(lambda v, d=decimals: v if v != v else rounded(v, d))
+    return frame
 
 
 def safe_cell(value):
@@ -153,10 +197,11 @@ def csv_text(frame: pd.DataFrame, dialect: CsvDialect = INTERNATIONAL_CSV) -> st
     ending = "\r\n" if any("\r" in text for text in texts) else "\n"
     # every text quoted: a spreadsheet splitting on another separator than the file's
     # still finds each text whole inside its quotes; numbers stay bare
-    for column in safe.columns:
+    for column, name in zip(safe.columns, frame.columns, strict=True):
         if pd.api.types.is_float_dtype(safe[column]):
+            decimals = figure_decimals(name) if dialect.decimals is None else dialect.decimals
             numbers = [
-                None if pd.isna(value) else _DialectNumber(float(value), dialect)
+                None if pd.isna(value) else _DialectNumber(float(value), dialect, decimals)
                 for value in safe[column]
             ]
             safe[column] = pd.Series(numbers, index=safe.index, dtype=object)
@@ -170,15 +215,17 @@ class _DialectNumber:
     quotes every field that is not a number; this is a number to it (``__float__``) and
     prints as the dialect writes it, so that text is quoted and numbers are not."""
 
-    def __init__(self, value: float, dialect: CsvDialect):
-        self.value, self.dialect = value, dialect
+    def __init__(self, value: float, dialect: CsvDialect, decimals: int | None):
+        self.value, self.dialect, self.decimals = value, dialect, decimals
 
     def __float__(self) -> float:
         return self.value
 
     def __str__(self) -> str:
-        decimals = self.dialect.decimals
-        text = repr(self.value) if decimals is None else f"{self.value:.{decimals}f}"
+        if self.dialect.decimals is None:  # machine numbers: as short as the figure allows
+            text = repr(rounded(self.value, self.decimals))
+        else:
+            text = f"{self.value:.{self.decimals}f}"
         return text.replace(".", self.dialect.decimal)
 
 
@@ -402,8 +449,11 @@ def _reason(exc: BaseException, target: Path) -> str:
 
 
 def table_to_json(frame: pd.DataFrame) -> str:
-    """Records as JSON: dates as ISO text, missing values as null."""
-    return frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2)
+    """Records as JSON: dates as ISO text, missing values as null, numbers rounded as
+    :func:`figure_decimals` says."""
+    return rounded_figures(frame).to_json(
+        orient="records", date_format="iso", force_ascii=False, indent=2
+    )
 
 
 def write_table(
