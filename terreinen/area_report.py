@@ -74,7 +74,8 @@ class AreaReport:
     level: str
     as_of: pd.Timestamp
     data_until: pd.Timestamp | None
-    window: tuple[int, int]
+    #: the take-up years; None when the data give no take-up (a park table without sales)
+    window: tuple[int, int] | None
     tables: dict[str, pd.DataFrame]
 
 
@@ -108,7 +109,8 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
         tables["afspraken"] = _agreements(study, members, name)
     tables["beschikbare kavels"] = available_parcels(part)
     tables["samenvatting"].attrs = dict(capacity.attrs)
-    return AreaReport(name, level, study.as_of, study.data_until, part.window, tables)
+    window = part.window if part.takeup_known else None
+    return AreaReport(name, level, study.as_of, study.data_until, window, tables)
 
 
 def _members(study: Study, regio: str) -> list[str]:

@@ -157,7 +157,9 @@ def explanation(study: Study) -> pd.DataFrame:
         "bron": study.source,
         "afspraken": study.agreements_source or "geen",
         "uitgiftejaren": f"{first}-{last}: de {study.takeup_years} volle kalenderjaren voor de "
-        "peildatum, nooit jaren na de gegevens",
+        "peildatum, nooit jaren na de gegevens"
+        if study.takeup_known
+        else "geen: de gegevens geven geen uitgifte (verkoopcijfers of -datums)",
     }
     unknown = study.capacity("gemeente").attrs.get("onbekend", {})
     for column, why in unknown.items():

@@ -150,6 +150,12 @@ class Study:
         """First and last calendar year take-up averages."""
         return takeup_window(self.as_of, self.takeup_years, self.data_until)
 
+    @property
+    def takeup_known(self) -> bool:
+        """Whether the data give any take-up at all: a park table without sale figures, or
+        data without sale dates, give none (then no output states the years it averages)."""
+        return bool(self.capacity("gemeente")["uitgifte_ha_per_jaar"].notna().any())
+
     @cached_property
     def figures(self) -> pd.DataFrame:
         """Each parcel's hectares in every figure of the contract (NaN: unknown)."""

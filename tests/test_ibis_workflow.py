@@ -7,8 +7,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from conftest import X0, Y0
+from conftest import X0, Y0, cli
 from test_study import AGREEMENTS, _assert_consistent, _outputs
+
+from terreinen.export import explanation
+from terreinen.maps import overview_map
+from terreinen.study import Study
 
 UNKNOWN = {"Emmen": None, "Assen": None, "Totaal": None}
 EMMEN = shapely.box(257_000, 532_000, 257_250, 532_400)  # 10 ha in Emmen
@@ -63,3 +67,32 @@ def test_the_list_export_through_every_command(tmp_path):
     assert outputs["capacity"]["Emmen"]["bruto_ha"] == pytest.approx(10.0)
     assert outputs["capacity"]["Totaal"]["netto_ha"] == pytest.approx(23.0)
     assert outputs["workbook"]["gemeenten"].loc["Assen", "bruto_ha"] == pytest.approx(20.0)
+
+
+def test_no_take_up_years_where_take_up_is_unknown(tmp_path):
+    """The national layer has no sale figures: take-up is unknown, so no output states the
+    years it would average; the hand-built parcels have take-up, and say 2016-2025."""
+    path = _wfs_layer(tmp_path)
+    shown = cli("capacity", path, "--as-of", "2026-06-30", "--lang", "en")
+    assert shown.exit_code == 0, shown.stderr
+    assert "uitgifte_ha_per_jaar" in shown.stdout and "unknown:" in shown.stdout
+    assert "averages" not in shown.stdout
+    page = cli("rapport", "Emmen", path, "--as-of", "2026-06-30")
+    assert page.exit_code == 0, page.stderr
+    assert "gemiddelde over" not in page.stdout
+    study = Study.from_file(path, as_of="2026-06-30")
+    assert not study.takeup_known
+    assert overview_map(study).data["takeupMethod"].startswith("onbekend")
+    sheet = explanation(study).set_index("onderwerp")["toelichting"]
+    assert sheet["uitgiftejaren"].startswith("geen")
+
+
+def test_take_up_years_where_take_up_is_known(hand_worked):
+    study = Study(hand_worked, as_of="2026-06-30")
+    assert study.takeup_known
+    assert (
+        explanation(study)
+        .set_index("onderwerp")
+        .loc["uitgiftejaren", "toelichting"]
+        .startswith("2016-2025")
+    )

@@ -98,9 +98,9 @@ def _title(name: str, table) -> str:
     return t(_TITLES[name], n=len(table), horizon=f"{settings.demand_horizon_years:g}")
 
 
-def _window(page: AreaReport) -> str:
-    """The line under the heading: the years take-up averages."""
-    first, last = page.window
+def _window(window: tuple[int, int]) -> str:
+    """The line under the heading: the years take-up averages (where the data give any)."""
+    first, last = window
     return t("take-up: average over {first}-{last}", first=first, last=last)
 
 
@@ -172,7 +172,8 @@ def rapport_command(
 def print_report(page: AreaReport, heading: str, console: Console) -> None:
     """The page as text on ``console``: a heading, then each table with its notes."""
     console.print(plain(heading), style="bold")
-    console.print(plain(_window(page)))
+    if page.window is not None:
+        console.print(plain(_window(page.window)))
     for name, table in page.tables.items():
         console.print()
         title = _title(name, table)
@@ -185,8 +186,9 @@ def report_html(page: AreaReport, heading: str) -> str:
     parts = [
         _PAGE_START.format(lang=language(), title=html.escape(heading, quote=True)),
         f"<h1>{html.escape(heading)}</h1>\n",
-        f"<p>{html.escape(_window(page))}</p>\n",
     ]
+    if page.window is not None:
+        parts.append(f"<p>{html.escape(_window(page.window))}</p>\n")
     for name, table in page.tables.items():
         keys = _KEYS.get(name)
         shown = table[[c for c in keys if c in table]] if keys else table

@@ -178,7 +178,11 @@ def notes(table) -> list[str]:
             t("{mark} unknown: {columns}: {why}", mark=UNKNOWN_MARK, columns=columns_said, why=why)
         )
     window = table.attrs.get("uitgifte_jaren")
-    if window is not None and "uitgifte_ha_per_jaar" in table.columns:
+    # the years take-up averages, where the table states any take-up
+    if (
+        window is not None
+        and table.get("uitgifte_ha_per_jaar", pd.Series(dtype=float)).notna().any()
+    ):
         first, last = window
         lines.append(
             t("take-up (uitgifte_ha_per_jaar) averages {first}-{last}", first=first, last=last)

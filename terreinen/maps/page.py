@@ -358,7 +358,10 @@ def _checked_url(url: str | None) -> str | None:
 
 
 def _takeup_method(study: Study) -> str:
-    """The method line for take-up: which full years the yearly figure averages."""
+    """The method line for take-up: which full years the yearly figure averages (or that
+    the data give none)."""
+    if not study.takeup_known:
+        return "onbekend: de gegevens geven geen uitgifte (verkoopcijfers of -datums)"
     first, last = study.window
     return f"gemiddelde van de uitgifte in {first}–{last} ({study.takeup_years} jaar)"
 
