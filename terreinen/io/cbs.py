@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from terreinen import datasets, settings
 from terreinen.errors import TerreinenOptionError
@@ -39,6 +41,7 @@ __all__ = [
     "municipalities",
     "municipality",
     "municipality_code",
+    "outside_stated",
     "province",
     "provinces",
 ]
@@ -231,3 +234,38 @@ def locate(geometries: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series:
     result = codes.reindex(series.index).astype(object)
     result = result.where(result.notna(), None).rename("gemeentecode")
     return result.set_axis(geometries.index)
+
+
+def outside_stated(geometries: gpd.GeoSeries, stated: pd.Series) -> pd.DataFrame:
+    """The geometries that lie in another municipality than ``stated`` (names, aligned
+    with ``geometries``): more than ``settings.municipality_margin_m`` outside its
+    generalised outline. One spatial join (:func:`locate`) for all, then one distance per
+    geometry whose municipality differs. A name that is no CBS municipality (or not a
+    unique one) is not compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``positie`` (0-based), ``gemeente`` (as stated) and ``ligt_in`` (the CBS name of
+        the municipality it lies in), one row per such geometry.
+    """
+    outlines = _municipalities()
+    plain = outlines["gemeente"].map(_plain)
+    unique = plain[~plain.duplicated(keep=False)]
+    by_name = dict(zip(unique, outlines.loc[unique.index, "gemeentecode"], strict=True))
+    names = stated.astype(object).to_numpy()
+    wanted = np.array([by_name.get(_plain(n)) if isinstance(n, str) else None for n in names])
+    found = locate(geometries).to_numpy()
+    differ = np.flatnonzero((found != None) & (wanted != None) & (found != wanted))  # noqa: E711
+    shapes = outlines.set_index("gemeentecode")
+    series = geometries if geometries.crs is not None else geometries.set_crs(settings.rd_crs)
+    own = series.to_crs(settings.rd_crs).to_numpy()[differ]
+    away = shapely.distance(own, shapes.geometry.loc[wanted[differ]].to_numpy())
+    far = differ[away > settings.municipality_margin_m]
+    return pd.DataFrame(
+        {
+            "positie": far,
+            "gemeente": names[far],
+            "ligt_in": shapes["gemeente"].loc[found[far]].to_numpy(),
+        }
+    )
