@@ -121,8 +121,7 @@ def test_a_parcel_outside_its_stated_municipality_warns_naming_both():
         parcel("H", inside.buffer(-10), gemeente="Hardenberg"),
         parcel("X", inside.buffer(-20), gemeente="Nergenshuizen"),
     ]
-    parcels, report = load_parcels(frame(rows))
-    assert parcels is not None
-    (finding,) = [f for f in report.warnings if f.column == "gemeente"]
-    assert (finding.row, finding.kavel_id) == (1, "E")
+    parcels, _ = load_parcels(frame(rows))
+    (finding,) = cbs.municipality_findings(parcels)
+    assert (finding.row, finding.kavel_id, finding.column) == (1, "E", "gemeente")
     assert "'Hardenberg'" in finding.message and "'Emmen'" in finding.message

@@ -30,6 +30,7 @@ import shapely
 
 from terreinen import datasets, settings
 from terreinen.errors import TerreinenOptionError
+from terreinen.report import Finding
 from terreinen.validation.values import closest
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "municipalities",
     "municipality",
     "municipality_code",
+    "municipality_findings",
     "outside_stated",
     "province",
     "provinces",
@@ -269,3 +271,29 @@ def outside_stated(geometries: gpd.GeoSeries, stated: pd.Series) -> pd.DataFrame
             "ligt_in": shapes["gemeente"].loc[found[far]].to_numpy(),
         }
     )
+
+
+def municipality_findings(parcels: gpd.GeoDataFrame) -> list[Finding]:
+    """A warning per parcel whose outline lies in another municipality than its
+    ``gemeente`` (:func:`outside_stated`), naming both, with row, ``kavel_id`` and column.
+
+    >>> from shapely import box
+    >>> parcels = gpd.GeoDataFrame({"kavel_id": ["E"], "gemeente": ["Emmen"]},
+    ...     geometry=[box(238527, 509818, 238627, 509918)], crs="EPSG:28992")
+    >>> print(municipality_findings(parcels)[0])  # doctest: +NORMALIZE_WHITESPACE
+    warning: row 1, kavel_id 'E', column 'gemeente': the outline lies in 'Hardenberg', not in
+    the stated gemeente 'Emmen' (CBS municipalities of 2025)
+    """
+    outside = outside_stated(parcels.geometry, parcels["gemeente"])
+    ids = parcels["kavel_id"].astype(str).to_numpy()
+    return [
+        Finding(
+            "warning",
+            f"the outline lies in {there!r}, not in the stated gemeente {stated!r} "
+            f"(CBS municipalities of {CBS_YEAR})",
+            row=int(position) + 1,
+            kavel_id=ids[position],
+            column="gemeente",
+        )
+        for position, stated, there in outside.itertuples(index=False)
+    ]

@@ -19,7 +19,6 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
-from terreinen.io import cbs
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
 from terreinen.io.mapping import ColumnMapping, MappingSource
 from terreinen.io.write import record_input
@@ -164,26 +163,7 @@ def _load(
             frame[key] = frame[key].where(~is_blank(frame[key]), given) if key in frame else given
     parcels, report = check_parcels(frame, label, crs=crs)
     report.findings[:0] = findings + rename_findings
-    if parcels is not None:
-        report.findings += _outside_their_municipality(parcels)
     return parcels, report
-
-
-def _outside_their_municipality(parcels: gpd.GeoDataFrame) -> list[Finding]:
-    """A warning per parcel whose outline lies in another municipality than it states."""
-    outside = cbs.outside_stated(parcels.geometry, parcels["gemeente"])
-    ids = parcels["kavel_id"].astype(str).to_numpy()
-    return [
-        Finding(
-            "warning",
-            f"the outline lies in {there!r}, not in the stated gemeente {stated!r} "
-            f"(CBS municipalities of {cbs.CBS_YEAR})",
-            row=int(position) + 1,
-            kavel_id=ids[position],
-            column="gemeente",
-        )
-        for position, stated, there in outside.itertuples(index=False)
-    ]
 
 
 def validate(
