@@ -361,7 +361,8 @@ def breakdown(
     ``grootteklasse`` (IBIS parcel-size classes), optionally ``per`` area level.
 
     Every category appears, in its own order, also with 0 ha. Columns: the ``per`` levels,
-    ``by``, ``n_kavels`` (unsold parcels), ``hard_ha``, ``zacht_ha``, ``onverkocht_ha``.
+    ``by``, ``n_kavels`` (unsold parcels; a park table: ``n_terreinen``, the parks with
+    unsold land), ``hard_ha``, ``zacht_ha``, ``onverkocht_ha``.
 
     >>> from terreinen.datasets import get_path
     >>> from terreinen.io.files import read_parcels
