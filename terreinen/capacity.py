@@ -41,6 +41,7 @@ __all__ = [
     "capacity",
     "is_park_table",
     "takeup",
+    "takeup_moved",
     "zoning_breakdown",
 ]
 
@@ -313,11 +314,9 @@ def table_from_sums(
         peildatum=as_of_date(as_of).date().isoformat(),
         gegevens_tm=None if until is None else until.date().isoformat(),
     )
-    # only when take-up really changes: data of 2025-12 on 2026-12-02 average 2016-2025,
-    # the ten full years before the as-of date, anyway (the titles state both dates)
     usual = takeup_window(as_of, years, None)
     missing = years_without_data(as_of, until)
-    if window != usual and missing and until is not None:
+    if takeup_moved(as_of, years, until) and until is not None:
         said = t(
             "the as-of date {as_of} is past the data's own date {until}: no data for "
             "{years}; take-up averages {first}-{last} instead of {usual_first}-{usual_last}",
@@ -331,6 +330,15 @@ def table_from_sums(
         )
         warnings.warn(said, TerreinenDataWarning, stacklevel=3)
     return table
+
+
+def takeup_moved(as_of: AsOf, years: int, until: pd.Timestamp | None) -> bool:
+    """Whether data of ``until`` move take-up off the ``years`` full years before the as-of
+    date (then :func:`capacity` warns, naming the data's date). Only when take-up really
+    changes: data of 2025-12 on 2026-12-02 average 2016-2025, the ten full years before the
+    as-of date, anyway (the titles state both dates)."""
+    usual = takeup_window(as_of, years, None)
+    return takeup_window(as_of, years, until) != usual and bool(years_without_data(as_of, until))
 
 
 def _mark_unknown(table: pd.DataFrame) -> dict[str, str]:
@@ -370,7 +378,8 @@ def breakdown(
     ``grootteklasse`` (IBIS parcel-size classes), optionally ``per`` area level.
 
     Every category appears, in its own order, also with 0 ha. Columns: the ``per`` levels,
-    ``by``, ``n_kavels`` (unsold parcels), ``hard_ha``, ``zacht_ha``, ``onverkocht_ha``.
+    ``by``, ``n_kavels`` (unsold parcels; a park table: ``n_terreinen``, the parks with
+    unsold land), ``hard_ha``, ``zacht_ha``, ``onverkocht_ha``.
 
     >>> from terreinen.datasets import get_path
     >>> from terreinen.io.files import read_parcels

@@ -26,6 +26,7 @@ __all__ = [
     "AsOf",
     "as_of_date",
     "data_date",
+    "data_year",
     "parcel_figures",
     "sale_dates",
     "status_on",
@@ -113,6 +114,19 @@ def data_date(parcels: pd.DataFrame) -> pd.Timestamp | None:
     dates = [parcels[c].max() for c in schema.DATE_COLUMNS if c in parcels]
     known = [d for d in dates if pd.notna(d)]
     return pd.Timestamp(max(known)).normalize() if known else None
+
+
+def data_year(parcels: pd.DataFrame) -> tuple[int, pd.Timestamp] | None:
+    """The year the data describe and the date it stands for: an IBIS park table's latest
+    ``JAAR`` (the state on 1 January of that year) when later than the data's own date
+    (:func:`data_date`), else that date (None when the data have neither)."""
+    until = data_date(parcels)
+    years = pd.to_numeric(parcels["jaar"], errors="coerce") if "jaar" in parcels else None
+    if years is not None and years.notna().any():
+        stamp = pd.Timestamp(year=int(years.max()), month=1, day=1)
+        if until is None or stamp > until:
+            return stamp.year, stamp
+    return None if until is None else (until.year, until)
 
 
 def takeup_window(as_of: AsOf, years: int, until: pd.Timestamp | None) -> tuple[int, int]:

@@ -100,7 +100,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "park_name",
         "business_park",
     ),
-    "rin_nummer": ("rinnummer", "rin", "rin_nr", "rin_number"),
+    "rin_nummer": ("rinnummer", "rin", "rin_nr", "rin_number", "terreinid"),
     "gemeente": ("gemeentenaam", "gem_naam", "municipality"),
     "provincie": ("provincienaam", "prov_naam", "province"),
     "kern": ("plaats", "woonplaats", "town", "place"),
@@ -197,6 +197,10 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "ontwerpbestemmingsplan": "3",
     },
 }
+#: Values that say the data do not know (the provincial IBIS parcel registrations write
+#: ``Niet bekend``): read as unknown, never as a guess. Compared after ``normalise_value``.
+UNKNOWN_VALUES: dict[str, tuple[str, ...]] = {"status": ("niet_bekend", "onbekend", "unknown")}
+
 CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
     "milieucategorie": MILIEUCATEGORIEEN,

@@ -121,6 +121,11 @@ ibis_min_park_ha: float = 0.1
 ibis_max_park_ha: float = 5_000.0
 
 
+#: A parcel more than this far (m) outside the CBS outline of its stated municipality is a
+#: warning: the outlines are generalised, so a parcel on a border is not.
+municipality_margin_m: float = 250.0
+
+
 def snapshot() -> dict[str, object]:
     """A copy of every setting's current value: what a worker process must apply, since it
     would otherwise read its own module's defaults (a plain dict, so that it pickles).

@@ -23,6 +23,7 @@ a municipality out without computing anything again.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -34,10 +35,26 @@ import pandas as pd
 
 from terreinen import settings
 from terreinen.agreements import History, compare_agreements
-from terreinen.capacity import TOTAL, breakdown, capacity, levels_of, takeup, zoning_breakdown
+from terreinen.capacity import (
+    TOTAL,
+    breakdown,
+    capacity,
+    levels_of,
+    takeup,
+    takeup_moved,
+    zoning_breakdown,
+)
 from terreinen.demand import demand
-from terreinen.errors import TerreinenNotFoundError, TerreinenOptionError
-from terreinen.figures import AsOf, as_of_date, data_date, parcel_figures, takeup_window
+from terreinen.errors import TerreinenDataWarning, TerreinenNotFoundError, TerreinenOptionError
+from terreinen.figures import (
+    AsOf,
+    as_of_date,
+    data_date,
+    data_year,
+    parcel_figures,
+    takeup_window,
+)
+from terreinen.i18n import t
 from terreinen.io.files import read_parcels
 from terreinen.io.mapping import MappingSource
 from terreinen.io.sensitive import read_sensitive
@@ -112,6 +129,7 @@ class Study:
         #: the data's own date: the whole study's, also in a slice (so take-up averages the
         #: same years in every municipality of the run)
         self.data_until = data_date(parcels)
+        self._say_data_year()
         self._tables: dict[tuple, pd.DataFrame] = {}
         self._derived: dict[str, object] = {}
         #: the study this one was cut from (itself when it was not), and where this study's
@@ -121,6 +139,22 @@ class Study:
         #: for a municipality's slice: the whole study and the municipality, whose rows of
         #: the whole study's tables are the slice's (nothing is computed again)
         self._whole: tuple[Study, str] | None = None
+
+    def _say_data_year(self) -> None:
+        """Warn, once per study, when the data describe a year or more before the as-of
+        date, naming their year; not when take-up's warning names the data's date already."""
+        known = data_year(self.parcels)
+        if known is None or takeup_moved(self.as_of, self.takeup_years, self.data_until):
+            return
+        year, stamp = known
+        if self.as_of >= stamp + pd.DateOffset(years=1):
+            said = t(
+                "the data are of {year}, a year or more before the as-of date {as_of}: "
+                "the figures state the land as the data of {year} knew it",
+                year=year,
+                as_of=self.as_of.date(),
+            )
+            warnings.warn(said, TerreinenDataWarning, stacklevel=3)
 
     @classmethod
     def from_file(

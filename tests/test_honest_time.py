@@ -8,9 +8,10 @@ import warnings
 import pytest
 from conftest import cli, frame, parcel, rect
 
-from terreinen import TerreinenDataWarning
+from terreinen import TerreinenDataWarning, settings
 from terreinen.capacity import capacity
 from terreinen.io.files import read_parcels
+from terreinen.study import Study
 
 
 @pytest.fixture
@@ -89,3 +90,46 @@ def test_cli_says_so():
     assert "no data for 2026-2029" in result.stderr
     assert "averages 2016-2025" in result.stdout
     assert "as of 2030-01-01" in result.stdout.splitlines()[0]
+
+
+PARKS = (
+    "RIN_NUMMER,PLAN_NAAM,GEMEENTE,PROVINCIE,JAAR,OPPBRUTO,OPPNETTO\n"
+    "1,A,Assen,Drenthe,2024,100000,80000\n"
+    "2,B,Emmen,Drenthe,2024,200000,150000\n"
+)
+
+
+def _study_warnings(parcels, as_of) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Study(parcels, as_of=as_of)
+    return [str(w.message) for w in caught if issubclass(w.category, TerreinenDataWarning)]
+
+
+def test_a_data_year_before_the_as_of_date_is_said(tmp_path, parcels, monkeypatch):
+    """IBIS data of JAAR 2024 (the state on 2024-01-01) on 2026-06-30: said, naming 2024;
+    on 2024-12-31 they are less than a year old: nothing. Parcels updated 2025-06-30 on
+    2026-07-01 are a year old (take-up still averages 2016-2025): said, naming 2025."""
+    monkeypatch.setattr(settings, "language", "en")
+    path = tmp_path / "parks.csv"
+    path.write_text(PARKS, encoding="utf-8")
+    parks = read_parcels(path)
+    (said,) = _study_warnings(parks, "2026-06-30")
+    assert said.startswith("the data are of 2024, a year or more before the as-of date 2026-06-30")
+    assert _study_warnings(parks, "2024-12-31") == []
+    (said,) = _study_warnings(parcels, "2026-07-01")
+    assert "the data are of 2025" in said
+    assert _study_warnings(parcels, "2026-06-29") == []
+
+
+def test_the_data_year_is_not_said_twice(parcels):
+    # on 2030-01-01 take-up's warning names the data's date already: only that one
+    assert _study_warnings(parcels, "2030-01-01") == []
+
+
+def test_the_command_line_says_the_data_year_once(tmp_path):
+    path = tmp_path / "parks.csv"
+    path.write_text(PARKS, encoding="utf-8")
+    result = cli("overview", path, "--as-of", "2026-06-30", "--out-dir", tmp_path, "--lang", "nl")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("de gegevens zijn van 2024, een jaar of meer voor de peildatum") == 1

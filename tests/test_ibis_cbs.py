@@ -6,9 +6,11 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 import shapely
+from conftest import X0, Y0, frame, parcel, rect
 
 from terreinen.errors import TerreinenOptionError
 from terreinen.io import cbs
+from terreinen.io.files import load_parcels
 
 
 def wgs84(lon: float, lat: float) -> gpd.GeoSeries:
@@ -108,3 +110,18 @@ def test_a_copy_changes_nothing():
     frame = cbs.municipalities()
     frame.loc[:, "gemeente"] = "x"
     assert cbs.municipality("GM0160").name == "Hardenberg"
+
+
+def test_a_parcel_outside_its_stated_municipality_warns_naming_both():
+    """A 1 ha parcel in Hardenberg (around RD 238577, 509868) stated as Emmen warns, naming
+    both; stated as Hardenberg, or as a name CBS does not know, it does not."""
+    inside = rect(238_527 - X0, 509_818 - Y0, 100, 100)  # rect is relative to (X0, Y0)
+    rows = [
+        parcel("E", inside, gemeente="Emmen"),
+        parcel("H", inside.buffer(-10), gemeente="Hardenberg"),
+        parcel("X", inside.buffer(-20), gemeente="Nergenshuizen"),
+    ]
+    parcels, _ = load_parcels(frame(rows))
+    (finding,) = cbs.municipality_findings(parcels)
+    assert (finding.row, finding.kavel_id, finding.column) == (1, "E", "gemeente")
+    assert "'Hardenberg'" in finding.message and "'Emmen'" in finding.message

@@ -161,3 +161,38 @@ def test_cli_csv_and_json_leave_unknown_empty(export):
     records = json.loads(cli("capacity", export, *common, "--format", "json").stdout)
     assert records[-1]["bruto_ha"] == pytest.approx(53.0)
     assert records[-1]["hard_ha"] is None
+
+
+def test_export_ibis_keeps_the_data_year_and_the_figures(tmp_path):
+    """Park A of 2024: 50 ha gross, 40 ha net = 30.12 issued (2.5 in 2024) + 6.26 at once
+    (2.01 municipal) + 3.62 later (1.1 soft); exported on 2026-06-30 (Dutch CSV, the
+    command line's default) and read back: JAAR 2024, the same hectares."""
+    source = tmp_path / "parks.csv"
+    source.write_text(
+        "RIN_NUMMER,PLAN_NAAM,GEMEENTE,PROVINCIE,JAAR,OPPBRUTO,OPPNETTO,UITGEGEVEN,"
+        "UITGEGEVEN_JAAR,TERSTOND_UITGEEFBAAR,TERSTOND_UITGEEFBAAR_GEMEENTE,"
+        "NIET_TERSTOND_UITGEEFBAAR,ZACHTE_PLANCAPACITEIT,GROOTST_UITGEEFBARE_DEEL\n"
+        "1,Park A,Assen,Drenthe,2024,500000,400000,30.12,2.5,6.26,2.01,3.62,1.1,3\n",
+        encoding="utf-8",
+    )
+    common = ("--as-of", "2026-06-30")
+    written = tmp_path / "ibis.csv"
+    result = cli("export", source, *common, "--to", written, "--format", "ibis")
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(written, sep=";", decimal=",", encoding="utf-8-sig")
+    row = table.iloc[0]
+    assert row["JAAR"] == 2024  # the data's year, not the export's
+    assert (row["OPPBRUTO"], row["OPPNETTO"]) == (500_000, 400_000)
+    assert (row["UITGEGEVEN"], row["UITGEGEVEN_JAAR"]) == (30.12, 2.5)
+    assert (row["TERSTOND_UITGEEFBAAR"], row["TERSTOND_UITGEEFBAAR_GEMEENTE"]) == (6.26, 2.01)
+    assert (row["NIET_TERSTOND_UITGEEFBAAR"], row["ZACHTE_PLANCAPACITEIT"]) == (3.62, 1.1)
+    figures = ("bruto_ha", "netto_ha", "uitgegeven_ha", "terstond_ha", "hard_ha", "zacht_ha")
+    said = [
+        {r["gebied"]: [r[f] for f in figures] for r in json.loads(cli("capacity", p, *common,
+         "-f", "json").stdout)}["Assen"]
+        for p in (source, written)
+    ]  # fmt: skip
+    assert said[0] == said[1] == pytest.approx([50.0, 40.0, 30.12, 6.26, 6.26 + 3.62 - 1.1, 1.1])
+    again = tmp_path / "again.csv"
+    assert cli("export", written, *common, "--to", again, "--format", "ibis").exit_code == 0
+    assert again.read_text(encoding="utf-8-sig") == written.read_text(encoding="utf-8-sig")

@@ -10,6 +10,7 @@ import math
 import warnings
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -143,12 +144,12 @@ def test_parts_above_net_are_an_error(tmp_path):
         read(path)
 
 
-def test_parcel_registration_compound_statuses_and_plan_phase_texts(tmp_path):
-    def box(x):
-        return (
-            f'"POLYGON (({x} 557000, {x + 100} 557000, {x + 100} 557100, {x} 557100, {x} 557000))"'
-        )
+def box(x):
+    """A 1 ha square in Assen from RD x ``x``, as quoted WKT for a CSV."""
+    return f'"POLYGON (({x} 557000, {x + 100} 557000, {x + 100} 557100, {x} 557100, {x} 557000))"'
 
+
+def test_parcel_registration_compound_statuses_and_plan_phase_texts(tmp_path):
     rows = [  # each parcel 100 m x 100 m = 1 ha
         (
             "K1",
@@ -229,3 +230,28 @@ def test_jaar_survives_a_round_trip(tmp_path):
     again = to_ibis(read(written), as_of="2026-06-30")
     assert again["JAAR"].tolist() == [2024]
     assert again["TERSTOND_UITGEEFBAAR"].tolist() == pytest.approx([6.0])
+
+
+def test_niet_bekend_is_an_unknown_status_and_terreinid_the_park(tmp_path):
+    """K1 (1 ha) at once, K2 (1 ha) `Niet bekend`: gross and net 2 ha, every figure by
+    state unknown (never 0, never a guess), a warning naming the rows; `terreinid` is
+    the park's RIN number."""
+    path = tmp_path / "kavels.csv"
+    path.write_text(
+        "kavelid,terreinid,bedrijventerrein,gemeente,provincie,status,planfase,"
+        "milieucategorie,segment,geometry\n"
+        f"K1,0106001,Testpark,Assen,Drenthe,Terstond uitgeefbaar gemeente,1,3.1,gemengd,{box(233_000)}\n"
+        f"K2,0106001,Testpark,Assen,Drenthe,Niet bekend,1,3.1,gemengd,{box(233_100)}\n",
+        encoding="utf-8",
+    )
+    parcels, report = load_parcels(path)
+    assert report.ok
+    (said,) = [f for f in report.warnings if "read as unknown" in f.message]
+    assert "'Niet bekend'" in said.message and "rows 2" in said.message
+    assert parcels["status"].tolist()[0] == "terstond_uitgeefbaar"
+    assert pd.isna(parcels["status"].iloc[1])
+    assert parcels["rin_nummer"].tolist() == ["0106001", "0106001"]
+    row = totals(parcels)["Testpark"]
+    assert (row["bruto_ha"], row["netto_ha"]) == pytest.approx((2.0, 2.0))
+    for figure in ("terstond_ha", "uitgegeven_ha", "hard_ha", "zacht_ha"):
+        assert pd.isna(row[figure]), figure

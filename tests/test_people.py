@@ -34,7 +34,8 @@ def dated_parcels(tmp_path):
 
 def test_no_warning_when_take_up_does_not_change(dated_parcels):
     """On 2026-12-01 the ten full years are 2016-2025 whatever the data's date: nothing is
-    averaged "instead", so nothing warns; the data's date is stated beside the as-of date."""
+    averaged "instead", so take-up does not warn; the data's date is stated beside the as-of
+    date, and the data (2025-06-30) being more than a year old is said once."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", TerreinenDataWarning)
         table = capacity(read_parcels(dated_parcels), "gemeente", as_of="2026-12-01")
@@ -42,7 +43,9 @@ def test_no_warning_when_take_up_does_not_change(dated_parcels):
     assert table.attrs["gegevens_tm"] == "2025-06-30"
     assert table.loc[0, "uitgifte_ha_per_jaar"] == pytest.approx(0.3)  # 3 ha / 10 years
     result = cli("capacity", dated_parcels, "--as-of", "2026-12-01")
-    assert result.exit_code == 0 and "warning" not in result.stderr
+    assert result.exit_code == 0 and "instead of" not in result.stderr
+    assert result.stderr.count("warning") == 1
+    assert "the data are of 2025, a year or more before the as-of date 2026-12-01" in result.stderr
     assert "as of 2026-12-01, data up to 2025-06-30" in result.stdout.splitlines()[0]
 
 

@@ -24,10 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from terreinen import datasets, settings
 from terreinen.errors import TerreinenOptionError
+from terreinen.report import Finding
 from terreinen.validation.values import closest
 
 __all__ = [
@@ -39,6 +42,8 @@ __all__ = [
     "municipalities",
     "municipality",
     "municipality_code",
+    "municipality_findings",
+    "outside_stated",
     "province",
     "provinces",
 ]
@@ -231,3 +236,64 @@ def locate(geometries: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series:
     result = codes.reindex(series.index).astype(object)
     result = result.where(result.notna(), None).rename("gemeentecode")
     return result.set_axis(geometries.index)
+
+
+def outside_stated(geometries: gpd.GeoSeries, stated: pd.Series) -> pd.DataFrame:
+    """The geometries that lie in another municipality than ``stated`` (names, aligned
+    with ``geometries``): more than ``settings.municipality_margin_m`` outside its
+    generalised outline. One spatial join (:func:`locate`) for all, then one distance per
+    geometry whose municipality differs. A name that is no CBS municipality (or not a
+    unique one) is not compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``positie`` (0-based), ``gemeente`` (as stated) and ``ligt_in`` (the CBS name of
+        the municipality it lies in), one row per such geometry.
+    """
+    outlines = _municipalities()
+    plain = outlines["gemeente"].map(_plain)
+    unique = plain[~plain.duplicated(keep=False)]
+    by_name = dict(zip(unique, outlines.loc[unique.index, "gemeentecode"], strict=True))
+    names = stated.astype(object).to_numpy()
+    wanted = np.array([by_name.get(_plain(n)) if isinstance(n, str) else None for n in names])
+    found = locate(geometries).to_numpy()
+    differ = np.flatnonzero((found != None) & (wanted != None) & (found != wanted))  # noqa: E711
+    shapes = outlines.set_index("gemeentecode")
+    series = geometries if geometries.crs is not None else geometries.set_crs(settings.rd_crs)
+    own = series.to_crs(settings.rd_crs).to_numpy()[differ]
+    away = shapely.distance(own, shapes.geometry.loc[wanted[differ]].to_numpy())
+    far = differ[away > settings.municipality_margin_m]
+    return pd.DataFrame(
+        {
+            "positie": far,
+            "gemeente": names[far],
+            "ligt_in": shapes["gemeente"].loc[found[far]].to_numpy(),
+        }
+    )
+
+
+def municipality_findings(parcels: gpd.GeoDataFrame) -> list[Finding]:
+    """A warning per parcel whose outline lies in another municipality than its
+    ``gemeente`` (:func:`outside_stated`), naming both, with row, ``kavel_id`` and column.
+
+    >>> from shapely import box
+    >>> parcels = gpd.GeoDataFrame({"kavel_id": ["E"], "gemeente": ["Emmen"]},
+    ...     geometry=[box(238527, 509818, 238627, 509918)], crs="EPSG:28992")
+    >>> print(municipality_findings(parcels)[0])  # doctest: +NORMALIZE_WHITESPACE
+    warning: row 1, kavel_id 'E', column 'gemeente': the outline lies in 'Hardenberg', not in
+    the stated gemeente 'Emmen' (CBS municipalities of 2025)
+    """
+    outside = outside_stated(parcels.geometry, parcels["gemeente"])
+    ids = parcels["kavel_id"].astype(str).to_numpy()
+    return [
+        Finding(
+            "warning",
+            f"the outline lies in {there!r}, not in the stated gemeente {stated!r} "
+            f"(CBS municipalities of {CBS_YEAR})",
+            row=int(position) + 1,
+            kavel_id=ids[position],
+            column="gemeente",
+        )
+        for position, stated, there in outside.itertuples(index=False)
+    ]

@@ -2,7 +2,8 @@
 
 Column layout (one row per park): ``RIN_NUMMER, PLAN_NAAM, KERN, GEMEENTE, PROVINCIE, JAAR``,
 ``OPPBRUTO`` and ``OPPNETTO`` in m² (as IBIS records them), then in hectares:
-``UITGEGEVEN`` (issued to date), ``UITGEGEVEN_JAAR`` (issued in the as-of year),
+``UITGEGEVEN`` (issued to date), ``UITGEGEVEN_JAAR`` (issued in ``JAAR``: the data's year
+where they came from IBIS, else the as-of year),
 ``TERSTOND_UITGEEFBAAR`` and ``NIET_TERSTOND_UITGEEFBAAR`` with their ``_GEMEENTE`` /
 ``_PARTICULIER`` owner splits, ``ZACHTE_PLANCAPACITEIT`` (the part of the not immediately
 available land in plans not yet adopted), ``GROOTST_UITGEEFBARE_DEEL``, and
@@ -86,8 +87,15 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
     figures = parcel_figures(parcels, as_of=date)
     # owner unknown (optional column absent): counted in the totals, in neither split
     owner = parcels.get("eigenaar", pd.Series(None, index=parcels.index)).astype(object)
+    # the data's year where the parcels came from IBIS, else the as-of year: UITGEGEVEN_JAAR
+    # is what was issued in JAAR
+    year = (
+        pd.to_numeric(parcels["jaar"], errors="coerce").fillna(date.year)
+        if "jaar" in parcels
+        else pd.Series(float(date.year), index=parcels.index)
+    )
     sold_this_year = (status_on(parcels, date) == "uitgegeven") & (
-        sale_dates(parcels).dt.year == date.year
+        sale_dates(parcels).dt.year == year
     )
     available = figures["terstond_ha"] + figures["optie_ha"]
     later = figures["niet_terstond_ha"]
@@ -107,10 +115,7 @@ def to_ibis(parcels: gpd.GeoDataFrame, *, as_of=None) -> gpd.GeoDataFrame:
             "GROOTST_UITGEEFBARE_DEEL": figures["grootste_ha"],
             # no category: -1, left out of the maximum
             "MAX_MILIEUCATEGORIE": parcels["milieucategorie"].cat.codes.replace(-1, np.nan),
-            # the data's year where the parcels came from IBIS, else the as-of year
-            "JAAR": pd.to_numeric(parcels["jaar"], errors="coerce").fillna(date.year)
-            if "jaar" in parcels
-            else float(date.year),
+            "JAAR": year,
         }
     )
     table.loc[figures["onbekend_status"].to_numpy(), list(HA_COLUMNS)] = np.nan

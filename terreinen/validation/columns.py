@@ -77,7 +77,17 @@ def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd
         else:
             mapping[value] = None
     converted = raw.map(mapping, na_action="ignore")
-    unknown = raw.notna() & converted.isna()
+    spellings = raw.map(schema.normalise_value, na_action="ignore")
+    said_unknown = spellings.isin(schema.UNKNOWN_VALUES.get(column, ()))
+    for original in raw[said_unknown].unique():
+        rows = np.flatnonzero((raw == original).to_numpy()) + 1
+        chk.add(
+            "warning",
+            f"{count(len(rows), 'value')} written as {original!r} read as unknown "
+            f"(rows {row_list(rows)}): the figures that need it are unknown",
+            column,
+        )
+    unknown = raw.notna() & converted.isna() & ~said_unknown
     values = raw.to_numpy()
     chk.flag(
         unknown,
