@@ -23,6 +23,7 @@ from terreinen.register.store.base import (
     DELIVERIES,
     HEADS,
     SCHEMA,
+    SHARED_MIGRATIONS,
     SRID,
     VERSIONS,
     Store,
@@ -57,6 +58,7 @@ class SQLiteStore(Store):
     ``quick_check`` runs on open."""
 
     kind = "sqlite"
+    schema_target = 3
     integrity_errors = (sqlite3.IntegrityError,)
 
     def __init__(self, path: Path):
@@ -112,6 +114,15 @@ class SQLiteStore(Store):
                 "them (DROP TRIGGER) if you trust the file"
             )
         return bool(triggers)
+
+    def check_schema(self, cursor) -> None:
+        """Also refuse a register of this layout without its rtree index."""
+        super().check_schema(cursor)
+        if self.schema_version(cursor) is not None and _RTREE not in self.tables(cursor):
+            raise TerreinenStoreError(
+                f"{self.label}: the register lacks its spatial index {_RTREE}; it is damaged "
+                "or not made by terreinen"
+            )
 
     def _plain(self, exc: sqlite3.Error) -> TerreinenStoreError:
         """A driver error as a plain message: a lock held too long, a read-only file, ..."""
@@ -215,8 +226,6 @@ class SQLiteStore(Store):
         cursor.execute(f"SELECT coalesce(max(fid), 0) FROM {VERSIONS}")
         last = cursor.fetchone()[0]
         super().insert_rows(cursor, table, columns, rows)
-        if _RTREE not in self.tables(cursor):  # a register made before the index: none
-            return
         cursor.execute(f"SELECT fid FROM {VERSIONS} WHERE fid > ? ORDER BY fid", [last])
         fids = [row[0] for row in cursor.fetchall()]  # in the order inserted (AUTOINCREMENT)
         at = list(columns).index("geom")
@@ -352,3 +361,13 @@ _GPKG_TABLES = (
     extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
     CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""",
 )
+
+
+def _to_schema_3(store: Store, cursor) -> None:
+    """GeoPackage: outlines stored as MultiPolygons and the register's own rtree index (PDOK's
+    requirements RQ9, RQ14 and RQ15), for a register of schema 2 made before them."""
+    store._register_tables(cursor)
+    cursor.execute(f"INSERT INTO {SCHEMA} (versie) VALUES (3)")
+
+
+SQLiteStore.migrations = {**SHARED_MIGRATIONS, 3: _to_schema_3}
