@@ -201,6 +201,34 @@ def test_planted_postgres_trigger_and_foreign_owner_are_refused(postgres, other_
     assert dump_raw(postgres) == before
 
 
+def test_names_planted_on_the_search_path_are_never_used(postgres, other_role, tmp_path):
+    """A role that may create in the register's schema plants a function under a PostGIS
+    name (every outline read as NULL) and a table named like the store's temporary one:
+    the register reads and writes the same as beside none (PostGIS names qualified, the
+    search path fixed to the register's schema with pg_temp last)."""
+    clean = _work(str(tmp_path / "register.gpkg"))
+    schema = postgres.split("search_path%3D")[1].split(",")[0]
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute(f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {other_role}")
+        connection.execute(f"SET ROLE {other_role}")
+        connection.execute(
+            f"CREATE FUNCTION {schema}.st_asbinary(public.geometry) RETURNS bytea "
+            "LANGUAGE sql AS 'SELECT NULL::bytea'"
+        )
+        connection.execute(f"CREATE TABLE {schema}._updates (versie integer)")
+    _work(postgres)  # its second delivery updates the parcels' pointers (update_rows)
+    with Register.open(postgres) as register, Register.open(clean) as expected:
+        state, wanted = register.state(), expected.state()
+        path = register._store.connection.execute("SHOW search_path").fetchone()[0]
+    assert state.geometry.notna().all() and len(state) == len(wanted)
+    assert sorted(state.area) == pytest.approx(sorted(wanted.area))
+    columns = ["kavel_id", "status", "uitgiftedatum"]
+    assert state[columns].sort_values("kavel_id").astype(str).values.tolist() == (
+        wanted[columns].sort_values("kavel_id").astype(str).values.tolist()
+    )
+    assert path == f"{schema}, pg_temp"
+
+
 def test_tables_of_another_owner_are_refused(postgres, other_role):
     _work(postgres)
     schema = postgres.split("search_path%3D")[1].split(",")[0]

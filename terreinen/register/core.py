@@ -186,7 +186,7 @@ class Register:
         with s.reading() as cursor:
             cursor.execute(
                 s.sql(
-                    f"SELECT {', '.join(columns)}, {s.geometry_sql} FROM {VERSIONS} "
+                    f"SELECT {', '.join(columns)}, {s.geometry_of('geom')} FROM {VERSIONS} "
                     "WHERE kavel_id = ? ORDER BY versie"
                 ),
                 [kavel_id],
@@ -279,7 +279,7 @@ class Register:
         with s.reading() as cursor:
             cursor.execute(
                 s.sql(
-                    f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                    f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_of('geom')} FROM {VERSIONS} "
                     f"WHERE vervallen = ? AND {where}"
                 ),
                 [False, *params],
@@ -672,7 +672,7 @@ class Register:
         s = self._store
         cursor.execute(
             s.sql(
-                f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} "
+                f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_of('geom')} FROM {VERSIONS} "
                 "WHERE kavel_id = ? AND versie = ?"
             ),
             [kavel_id, version],
@@ -790,7 +790,7 @@ class Register:
             )
         if not heads["gemeente"].isin(covered).any():
             return heads, self._frame([])
-        select = f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_sql} FROM {VERSIONS} WHERE "
+        select = f"SELECT {', '.join(ROW_COLUMNS)}, {s.geometry_of('geom')} FROM {VERSIONS} WHERE "
         marks = ", ".join("?" * len(covered))
         cursor.execute(
             s.sql(f"{select} geldig_tot IS NULL AND vervallen = ? AND gemeente IN ({marks})"),

@@ -226,7 +226,6 @@ class Store:
 
     kind: str
     label: str
-    geometry_sql = "geom"  # the select expression that returns a geometry as bytes
     integrity_errors: tuple[type[Exception], ...] = ()  # the driver's constraint violations
     #: The layout this store's registers have, and the migration to each version from the
     #: one before.
@@ -413,15 +412,19 @@ class Store:
             self.check_schema(cursor)
         return start, version
 
+    def sql_types(self) -> Mapping[str, str]:
+        """The column types of this store's SQL."""
+        return _SQL_TYPES[self.kind]
+
     def _create_table(self, cursor, table: str) -> None:
-        types = _SQL_TYPES[self.kind]
+        types = self.sql_types()
         definition = ", ".join(
             f"{name} {_column_type(spec, types)}" for name, spec in TABLES[table].items()
         )
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({definition})")
 
     def _add_column(self, cursor, table: str, column: str) -> None:
-        kind = _column_type(TABLES[table][column], _SQL_TYPES[self.kind])
+        kind = _column_type(TABLES[table][column], self.sql_types())
         cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _register_tables(self, cursor) -> None:
@@ -475,6 +478,6 @@ def _other_version(label: str, version: int, target: int) -> str:
     )
 
 
-def _column_type(spec: str, types: dict[str, str]) -> str:
+def _column_type(spec: str, types: Mapping[str, str]) -> str:
     kind, _, rest = spec.partition(" ")
     return f"{types[kind]} {rest}".strip()

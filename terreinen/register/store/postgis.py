@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,10 +63,14 @@ class PostgresStore(Store):
     kind = "postgresql"
     schema_target = 3
     integrity_errors: tuple[type[Exception], ...] = ()  # set from the driver on connect
-    geometry_sql = "ST_AsBinary(geom)"
 
     def geometry_of(self, column: str) -> str:
-        return f"ST_AsBinary({column})"
+        return f"{self.postgis}.ST_AsBinary({column})"
+
+    def sql_types(self) -> Mapping[str, str]:
+        """PostGIS's geometry type named with its schema."""
+        types = super().sql_types()
+        return {**types, "geometry": f"{self.postgis}.{types['geometry']}"}
 
     def __init__(self, url: str):
         psycopg = optional_import("psycopg", extra="postgis")
@@ -88,10 +92,35 @@ class PostgresStore(Store):
             self.connection.execute(f"SET lock_timeout = {lock}")
             self.connection.execute(f"SET statement_timeout = {statement}")
             row = self.connection.execute("SELECT session_user::text").fetchone()
+            self.postgis = self._fix_search_path()
         except psycopg.Error as exc:
             self.connection.close()
             raise self._plain(exc) from None
+        except TerreinenStoreError:
+            self.connection.close()
+            raise
         self.user: str = row[0] if row else ""
+
+    def _fix_search_path(self) -> str:
+        """Fix the search path to the register's schema and ``pg_temp`` last (which
+        PostgreSQL otherwise searches first; ``pg_catalog`` stays first), whatever the URL
+        or the login's settings put there; returns PostGIS's schema, which every PostGIS
+        name is qualified with: a table or function another role planted in a schema of
+        the login's search path is never used."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.extnamespace::regnamespace::text FROM pg_extension e "
+                "WHERE e.extname = 'postgis'"
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise TerreinenStoreError(
+                    f"{self.label}: PostGIS is not installed in this database; run "
+                    "`create extension postgis` in it (as a superuser) first"
+                )
+            register = self.schema(cursor)
+            cursor.execute("SELECT set_config('search_path', %s, false)", [f"{register}, pg_temp"])
+        return row[0]
 
     def door(self, by: str | None) -> str:
         """Who records a change: the database login, after ``by`` where that names someone
@@ -363,16 +392,6 @@ class PostgresStore(Store):
         except self._psycopg.Error as exc:
             raise self._plain(exc) from None
 
-    def create(self) -> None:
-        with self.reading() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")
-            if not cursor.fetchone()[0]:
-                raise TerreinenStoreError(
-                    f"{self.label}: PostGIS is not installed in this database; run "
-                    "`create extension postgis` in it (as a superuser) first"
-                )
-        super().create()
-
     def lock_table(self, cursor) -> None:
         """Imports run one at a time and beside no edit (edits lock rows of ``kavels``)."""
         cursor.execute(f"LOCK TABLE {HEADS} IN EXCLUSIVE MODE")
@@ -413,11 +432,11 @@ class PostgresStore(Store):
             f"CREATE TEMP TABLE _updates ON COMMIT DROP AS SELECT {', '.join(names)} "
             f"FROM {table} WITH NO DATA"
         )
-        self.insert_rows(cursor, "_updates", names, rows)
+        self.insert_rows(cursor, "pg_temp._updates", names, rows)
         sets = ", ".join(f"{c} = u.{c}" for c in columns)
         where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
-        cursor.execute(f"UPDATE {table} t SET {sets} FROM _updates u WHERE {where}")
-        cursor.execute("DROP TABLE _updates")
+        cursor.execute(f"UPDATE {table} t SET {sets} FROM pg_temp._updates u WHERE {where}")
+        cursor.execute("DROP TABLE pg_temp._updates")
 
     def close(self) -> None:
         self.connection.close()
