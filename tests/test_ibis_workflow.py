@@ -3,6 +3,8 @@ as they come, through every command; each states the same figures or the same un
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -96,3 +98,52 @@ def test_take_up_years_where_take_up_is_known(hand_worked):
         .loc["uitgiftejaren", "toelichting"]
         .startswith("2016-2025")
     )
+
+
+def _registration(tmp_path) -> str:
+    """A provincial IBIS parcel registration as it comes: statuses with the owner in one
+    value, plan phases in words, ``kaveloppervlak`` in m², ``uitgiftejaar``/``uitgiftemaand``.
+    Every parcel 100 m x 100 m = 1 ha. Hand-worked: Assen hard 1 ha (K1), soft 1 ha (K2,
+    an ontwerp plan), K3 sold in June 2023, K4 housing (not for sale); Emmen hard 2 ha (E1
+    in an adopted plan, E2 in an irrevocable one)."""
+    rows = [
+        ("K1", "Assen", X0, Y0, "Terstond uitgeefbaar gemeente",
+         "Vastgesteld en Onherroepelijk bestemmingsplan", "", ""),
+        ("K2", "Assen", X0 + 100, Y0, "Niet terstond uitgeefbaar particulier",
+         "Ontwerp bestemmingsplan", "", ""),
+        ("K3", "Assen", X0 + 200, Y0, "Uitgegeven", "Vastgesteld bestemmingsplan", "2023", "6"),
+        ("K4", "Assen", X0 + 300, Y0, "Woonbebouwing",
+         "Vastgesteld en Onherroepelijk bestemmingsplan", "", ""),
+        ("E1", "Emmen", 257_000, 532_000, "Terstond uitgeefbaar gemeente",
+         "Vastgesteld bestemmingsplan", "", ""),
+        ("E2", "Emmen", 257_100, 532_000, "Niet terstond uitgeefbaar gemeente",
+         "Vastgesteld en Onherroepelijk bestemmingsplan", "", ""),
+    ]  # fmt: skip
+    lines = [
+        "kavelid,terreinid,bedrijventerrein,gemeente,provincie,status,planfase,milieucategorie,"
+        "segment,kaveloppervlak,uitgiftejaar,uitgiftemaand,datummutatie,geometry"
+    ]
+    for kavel, gemeente, x, y, status, phase, year, month in rows:
+        outline = shapely.box(x, y, x + 100, y + 100).wkt
+        lines.append(
+            f"{kavel},T-{gemeente},Park {gemeente},{gemeente},Drenthe,{status},{phase},3.1,"
+            f'gemengd,10000,{year},{month},2026-05-01,"{outline}"'
+        )
+    path = tmp_path / "ibis_kavels.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "agreements.csv").write_text(AGREEMENTS, encoding="utf-8")
+    return str(path)
+
+
+def test_the_parcel_registration_through_every_command(tmp_path):
+    outputs = _outputs(_registration(tmp_path), tmp_path)
+    _assert_consistent(outputs, {"Assen": 1.0, "Emmen": 2.0, "Totaal": 3.0})
+    assert outputs["capacity"]["Assen"]["zacht_ha"] == pytest.approx(1.0)
+    assert outputs["capacity"]["Assen"]["uitgegeven_ha"] == pytest.approx(1.0)
+    assert outputs["capacity"]["Totaal"]["bruto_ha"] == pytest.approx(6.0)
+    assert outputs["agreements"]["A-1"]["actual_ha"] == pytest.approx(1.0)  # Assen hard
+    assert outputs["agreements"]["E-1"]["actual_ha"] == pytest.approx(2.0)  # Emmen all: 2 ha
+    found = json.loads(outputs["find"].stdout)
+    assert sorted(row["kavel_id"] for row in found) == ["E1", "E2", "K1", "K2"]
+    assert sum(row["oppervlakte_ha"] for row in found) == pytest.approx(4.0)
+    assert outputs["workbook"]["gemeenten"].loc["Totaal", "zacht_ha"] == pytest.approx(1.0)
