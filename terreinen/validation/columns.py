@@ -69,16 +69,19 @@ def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd
     """
     raw = as_text(chk.frame[column])
     allowed = set(schema.CATEGORY_VALUES[column])
+    unknown_words = schema.UNKNOWN_VALUES.get(column, ())
     mapping: dict[str, str | None] = {}
-    for value in raw.dropna().unique():
+    unknown_said: list[str] = []
+    for value in raw.dropna().unique():  # each distinct value once: columns repeat a few
         canonical = canonical_value(column, value)
         if canonical in allowed or (open_ended and re.fullmatch(r"[a-z0-9_]+", canonical)):
             mapping[value] = canonical
         else:
             mapping[value] = None
+        if schema.normalise_value(value) in unknown_words:
+            unknown_said.append(value)
     converted = raw.map(mapping, na_action="ignore")
-    spellings = raw.map(schema.normalise_value, na_action="ignore")
-    said_unknown = spellings.isin(schema.UNKNOWN_VALUES.get(column, ()))
+    said_unknown = raw.isin(unknown_said)
     for original in raw[said_unknown].unique():
         rows = np.flatnonzero((raw == original).to_numpy()) + 1
         chk.add(
