@@ -40,8 +40,9 @@ FIGURES = ("bruto_ha", "netto_ha", "uitgegeven_ha", "terstond_ha", "niet_terston
 FIGURES += ("hard_ha", "zacht_ha", "optie_ha")
 
 
-def _figures(columns) -> dict:
-    row = {
+def _park(columns) -> dict[str, str]:
+    """The one park (50 ha gross, 40 ha net in Assen) with ``columns`` of its figures."""
+    return {
         "RIN_NUMMER": "1",
         "PLAN_NAAM": "Park",
         "GEMEENTE": "Assen",
@@ -51,6 +52,10 @@ def _figures(columns) -> dict:
         "OPPNETTO": "400000",
         **{name: FULL[name] for name in columns},
     }
+
+
+def _figures(columns) -> dict:
+    row = _park(columns)
     parcels, report = ibis_to_parcels(pd.DataFrame([row]), "parks.csv")
     assert report.ok, report.findings
     table = capacity(parcels, "gemeente", as_of=AS_OF)
@@ -114,16 +119,7 @@ FULL_FIGURES = {
 def _every_command(columns) -> dict:
     """What capacity, demand, the agreements and the map's municipality and park figures
     say of the one park given ``columns`` of its figures (with its outline)."""
-    row = {
-        "RIN_NUMMER": "1",
-        "PLAN_NAAM": "Park",
-        "GEMEENTE": "Assen",
-        "PROVINCIE": "Drenthe",
-        "JAAR": "2025",
-        "OPPBRUTO": "500000",
-        "OPPNETTO": "400000",
-        **{name: FULL[name] for name in columns},
-    }
+    row = _park(columns)
     outline = shapely.box(233_000, 557_000, 233_500, 558_000)  # 50 ha in Assen
     frame = gpd.GeoDataFrame([row], geometry=[outline], crs="EPSG:28992")
     parcels, report = ibis_to_parcels(frame, "parks.gpkg")

@@ -82,14 +82,14 @@ def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd
             unknown_said.append(value)
     converted = raw.map(mapping, na_action="ignore")
     said_unknown = raw.isin(unknown_said)
-    for original in raw[said_unknown].unique():
-        rows = np.flatnonzero((raw == original).to_numpy()) + 1
-        chk.add(
-            "warning",
-            f"{count(len(rows), 'value')} written as {original!r} read as unknown "
-            f"(rows {row_list(rows)}): the figures that need it are unknown",
-            column,
-        )
+    _per_spelling(
+        chk,
+        column,
+        raw,
+        said_unknown,
+        "read as unknown ({rows}): the figures that need it are unknown",
+        mapping,
+    )
     unknown = raw.notna() & converted.isna() & ~said_unknown
     values = raw.to_numpy()
     chk.flag(
@@ -100,15 +100,24 @@ def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd
         lambda pos: suggest(column, values[pos]),
     )
     respelled = raw.notna() & converted.notna() & (raw != converted)
-    for original in raw[respelled].unique():
-        rows = np.flatnonzero((raw == original).to_numpy()) + 1
-        chk.add(
-            "warning",
-            f"{count(len(rows), 'value')} written as {original!r} read as {mapping[original]!r} "
-            f"(rows {row_list(rows)})",
-            column,
-        )
+    _per_spelling(chk, column, raw, respelled, "read as {canonical!r} ({rows})", mapping)
     return converted
+
+
+def _per_spelling(
+    chk: Checker,
+    column: str,
+    raw: pd.Series,
+    rows: pd.Series,
+    said: str,
+    mapping: dict[str, str | None],
+) -> None:
+    """A warning per spelling among ``rows``: how many values were written so, and ``said``
+    of them (``{canonical}``: the value read, ``{rows}``: the rows)."""
+    for original in raw[rows].unique():
+        where = np.flatnonzero((raw == original).to_numpy()) + 1
+        text = said.format(canonical=mapping.get(original), rows=f"rows {row_list(where)}")
+        chk.add("warning", f"{count(len(where), 'value')} written as {original!r} {text}", column)
 
 
 def check_dates(chk: Checker, column: str, *, future_ok: bool = False) -> pd.Series:
