@@ -38,7 +38,6 @@ from typer._click.exceptions import UsageError
 from terreinen import settings
 from terreinen.agreements import DeliveryHistory, History
 from terreinen.cli.screen import (
-    dated,
     err,
     for_terminal,
     line,
@@ -55,7 +54,7 @@ from terreinen.errors import (
     TerreinenError,
     TerreinenReadError,
 )
-from terreinen.figures import as_of_date
+from terreinen.figures import as_of_date, dated
 from terreinen.i18n import LANGUAGES, format_number, t
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
@@ -551,8 +550,10 @@ def resolve_name(name: str, known, what: str, option: str) -> str:
 
 
 def study_dates(study: Study) -> str:
-    """A title's dates: the study's as-of date, and its data's own date when earlier."""
-    return dated(study.as_of, study.data_until)
+    """A title's dates: the study's as-of date and its data's own date, the range of its
+    municipalities' dates when they differ (``peildatum 2026-12-02, gegevens t/m
+    2025-06-30 – 2025-12-22``)."""
+    return dated(study.as_of, study.data_dates)
 
 
 def beside(source: Source, given: Path | None, name: str, what: str) -> Path | None:
