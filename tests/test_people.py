@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import pandas as pd
 import pytest
 import typer
 from babel.messages.extract import extract_from_dir
@@ -14,8 +15,12 @@ from conftest import DATA, ROOT, cli, frame, parcel, rect
 from terreinen import TerreinenDataWarning
 from terreinen.capacity import capacity
 from terreinen.cli import app
+from terreinen.export import export
 from terreinen.i18n import _translations
 from terreinen.io.files import read_parcels
+from terreinen.maps import overview_map
+from terreinen.maps.plain import noscript_tables
+from terreinen.study import Study
 
 
 @pytest.fixture
@@ -194,3 +199,50 @@ def test_one_language_english(workplace):
         result = cli("--lang", "en", *args, env={"COLUMNS": "100"})
         said = (result.stdout + result.stderr).lower()
         assert [w for w in DUTCH if w in said] == [], (args, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def two_dates(tmp_path):
+    """Assen updated 2025-06-30, Emmen 2025-12-22 (1 ha each, unsold), Coevorden without a
+    stated update and with a sale of 2016 only (which says nothing of its data's age)."""
+    rows = [
+        parcel("A", rect(0, 0, 100, 100), laatst_bijgewerkt="2025-06-30"),
+        parcel("E", rect(200, 0, 100, 100), gemeente="Emmen", laatst_bijgewerkt="2025-12-22"),
+        parcel("C", rect(400, 0, 100, 100), gemeente="Coevorden", status="uitgegeven",
+               uitgiftedatum="2016-05-01"),
+    ]  # fmt: skip
+    path = tmp_path / "kavels.geojson"
+    frame(rows).to_file(path)
+    return path
+
+
+def test_every_output_states_both_dates_and_the_range(two_dates, tmp_path):
+    """Issue 22, item 4: the municipalities' data dates differ, so titles, the map, the
+    workbooks and the officer's page say the range; a municipality's own page its own."""
+    study = Study.from_file(two_dates, as_of="2026-12-02")
+    june, december = pd.Timestamp("2025-06-30"), pd.Timestamp("2025-12-22")
+    assert study.data_dates == (june, december) and study.data_until == december
+    assert study.for_gemeente("Assen").data_dates == (june, june)
+    dutch = "peildatum 2026-12-02, gegevens t/m 2025-06-30 – 2025-12-22"
+
+    title = cli("capacity", two_dates, "--as-of", "2026-12-02").stdout.splitlines()[0]
+    assert "as of 2026-12-02, data up to 2025-06-30 – 2025-12-22" in title
+    page = overview_map(study)  # the page is Dutch whatever the language
+    assert page.data["dates"] == dutch
+    assert f"Peildatum {dutch[len('peildatum ') :]}. Bron:" in noscript_tables(page.data)
+
+    export(study, tmp_path / "studie.xlsx")
+    said = pd.read_excel(tmp_path / "studie.xlsx", sheet_name="toelichting")
+    said = said.set_index("onderwerp")["toelichting"]
+    assert said["peildatum"] == "2026-12-02"
+    assert said["gegevens t/m"] == "2025-06-30 – 2025-12-22"
+
+    workbook = tmp_path / "rapport.xlsx"
+    shown = cli("--lang", "nl", "rapport", "Assen", two_dates, "--as-of", "2026-12-02",
+                "-o", workbook)  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    assert "Rapport gemeente Assen peildatum 2026-12-02, gegevens t/m 2025-06-30 (" in shown.stdout
+    sheets = pd.read_excel(workbook, sheet_name=None)
+    assert next(iter(sheets)) == "toelichting"
+    said = sheets["toelichting"].set_index("onderwerp")["toelichting"]
+    assert said["peildatum"] == "2026-12-02" and said["gegevens t/m"] == "2025-06-30"
