@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 import typer
@@ -79,6 +80,8 @@ def test_overview_says_each_warning_once(tmp_path):
 ENGLISH = (
     "warning", "error", "wrote", "more columns", "reading", "averages", "unknown:",
     "register ready", " parcels,", "recorded", " new,", "applied", "nothing was written", "municipality maps",
+    # typer's own words (terreinen.cli.usage)
+    "usage:", "show this message", "no such", "missing argument", "invalid value", "[default:", "for help",
 )  # fmt: skip
 
 
@@ -86,7 +89,11 @@ ENGLISH = (
 def workplace(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nl")
     parcels = read_parcels(DATA / "parcels.geojson")
-    parcels[parcels["gemeente"] == "Assen"].to_file(folder / "assen.gpkg", layer="kavels")
+    assen = parcels[parcels["gemeente"] == "Assen"]
+    assen.to_file(folder / "assen.gpkg", layer="kavels")
+    # a home 100 m east of an Assen parcel: milieuzonering
+    home = assen.geometry.iloc[:1].centroid.translate(xoff=100)
+    gpd.GeoDataFrame(geometry=home.to_numpy(), crs=assen.crs).to_file(folder / "homes.geojson")
     return folder
 
 
@@ -122,12 +129,19 @@ def _runs(folder):
     yield ["find", "--min-ha", "500"]  # no match: the closest, and why
     yield ["capacity", "--by", "segment"]
     yield ["inspect", folder / "assen.gpkg"]
+    yield ["capacity", folder / "assen.gpkg", "--gevoelig", folder / "homes.geojson"]
+    yield ["rapport", "Assen", folder / "assen.gpkg", "--gevoelig", folder / "homes.geojson"]
+    yield ["partition", folder / "assen.gpkg", folder / "delen"]  # the second time: it exists
+    yield ["capacity", "--no-such-option"]  # typer's usage errors
+    yield ["rapport"]
+    yield ["capacity", "--takeup-years", "0"]
 
 
 def test_one_language_dutch(workplace):
     """Issue 22, item 1: with --lang nl, terreinen's own messages, notes and footers are
     Dutch (data values, file names and the contract's column names excepted)."""
-    for args in _runs(workplace):
+    helps = [[name, "--help"] for name in COMMANDS]
+    for args in [*_runs(workplace), *helps, ["register", "import", "--help"], ["--help"]]:
         result = cli("--lang", "nl", *args, env={"COLUMNS": "100"})
         said = (result.stdout + result.stderr).lower()
         assert [w for w in ENGLISH if w in said] == [], (args, result.stdout, result.stderr)
