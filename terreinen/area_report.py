@@ -65,18 +65,21 @@ _PARCEL_COLUMNS = list(MATCH_COLUMNS[: MATCH_COLUMNS.index("status")])
 @dataclasses.dataclass
 class AreaReport:
     """One area's page: its ``name``, ``level`` (``gemeente`` or ``regio``), the dates and
-    take-up years it is computed on, and its ``tables`` by name, in reading order
+    take-up years it is computed on, its ``tables`` by name, in reading order
     (``samenvatting``, ``per segment``, ``per milieucategorie``, with sensitive objects
     ``per milieucategorie feitelijk`` (first ``geen``), ``vraag en aanbod``,
-    ``afspraken`` when the study has agreements, ``beschikbare kavels``)."""
+    ``afspraken`` when the study has agreements, ``beschikbare kavels``), and the area's
+    ``study`` (its parcels, sharing the whole study's figures)."""
 
     name: str
     level: str
     as_of: pd.Timestamp
-    data_until: pd.Timestamp | None
+    #: the earliest and latest of the area's municipalities' own dates (None: no dates)
+    data_dates: tuple[pd.Timestamp, pd.Timestamp] | None
     #: the take-up years; None when the data give no take-up (a park table without sales)
     window: tuple[int, int] | None
     tables: dict[str, pd.DataFrame]
+    study: Study
 
 
 def area_report(study: Study, gemeente: str | None = None, *, regio: str | None = None):
@@ -110,7 +113,7 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
     tables["beschikbare kavels"] = available_parcels(part)
     tables["samenvatting"].attrs = dict(capacity.attrs)
     window = part.window if part.takeup_known else None
-    return AreaReport(name, level, study.as_of, study.data_until, window, tables)
+    return AreaReport(name, level, study.as_of, part.data_dates, window, tables, part)
 
 
 def _members(study: Study, regio: str) -> list[str]:

@@ -68,7 +68,11 @@ def area_keys(
     unknown = [level for level in by if level not in AREA_LEVELS]
     if unknown:
         raise TerreinenOptionError(
-            f"cannot group by {unknown}; choose from {', '.join(AREA_LEVELS)}"
+            t(
+                "cannot group by {unknown}; choose from {choices}",
+                unknown=", ".join(unknown),
+                choices=", ".join(AREA_LEVELS),
+            )
         )
     keys = pd.DataFrame(
         {level: parcels[level].astype(object) for level in by if level != "regio"},
@@ -78,7 +82,7 @@ def area_keys(
         return keys
     if regions is None:
         raise TerreinenOptionError(
-            "grouping by regio needs the municipality/region table (regions=..., CLI: --regions)"
+            t("grouping by regio needs the municipality/region table (regions=...)")
         )
     table = read_regions(regions)[["gemeente", "regio"]].drop_duplicates()
     joined = (
@@ -392,12 +396,19 @@ def breakdown(
     """
     if by not in (*BREAKDOWNS, EFFECTIVE):
         raise TerreinenOptionError(
-            f"cannot break down by {by!r}; choose from {', '.join(BREAKDOWNS)}"
+            t(
+                "cannot break down by {by}; choose from {choices}",
+                by=repr(by),
+                choices=", ".join(BREAKDOWNS),
+            )
         )
     if by == EFFECTIVE and by not in parcels:
         raise TerreinenOptionError(
-            f"breaking down by {EFFECTIVE} needs the effective categories: give the sensitive "
-            "objects (terreinen.zoning.with_effective_categories, or Study(sensitive=...))"
+            t(
+                "breaking down by {by} needs the effective categories: give the sensitive "
+                "objects (terreinen.zoning.with_effective_categories, or Study(sensitive=...))",
+                by=EFFECTIVE,
+            )
         )
     figures = (parcel_figures(parcels, as_of=as_of) if figures is None else figures).copy()
     if by == EFFECTIVE:

@@ -40,6 +40,7 @@ from terreinen import settings
 from terreinen.capacity import capacity_sums_of, levels_of, table_from_sums
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
 from terreinen.figures import as_of_date
+from terreinen.i18n import t
 from terreinen.io.files import load_parcels
 from terreinen.io.tables import read_regions
 from terreinen.io.write import protected_inputs, record_input, refuse_inputs
@@ -395,7 +396,9 @@ def partition(
     if not source.exists():
         raise TerreinenReadError(str(source), "file not found", "check the path")
     if folder.exists():
-        raise TerreinenReadError(str(folder), "the output folder already exists", "remove it first")
+        raise TerreinenReadError(
+            str(folder), t("the output folder already exists"), t("remove it first")
+        )
     if is_register(source):
         raise TerreinenReadError(
             str(source),

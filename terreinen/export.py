@@ -15,7 +15,7 @@ from terreinen import settings
 from terreinen.agreements import History
 from terreinen.area_report import available_parcels
 from terreinen.capacity import BREAKDOWNS, TOTAL
-from terreinen.figures import AsOf
+from terreinen.figures import AsOf, date_range
 from terreinen.io.ibis import HA_COLUMNS, to_ibis
 from terreinen.io.write import (
     INTERNATIONAL_CSV,
@@ -147,13 +147,14 @@ def workbook_sheets(study: Study) -> dict[str, pd.DataFrame]:
 
 
 def explanation(study: Study) -> pd.DataFrame:
-    """The sheet ``toelichting``: as-of date, the data's date, source, take-up years, the
-    figures that are unknown and why, and the definitions (``onderwerp``, ``toelichting``)."""
+    """The sheet ``toelichting``: as-of date, the data's date (the range of the
+    municipalities' dates when they differ), source, take-up years, the figures that are
+    unknown and why, and the definitions (``onderwerp``, ``toelichting``)."""
     first, last = study.window
-    until = study.data_until
+    until = study.data_dates  # the municipalities' dates: a range when they differ
     rows = {
         "peildatum": study.as_of.date().isoformat(),
-        "gegevens t/m": "onbekend (geen datums)" if until is None else until.date().isoformat(),
+        "gegevens t/m": "onbekend (geen datums)" if until is None else date_range(until),
         "bron": study.source,
         "afspraken": study.agreements_source or "geen",
         "uitgiftejaren": f"{first}-{last}: de {study.takeup_years} volle kalenderjaren voor de "

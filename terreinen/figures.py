@@ -20,13 +20,17 @@ import pandas as pd
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenOptionError
+from terreinen.i18n import t
 
 __all__ = [
     "UNKNOWN",
     "AsOf",
     "as_of_date",
     "data_date",
+    "data_dates",
     "data_year",
+    "date_range",
+    "dated",
     "parcel_figures",
     "sale_dates",
     "status_on",
@@ -114,6 +118,57 @@ def data_date(parcels: pd.DataFrame) -> pd.Timestamp | None:
     dates = [parcels[c].max() for c in schema.DATE_COLUMNS if c in parcels]
     known = [d for d in dates if pd.notna(d)]
     return pd.Timestamp(max(known)).normalize() if known else None
+
+
+def data_dates(parcels: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The earliest and the latest of the municipalities' own dates, so that one
+    municipality whose delivery is months older than the rest is seen: the latest is the
+    data's own date (:func:`data_date`), the earliest that of the municipality whose data
+    are oldest among those that state when they were updated (``laatst_bijgewerkt``; a
+    municipality without it and without recent sales is not taken as old data). The same
+    date twice when they agree; None when the data have no dates.
+    """
+    last = data_date(parcels)
+    if last is None or "laatst_bijgewerkt" not in parcels or "gemeente" not in parcels:
+        return None if last is None else (last, last)
+    columns = [c for c in schema.DATE_COLUMNS if c in parcels]
+    per = parcels.groupby(parcels["gemeente"].astype(str))[columns].max()
+    stated = per.loc[per["laatst_bijgewerkt"].notna(), columns].max(axis=1)
+    first = pd.Timestamp(stated.min()).normalize() if len(stated) else last
+    return min(first, last), last
+
+
+def dated(as_of: AsOf, data_until=None, *, lang: str | None = None) -> str:
+    """The dates of a title: the as-of date and the data's own date (figures of 2025-12
+    shown on 2026-12-02 say so), or the range of the municipalities' dates (a pair, as
+    :func:`data_dates` gives it), in the reader's language (or ``lang``).
+
+    >>> dated("2026-12-02", "2025-12-22", lang="nl"), dated("2026-01-01", lang="nl")
+    ('peildatum 2026-12-02, gegevens t/m 2025-12-22', 'peildatum 2026-01-01')
+    >>> dated("2026-12-02", ("2025-06-30", "2025-12-22"), lang="en")
+    'as of 2026-12-02, data up to 2025-06-30 – 2025-12-22'
+    """
+    date = _iso(as_of)
+    if data_until is None:  # no dates in the data: only the as-of date is known
+        return t("as of {date}", lang=lang, date=date)
+    until = date_range(data_until)
+    return t("as of {date}, data up to {until}", lang=lang, date=date, until=until)
+
+
+def date_range(dates) -> str:
+    """A date, or a pair of dates (first, last) as ``2025-06-30 – 2025-12-22`` (one date
+    when they are the same day).
+
+    >>> date_range(("2025-12-22", "2025-12-22")), date_range("2025-12-22")
+    ('2025-12-22', '2025-12-22')
+    """
+    first, last = dates if isinstance(dates, tuple) else (dates, dates)
+    return _iso(last) if _iso(first) == _iso(last) else f"{_iso(first)} – {_iso(last)}"
+
+
+def _iso(day) -> str:
+    """A date-like value as YYYY-MM-DD."""
+    return pd.Timestamp(day).date().isoformat()
 
 
 def data_year(parcels: pd.DataFrame) -> tuple[int, pd.Timestamp] | None:

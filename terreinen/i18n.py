@@ -61,14 +61,15 @@ def format_number(value: float, decimals: int = 2, *, lang: str | None = None) -
     return format_decimal(value, format=pattern, locale=where)
 
 
-def t(msgid: str, /, **values: object) -> str:
-    """``msgid`` (an English message with ``{name}`` fields) in the reader's language, the
-    fields filled in from ``values``. A message the catalog lacks stays English.
+def t(msgid: str, /, *, lang: str | None = None, **values: object) -> str:
+    """``msgid`` (an English message with ``{name}`` fields) in the reader's language (or
+    ``lang``: a page that is Dutch whatever the reader's language), the fields filled in
+    from ``values``. A message the catalog lacks stays English.
 
-    >>> _translations("nl").gettext("wrote {path}").format(path="x.csv")
-    'x.csv geschreven'
+    >>> t("wrote {path}", lang="nl", path="x.csv"), t("wrote {path}", lang="en", path="x.csv")
+    ('x.csv geschreven', 'wrote x.csv')
     """
-    chosen = str(settings.language).strip().lower()
+    chosen = str(settings.language if lang is None else lang).strip().lower()
     # a language terreinen does not speak reads the source strings (and language() says so)
     text = _translations(chosen if chosen in LANGUAGES else "en").gettext(msgid)
     return text.format(**values) if values else text

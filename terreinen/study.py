@@ -50,6 +50,7 @@ from terreinen.figures import (
     AsOf,
     as_of_date,
     data_date,
+    data_dates,
     data_year,
     parcel_figures,
     takeup_window,
@@ -183,6 +184,13 @@ class Study:
     def window(self) -> tuple[int, int]:
         """First and last calendar year take-up averages."""
         return takeup_window(self.as_of, self.takeup_years, self.data_until)
+
+    @cached_property
+    def data_dates(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """The earliest and the latest of its municipalities' own dates (of a slice: its
+        own municipalities'), which titles state; None when the data have no dates.
+        :attr:`data_until`, the whole study's latest, decides take-up's years."""
+        return data_dates(self.parcels)
 
     @property
     def takeup_known(self) -> bool:

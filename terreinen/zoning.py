@@ -27,6 +27,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenOptionError
+from terreinen.i18n import t
 from terreinen.validation.geometry import in_threads
 
 __all__ = [
@@ -64,23 +65,36 @@ def guide_distances() -> pd.DataFrame:
         missing = [c for c in schema.MILIEUCATEGORIEEN if c not in distances]
         if missing:
             raise TerreinenOptionError(
-                f"settings.zoning_distances[{area!r}] has no distance for milieucategorie "
-                f"{', '.join(missing)}"
+                t(
+                    "settings.zoning_distances[{area}] has no distance for milieucategorie "
+                    "{missing}",
+                    area=repr(area),
+                    missing=", ".join(missing),
+                )
             )
         try:
             values = np.array([float(distances[c]) for c in schema.MILIEUCATEGORIEEN])
         except (TypeError, ValueError):
             raise TerreinenOptionError(
-                f"settings.zoning_distances[{area!r}] holds a distance that is not a number"
+                t(
+                    "settings.zoning_distances[{area}] holds a distance that is not a number",
+                    area=repr(area),
+                )
             ) from None
         if not np.isfinite(values).all() or (values < 0).any():
             raise TerreinenOptionError(
-                f"settings.zoning_distances[{area!r}]: distances must be numbers of 0 m or more"
+                t(
+                    "settings.zoning_distances[{area}]: distances must be numbers of 0 m or more",
+                    area=repr(area),
+                )
             )
         if (np.diff(values) < 0).any():
             raise TerreinenOptionError(
-                f"settings.zoning_distances[{area!r}]: a higher milieucategorie must not have "
-                "a smaller distance than a lower one"
+                t(
+                    "settings.zoning_distances[{area}]: a higher milieucategorie must not have "
+                    "a smaller distance than a lower one",
+                    area=repr(area),
+                )
             )
         columns[str(area)] = values
     return pd.DataFrame(columns, index=pd.Index(schema.MILIEUCATEGORIEEN, name="milieucategorie"))
@@ -97,8 +111,12 @@ def allowed_category(distance: np.ndarray, area_type: str) -> np.ndarray:
     distances = guide_distances()
     if area_type not in distances:
         raise TerreinenOptionError(
-            f"area type {area_type!r} has no guide distances; "
-            f"settings.zoning_distances has {', '.join(map(repr, distances.columns))}"
+            t(
+                "area type {area_type} has no guide distances; settings.zoning_distances has "
+                "{known}",
+                area_type=repr(area_type),
+                known=", ".join(map(repr, distances.columns)),
+            )
         )
     thresholds = distances[area_type].to_numpy()
     return np.searchsorted(thresholds, np.asarray(distance, float), side="right") - 1
@@ -192,8 +210,11 @@ def effective_categories(
     unknown = sorted(set(pd.unique(types)) - set(guide_distances().columns))
     if unknown:
         raise TerreinenOptionError(
-            f"sensitive objects of area type {', '.join(map(repr, unknown))} have no guide "
-            f"distances in settings.zoning_distances"
+            t(
+                "sensitive objects of area type {unknown} have no guide distances in "
+                "settings.zoning_distances",
+                unknown=", ".join(map(repr, unknown)),
+            )
         )
     top = len(schema.MILIEUCATEGORIEEN) - 1
     allowed = np.full(len(geoms), top)

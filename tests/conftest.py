@@ -21,6 +21,11 @@ import typer.testing
 # for Dutch (``--lang nl``, or ``TERREINEN_LANG=""`` for the default); set before terreinen
 # is imported, so that subprocesses and settings.language see it too
 os.environ.setdefault("TERREINEN_LANG", "en")
+# ... and in settings, which pytest may have imported already (pyproject's filterwarnings
+# names terreinen.errors, read before this file)
+from terreinen import settings
+
+settings.language = os.environ["TERREINEN_LANG"] or "nl"
 
 
 def pytest_configure(config):

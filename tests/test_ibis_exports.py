@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from conftest import cli, rect
 
+from terreinen import settings
 from terreinen.capacity import capacity
 from terreinen.io.files import load_parcels, read_parcels
 
@@ -124,6 +125,10 @@ def test_net_larger_than_gross_is_an_error(tmp_path):
     _, report = load_parcels(path, gemeente="Assen", provincie="Drenthe")
     assert [f.row for f in report.errors] == [1]
     assert report.errors[0].column == "oppnetto" and "net area" in report.errors[0].message
+    with settings.applied({"language": "nl"}):  # in the reader's language, Dutch numbers
+        _, report = load_parcels(path, gemeente="Assen", provincie="Drenthe")
+    said = "netto oppervlakte 0,20 ha is groter dan de bruto oppervlakte 0,10 ha"
+    assert report.errors[0].message == said
 
 
 def test_unreadable_year_is_an_error(tmp_path):
@@ -132,6 +137,9 @@ def test_unreadable_year_is_an_error(tmp_path):
     gpd.GeoDataFrame(rows, crs="EPSG:28992").to_file(path)
     _, report = load_parcels(path, gemeente="Assen", provincie="Drenthe")
     assert [(f.row, f.column) for f in report.errors] == [(1, "JAAR")]
+    with settings.applied({"language": "nl"}):
+        _, report = load_parcels(path, gemeente="Assen", provincie="Drenthe")
+    assert report.errors[0].message == "'ooit' is geen jaar"
 
 
 def test_cli_prints_unknown_line(export):

@@ -164,6 +164,12 @@ def _independent_parks(embedded) -> pd.DataFrame:
 def test_overview_in_the_browser(browser, overview_file, embedded):
     opened = open_map(browser, overview_file)
     assert opened.errors == []
+    # both dates in the lead line; the embedded municipalities' data dates differ
+    assert (
+        opened.page.locator("#tr-lead")
+        .inner_text()
+        .endswith("terstond en later; peildatum 2026-01-01, gegevens t/m 2025-11-19 – 2025-12-22.")
+    )
     assert all(
         re.match(r"https://(service\.pdok\.nl|tile\.openstreetmap\.org)/", u)
         for u in opened.blocked

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import warnings
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 import typer
 from babel.messages.extract import extract_from_dir
@@ -14,8 +16,12 @@ from conftest import DATA, ROOT, cli, frame, parcel, rect
 from terreinen import TerreinenDataWarning
 from terreinen.capacity import capacity
 from terreinen.cli import app
+from terreinen.export import export
 from terreinen.i18n import _translations
 from terreinen.io.files import read_parcels
+from terreinen.maps import overview_map
+from terreinen.maps.plain import noscript_tables
+from terreinen.study import Study
 
 
 @pytest.fixture
@@ -64,13 +70,18 @@ def test_overview_says_each_warning_once(tmp_path):
     assert sum("no data for 2026-2029" in line for line in said) == 1
     assert "2016-2025 instead of 2020-2029" in said[0]
     titles = [line.strip() for line in result.stdout.splitlines() if "Plan capacity" in line]
-    assert titles and all("as of 2030-01-01, data up to 2025-12-22" in t for t in titles)
+    # the municipalities' dates differ: Aa en Hunze's data are of 2025-11-19, the latest
+    # (a sale at Hardenberg) of 2025-12-22
+    dates = "as of 2030-01-01, data up to 2025-11-19 – 2025-12-22"
+    assert titles and all(dates in t for t in titles)
 
 
 # words of terreinen's own English messages that must not reach a Dutch reader
 ENGLISH = (
     "warning", "error", "wrote", "more columns", "reading", "averages", "unknown:",
     "register ready", " parcels,", "recorded", " new,", "applied", "nothing was written", "municipality maps",
+    # typer's own words (terreinen.cli.usage)
+    "usage:", "show this message", "no such", "missing argument", "invalid value", "[default:", "for help",
 )  # fmt: skip
 
 
@@ -78,7 +89,11 @@ ENGLISH = (
 def workplace(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nl")
     parcels = read_parcels(DATA / "parcels.geojson")
-    parcels[parcels["gemeente"] == "Assen"].to_file(folder / "assen.gpkg", layer="kavels")
+    assen = parcels[parcels["gemeente"] == "Assen"]
+    assen.to_file(folder / "assen.gpkg", layer="kavels")
+    # a home 100 m east of an Assen parcel: milieuzonering
+    home = assen.geometry.iloc[:1].centroid.translate(xoff=100)
+    gpd.GeoDataFrame(geometry=home.to_numpy(), crs=assen.crs).to_file(folder / "homes.geojson")
     return folder
 
 
@@ -114,12 +129,19 @@ def _runs(folder):
     yield ["find", "--min-ha", "500"]  # no match: the closest, and why
     yield ["capacity", "--by", "segment"]
     yield ["inspect", folder / "assen.gpkg"]
+    yield ["capacity", folder / "assen.gpkg", "--gevoelig", folder / "homes.geojson"]
+    yield ["rapport", "Assen", folder / "assen.gpkg", "--gevoelig", folder / "homes.geojson"]
+    yield ["partition", folder / "assen.gpkg", folder / "delen"]  # the second time: it exists
+    yield ["capacity", "--no-such-option"]  # typer's usage errors
+    yield ["rapport"]
+    yield ["capacity", "--takeup-years", "0"]
 
 
 def test_one_language_dutch(workplace):
     """Issue 22, item 1: with --lang nl, terreinen's own messages, notes and footers are
     Dutch (data values, file names and the contract's column names excepted)."""
-    for args in _runs(workplace):
+    helps = [[name, "--help"] for name in COMMANDS]
+    for args in [*_runs(workplace), *helps, ["register", "import", "--help"], ["--help"]]:
         result = cli("--lang", "nl", *args, env={"COLUMNS": "100"})
         said = (result.stdout + result.stderr).lower()
         assert [w for w in ENGLISH if w in said] == [], (args, result.stdout, result.stderr)
@@ -191,3 +213,50 @@ def test_one_language_english(workplace):
         result = cli("--lang", "en", *args, env={"COLUMNS": "100"})
         said = (result.stdout + result.stderr).lower()
         assert [w for w in DUTCH if w in said] == [], (args, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def two_dates(tmp_path):
+    """Assen updated 2025-06-30, Emmen 2025-12-22 (1 ha each, unsold), Coevorden without a
+    stated update and with a sale of 2016 only (which says nothing of its data's age)."""
+    rows = [
+        parcel("A", rect(0, 0, 100, 100), laatst_bijgewerkt="2025-06-30"),
+        parcel("E", rect(200, 0, 100, 100), gemeente="Emmen", laatst_bijgewerkt="2025-12-22"),
+        parcel("C", rect(400, 0, 100, 100), gemeente="Coevorden", status="uitgegeven",
+               uitgiftedatum="2016-05-01"),
+    ]  # fmt: skip
+    path = tmp_path / "kavels.geojson"
+    frame(rows).to_file(path)
+    return path
+
+
+def test_every_output_states_both_dates_and_the_range(two_dates, tmp_path):
+    """Issue 22, item 4: the municipalities' data dates differ, so titles, the map, the
+    workbooks and the officer's page say the range; a municipality's own page its own."""
+    study = Study.from_file(two_dates, as_of="2026-12-02")
+    june, december = pd.Timestamp("2025-06-30"), pd.Timestamp("2025-12-22")
+    assert study.data_dates == (june, december) and study.data_until == december
+    assert study.for_gemeente("Assen").data_dates == (june, june)
+    dutch = "peildatum 2026-12-02, gegevens t/m 2025-06-30 – 2025-12-22"
+
+    title = cli("capacity", two_dates, "--as-of", "2026-12-02").stdout.splitlines()[0]
+    assert "as of 2026-12-02, data up to 2025-06-30 – 2025-12-22" in title
+    page = overview_map(study)  # the page is Dutch whatever the language
+    assert page.data["dates"] == dutch
+    assert f"Peildatum {dutch[len('peildatum ') :]}. Bron:" in noscript_tables(page.data)
+
+    export(study, tmp_path / "studie.xlsx")
+    said = pd.read_excel(tmp_path / "studie.xlsx", sheet_name="toelichting")
+    said = said.set_index("onderwerp")["toelichting"]
+    assert said["peildatum"] == "2026-12-02"
+    assert said["gegevens t/m"] == "2025-06-30 – 2025-12-22"
+
+    workbook = tmp_path / "rapport.xlsx"
+    shown = cli("--lang", "nl", "rapport", "Assen", two_dates, "--as-of", "2026-12-02",
+                "-o", workbook)  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    assert "Rapport gemeente Assen peildatum 2026-12-02, gegevens t/m 2025-06-30 (" in shown.stdout
+    sheets = pd.read_excel(workbook, sheet_name=None)
+    assert next(iter(sheets)) == "toelichting"
+    said = sheets["toelichting"].set_index("onderwerp")["toelichting"]
+    assert said["peildatum"] == "2026-12-02" and said["gegevens t/m"] == "2025-06-30"

@@ -223,6 +223,11 @@ def test_breakdown_by_effective_category_needs_the_columns(zoned_fixture):
     plain = zoned.drop(columns="milieucategorie_feitelijk")
     with pytest.raises(TerreinenOptionError, match="needs the effective categories"):
         breakdown(plain, "milieucategorie_feitelijk")
+    with settings.applied({"language": "nl"}), pytest.raises(TerreinenOptionError) as raised:
+        breakdown(plain, "milieucategorie_feitelijk")  # in the reader's language
+    assert str(raised.value).startswith(
+        "uitsplitsen naar milieucategorie_feitelijk vraagt om de feitelijke categorieën"
+    )
 
 
 # -- find -----------------------------------------------------------------------------------

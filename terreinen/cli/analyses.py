@@ -43,7 +43,6 @@ from terreinen.cli.common import (
 from terreinen.cli.screen import (
     AGREEMENT_KEY_COLUMNS,
     KEY_CAPACITY_COLUMNS,
-    dated,
 )
 from terreinen.demand import check_scenarios
 from terreinen.errors import (
@@ -52,6 +51,7 @@ from terreinen.errors import (
     TerreinenReadError,
     optional_import,
 )
+from terreinen.figures import dated
 from terreinen.i18n import t
 from terreinen.io.source import Source
 
@@ -117,6 +117,7 @@ def capacity_command(
     if engine == "dask":
         options = {"as_of": date, "takeup_years": takeup_years, "regions": regions}
         table = _on_cluster(parcels, by_levels(by), scheduler, options)
+        dates = dated(table.attrs["peildatum"], table.attrs.get("gegevens_tm"))
     else:
         with open_study(
             parcels,
@@ -142,6 +143,7 @@ def capacity_command(
                 emit(zoning, fmt, output, title, inputs)
                 return
             table = study.capacity(by_levels(by))
+            dates = study_dates(study)
     emit(
         table,
         fmt,
@@ -149,7 +151,7 @@ def capacity_command(
         t(
             "Plan capacity per {by} {dates} ({name})",
             by=by,
-            dates=dated(table.attrs["peildatum"], table.attrs.get("gegevens_tm")),
+            dates=dates,
             name=parcels.name,
         ),
         inputs,

@@ -33,11 +33,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.text import Text
+from typer._click.exceptions import UsageError
 
 from terreinen import settings
 from terreinen.agreements import DeliveryHistory, History
 from terreinen.cli.screen import (
-    dated,
     err,
     for_terminal,
     line,
@@ -45,6 +45,7 @@ from terreinen.cli.screen import (
     plain,
     show,
 )
+from terreinen.cli.usage import USAGE, in_language, set_typer_words, typer_words
 from terreinen.datasets import get_path
 from terreinen.errors import (
     TerreinenConflictError,
@@ -53,7 +54,7 @@ from terreinen.errors import (
     TerreinenError,
     TerreinenReadError,
 )
-from terreinen.figures import as_of_date
+from terreinen.figures import as_of_date, dated
 from terreinen.i18n import LANGUAGES, format_number, t
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
@@ -182,10 +183,14 @@ def on_sigterm(signum, frame) -> None:
 
 
 @contextlib.contextmanager
-def help_in_language(command) -> Iterator[None]:
-    """While help is shown: the help texts of ``command``, its parameters and its
-    subcommands (their one-line summaries) in the reader's language."""
-    parts = [command, *command.params, *getattr(command, "commands", {}).values()]
+def help_in_language(command, ctx) -> Iterator[None]:
+    """While help is shown: the help texts of ``command``, its parameters (``--help``
+    included) and its subcommands (their one-line summaries) in the reader's language."""
+    parts = [
+        command,
+        *command.get_params(ctx),
+        *getattr(command, "commands", {}).values(),
+    ]
     written = [(part, part.help) for part in parts if getattr(part, "help", None)]
     for part, text in written:
         part.help = t(text)
@@ -196,32 +201,46 @@ def help_in_language(command) -> Iterator[None]:
             part.help = text
 
 
-class HelpInLanguage(typer.core.TyperCommand):
-    """A command whose ``--help`` is in the reader's language."""
+class _InLanguage:
+    """A command's help and usage line in the reader's language (a mixin of typer's
+    command classes)."""
 
     def format_help(self, ctx, formatter):
-        with help_in_language(self):
-            return super().format_help(ctx, formatter)
+        with help_in_language(self, ctx):
+            return super().format_help(ctx, formatter)  # type: ignore[misc]
+
+    def format_usage(self, ctx, formatter):
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t(USAGE))
+
+    def collect_usage_pieces(self, ctx):
+        # typer's placeholders ([OPTIONS], COMMAND [ARGS]...) translated, parameters as named
+        placeholders = (self.options_metavar, getattr(self, "subcommand_metavar", None))  # type: ignore[attr-defined]
+        pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [t(piece) if piece in placeholders else piece for piece in pieces]
 
 
-class GroupHelpInLanguage(typer.core.TyperGroup):
-    """A command group whose ``--help`` is in the reader's language."""
+class HelpInLanguage(_InLanguage, typer.core.TyperCommand):
+    """A command whose ``--help`` and usage line are in the reader's language."""
 
-    def format_help(self, ctx, formatter):
-        with help_in_language(self):
-            return super().format_help(ctx, formatter)
+
+class GroupHelpInLanguage(_InLanguage, typer.core.TyperGroup):
+    """A command group whose ``--help`` and usage line are in the reader's language."""
 
 
 class ErrorsInPlainWords(GroupHelpInLanguage):
     """The command group: terreinen's own errors become a plain message and an exit code,
     a bug of ours one line (the traceback with --verbose), never a traceback otherwise.
-    Global options are taken after the subcommand too (``terreinen overview --quiet``)."""
+    Global options are taken after the subcommand too (``terreinen overview --quiet``).
+    typer's own words (usage errors, the panels of help) are in the reader's language."""
 
     def main(self, *args, **kwargs):
-        # a run's --lang is the run's: a program that runs commands in-process keeps its own
+        # a run's --lang (and typer's words in it) are the run's: a program that runs
+        # commands in-process keeps its own
         language_before = settings.language
         try:
-            return super().main(*args, **kwargs)
+            with typer_words():
+                return super().main(*args, **kwargs)
         finally:
             settings.language = language_before
 
@@ -229,7 +248,11 @@ class ErrorsInPlainWords(GroupHelpInLanguage):
         args = global_options_first(args)
         # --help is answered while parsing, before the options take effect: the language first
         settings.language = _language_asked(args) or os.environ.get("TERREINEN_LANG") or "nl"
-        return super().parse_args(ctx, args)
+        set_typer_words()
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            raise in_language(exc) from None
 
     def invoke(self, ctx):
         try:
@@ -239,6 +262,8 @@ class ErrorsInPlainWords(GroupHelpInLanguage):
             raise failure(exc) from None
         except (KeyboardInterrupt, Terminated) as exc:
             interrupted = isinstance(exc, KeyboardInterrupt)
+        except UsageError as exc:  # a subcommand's: click says what is wrong, in language
+            raise in_language(exc) from None
         except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
             raise  # usage errors: click says what is wrong; a closed pipe: main() ends quietly
         except Exception as exc:  # a bug of ours: say so in one line, details with --verbose
@@ -525,8 +550,10 @@ def resolve_name(name: str, known, what: str, option: str) -> str:
 
 
 def study_dates(study: Study) -> str:
-    """A title's dates: the study's as-of date, and its data's own date when earlier."""
-    return dated(study.as_of, study.data_until)
+    """A title's dates: the study's as-of date and its data's own date, the range of its
+    municipalities' dates when they differ (``peildatum 2026-12-02, gegevens t/m
+    2025-06-30 – 2025-12-22``)."""
+    return dated(study.as_of, study.data_dates)
 
 
 def beside(source: Source, given: Path | None, name: str, what: str) -> Path | None:

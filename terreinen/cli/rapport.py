@@ -32,9 +32,10 @@ from terreinen.cli.common import (
     parse_as_of,
     resolve_name,
     say,
-    study_dates,
 )
 from terreinen.cli.screen import cell_text, notes, out, plain, show
+from terreinen.export import explanation
+from terreinen.figures import dated
 from terreinen.i18n import language, t
 from terreinen.io.write import atomic_path, output_format, write_workbook
 
@@ -160,7 +161,7 @@ def rapport_command(
             "Report {level} {name} {dates} ({source})",
             level=t(_LEVEL_WORDS[page.level]),
             name=page.name,
-            dates=study_dates(study),
+            dates=dated(page.as_of, page.data_dates),  # the area's own municipalities'
             source=parcels.name,
         )
     print_report(page, heading, out)
@@ -228,7 +229,10 @@ def _html_cell(tag: str, text: str, is_number: bool) -> str:
 
 def _write(page: AreaReport, heading: str, output: Path, inputs: tuple) -> None:
     if output.suffix.lower() == ".xlsx":
-        write_workbook(page.tables, output, inputs=inputs)
+        # first the sheet that says what the figures are: both dates, source, take-up years
+        write_workbook(
+            {"toelichting": explanation(page.study), **page.tables}, output, inputs=inputs
+        )
         return
     if output.suffix.lower() in _FORMATS["html"]:
         with atomic_path(output, inputs=inputs) as tmp:

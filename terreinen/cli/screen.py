@@ -134,28 +134,6 @@ def fit(table, width: int):
 _GAP = 3  # characters between two columns
 
 
-def dated(as_of, data_until=None) -> str:
-    """The dates of a title: the as-of date and the data's own date (figures of 2025-12
-    shown on 2026-12-02 say so), in the reader's language.
-
-    >>> from terreinen import settings
-    >>> with settings.applied({"language": "nl"}):
-    ...     dated("2026-12-02", "2025-12-22"), dated("2026-01-01")
-    ('peildatum 2026-12-02, gegevens t/m 2025-12-22', 'peildatum 2026-01-01')
-    >>> with settings.applied({"language": "en"}):
-    ...     dated("2026-12-02", "2025-12-22")
-    'as of 2026-12-02, data up to 2025-12-22'
-    """
-    if data_until is None:  # no dates in the data: only the as-of date is known
-        return t("as of {date}", date=_iso(as_of))
-    return t("as of {date}, data up to {until}", date=_iso(as_of), until=_iso(data_until))
-
-
-def _iso(day) -> str:
-    """A date-like value as YYYY-MM-DD."""
-    return pd.Timestamp(day).date().isoformat()
-
-
 def _screen_width() -> int:
     """COLUMNS when set, else the terminal's width; off a terminal (a pipe, a file) tables
     keep their natural width. Read when printing: the console outlives the environment."""

@@ -24,6 +24,7 @@ import pandas as pd
 
 from terreinen import schema, settings
 from terreinen.figures import as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.i18n import format_number, t
 from terreinen.io import cbs
 from terreinen.outlines import dissolve, merge
 from terreinen.report import Finding, Severity, ValidationReport
@@ -269,7 +270,7 @@ def ibis_to_parcels(
         report.findings.append(
             Finding(
                 "warning",
-                "the park outlines have no coordinate system; read as RD New (EPSG:28992)",
+                t("the park outlines have no coordinate system; read as RD New (EPSG:28992)"),
                 column="geometry",
             )
         )
@@ -388,8 +389,11 @@ def _municipality_from_codes(table: pd.DataFrame, frame: pd.DataFrame) -> list[F
         findings.append(
             Finding(
                 "error",
-                f"{table['gem_codes'].iloc[row]!r} is not a CBS municipality code of "
-                f"{cbs.CBS_YEAR}",
+                t(
+                    "{code} is not a CBS municipality code of {year}",
+                    code=repr(table["gem_codes"].iloc[row]),
+                    year=cbs.CBS_YEAR,
+                ),
                 row=row + 1,
                 column="GEM_CODES",
             )
@@ -404,7 +408,7 @@ def _municipality_from_codes(table: pd.DataFrame, frame: pd.DataFrame) -> list[F
 def _with_hint(finding: Finding) -> Finding:
     """A missing municipality or province can be given for the whole file."""
     if finding.column in ("gemeente", "provincie") and finding.row is None:
-        hint = f"give it for the whole file with {finding.column}=... (CLI: --{finding.column})"
+        hint = t("give it for the whole file with {name}=... (CLI: --{name})", name=finding.column)
         return replace(finding, suggestion=hint)
     return finding
 
@@ -422,12 +426,20 @@ def _legacy_years(table: pd.DataFrame) -> tuple[pd.Series, list[Finding]]:
         value, year = text.iloc[row], int(legacy.iloc[row])
         findings.append(
             Finding(
-                "warning", f"{value!r} read as {year} (before {year})", row=row + 1, column="JAAR"
+                "warning",
+                t("{value} read as {year} (before {year})", value=repr(value), year=year),
+                row=row + 1,
+                column="JAAR",
             )
         )
     for row in np.flatnonzero((plain.isna() & legacy.isna() & text.notna()).to_numpy()).tolist():
         findings.append(
-            Finding("error", f"{text.iloc[row]!r} is not a year", row=row + 1, column="JAAR")
+            Finding(
+                "error",
+                t("{value} is not a year", value=repr(text.iloc[row])),
+                row=row + 1,
+                column="JAAR",
+            )
         )
     return plain.fillna(legacy), findings
 
@@ -450,8 +462,14 @@ def _one_row_per_park(
             report.findings.append(
                 Finding(
                     "warning",
-                    f"RIN {rin!r} comes as {len(group)} polygons whose {', '.join(differ)} "
-                    f"differ; used row {rows[group.index[0]] + 1}'s figures",
+                    t(
+                        "RIN {rin} comes as {n} polygons whose {columns} differ; used row "
+                        "{row}'s figures",
+                        rin=repr(rin),
+                        n=len(group),
+                        columns=", ".join(differ),
+                        row=rows[group.index[0]] + 1,
+                    ),
                     row=int(rows[group.index[0]]) + 1,
                     column="RINNUMMER",
                 )
@@ -525,27 +543,32 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
         net > gross + slack,
         "error",
         "oppnetto",
-        lambda pos: (
-            f"net area {net.iloc[pos]:,.2f} ha is larger than the gross area "
-            f"{gross.iloc[pos]:,.2f} ha"
+        lambda pos: t(
+            "net area {net} ha is larger than the gross area {gross} ha",
+            net=format_number(net.iloc[pos]),
+            gross=format_number(gross.iloc[pos]),
         ),
     )
     findings += _row_findings(
         (parts > net + slack) & (parts <= gross + slack),
         "error",
         "oppnetto",
-        lambda pos: (
-            f"issued and available land ({named} = {parts.iloc[pos]:,.2f} ha) "
-            f"exceeds the net area {net.iloc[pos]:,.2f} ha"
+        lambda pos: t(
+            "issued and available land ({named} = {parts} ha) exceeds the net area {net} ha",
+            named=named,
+            parts=format_number(parts.iloc[pos]),
+            net=format_number(net.iloc[pos]),
         ),
     )
     findings += _row_findings(
         parts > gross + slack,
         "error",
         "oppbruto",
-        lambda pos: (
-            f"issued and available land ({named} = {parts.iloc[pos]:,.2f} ha) "
-            f"exceeds the gross area {gross.iloc[pos]:,.2f} ha"
+        lambda pos: t(
+            "issued and available land ({named} = {parts} ha) exceeds the gross area {gross} ha",
+            named=named,
+            parts=format_number(parts.iloc[pos]),
+            gross=format_number(gross.iloc[pos]),
         ),
     )
     findings += _implausible_areas(gross)
@@ -558,8 +581,8 @@ def check_parks(ibis: pd.DataFrame) -> list[Finding]:
             unknown,
             "error",
             "max_milieucategorie",
-            lambda pos: f"unknown milieucategorie {text.iloc[pos]!r}",
-            "IBIS records the main category as a number 1 to 6",
+            lambda pos: t("unknown milieucategorie {value}", value=repr(text.iloc[pos])),
+            t("IBIS records the main category as a number 1 to 6"),
         )
     return findings
 
@@ -572,14 +595,21 @@ def _implausible_areas(gross: pd.Series) -> list[Finding]:
         (gross > 0) & (gross < settings.ibis_min_park_ha),
         "warning",
         "oppbruto",
-        lambda pos: f"gross area {gross.iloc[pos] * 1e4:,.0f} m² is only {gross.iloc[pos]:.4f} ha",
-        "OPPBRUTO and OPPNETTO are in m²; are these hectares?",
+        lambda pos: t(
+            "gross area {m2} m² is only {ha} ha",
+            m2=format_number(gross.iloc[pos] * 1e4, 0),
+            ha=format_number(gross.iloc[pos], 4),
+        ),
+        t("OPPBRUTO and OPPNETTO are in m²; are these hectares?"),
     ) + _row_findings(
         gross > settings.ibis_max_park_ha,
         "warning",
         "oppbruto",
-        lambda pos: f"gross area {gross.iloc[pos]:,.0f} ha is larger than any business park",
-        "hectare columns (HA_BRUTO, Bruto) are in ha; are these m²?",
+        lambda pos: t(
+            "gross area {ha} ha is larger than any business park",
+            ha=format_number(gross.iloc[pos], 0),
+        ),
+        t("hectare columns (HA_BRUTO, Bruto) are in ha; are these m²?"),
     )
 
 

@@ -13,6 +13,7 @@ import shapely
 
 from terreinen import settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen.i18n import t
 from terreinen.io.files import read_table
 from terreinen.report import ValidationReport
 from terreinen.validation.columns import Checker
@@ -62,10 +63,14 @@ def check_sensitive(
     """The objects of ``frame`` checked and in RD New, and the report; None with errors."""
     if len(frame) == 0:
         raise TerreinenReadError(
-            label, "the layer holds no sensitive objects", "give a layer of homes (points)"
+            label,
+            t("the layer holds no sensitive objects"),
+            t("give a layer of homes (points)"),
         )
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise TerreinenReadError(label, "the layer has no geometry", "give points or polygons")
+        raise TerreinenReadError(
+            label, t("the layer has no geometry"), t("give points or polygons")
+        )
     frame = frame.reset_index(drop=True)
     chk = Checker(frame, label, noun=_NOUN)
     geoms = resolve_crs(chk, frame.geometry, crs)
@@ -79,8 +84,8 @@ def check_sensitive(
         wrong,
         "error",
         "geometry",
-        lambda pos: f"geometry is a {values[pos].geom_type}, not a point or polygon",
-        "a sensitive object is a Point or Polygon (or Multi-)",
+        lambda pos: t("geometry is a {kind}, not a point or polygon", kind=values[pos].geom_type),
+        t("a sensitive object is a Point or Polygon (or Multi-)"),
     )
     usable = ~missing & ~wrong
     bounds = shapely.bounds(np.where(usable, values, None))
@@ -116,7 +121,7 @@ def _check_area_types(chk: Checker, frame: pd.DataFrame) -> np.ndarray:
         unknown,
         "error",
         AREA_COLUMN,
-        lambda pos: f"unknown area type {raw.iloc[pos]!r}",
+        lambda pos: t("unknown area type {value}", value=repr(raw.iloc[pos])),
         lambda pos: closest(text[pos], known, "area type"),
     )
     return np.where(blank, default, text)

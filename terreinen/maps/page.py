@@ -35,7 +35,7 @@ from terreinen.errors import (
     TerreinenWriteError,
     optional_import,
 )
-from terreinen.figures import AsOf
+from terreinen.figures import AsOf, dated
 from terreinen.io.files import read_parcels
 from terreinen.io.write import atomic_path, write_atomically
 from terreinen.maps.data import (
@@ -99,7 +99,7 @@ _TEXT = {
     "inView": "Alles in beeld",
     "notFound": "Geen terrein, gemeente of kern met die naam.",
     "kern": "Kern",
-    "lead": "Aanbod op bedrijventerreinen: hard en zacht, terstond en later. Peildatum",
+    "lead": "Aanbod op bedrijventerreinen: hard en zacht, terstond en later;",
     "dataDates": "zie de kolom ‘Gegevens van’ in de tabel met gemeenten",
     "moreInfo": "Meer informatie",
     "point": "Zoekpunt",
@@ -430,6 +430,8 @@ def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
         "title": title,
         "text": _TEXT,
         "asOf": date.strftime("%Y-%m-%d"),
+        # both dates, as every title states them; the page is Dutch whatever the language
+        "dates": dated(date, study.data_dates, lang="nl"),
         "source": source,
         "moreInfo": _checked_url(more_info_url),
         "takeupYears": study.takeup_years,

@@ -94,7 +94,7 @@ def noscript_tables(data: dict) -> str:
             row.append((verdicts[i] or _UNKNOWN, False))
         town_rows.append(row)
     lead = (
-        f"Peildatum {data['asOf']}. Bron: {data['source']}. "
+        f"{data['dates'][:1].upper()}{data['dates'][1:]}. Bron: {data['source']}. "
         f"Uitgifte per jaar: {data['takeupMethod']}."
     )
     return (

@@ -657,7 +657,7 @@
   // the title is in the page as escaped HTML already; as text it also keeps a carriage return
   document.title = D.title;
   document.querySelector("h1").textContent = D.title;
-  $("tr-lead").textContent = T.lead + " " + D.asOf + ".";
+  $("tr-lead").textContent = T.lead + " " + D.dates + ".";
   [["Peildatum", D.asOf], ["Bron", D.source], ["Gegevens per gemeente", T.dataDates],
     ["Uitgifte per jaar", D.takeupMethod]].forEach(function (pair) {
     $("tr-method-facts").appendChild(el("dt", null, pair[0]));
