@@ -28,15 +28,6 @@ from terreinen import settings
 settings.language = os.environ["TERREINEN_LANG"] or "nl"
 
 
-def pytest_configure(config):
-    """The suite's language in this process too: pytest imports terreinen before this file
-    (pyproject's warning filters name its warning classes), so settings.language was read
-    before TERREINEN_LANG was set above."""
-    from terreinen import settings
-
-    settings.language = os.environ["TERREINEN_LANG"]
-
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "terreinen" / "data"
 ARTIFACTS = ROOT / "tests" / "_artifacts"
