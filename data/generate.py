@@ -25,6 +25,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+from terreinen.io import cbs
+
 DATA = Path(__file__).resolve().parent
 PACKAGE_DATA = DATA.parent / "terreinen" / "data"  # what the package ships
 REFERENCE_YEAR = 2026  # sales are dated up to the end of the year before
@@ -378,6 +380,18 @@ def _check_parks_apart(parcels: gpd.GeoDataFrame) -> None:
         sys.exit(f"parks overlap, move them apart in parks.csv: {clash}")
 
 
+def _check_parks_in_their_municipality(parcels: gpd.GeoDataFrame) -> None:
+    """Every parcel lies inside the CBS outline of its stated municipality (the check
+    ``read_parcels`` makes, here without its margin)."""
+    outlines = cbs.municipalities().set_index("gemeente").geometry
+    inside = shapely.within(
+        parcels.geometry.to_numpy(), outlines.loc[parcels["gemeente"]].to_numpy()
+    )
+    outside = parcels.loc[~inside].groupby(["terrein", "gemeente"]).size()
+    if len(outside):
+        sys.exit(f"parks outside their municipality, move them in parks.csv: {outside.to_dict()}")
+
+
 def write_geojson(parcels: gpd.GeoDataFrame, path: Path) -> None:
     """Write as RFC 7946 GeoJSON (WGS84, 8 decimals, about 1 mm)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -447,6 +461,7 @@ def deliveries(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main() -> None:
     parcels = generate_parcels()
     _check_parks_apart(parcels)
+    _check_parks_in_their_municipality(parcels)
     write_geojson(parcels, PACKAGE_DATA / "parcels.geojson")
     listed, differences = deliveries(parcels)
     listed.to_csv(PACKAGE_DATA / "leveringen.csv", index=False)
