@@ -318,7 +318,10 @@ def _outside_finding(
         which = t("rows {rows}", rows=_listed([str(p + 1) for p in positions]))
     else:
         parks = [repr(name) for name in dict.fromkeys(names[positions])]
-        which = t("park {parks}" if len(parks) == 1 else "parks {parks}", parks=_listed(parks))
+        listed = _listed(parks)
+        which = (
+            t("park {parks}", parks=listed) if len(parks) == 1 else t("parks {parks}", parks=listed)
+        )
     message = t(
         "the outlines of {which} lie in {there}, not in the stated gemeente {stated} "
         "(CBS municipalities of {year})",
