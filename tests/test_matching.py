@@ -211,11 +211,11 @@ def test_without_option_and_the_point_used(close_parcels, english):
     assert _ids(find_parcels(close_parcels, **wishes)) == ["P3", "P5", "P4"]
     found = find_parcels(close_parcels, without_option=True, **wishes)
     assert _ids(found) == ["P3", "P4"] and "dichtstbij" not in found.attrs
-    emmen = find_parcels(close_parcels, near="Emmen", **wishes)
-    point = emmen.attrs["punt"]  # the centre of Emmen's one parcel, P3
+    aa_en_hunze = find_parcels(close_parcels, near="Aa en Hunze", **wishes)
+    point = aa_en_hunze.attrs["punt"]  # the centre of Aa en Hunze's one parcel, P3
     assert (point["soort"], point["n_kavels"]) == ("gemeente", 1)
     assert (point["x"], point["y"]) == pytest.approx((X0 + 20_350, Y0 + 50))
-    assert "RD x 253350, y 557050" in emmen.attrs["opmerkingen"][-1]
-    assert "centre of the municipality's 1 parcels" in emmen.attrs["opmerkingen"][-1]
+    assert "RD x 253350, y 557050" in aa_en_hunze.attrs["opmerkingen"][-1]
+    assert "centre of the municipality's 1 parcels" in aa_en_hunze.attrs["opmerkingen"][-1]
     with pytest.raises(TypeError, match="without_options"):
         find_parcels(close_parcels, without_options=True)  # type: ignore[call-arg]
