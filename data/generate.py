@@ -6,6 +6,8 @@ and soft hectares, recent take-up, opening year, profile) becomes a rotated rect
 that gross area, laid out as rows of parcels between roads, with a green edge. Parcels
 are sold from one end in the order the park was built, the unsold hard land comes next
 and the soft plan capacity lies at the far end, as business parks grow.
+Parks must not overlap and must lie inside the CBS outline of their municipality
+(the run stops naming those that do not: move them in ``parks.csv``).
 
 The parcels are synthetic; the facts are the province's and the municipalities' own
 figures as listed in the README. ``scaled_parcels(n)`` scales the same realism to any

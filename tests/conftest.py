@@ -30,13 +30,16 @@ ARTIFACTS = ROOT / "tests" / "_artifacts"
 X0, Y0 = 233_000.0, 557_000.0
 # A point well inside each other municipality whose parcels the fixtures draw: the
 # representative point of its CBS outline of 2025 (terreinen.io.cbs.municipalities(),
-# computed once and written here), 3.9 to 7.6 km from its border. A parcel lies in the
-# municipality it states, or reading it warns (docs/data-model.md, "CBS reference geography")
+# computed once and written here; for Meppel and Tynaarlo, of the outline shrunk by 2 km),
+# 2.1 (Meppel) to 7.6 km from its border. A parcel lies in the municipality it states, or
+# reading it warns (docs/data-model.md, "CBS reference geography")
 PLACES = {
     "Assen": (X0, Y0),
     "Coevorden": (244_873.0, 529_830.0),
     "Emmen": (260_489.0, 529_710.0),
     "Hardenberg": (239_359.0, 510_024.0),
+    "Meppel": (208_096.0, 526_337.0),
+    "Tynaarlo": (233_930.0, 568_612.0),
 }
 
 
