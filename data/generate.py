@@ -6,6 +6,8 @@ and soft hectares, recent take-up, opening year, profile) becomes a rotated rect
 that gross area, laid out as rows of parcels between roads, with a green edge. Parcels
 are sold from one end in the order the park was built, the unsold hard land comes next
 and the soft plan capacity lies at the far end, as business parks grow.
+Parks must not overlap and must lie inside the CBS outline of their municipality
+(the run stops naming those that do not: move them in ``parks.csv``).
 
 The parcels are synthetic; the facts are the province's and the municipalities' own
 figures as listed in the README. ``scaled_parcels(n)`` scales the same realism to any
@@ -24,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+
+from terreinen.io import cbs
 
 DATA = Path(__file__).resolve().parent
 PACKAGE_DATA = DATA.parent / "terreinen" / "data"  # what the package ships
@@ -378,6 +382,18 @@ def _check_parks_apart(parcels: gpd.GeoDataFrame) -> None:
         sys.exit(f"parks overlap, move them apart in parks.csv: {clash}")
 
 
+def _check_parks_in_their_municipality(parcels: gpd.GeoDataFrame) -> None:
+    """Every parcel lies inside the CBS outline of its stated municipality (the check
+    ``read_parcels`` makes, here without its margin)."""
+    outlines = cbs.municipalities().set_index("gemeente").geometry
+    inside = shapely.within(
+        parcels.geometry.to_numpy(), outlines.loc[parcels["gemeente"]].to_numpy()
+    )
+    outside = parcels.loc[~inside].groupby(["terrein", "gemeente"]).size()
+    if len(outside):
+        sys.exit(f"parks outside their municipality, move them in parks.csv: {outside.to_dict()}")
+
+
 def write_geojson(parcels: gpd.GeoDataFrame, path: Path) -> None:
     """Write as RFC 7946 GeoJSON (WGS84, 8 decimals, about 1 mm)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -447,6 +463,7 @@ def deliveries(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main() -> None:
     parcels = generate_parcels()
     _check_parks_apart(parcels)
+    _check_parks_in_their_municipality(parcels)
     write_geojson(parcels, PACKAGE_DATA / "parcels.geojson")
     listed, differences = deliveries(parcels)
     listed.to_csv(PACKAGE_DATA / "leveringen.csv", index=False)

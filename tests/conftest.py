@@ -32,13 +32,30 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "terreinen" / "data"
 ARTIFACTS = ROOT / "tests" / "_artifacts"
 
-# A spot in Assen, in RD New metres
+# A spot in Assen, in RD New metres (3.7 km inside its CBS outline)
 X0, Y0 = 233_000.0, 557_000.0
+# A point well inside each other municipality whose parcels the fixtures draw: the
+# representative point of its CBS outline of 2025 (terreinen.io.cbs.municipalities(),
+# computed once and written here; for Meppel and Tynaarlo, of the outline shrunk by 2 km),
+# 2.1 (Meppel) to 7.6 km from its border. A parcel lies in the municipality it states, or
+# reading it warns (docs/data-model.md, "CBS reference geography")
+PLACES = {
+    "Assen": (X0, Y0),
+    "Coevorden": (244_873.0, 529_830.0),
+    "Emmen": (260_489.0, 529_710.0),
+    "Hardenberg": (239_359.0, 510_024.0),
+    "Meppel": (208_096.0, 526_337.0),
+    "Tynaarlo": (233_930.0, 568_612.0),
+}
 
 
-def rect(x: float, y: float, width: float, height: float) -> shapely.Polygon:
-    """A rectangle with its lower-left corner ``(x, y)`` metres from the fixture origin."""
-    return shapely.box(X0 + x, Y0 + y, X0 + x + width, Y0 + y + height)
+def rect(
+    x: float, y: float, width: float, height: float, gemeente: str = "Assen"
+) -> shapely.Polygon:
+    """A rectangle with its lower-left corner ``(x, y)`` metres from the fixture origin of
+    ``gemeente`` (its point in ``PLACES``; Assen's is ``(X0, Y0)``)."""
+    x0, y0 = PLACES[gemeente]
+    return shapely.box(x0 + x, y0 + y, x0 + x + width, y0 + y + height)
 
 
 def parcel(kavel_id: str, geometry, **fields) -> dict:
@@ -110,13 +127,14 @@ EXPECTED = {
 
 
 def build(rows=ROWS) -> gpd.GeoDataFrame:
-    """The hand-worked parcels: ``rows`` as rectangles side by side, 10 m apart."""
+    """The hand-worked parcels: ``rows`` as rectangles side by side, 10 m apart, each
+    municipality's from its point in ``PLACES`` on (where the others' would be, a gap)."""
     parcels, x = [], 0.0
     for kavel_id, gemeente, provincie, w, h, status, phase, milieu, segment, owner, date in rows:
         parcels.append(
             parcel(
                 kavel_id,
-                rect(x, 0, w, h),
+                rect(x, 0, w, h, gemeente),
                 gemeente=gemeente,
                 provincie=provincie,
                 terrein=f"Park {gemeente}",
@@ -152,18 +170,19 @@ def three_parcels() -> gpd.GeoDataFrame:
 
 
 # Nothing fits: a company needs 6 ha at 5.1, hard, not under option, within 10 km of the
-# fixture origin. Each parcel is 100 m deep: hectares = width / 100.
+# fixture origin. Each parcel is 100 m deep: hectares = width / 100. Assen reaches 4.5 km
+# east of the origin: P5 lies north of it, P6 and S west, P3 (20 km east) in Aa en Hunze.
 CLOSE = [
-    # id, x m, width m, status, planfase, milieucategorie, gemeente
-    ("P1", 0, 550, "terstond_uitgeefbaar", 1, "5.1", "Assen"),  # 5.5 ha: 0.5 ha short
-    ("P2", 1000, 600, "terstond_uitgeefbaar", 1, "4.2", "Assen"),  # 6 ha, one category low
-    ("P3", 20_000, 700, "terstond_uitgeefbaar", 1, "5.1", "Emmen"),  # 7 ha, 20.35 km away
-    ("P4", 3000, 800, "niet_terstond_uitgeefbaar", 4, "5.1", "Assen"),  # 8 ha soft
-    ("P5", 5000, 900, "optie", 1, "6", "Assen"),  # 9 ha under option
-    ("P6", 7000, 200, "terstond_uitgeefbaar", 1, "3.1", "Assen"),  # 2 ha at 3.1: two wishes
-    ("S", 9000, 900, "uitgegeven", 1, "6", "Assen"),  # sold: never offered
+    # id, x m, y m, width m, status, planfase, milieucategorie, gemeente
+    ("P1", 0, 0, 550, "terstond_uitgeefbaar", 1, "5.1", "Assen"),  # 5.5 ha: 0.5 ha short
+    ("P2", 1000, 0, 600, "terstond_uitgeefbaar", 1, "4.2", "Assen"),  # 6 ha, one category low
+    ("P3", 20_000, 0, 700, "terstond_uitgeefbaar", 1, "5.1", "Aa en Hunze"),  # 20.35 km away
+    ("P4", 3000, 0, 800, "niet_terstond_uitgeefbaar", 4, "5.1", "Assen"),  # 8 ha soft
+    ("P5", -450, 5450, 900, "optie", 1, "6", "Assen"),  # 9 ha under option, 5.45 km north
+    ("P6", -2000, 0, 200, "terstond_uitgeefbaar", 1, "3.1", "Assen"),  # 2 ha at 3.1: two wishes
+    ("S", -3500, 0, 900, "uitgegeven", 1, "6", "Assen"),  # sold: never offered
 ]
-# (X0, Y0 + 50) as lat,lon: every parcel's centre lies due east of it
+# (X0, Y0 + 50) as lat,lon: the centres of P1-P4, P6 and S lie due east or west of it
 _LON, _LAT = pyproj.Transformer.from_crs(28992, 4326, always_xy=True).transform(X0, Y0 + 50)
 ORIGIN = f"{_LAT:.7f},{_LON:.7f}"
 
@@ -171,9 +190,9 @@ ORIGIN = f"{_LAT:.7f},{_LON:.7f}"
 def close_frame() -> gpd.GeoDataFrame:
     """The parcels of ``CLOSE``, each 100 m deep, all of segment zwaar."""
     rows = [
-        parcel(i, rect(x, 0, w, 100), status=s, planfase=p, milieucategorie=m, gemeente=g,
+        parcel(i, rect(x, y, w, 100), status=s, planfase=p, milieucategorie=m, gemeente=g,
                segment="zwaar", uitgiftedatum="2020-01-01" if s == "uitgegeven" else None)
-        for i, x, w, s, p, m, g in CLOSE
+        for i, x, y, w, s, p, m, g in CLOSE
     ]  # fmt: skip
     return frame(rows)
 

@@ -32,7 +32,7 @@ HEADER = ["afspraak_id", "gebied", "niveau", "segment", "plancapaciteit", "max_h
 
 def hardenberg(kavel_id, x, width, terrein="Heemserpoort", segment="woon_werk", **fields):
     fields = {"status": "niet_terstond_uitgeefbaar", **fields}
-    return parcel(kavel_id, rect(x, 0, width, 100), terrein=terrein, segment=segment,
+    return parcel(kavel_id, rect(x, 0, width, 100, "Hardenberg"), terrein=terrein, segment=segment,
                   gemeente="Hardenberg", provincie="Overijssel", **fields)  # fmt: skip
 
 

@@ -33,7 +33,7 @@ def two_parks():
     parcels, x = [], 0.0
     for kavel_id, terrein, rin, gemeente, w, h, phase in rows:
         parcels.append(
-            parcel(kavel_id, rect(x, 0, w, h), terrein=terrein, rin_nummer=rin,
+            parcel(kavel_id, rect(x, 0, w, h, gemeente), terrein=terrein, rin_nummer=rin,
                    gemeente=gemeente, planfase=phase)
         )  # fmt: skip
         x += w + 10

@@ -169,12 +169,16 @@ parcel_rows = st.lists(
 
 
 def _random_parcels(rows):
-    built, x = [], 0.0
+    """The parcels in rows of at most 1.8 km around each municipality's point: 1.3 km
+    from it at most, inside its outline."""
+    built, x, y = [], -900.0, -900.0
     for i, (gemeente, w, h, status, phase, date) in enumerate(rows):
+        if x + w > 900:
+            x, y = -900.0, y + 301
         built.append(
             parcel(
                 f"k{i}",
-                rect(x, 0, w, h),
+                rect(x, y, w, h, gemeente),
                 gemeente=gemeente,
                 status=status,
                 planfase=phase,

@@ -19,7 +19,7 @@ from terreinen.datasets import get_path
 def lonely(tmp_path):
     """A parcels file of Emmen with nothing beside it: 2 ha hard, unsold."""
     path = tmp_path / "kavels.geojson"
-    frame([parcel("A", rect(0, 0, 200, 100), gemeente="Emmen")]).to_file(path)
+    frame([parcel("A", rect(0, 0, 200, 100, "Emmen"), gemeente="Emmen")]).to_file(path)
     return path
 
 

@@ -92,8 +92,8 @@ def test_legacy_years_warn(export):
 
 def test_parts_that_disagree_warn(tmp_path):
     rows = [
-        _park("7", "Oost", "50000", "40000", "2001", rect(0, 0, 100, 100)),
-        _park("7", "Oost", "50000", "45000", "2001", rect(100, 0, 100, 100)),
+        _park("7", "Oost", "50000", "40000", "2001", rect(0, 0, 100, 100, "Emmen")),
+        _park("7", "Oost", "50000", "45000", "2001", rect(100, 0, 100, 100, "Emmen")),
     ]
     path = tmp_path / "oost.geojson"
     gpd.GeoDataFrame(rows, crs="EPSG:28992").to_file(path)

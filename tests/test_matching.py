@@ -8,58 +8,31 @@ from conftest import ORIGIN, X0, Y0, close_frame, frame, parcel, rect
 from terreinen import TerreinenError, read_parcels, settings
 from terreinen.matching import closest_candidates, find_parcels
 
-# Along a line east of the fixture origin, in Assen; "Ver" lies 20 km further east.
+# In Assen, which reaches 3.96 km east and 3.81 km west of the fixture origin: along a line
+# east of it, L1 and S1 west, the K parcels 6.1 km north-east; "Ver" 20 km east, in Aa en
+# Hunze.
 ROWS = [
-    # id, x m, width m, status, planfase, milieucategorie, segment, park, gemeente
-    ("T1", 0, 300, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Noord", "Assen"),  # 3 ha
-    ("N1", 1000, 400, "niet_terstond_uitgeefbaar", 2, "5.1", "zwaar", "Noord", "Assen"),  # 4 ha
-    ("O1", 2000, 350, "optie", 1, "4.2", "zwaar", "Noord", "Assen"),  # 3.5 ha
-    ("Z1", 3000, 500, "niet_terstond_uitgeefbaar", 4, "6", "zwaar", "Noord", "Assen"),  # 5 ha soft
-    (
-        "L1",
-        4000,
-        300,
-        "terstond_uitgeefbaar",
-        1,
-        "3.2",
-        "zwaar",
-        "Noord",
-        "Assen",
-    ),  # too low a category
-    ("S1", 5000, 300, "uitgegeven", 1, "4.2", "zwaar", "Noord", "Assen"),  # sold
-    ("K1", 6000, 150, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Zuid", "Assen"),  # 1.5 ha
-    (
-        "K2",
-        6150,
-        200,
-        "terstond_uitgeefbaar",
-        1,
-        "5.1",
-        "zwaar",
-        "Zuid",
-        "Assen",
-    ),  # 2 ha, touches K1
-    (
-        "K3",
-        6400,
-        100,
-        "terstond_uitgeefbaar",
-        1,
-        "4.2",
-        "zwaar",
-        "Zuid",
-        "Assen",
-    ),  # 1 ha, 50 m away
-    ("F1", 20_000, 300, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Ver", "Emmen"),  # 3 ha, far
-]
+    # id, x m, y m, width m, status, planfase, milieucategorie, segment, park, gemeente
+    ("T1", 0, 0, 300, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Noord", "Assen"),  # 3 ha
+    ("N1", 1000, 0, 400, "niet_terstond_uitgeefbaar", 2, "5.1", "zwaar", "Noord", "Assen"),  # 4 ha
+    ("O1", 2000, 0, 350, "optie", 1, "4.2", "zwaar", "Noord", "Assen"),  # 3.5 ha
+    ("Z1", 3000, 0, 500, "niet_terstond_uitgeefbaar", 4, "6", "zwaar", "Noord", "Assen"),  # 5 ha soft
+    ("L1", -2000, 0, 300, "terstond_uitgeefbaar", 1, "3.2", "zwaar", "Noord", "Assen"),  # too low
+    ("S1", -3000, 0, 300, "uitgegeven", 1, "4.2", "zwaar", "Noord", "Assen"),  # sold
+    # K1's centre 6,075 m from the origin (2,078 m east, 5,709 m north)
+    ("K1", 2003, 5709, 150, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Zuid", "Assen"),  # 1.5 ha
+    ("K2", 2153, 5709, 200, "terstond_uitgeefbaar", 1, "5.1", "zwaar", "Zuid", "Assen"),  # 2 ha, touches K1
+    ("K3", 2403, 5709, 100, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Zuid", "Assen"),  # 1 ha, 50 m away
+    ("F1", 20_000, 0, 300, "terstond_uitgeefbaar", 1, "4.2", "zwaar", "Ver", "Aa en Hunze"),  # 3 ha, far
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def parcels():
     rows = [
-        parcel(i, rect(x, 0, w, 100), status=s, planfase=p, milieucategorie=m, segment=seg,
+        parcel(i, rect(x, y, w, 100), status=s, planfase=p, milieucategorie=m, segment=seg,
                terrein=park, gemeente=g, uitgiftedatum="2020-01-01" if s == "uitgegeven" else None)
-        for i, x, w, s, p, m, seg, park, g in ROWS
+        for i, x, y, w, s, p, m, seg, park, g in ROWS
     ]  # fmt: skip
     return read_parcels(frame(rows))
 
@@ -105,8 +78,8 @@ def test_radius_hard_only_and_size(parcels):
 
 
 def test_radius_counts_from_the_town(parcels):
-    # "Ver" is not a town here; Emmen is the municipality of F1 alone: F1 at 0 km
-    found = find_parcels(parcels, near="Emmen", radius_km=1)
+    # "Ver" is not a town here; Aa en Hunze is the municipality of F1 alone: F1 at 0 km
+    found = find_parcels(parcels, near="Aa en Hunze", radius_km=1)
     assert _ids(found) == ["F1"] and found["afstand_km"].iloc[0] == pytest.approx(0, abs=0.01)
 
 
@@ -211,11 +184,11 @@ def test_without_option_and_the_point_used(close_parcels, english):
     assert _ids(find_parcels(close_parcels, **wishes)) == ["P3", "P5", "P4"]
     found = find_parcels(close_parcels, without_option=True, **wishes)
     assert _ids(found) == ["P3", "P4"] and "dichtstbij" not in found.attrs
-    emmen = find_parcels(close_parcels, near="Emmen", **wishes)
-    point = emmen.attrs["punt"]  # the centre of Emmen's one parcel, P3
+    aa_en_hunze = find_parcels(close_parcels, near="Aa en Hunze", **wishes)
+    point = aa_en_hunze.attrs["punt"]  # the centre of Aa en Hunze's one parcel, P3
     assert (point["soort"], point["n_kavels"]) == ("gemeente", 1)
     assert (point["x"], point["y"]) == pytest.approx((X0 + 20_350, Y0 + 50))
-    assert "RD x 253350, y 557050" in emmen.attrs["opmerkingen"][-1]
-    assert "centre of the municipality's 1 parcels" in emmen.attrs["opmerkingen"][-1]
+    assert "RD x 253350, y 557050" in aa_en_hunze.attrs["opmerkingen"][-1]
+    assert "centre of the municipality's 1 parcels" in aa_en_hunze.attrs["opmerkingen"][-1]
     with pytest.raises(TypeError, match="without_options"):
         find_parcels(close_parcels, without_options=True)  # type: ignore[call-arg]

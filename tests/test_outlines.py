@@ -109,9 +109,12 @@ def test_a_chain_parcel_through_every_command(tmp_path):
     k, s = 3000, 2.0
     chain_ha = 2 * k * s * s / 10_000  # 2.4 ha
     # the neighbour covers the chain's last triangle (s^2 = 4 m²) and 76 m² more: 5% of it
-    neighbour = rect(2 * k * s - s, 0, s + 18, 2 * s)
+    # 12 km long, from the west to 3.5 km east of the origin: its east end, the neighbour
+    # and Elders lie in Assen (which reaches 3.96 km east of the origin)
+    start = 3_500 - 2 * k * s
+    neighbour = rect(start + 2 * k * s - s, 0, s + 18, 2 * s)
     rows = [
-        parcel("KETEN", bowtie_chain(k, s), terrein="Keten"),
+        parcel("KETEN", bowtie_chain(k, s, start), terrein="Keten"),
         parcel("BUUR", neighbour, terrein="Keten"),
         parcel("ELDERS", rect(0, 500, 100, 100), terrein="Elders"),
     ]

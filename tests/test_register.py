@@ -3,7 +3,7 @@ worked out by hand, atomic imports, concurrent edits and bad input.
 
 The hand-worked history (rectangles, so every hectare is known):
 
-    Assen (y = 0)                           Tynaarlo (y = 500)
+    Assen (from the fixture origin)         Tynaarlo (from its point in conftest.PLACES)
     A1 1 ha   terstond, fase 1              T1 4 ha   niet_terstond, fase 4
     A2 2 ha   niet_terstond, fase 3         T2 1.5 ha terstond, fase 2
     A3 0.5 ha optie, fase 1                 T4 0.6 ha terstond, fase 1
@@ -55,8 +55,6 @@ from terreinen.register import (
     example_register,
 )
 
-TYNAARLO = 500  # metres north of the Assen parcels
-
 
 def assen(kavel_id, x, width, **fields):
     return parcel(kavel_id, rect(x, 0, width, 100), **fields)
@@ -64,7 +62,7 @@ def assen(kavel_id, x, width, **fields):
 
 def tynaarlo(kavel_id, x, width, **fields):
     fields = {"gemeente": "Tynaarlo", "terrein": "Vriezerbrug", **fields}
-    return parcel(kavel_id, rect(x, TYNAARLO, width, 100), **fields)
+    return parcel(kavel_id, rect(x, 0, width, 100, "Tynaarlo"), **fields)
 
 
 A1 = dict(kavel_id="A1", x=0, width=100)

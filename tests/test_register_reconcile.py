@@ -362,8 +362,8 @@ def test_an_edit_without_expect_version_warns_when_edited_since_the_delivery(sto
 def test_a_delivery_may_not_take_over_another_municipalitys_parcels(store):
     _sold(store)
     before = dump(store)
-    emmen = frame([parcel("S1", rect(30_000, 0, 100, 100), gemeente="Emmen"),
-                   parcel("E1", rect(30_100, 0, 100, 100), gemeente="Emmen")])  # fmt: skip
+    emmen = frame([parcel("S1", rect(0, 0, 100, 100, "Emmen"), gemeente="Emmen"),
+                   parcel("E1", rect(100, 0, 100, 100, "Emmen"), gemeente="Emmen")])  # fmt: skip
     with (
         Register.open(store) as register,
         pytest.raises(TerreinenError, match=r"names 1 parcels of another municipality \(S1 of"),
@@ -381,7 +381,7 @@ def test_mass_retirement_is_refused_unless_allowed(store, tmp_path):
             register.import_delivery(one, date="2026-12-01", source="partial")
         with pytest.raises(TerreinenError, match=r"retire 5 of the 5 parcels of Assen \(all of"):
             register.import_delivery(
-                frame([parcel("E1", rect(30_000, 0, 100, 100), gemeente="Emmen")]),
+                frame([parcel("E1", rect(0, 0, 100, 100, "Emmen"), gemeente="Emmen")]),
                 date="2026-12-01", source="wrong", gemeente=["Emmen", "Assen"],
             )  # fmt: skip
         assert dump(store) == before

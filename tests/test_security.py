@@ -418,8 +418,8 @@ def test_identical_and_stacked_parcels_are_reported_per_parcel(tmp_path):
 
 def test_colliding_municipality_names_get_distinct_maps(tmp_path):
     rows = [
-        parcel("A", rect(0, 0, 100, 100), gemeente="Hardenberg"),
-        parcel("B", rect(200, 0, 100, 100), gemeente="HARDENBERG"),
+        parcel("A", rect(0, 0, 100, 100, "Hardenberg"), gemeente="Hardenberg"),
+        parcel("B", rect(200, 0, 100, 100, "Hardenberg"), gemeente="HARDENBERG"),
     ]
     frame(rows).to_file(tmp_path / "k.geojson")
     result = cli("overview", tmp_path / "k.geojson", "--out-dir", tmp_path / "maps")

@@ -84,7 +84,7 @@ def _two_municipalities():
         frame(
             [
                 parcel("A1", rect(0, 0, 100, 100), gemeente="Assen"),
-                parcel("E1", rect(500, 0, 200, 100), gemeente="Emmen"),
+                parcel("E1", rect(0, 0, 200, 100, "Emmen"), gemeente="Emmen"),
             ]
         )
     )

@@ -11,9 +11,8 @@ import pstats
 import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
 from browser import page_data
-from conftest import AS_OF, EXPECTED, X0, Y0, cli
+from conftest import AS_OF, EXPECTED, cli, rect
 
 from terreinen import read_parcels
 from terreinen.capacity import capacity
@@ -127,8 +126,8 @@ def _park_table(tmp_path, **figures) -> str:
         }
     )
     outlines = [
-        shapely.box(X0, Y0, X0 + 250, Y0 + 400),  # 10 ha
-        shapely.box(X0 + 1000, Y0, X0 + 1500, Y0 + 400),  # 20 ha
+        rect(0, 0, 250, 400, "Emmen"),  # 10 ha
+        rect(1000, 0, 500, 400),  # 20 ha
     ]
     path = tmp_path / "parken.geojson"
     gpd.GeoDataFrame(rows, geometry=outlines, crs="EPSG:28992").to_file(path)

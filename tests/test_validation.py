@@ -151,7 +151,7 @@ def test_rd_coordinates_in_a_geojson_without_crs(tmp_path):
 @pytest.mark.parametrize(
     "coords,expected",
     [
-        ([[6.5, 52.9], [6.501, 52.9], [6.501, 52.901], [6.5, 52.9]], "WGS84"),
+        ([[6.56, 52.99], [6.561, 52.99], [6.561, 52.991], [6.56, 52.99]], "WGS84"),  # Assen
         ([[0, 0], [10, 0], [10, 10], [0, 0]], None),
     ],
     ids=["wgs84", "ambiguous"],
@@ -183,7 +183,7 @@ def test_explicit_crs_overrides(tmp_path):
 
 def test_outside_the_netherlands(tmp_path):
     paris = shapely.box(2.35, 48.85, 2.36, 48.86)
-    rows = [parcel("A", shapely.box(6.5, 52.9, 6.501, 52.901)), parcel("B", paris)]
+    rows = [parcel("A", shapely.box(6.56, 52.99, 6.561, 52.991)), parcel("B", paris)]
     finding = _only(validate(_write(tmp_path, rows, crs="EPSG:4326")))
     assert finding.row == 2 and "outside the Netherlands" in finding.message
 

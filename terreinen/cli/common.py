@@ -447,7 +447,8 @@ def load(
                 summary=summary_of(report),
             )
         )
-    if report.warnings:
+    if report.warnings:  # the first three, as read_parcels warns them
+        print_findings(report, limit=None if state["verbose"] else 3)
         said = t("{summary} (`terreinen validate` lists them)", summary=summary_of(report))
         say(said, style="yellow")
     return frame

@@ -30,6 +30,7 @@ import shapely
 
 from terreinen import datasets, settings
 from terreinen.errors import TerreinenOptionError
+from terreinen.i18n import t
 from terreinen.report import Finding
 from terreinen.validation.values import closest
 
@@ -221,21 +222,21 @@ def locate(geometries: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series:
     series = geometries.geometry if isinstance(geometries, gpd.GeoDataFrame) else geometries
     if series.crs is None:
         series = series.set_crs(settings.rd_crs)
-    # positions, not labels: an input index may repeat
-    series = series.to_crs(settings.rd_crs).reset_index(drop=True)
-    present = series.notna() & ~series.is_empty
-    points = gpd.GeoDataFrame(geometry=series[present].representative_point(), crs=settings.rd_crs)
-    outlines = _municipalities()[["gemeentecode", "geometry"]]
-    joined = points.sjoin(outlines, how="left", predicate="within")
-    # a point on a shared border lies in neither (within is strict); take the first touch
-    codes = joined["gemeentecode"].groupby(level=0).first()
-    missing = codes[codes.isna()].index
-    if len(missing):
-        touching = points.loc[missing].sjoin(outlines, how="left", predicate="intersects")
-        codes.loc[missing] = touching["gemeentecode"].groupby(level=0).first()
-    result = codes.reindex(series.index).astype(object)
-    result = result.where(result.notna(), None).rename("gemeentecode")
-    return result.set_axis(geometries.index)
+    series = series.to_crs(settings.rd_crs)
+    present = np.flatnonzero((series.notna() & ~series.is_empty).to_numpy())
+    points = shapely.point_on_surface(series.to_numpy()[present])
+    outlines = _municipalities()
+    codes = np.full(len(series), None, dtype=object)
+    # a point on a shared border lies in neither (within is strict): then the first it touches
+    for predicate in ("within", "intersects"):
+        unplaced = present[pd.isna(codes[present])]
+        if not len(unplaced):
+            break
+        chosen = points[np.searchsorted(present, unplaced)]
+        hit, outline = outlines.sindex.query(chosen, predicate=predicate, sort=True)
+        first = np.unique(hit, return_index=True)[1]  # per point, the first outline
+        codes[unplaced[hit[first]]] = outlines["gemeentecode"].to_numpy()[outline[first]]
+    return pd.Series(codes, index=geometries.index, name="gemeentecode", dtype=object)
 
 
 def outside_stated(geometries: gpd.GeoSeries, stated: pd.Series) -> pd.DataFrame:
@@ -256,7 +257,8 @@ def outside_stated(geometries: gpd.GeoSeries, stated: pd.Series) -> pd.DataFrame
     unique = plain[~plain.duplicated(keep=False)]
     by_name = dict(zip(unique, outlines.loc[unique.index, "gemeentecode"], strict=True))
     names = stated.astype(object).to_numpy()
-    wanted = np.array([by_name.get(_plain(n)) if isinstance(n, str) else None for n in names])
+    known = {n: by_name.get(_plain(n)) for n in pd.unique(names) if isinstance(n, str)}
+    wanted = np.array([known.get(n) if isinstance(n, str) else None for n in names])
     found = locate(geometries).to_numpy()
     differ = np.flatnonzero((found != None) & (wanted != None) & (found != wanted))  # noqa: E711
     shapes = outlines.set_index("gemeentecode")
@@ -273,9 +275,12 @@ def outside_stated(geometries: gpd.GeoSeries, stated: pd.Series) -> pd.DataFrame
     )
 
 
-def municipality_findings(parcels: gpd.GeoDataFrame) -> list[Finding]:
-    """A warning per parcel whose outline lies in another municipality than its
-    ``gemeente`` (:func:`outside_stated`), naming both, with row, ``kavel_id`` and column.
+def municipality_findings(parcels: gpd.GeoDataFrame, *, parks: bool = False) -> list[Finding]:
+    """A warning per stated municipality and the one the outlines lie in instead
+    (:func:`outside_stated`), naming both and the rows (``parks``: the parks of a park
+    table, whose records are not the file's rows), column ``gemeente``; one parcel's warning
+    gives its row and ``kavel_id``. Records without an outline (a park table without
+    geometry) and a frame without ``gemeente`` are not checked. In the reader's language.
 
     >>> from shapely import box
     >>> parcels = gpd.GeoDataFrame({"kavel_id": ["E"], "gemeente": ["Emmen"]},
@@ -284,16 +289,51 @@ def municipality_findings(parcels: gpd.GeoDataFrame) -> list[Finding]:
     warning: row 1, kavel_id 'E', column 'gemeente': the outline lies in 'Hardenberg', not in
     the stated gemeente 'Emmen' (CBS municipalities of 2025)
     """
+    if "gemeente" not in parcels or not parcels.geometry.notna().any():
+        return []
     outside = outside_stated(parcels.geometry, parcels["gemeente"])
     ids = parcels["kavel_id"].astype(str).to_numpy()
+    names = parcels["terrein"].astype(str).to_numpy() if parks else None
     return [
-        Finding(
-            "warning",
-            f"the outline lies in {there!r}, not in the stated gemeente {stated!r} "
-            f"(CBS municipalities of {CBS_YEAR})",
-            row=int(position) + 1,
-            kavel_id=ids[position],
-            column="gemeente",
-        )
-        for position, stated, there in outside.itertuples(index=False)
+        _outside_finding(str(stated), str(there), group["positie"].to_numpy(), ids, names)
+        for (stated, there), group in outside.groupby(["gemeente", "ligt_in"], sort=False)
     ]
+
+
+def _outside_finding(
+    stated: str, there: str, positions: np.ndarray, ids: np.ndarray, names: np.ndarray | None
+) -> Finding:
+    """The warning for the records at ``positions`` (stated ``stated``, lying in ``there``):
+    naming the parks (``names`` given), the rows, or one parcel's row and ``kavel_id``."""
+    said = {"there": repr(there), "stated": repr(stated), "year": CBS_YEAR}
+    if names is None and len(positions) == 1:
+        message = t(
+            "the outline lies in {there}, not in the stated gemeente {stated} "
+            "(CBS municipalities of {year})",
+            **said,
+        )
+        row = int(positions[0]) + 1
+        return Finding("warning", message, row=row, kavel_id=ids[positions[0]], column="gemeente")
+    if names is None:
+        which = t("rows {rows}", rows=_listed([str(p + 1) for p in positions]))
+    else:
+        parks = [repr(name) for name in dict.fromkeys(names[positions])]
+        listed = _listed(parks)
+        which = (
+            t("park {parks}", parks=listed) if len(parks) == 1 else t("parks {parks}", parks=listed)
+        )
+    message = t(
+        "the outlines of {which} lie in {there}, not in the stated gemeente {stated} "
+        "(CBS municipalities of {year})",
+        which=which,
+        **said,
+    )
+    return Finding("warning", message, column="gemeente")
+
+
+def _listed(items: list[str], shown: int = 10) -> str:
+    """The first ``shown`` items, and how many more, in the reader's language."""
+    text = ", ".join(items[:shown])
+    return (
+        t("{shown} and {n} more", shown=text, n=len(items) - shown) if len(items) > shown else text
+    )

@@ -19,6 +19,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen.io import cbs
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
 from terreinen.io.mapping import ColumnMapping, MappingSource
 from terreinen.io.write import record_input
@@ -153,17 +154,25 @@ def _load(
     frame, label, findings = read_table(source, layer=layer, columns=mapping)
     if is_ibis_table(frame):
         parcels, report = ibis_to_parcels(frame, label, gemeente=gemeente, provincie=provincie)
-        report.findings[:0] = findings
-        return parcels, report
-    frame, rename_findings = rename_columns(frame)
+    else:
+        frame, rename_findings = rename_columns(frame)
+        findings += rename_findings
+        parcels, report = check_parcels(_filled(frame, gemeente, provincie), label, crs=crs)
+    report.findings[:0] = findings
+    if parcels is not None:  # outlines in another municipality than stated: one spatial join
+        report.findings += cbs.municipality_findings(parcels, parks=report.noun == "parks")
+    return parcels, report
+
+
+def _filled(frame: pd.DataFrame, gemeente: str | None, provincie: str | None) -> pd.DataFrame:
+    """A parcel table in the registration's vocabulary, its blank (or missing) ``gemeente``
+    and ``provincie`` filled with those given."""
     frame = registration_vocabulary(frame)
     for key, value in (("gemeente", gemeente), ("provincie", provincie)):
         if value is not None:
             given = pd.Series(value, index=frame.index, dtype=object)
             frame[key] = frame[key].where(~is_blank(frame[key]), given) if key in frame else given
-    parcels, report = check_parcels(frame, label, crs=crs)
-    report.findings[:0] = findings + rename_findings
-    return parcels, report
+    return frame
 
 
 def validate(
