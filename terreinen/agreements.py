@@ -73,7 +73,8 @@ class DeliveryHistory:
         latest: dict[str, pd.Timestamp] = {}
         for date, parcels in self._deliveries:
             if as_of is None or date <= as_of_date(as_of):
-                latest.update(dict.fromkeys(parcels["gemeente"].astype(str), date))
+                # each municipality once (in order of appearance): not every row
+                latest.update(dict.fromkeys(parcels["gemeente"].astype(str).unique(), date))
         return pd.DataFrame({"gemeente": list(latest), "laatste_levering": list(latest.values())})
 
     def state(self, as_of=None) -> pd.DataFrame:
