@@ -21,7 +21,13 @@ from terreinen.io.tables import read_agreements, read_regions, regions_beside
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.values import closest
 
-__all__ = ["COMPARISON_COLUMNS", "DeliveryHistory", "History", "compare_agreements"]
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "DeliveryHistory",
+    "History",
+    "compare_agreements",
+    "compare_read_agreements",
+]
 
 COMPARISON_COLUMNS = (
     *schema.AGREEMENT_COLUMNS[:6],  # afspraak_id ... max_ha
@@ -73,7 +79,8 @@ class DeliveryHistory:
         latest: dict[str, pd.Timestamp] = {}
         for date, parcels in self._deliveries:
             if as_of is None or date <= as_of_date(as_of):
-                latest.update(dict.fromkeys(parcels["gemeente"].astype(str), date))
+                # each municipality once (in order of appearance): not every row
+                latest.update(dict.fromkeys(parcels["gemeente"].astype(str).unique(), date))
         return pd.DataFrame({"gemeente": list(latest), "laatste_levering": list(latest.values())})
 
     def state(self, as_of=None) -> pd.DataFrame:
@@ -172,11 +179,34 @@ def compare_agreements(
     date = as_of_date(as_of)
     if regions is None:
         regions = regions_beside(agreements)
-    table = read_agreements(agreements)
-    region_table = read_regions(regions) if regions is not None else None
+    return compare_read_agreements(
+        parcels,
+        read_agreements(agreements),
+        read_regions(regions) if regions is not None else None,
+        source="<agreements table>" if isinstance(agreements, pd.DataFrame) else str(agreements),
+        as_of=date,
+        history=history,
+        figures=figures,
+    )
+
+
+def compare_read_agreements(
+    parcels: pd.DataFrame,
+    table: pd.DataFrame,
+    region_table: pd.DataFrame | None,
+    *,
+    source: str = "<agreements table>",
+    as_of: AsOf = None,
+    history: History | None = None,
+    figures: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`compare_agreements` of agreements and regions already read, as
+    :func:`terreinen.io.tables.read_agreements` and :func:`terreinen.io.tables.read_regions`
+    return them (a :class:`terreinen.study.Study` holds them so): nothing is read or checked
+    again. ``source`` names the agreements in messages."""
+    date = as_of_date(as_of)
     members = _members(parcels, region_table)
     segments = {*schema.SEGMENTS, *parcels["segment"].dropna().astype(str)}
-    source = "<agreements table>" if isinstance(agreements, pd.DataFrame) else str(agreements)
     _check_references(table, source, members, segments, parcels)
     if figures is None:
         figures = parcel_figures(parcels, as_of=date)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import settings
-from terreinen.agreements import History, compare_agreements
+from terreinen.agreements import History, compare_read_agreements
 from terreinen.capacity import (
     TOTAL,
     breakdown,
@@ -287,11 +287,11 @@ class Study:
             return None
         return self._kept(
             ("agreements",),
-            lambda: compare_agreements(
+            lambda: compare_read_agreements(
                 self.parcels,
                 self.agreements,
+                self.regions,  # read once, with the agreements, when the study was made
                 as_of=self.as_of,
-                regions=self.regions,
                 history=self.history,
                 figures=self.figures,
             ),

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -237,6 +238,23 @@ def plain_overview_file(tmp_path_factory, plain_overview) -> Path:
     from terreinen.maps import save_map
 
     return save_map(plain_overview, tmp_path_factory.mktemp("maps") / "m.html")
+
+
+@pytest.fixture(scope="session")
+def example_store(tmp_path_factory) -> Path:
+    """``terreinen register init --example``: the embedded data's history as a register,
+    made once per worker (several seconds) and only read; a test that changes a register
+    or lists its folder copies it (:func:`copy_example`)."""
+    store = tmp_path_factory.mktemp("example") / "register.gpkg"
+    result = cli("register", "init", "--store", store, "--example")
+    assert result.exit_code == 0, result.stderr
+    return store
+
+
+def copy_example(example_store: Path, target: Path) -> Path:
+    """A copy of the example register at ``target`` (a GeoPackage is one file)."""
+    shutil.copyfile(example_store, target)
+    return target
 
 
 @pytest.fixture

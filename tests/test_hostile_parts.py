@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import build, cli
+from conftest import build, cli, copy_example
 
 from terreinen.distributed import _client, capacity, partition
 from terreinen.errors import TerreinenDataError, TerreinenReadError
@@ -85,13 +85,13 @@ def test_on_the_command_line_the_part_and_why_are_said(parts):
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
 
-def test_partition_of_hostile_inputs_is_a_plain_message(tmp_path):
+def test_partition_of_hostile_inputs_is_a_plain_message(tmp_path, example_store):
     parcels = build()
     parcels.loc[0, "geometry"] = None
     parcels.to_file(tmp_path / "null.gpkg")
     with pytest.raises(TerreinenReadError, match="cannot be put in spatial order"):
         partition(tmp_path / "null.gpkg", tmp_path / "out")
-    assert cli("register", "init", "-s", tmp_path / "reg.gpkg", "--example").exit_code == 0
+    copy_example(example_store, tmp_path / "reg.gpkg")
     result = cli("partition", tmp_path / "reg.gpkg", tmp_path / "out")
     assert (
         result.exit_code == 2 and "is a register: partition reads a parcels file" in result.stderr

@@ -11,11 +11,10 @@ import sys
 
 import geopandas as gpd
 import pytest
-from conftest import ROOT, cli, rect
+from conftest import ROOT, cli, copy_example, rect
 
 from terreinen.datasets import get_path
 from terreinen.io.files import read_parcels
-from terreinen.register import example_register
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(python|bash)\n(.*?)```", README, flags=re.S)
@@ -45,8 +44,9 @@ def _commands(block: str) -> list[str]:
     return commands
 
 
-def _prepare(folder, text: str) -> None:
-    """The input files a block names, made from the embedded data."""
+def _prepare(folder, text: str, request) -> None:
+    """The input files a block names, made from the embedded data (the example register:
+    a copy of the one made once per worker)."""
     if "kavels_nl.gpkg" in text or "kavels_nl/" in text:
         gpd.read_file(get_path("parcels")).to_file(folder / "kavels_nl.gpkg", layer="kavels")
     if "kavels_nl/" in text and "terreinen partition" not in text:
@@ -59,7 +59,7 @@ def _prepare(folder, text: str) -> None:
         for name in ("assen-2026-q3.gpkg", "assen.gpkg"):
             assen.to_file(folder / name, layer="kavels")
     if 'Register.open("register.gpkg")' in text:
-        example_register(folder / "register.gpkg").close()
+        copy_example(request.getfixturevalue("example_store"), folder / "register.gpkg")
     if "parken.geojson" in text:
         rows = [
             {
@@ -82,8 +82,8 @@ def test_blocks_found():
 
 
 @pytest.mark.parametrize(("kind", "block"), BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_block_runs(kind, block, tmp_path, monkeypatch):
-    _prepare(tmp_path, block)
+def test_block_runs(kind, block, tmp_path, monkeypatch, request):
+    _prepare(tmp_path, block, request)
     monkeypatch.chdir(tmp_path)
     if kind == "python":
         script = tmp_path / "example.py"

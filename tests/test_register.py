@@ -52,7 +52,6 @@ from terreinen.register import (
     HISTORY_COLUMNS,
     Register,
     changes,
-    example_register,
 )
 
 
@@ -782,11 +781,11 @@ def test_cli_reading_commands_take_a_store_and_as_of(worked):
 # ---- the embedded data as a history ------------------------------------------------------
 
 
-def test_example_register(tmp_path, embedded):
-    """The embedded history, built once (about 4 s): it ends in the embedded parcels, holds
-    Hardenberg's conversions and the sales of each year."""
-    example = tmp_path / "register.gpkg"
-    example_register(example).close()
+def test_example_register(example_store, embedded):
+    """The embedded history (``register init --example``: example_register, built once per
+    worker): it ends in the embedded parcels, holds Hardenberg's conversions and the sales
+    of each year."""
+    example = example_store
     with Register.open(example) as register:
         state = register.state()
         deliveries = register.deliveries()

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import DATA, cli, frame, parcel, read_cli_csv, rect
+from conftest import DATA, cli, copy_example, frame, parcel, read_cli_csv, rect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,12 +38,11 @@ from terreinen.io.write import (
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
+def folder(tmp_path_factory, example_store) -> Path:
     """A register with the embedded deliveries, the embedded parcels as CSV with WKT, the
     agreements and region tables, and links to each of them."""
     here = tmp_path_factory.mktemp("inputs")
-    result = cli("register", "init", "--store", here / "reg.gpkg", "--example")
-    assert result.exit_code == 0, result.stderr
+    copy_example(example_store, here / "reg.gpkg")
     read_parcels(DATA / "parcels.geojson").to_wkt().to_csv(here / "p.csv", index=False)
     for name, table in (("a.csv", "agreements.csv"), ("g.csv", "gemeenten.csv")):
         (here / name).write_bytes((DATA / table).read_bytes())

@@ -81,13 +81,6 @@ def test_all_columns_on_request():
     assert "more columns" not in result.stdout
 
 
-@pytest.fixture(scope="module")
-def example_store(tmp_path_factory):
-    store = tmp_path_factory.mktemp("register") / "register.gpkg"
-    assert cli("register", "init", "--store", store, "--example").exit_code == 0
-    return store
-
-
 EVERY_TABLE = {
     **COMMANDS,
     "demand": ["demand", "--as-of", AS_OF],

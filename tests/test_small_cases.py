@@ -31,14 +31,11 @@ def test_geojson_nested_100000_deep_is_a_plain_message(tmp_path):
         assert "internal error" not in result.stderr
 
 
-def test_changes_from_the_first_day_there_is_is_a_plain_message(tmp_path):
-    assert cli("register", "init", "-s", tmp_path / "reg.gpkg", "--example").exit_code == 0
-    result = cli(
-        "changes", "-s", tmp_path / "reg.gpkg", "--from", "0001-01-01", "--to", "2020-01-01"
-    )
+def test_changes_from_the_first_day_there_is_is_a_plain_message(example_store):
+    result = cli("changes", "-s", example_store, "--from", "0001-01-01", "--to", "2020-01-01")
     assert result.exit_code == 2
     assert "--from '0001-01-01' is not a date of the years 1678-2261" in result.stderr
-    result = cli("capacity", tmp_path / "reg.gpkg", "--as-of", "0001-03-01")
+    result = cli("capacity", example_store, "--as-of", "0001-03-01")
     assert result.exit_code == 2 and "--as-of '0001-03-01' is not a date" in result.stderr
 
 

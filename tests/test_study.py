@@ -177,16 +177,17 @@ def _calls(profile: cProfile.Profile, function: str) -> int:
 
 def test_overview_computes_the_parcel_figures_once(tmp_path):
     """The main job on the embedded data: the per-parcel figures once for the as-of date,
-    the agreements and region tables read once each by the study (the comparison reads
-    the checked table again, in memory)."""
+    the agreements and region tables read once each by the study (the comparison takes
+    the checked tables)."""
     profile = cProfile.Profile()
     profile.enable()
     result = cli("--quiet", "overview", "--as-of", "2026-01-01", "--out-dir", tmp_path / "maps")
     profile.disable()
     assert result.exit_code == 0, result.stderr
     assert _calls(profile, "parcel_figures") == 1
-    assert _calls(profile, "compare_agreements") == 1
-    assert _calls(profile, "read_agreements") <= 2  # the file, then the checked table
+    assert _calls(profile, "compare_read_agreements") == 1
+    assert _calls(profile, "read_agreements") == 1
+    assert _calls(profile, "read_regions") == 1
     # one capacity table per level for the whole study; the municipal maps take their rows
     assert _calls(profile, "capacity_sums_of") == 3  # provincie, gemeente, (gemeente, terrein)
 
