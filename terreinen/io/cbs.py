@@ -305,7 +305,7 @@ def _outside_finding(
 ) -> Finding:
     """The warning for the records at ``positions`` (stated ``stated``, lying in ``there``):
     naming the parks (``names`` given), the rows, or one parcel's row and ``kavel_id``."""
-    said = {"there": repr(there), "stated": repr(stated), "year": CBS_YEAR}
+    said: dict[str, str] = {"there": repr(there), "stated": repr(stated), "year": str(CBS_YEAR)}
     if names is None and len(positions) == 1:
         message = t(
             "the outline lies in {there}, not in the stated gemeente {stated} "
