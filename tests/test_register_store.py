@@ -5,7 +5,9 @@ driver errors: each a plain message (exit 2), never a traceback, a fallback or e
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -292,3 +294,22 @@ def dump_raw(store: str) -> list:
 @pytest.fixture
 def worked_gpkg_copy(tmp_path):
     return _work(str(tmp_path / "register.gpkg"))
+
+
+def test_a_read_only_register_file_is_a_plain_error(worked_gpkg_copy):
+    """A register file nobody may write (immutable: root too) is read as usual; an edit is a
+    plain message, exit 2, the file unchanged."""
+    path = Path(worked_gpkg_copy)
+    before = path.read_bytes()
+    if subprocess.run(["chattr", "+i", path], capture_output=True, check=False).returncode:
+        pytest.skip("this file system has no immutable files (chattr +i)")
+    try:
+        result = cli("capacity", path, "--as-of", "2022-06-01")
+        assert result.exit_code == 0, result.output
+        result = _edit(str(path))
+        assert result.exit_code == 2, result.output
+        assert "cannot be used" in result.stderr and "readonly" in result.stderr
+        assert "Traceback" not in result.output
+    finally:
+        subprocess.run(["chattr", "-i", path], check=True)
+    assert path.read_bytes() == before
