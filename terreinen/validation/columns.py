@@ -119,13 +119,11 @@ def _per_spelling(
         where = np.flatnonzero((raw == original).to_numpy()) + 1
         rows_said = t("rows {rows}", rows=row_list(where))
         text = said.format(canonical=repr(mapping.get(original)), rows=rows_said)
-        written = t(
-            "{n} value written as {original} {text}"
+        said_of = {"n": format_number(len(where), 0), "original": repr(original), "text": text}
+        written = (
+            t("{n} value written as {original} {text}", **said_of)
             if len(where) == 1
-            else "{n} values written as {original} {text}",
-            n=format_number(len(where), 0),
-            original=repr(original),
-            text=text,
+            else t("{n} values written as {original} {text}", **said_of)
         )
         chk.add("warning", written, column)
 
