@@ -288,11 +288,13 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
         }
         if overlaps.first_copy[b] >= 0:
             message = copy_message(name(int(overlaps.first_copy[b]), b))
-            report.findings.append(Finding("warning", message, suggestion=COPY_SUGGESTION, **where))
+            report.findings.append(
+                Finding("warning", message, suggestion=t(COPY_SUGGESTION), **where)
+            )
         if overlapping[b]:
             message = overlaps.message(b, functools.partial(name, b=b))
             report.findings.append(
-                Finding("warning", message, suggestion=OVERLAP_SUGGESTION, **where)
+                Finding("warning", message, suggestion=t(OVERLAP_SUGGESTION), **where)
             )
 
 

@@ -20,7 +20,6 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from terreinen import settings
-from terreinen.errors import TerreinenOptionError
 
 __all__ = ["LANGUAGES", "format_number", "language", "locale", "t"]
 
@@ -29,16 +28,16 @@ LANGUAGES = {"nl": "nl_NL", "en": "en_GB"}
 
 
 def language() -> str:
-    """The language now in force (``settings.language``), checked.
+    """The language now in force (``settings.language``), checked: a ``ValueError``
+    naming the choices for one terreinen does not speak (a plain one, as this module sits
+    below :mod:`terreinen.errors`, whose reports are written in the reader's language).
 
     >>> language() in LANGUAGES
     True
     """
     chosen = str(settings.language).strip().lower()
     if chosen not in LANGUAGES:
-        raise TerreinenOptionError(
-            f"language {settings.language!r}: choose {' or '.join(LANGUAGES)}"
-        )
+        raise ValueError(f"language {settings.language!r}: choose {' or '.join(LANGUAGES)}")
     return chosen
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
+from terreinen.i18n import format_number, t
 
 __all__ = ["Finding", "Severity", "ValidationReport"]
 
@@ -18,6 +17,9 @@ Severity = Literal["error", "warning"]
 @dataclass(frozen=True)
 class Finding:
     """One problem in the input: where it is, what is wrong, and what to do about it.
+
+    ``message`` and ``suggestion`` are written in the reader's language when the finding is
+    made; its frame (severity, row, column) when it is printed.
 
     >>> print(Finding("error", "unknown value 'weg'", row=3, kavel_id="A", column="status"))
     error: row 3, kavel_id 'A', column 'status': unknown value 'weg'
@@ -34,13 +36,18 @@ class Finding:
     def __str__(self) -> str:
         where = [self.source] if self.source else []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(t("row {row}", row=self.row))
         if self.kavel_id:
-            where.append(f"kavel_id {self.kavel_id!r}")
+            where.append(f"kavel_id {self.kavel_id!r}")  # contract names stay as they are
         if self.column:
-            where.append(f"column {self.column!r}")
-        text = f"{self.severity}: {', '.join(where) + ': ' if where else ''}{self.message}"
-        return f"{text} ({self.suggestion})" if self.suggestion else text
+            where.append(t("column {column}", column=repr(self.column)))
+        said = t("error") if self.severity == "error" else t("warning")
+        text = f"{said}: {', '.join(where) + ': ' if where else ''}{self.message}"
+        return (
+            t("{text} ({suggestion})", text=text, suggestion=self.suggestion)
+            if self.suggestion
+            else text
+        )
 
 
 @dataclass
@@ -69,15 +76,18 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         """The findings as a table: severity, row, kavel_id, column, message, suggestion."""
-        # pandas only when a table is asked for: the command line's error path stays light
-
         columns = ["severity", "row", "kavel_id", "column", "message", "suggestion"]
         return pd.DataFrame([asdict(f) for f in self.findings], columns=columns)
 
     def summary(self) -> str:
-        return (
-            f"{self.source}: {self.n_rows:,} {self.noun}, {len(self.errors)} errors, "
-            f"{len(self.warnings)} warnings"
+        """The summary line in the reader's language (``x.csv: 3.360 kavels, 0 fouten, ...``)."""
+        return t(
+            "{source}: {n} {noun}, {errors} errors, {warnings} warnings",
+            source=self.source,
+            n=format_number(self.n_rows, 0),
+            noun=t(self.noun),
+            errors=len(self.errors),
+            warnings=len(self.warnings),
         )
 
     def __str__(self) -> str:

@@ -79,7 +79,7 @@ def test_overview_says_each_warning_once(tmp_path):
 # words of terreinen's own English messages that must not reach a Dutch reader
 ENGLISH = (
     "warning", "error", "wrote", "more columns", "reading", "averages", "unknown:",
-    "register ready", " parcels,", "recorded", " new,", "applied", "nothing was written", "municipality maps",
+    "register ready", " parcels,", "row ", "column ", "overlaps", "unknown value", "recorded", " new,", "applied", "nothing was written", "municipality maps",
     # typer's own words (terreinen.cli.usage)
     "usage:", "show this message", "no such", "missing argument", "invalid value", "[default:", "for help",
 )  # fmt: skip
@@ -94,6 +94,12 @@ def workplace(tmp_path_factory):
     # a home 100 m east of an Assen parcel: milieuzonering
     home = assen.geometry.iloc[:1].centroid.translate(xoff=100)
     gpd.GeoDataFrame(geometry=home.to_numpy(), crs=assen.crs).to_file(folder / "homes.geojson")
+    # a file with findings: an unknown status, a bad date and an overlap
+    rows = [
+        parcel("A", rect(0, 0, 100, 100), status="xyz", uitgiftedatum=None),
+        parcel("B", rect(0, 0, 50, 50), uitgiftedatum="gisteren"),
+    ]
+    frame(rows).to_file(folder / "fouten.gpkg")
     return folder
 
 
@@ -135,6 +141,7 @@ def _runs(folder):
     yield ["capacity", "--no-such-option"]  # typer's usage errors
     yield ["rapport"]
     yield ["capacity", "--takeup-years", "0"]
+    yield ["validate", folder / "fouten.gpkg"]  # findings: their frame and messages
 
 
 def test_one_language_dutch(workplace):

@@ -312,3 +312,49 @@ def test_report_table_and_text(tmp_path):
     ]
     assert table.iloc[0].tolist()[:4] == ["error", 1, "A", "status"]
     assert "row 1, kavel_id 'A', column 'status'" in str(report)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "nl",
+            [
+                "fout: kolom 'milieucategorie': verplichte kolom 'milieucategorie' ontbreekt "
+                "(zie docs/data-model.md in de terreinen-repository)",
+                "fout: rij 1, kavel_id 'A', kolom 'status': onbekende waarde 'xyz' (",
+                "fout: rij 2, kavel_id 'B', kolom 'uitgiftedatum': 'gisteren' is geen datum "
+                "(schrijf datums als JJJJ-MM-DD",
+                "waarschuwing: rij 2, kavel_id 'B', kolom 'geometry': overlapt kavel_id 'A' "
+                "(rij 1) voor 100% (aandeel van de kleinste kavel) (kavels horen niet te "
+                "overlappen)",
+                "2 kavels, 3 fouten, 1 waarschuwingen",
+            ],
+        ),
+        (
+            "en",
+            [
+                "error: column 'milieucategorie': required column 'milieucategorie' is missing "
+                "(see docs/data-model.md in the terreinen repository)",
+                "error: row 1, kavel_id 'A', column 'status': unknown value 'xyz' (",
+                "error: row 2, kavel_id 'B', column 'uitgiftedatum': 'gisteren' is not a date "
+                "(write dates as YYYY-MM-DD",
+                "warning: row 2, kavel_id 'B', column 'geometry': overlaps kavel_id 'A' (row 1) "
+                "by 100% (share of the smaller parcel) (parcels should not overlap)",
+                "2 parcels, 3 errors, 1 warnings",
+            ],
+        ),
+    ],
+)
+def test_findings_in_the_readers_language(tmp_path, monkeypatch, lang, expected):
+    """Issue 22: a finding's frame and message are in the reader's language; kavel_id,
+    column names and values stay as they are."""
+    rows = [
+        parcel("A", rect(0, 0, 100, 100), status="xyz", uitgiftedatum=None),
+        parcel("B", rect(0, 0, 50, 50), uitgiftedatum="gisteren"),  # inside A: 100 % of B
+    ]
+    for row in rows:
+        del row["milieucategorie"]
+    monkeypatch.setattr("terreinen.settings.language", lang)
+    said = str(validate(_write(tmp_path, rows)))
+    assert [text for text in expected if text not in said] == [], said

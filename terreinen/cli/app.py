@@ -26,7 +26,6 @@ from terreinen.cli.find import find_command
 from terreinen.cli.maps import map_command, overview_command
 from terreinen.cli.rapport import rapport_command
 from terreinen.cli.register import changes_command, register_app
-from terreinen.errors import TerreinenError
 from terreinen.i18n import language, t
 from terreinen.io.write import CSV_DIALECTS
 
@@ -84,7 +83,7 @@ def _options(
     settings.language = lang or os.environ.get("TERREINEN_LANG") or "nl"
     try:
         language()
-    except TerreinenError as exc:
+    except ValueError as exc:  # language() says which languages there are
         chosen, settings.language = settings.language, "en"  # say it in the source strings
         message = t("--lang {value}: choose nl or en", value=repr(chosen)) if lang else str(exc)
         raise fail(message) from None

@@ -55,7 +55,7 @@ from terreinen.errors import (
     TerreinenReadError,
 )
 from terreinen.figures import as_of_date, dated
-from terreinen.i18n import LANGUAGES, format_number, t
+from terreinen.i18n import LANGUAGES, t
 from terreinen.io.files import load_parcels
 from terreinen.io.source import URL_SCHEMES, Source
 from terreinen.io.write import (
@@ -100,7 +100,7 @@ def failure(error: TerreinenError) -> typer.Exit:
     many as ``--verbose`` allows) and return the exit that ends the command."""
     if isinstance(error, TerreinenDataError) and not isinstance(error, TerreinenReadError):
         print_findings(error.report, limit=None if state["verbose"] else 20)
-        said = t("{summary}; nothing was written", summary=summary_of(error.report))
+        said = t("{summary}; nothing was written", summary=error.report.summary())
         return fail(said, exit_code_of(error))
     return fail(str(error), exit_code_of(error))
 
@@ -397,18 +397,6 @@ def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def summary_of(report) -> str:
-    """A report's summary line in the reader's language (``3.360 kavels, 0 fouten, ...``)."""
-    return t(
-        "{source}: {n} {noun}, {errors} errors, {warnings} warnings",
-        source=report.source,
-        n=format_number(report.n_rows, 0),
-        noun=t(report.noun),
-        errors=len(report.errors),
-        warnings=len(report.warnings),
-    )
-
-
 def print_findings(report, *, limit: int | None) -> None:
     findings = report.findings if not state["quiet"] else report.errors
     shown = findings if limit is None else findings[:limit]
@@ -444,12 +432,12 @@ def load(
         raise fail(
             t(
                 "{summary}; fix the errors above first (see `terreinen validate`)",
-                summary=summary_of(report),
+                summary=report.summary(),
             )
         )
     if report.warnings:  # the first three, as read_parcels warns them
         print_findings(report, limit=None if state["verbose"] else 3)
-        said = t("{summary} (`terreinen validate` lists them)", summary=summary_of(report))
+        said = t("{summary} (`terreinen validate` lists them)", summary=report.summary())
         say(said, style="yellow")
     return frame
 

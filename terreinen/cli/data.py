@@ -31,7 +31,6 @@ from terreinen.cli.common import (
     regions_for,
     say,
     state,
-    summary_of,
 )
 from terreinen.cli.screen import (
     err,
@@ -69,7 +68,7 @@ def validate_command(
             _, report = load_parcels(parcels.location, columns=columns, **reading)
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
-        line(out if report.ok else err, summary_of(report))
+        line(out if report.ok else err, report.summary())
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
 

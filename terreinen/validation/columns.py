@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema
+from terreinen.i18n import format_number, t
 from terreinen.report import Finding, Severity, ValidationReport
 from terreinen.validation.values import (
     as_text,
     canonical_value,
-    count,
     is_blank,
     parse_dates,
     parse_numbers,
@@ -87,7 +87,7 @@ def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd
         column,
         raw,
         said_unknown,
-        "read as unknown ({rows}): the figures that need it are unknown",
+        t("read as unknown ({rows}): the figures that need it are unknown"),
         mapping,
     )
     unknown = raw.notna() & converted.isna() & ~said_unknown
@@ -96,11 +96,11 @@ def check_category(chk: Checker, column: str, *, open_ended: bool = False) -> pd
         unknown,
         "error",
         column,
-        lambda pos: f"unknown value {values[pos]!r}",
+        lambda pos: t("unknown value {value}", value=repr(values[pos])),
         lambda pos: suggest(column, values[pos]),
     )
     respelled = raw.notna() & converted.notna() & (raw != converted)
-    _per_spelling(chk, column, raw, respelled, "read as {canonical!r} ({rows})", mapping)
+    _per_spelling(chk, column, raw, respelled, t("read as {canonical} ({rows})"), mapping)
     return converted
 
 
@@ -113,11 +113,19 @@ def _per_spelling(
     mapping: dict[str, str | None],
 ) -> None:
     """A warning per spelling among ``rows``: how many values were written so, and ``said``
-    of them (``{canonical}``: the value read, ``{rows}``: the rows)."""
+    of them (``{canonical}``: the value read, ``{rows}``: the rows), both in the reader's
+    language."""
     for original in raw[rows].unique():
         where = np.flatnonzero((raw == original).to_numpy()) + 1
-        text = said.format(canonical=mapping.get(original), rows=f"rows {row_list(where)}")
-        chk.add("warning", f"{count(len(where), 'value')} written as {original!r} {text}", column)
+        rows_said = t("rows {rows}", rows=row_list(where))
+        text = said.format(canonical=repr(mapping.get(original)), rows=rows_said)
+        said_of = {"n": format_number(len(where), 0), "original": repr(original), "text": text}
+        written = (
+            t("{n} value written as {original} {text}", **said_of)
+            if len(where) == 1
+            else t("{n} values written as {original} {text}", **said_of)
+        )
+        chk.add("warning", written, column)
 
 
 def check_dates(chk: Checker, column: str, *, future_ok: bool = False) -> pd.Series:
@@ -129,8 +137,8 @@ def check_dates(chk: Checker, column: str, *, future_ok: bool = False) -> pd.Ser
         bad,
         "error",
         column,
-        lambda pos: f"{values[pos]!r} is not a date",
-        "write dates as YYYY-MM-DD (or DD-MM-YYYY), between the years 1800 and 2200",
+        lambda pos: t("{value} is not a date", value=repr(values[pos])),
+        t("write dates as YYYY-MM-DD (or DD-MM-YYYY), between the years 1800 and 2200"),
     )
     if not future_ok:
         future = (parsed > pd.Timestamp(dt.date.today())).to_numpy()
@@ -138,7 +146,7 @@ def check_dates(chk: Checker, column: str, *, future_ok: bool = False) -> pd.Ser
             future,
             "warning",
             column,
-            lambda pos: f"date {parsed.iloc[pos].date()} lies in the future",
+            lambda pos: t("date {date} lies in the future", date=parsed.iloc[pos].date()),
         )
     return parsed
 
@@ -153,13 +161,18 @@ def check_numbers(chk: Checker, column: str, *, positive: bool = False) -> pd.Se
         parsed.isna().to_numpy() & ~is_blank(raw),
         "error",
         column,
-        lambda pos: f"{values[pos]!r} is not a number",
+        lambda pos: t("{value} is not a number", value=repr(values[pos])),
     )
     infinite = np.isinf(parsed.to_numpy())
-    chk.flag(infinite, "error", column, lambda pos: f"{values[pos]!r} is not a finite number")
+    chk.flag(
+        infinite,
+        "error",
+        column,
+        lambda pos: t("{value} is not a finite number", value=repr(values[pos])),
+    )
     parsed = parsed.mask(infinite)
     too_small = (parsed <= 0) if positive else (parsed < 0)
-    limit = "must be more than 0" if positive else "must not be negative"
+    limit = t("must be more than 0") if positive else t("must not be negative")
     chk.flag(too_small.to_numpy(), "error", column, limit)
     return parsed
 
@@ -167,7 +180,7 @@ def check_numbers(chk: Checker, column: str, *, positive: bool = False) -> pd.Se
 def check_text(chk: Checker, column: str, *, required: bool) -> pd.Series:
     text = as_text(chk.frame[column])
     if required:
-        chk.flag(text.isna().to_numpy(), "error", column, "value is missing")
+        chk.flag(text.isna().to_numpy(), "error", column, t("value is missing"))
     return text
 
 
@@ -181,6 +194,8 @@ def check_unique(chk: Checker, values: pd.Series, column: str, what: str) -> Non
         dup,
         "error",
         column,
-        lambda pos: f"duplicate {column}, first used in row {first_row.iloc[pos]}",
-        f"give every {what} its own id",
+        lambda pos: t(
+            "duplicate {column}, first used in row {row}", column=column, row=first_row.iloc[pos]
+        ),
+        t("give every {what} its own id", what=t(what)),
     )

@@ -14,6 +14,7 @@ import pyproj
 import shapely
 
 from terreinen import settings
+from terreinen.i18n import format_number, t
 from terreinen.validation.columns import Checker
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
@@ -33,17 +34,17 @@ def resolve_crs(chk: Checker, geoms: gpd.GeoSeries, crs) -> gpd.GeoSeries | None
         except pyproj.exceptions.CRSError:
             chk.add(
                 "error",
-                f"{crs!r} is not a coordinate system terreinen knows",
+                t("{crs} is not a coordinate system terreinen knows", crs=repr(crs)),
                 "geometry",
-                suggestion="give an EPSG code, e.g. EPSG:28992 (RD New) or EPSG:4326 (WGS84)",
+                suggestion=t("give an EPSG code, e.g. EPSG:28992 (RD New) or EPSG:4326 (WGS84)"),
             )
             return None
         if given.is_geographic and looks_rd:
             chk.add(
                 "error",
-                f"the coordinates are RD New metres, not the degrees of {crs}",
+                t("the coordinates are RD New metres, not the degrees of {crs}", crs=crs),
                 "geometry",
-                suggestion="leave --crs out, or give EPSG:28992",
+                suggestion=t("leave --crs out, or give EPSG:28992"),
             )
             return None
         return geoms.set_crs(given, allow_override=True)
@@ -54,31 +55,40 @@ def resolve_crs(chk: Checker, geoms: gpd.GeoSeries, crs) -> gpd.GeoSeries | None
             # GDAL reads GeoJSON without a "crs" member as WGS84, whatever the numbers are
             chk.add(
                 "warning",
-                f"the file says {geoms.crs.to_string()}, but the coordinates are RD New metres; "
-                f"read as {settings.rd_crs}",
+                t(
+                    "the file says {crs}, but the coordinates are RD New metres; read as {rd}",
+                    crs=geoms.crs.to_string(),
+                    rd=settings.rd_crs,
+                ),
                 "geometry",
-                suggestion="add the CRS to the file or pass crs='EPSG:28992'",
+                suggestion=t("add the CRS to the file or pass crs={crs}", crs="'EPSG:28992'"),
             )
             return geoms.set_crs(settings.rd_crs, allow_override=True)
         return geoms
     if looks_rd or looks_lonlat or geoms.isna().all():
         guess = settings.rd_crs if looks_rd or not looks_lonlat else settings.web_crs
         if looks_rd or looks_lonlat:
-            name = "RD New metres" if looks_rd else "WGS84 degrees"
+            name = t("RD New metres") if looks_rd else t("WGS84 degrees")
             chk.add(
                 "warning",
-                f"the file has no coordinate system; the coordinates look like {name}, "
-                f"read as {guess}",
+                t(
+                    "the file has no coordinate system; the coordinates look like {name}, "
+                    "read as {guess}",
+                    name=name,
+                    guess=guess,
+                ),
                 "geometry",
-                suggestion=f"add the CRS to the file or pass crs='{guess}'",
+                suggestion=t("add the CRS to the file or pass crs={crs}", crs=f"'{guess}'"),
             )
         return geoms.set_crs(guess)
     chk.add(
         "error",
-        "the file has no coordinate system and the coordinates are neither RD New metres nor "
-        "WGS84 degrees in the Netherlands",
+        t(
+            "the file has no coordinate system and the coordinates are neither RD New metres "
+            "nor WGS84 degrees in the Netherlands"
+        ),
         "geometry",
-        suggestion="pass the CRS explicitly, e.g. crs='EPSG:28992' (CLI: --crs EPSG:28992)",
+        suggestion=t("pass the CRS explicitly, e.g. crs='EPSG:28992' (CLI: --crs EPSG:28992)"),
     )
     return None
 
@@ -106,19 +116,19 @@ def check_geometry(chk: Checker, geoms: gpd.GeoSeries) -> np.ndarray:
     """Polygonal, valid (repaired if needed) geometries; None where unusable."""
     values = geoms.to_numpy().copy()
     missing = shapely.is_missing(values) | shapely.is_empty(values)
-    chk.flag(missing, "error", "geometry", "geometry is missing or empty")
+    chk.flag(missing, "error", "geometry", t("geometry is missing or empty"))
     type_ids = shapely.get_type_id(values)
     wrong_type = ~missing & ~np.isin(type_ids, _POLYGONAL)
     chk.flag(
         wrong_type,
         "error",
         "geometry",
-        lambda pos: f"geometry is a {values[pos].geom_type}, not a polygon",
-        "a parcel must be a Polygon or MultiPolygon",
+        lambda pos: t("geometry is a {kind}, not a polygon", kind=values[pos].geom_type),
+        t("a parcel must be a Polygon or MultiPolygon"),
     )
     values[missing | wrong_type] = None
     coords_ok = np.array([_finite(g) for g in values], dtype=bool)
-    chk.flag(~coords_ok, "error", "geometry", "geometry has coordinates that are not numbers")
+    chk.flag(~coords_ok, "error", "geometry", t("geometry has coordinates that are not numbers"))
     values[~coords_ok] = None
     invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
     if invalid.any():
@@ -134,14 +144,18 @@ def check_geometry(chk: Checker, geoms: gpd.GeoSeries) -> np.ndarray:
             invalid & ~bad_after,
             "warning",
             "geometry",
-            lambda pos: f"invalid geometry ({reason_of[pos]}) repaired with make_valid",
-            "check the parcel's outline",
+            lambda pos: t(
+                "invalid geometry ({reason}) repaired with make_valid", reason=reason_of[pos]
+            ),
+            t("check the parcel's outline"),
         )
         chk.flag(
             bad_after,
             "error",
             "geometry",
-            lambda pos: f"invalid geometry ({reason_of[pos]}) that cannot be repaired",
+            lambda pos: t(
+                "invalid geometry ({reason}) that cannot be repaired", reason=reason_of[pos]
+            ),
         )
     return values
 
@@ -175,11 +189,13 @@ def check_inside_netherlands(chk: Checker, geoms: np.ndarray, what: str = "parce
         outside,
         "error",
         "geometry",
-        lambda pos: (
-            f"{what} lies outside the Netherlands "
-            f"(RD x {bounds[pos, 0]:,.0f}, y {bounds[pos, 1]:,.0f})"
+        lambda pos: t(
+            "{what} lies outside the Netherlands (RD x {x}, y {y})",
+            what=t(what),
+            x=format_number(bounds[pos, 0], 0),
+            y=format_number(bounds[pos, 1], 0),
         ),
-        "check the coordinates and the coordinate system of the file",
+        t("check the coordinates and the coordinate system of the file"),
     )
 
 
@@ -207,24 +223,31 @@ class Overlaps:
         """The finding of the parcel at ``pos``: the first few it overlaps, named by
         ``name(position)``, and a count of the rest."""
         listed = self.listed.get(pos, [])
-        named = ", ".join(f"{name(a)} by {share:.0%}" for a, share in listed)
+        named = ", ".join(
+            t("{name} by {share}%", name=name(a), share=format_number(share * 100, 0))
+            for a, share in listed
+        )
         more = int(self.counts[pos]) - len(listed) + int(self.unmeasured[pos])
+        n = format_number(more, 0)
         # the candidates counted unmeasured cross the parcel deeper than this
         deep = (
-            f" more than {settings.overlap_depth * 100:g} cm deep" if self.unmeasured[pos] else ""
+            t(" more than {cm} cm deep", cm=f"{settings.overlap_depth * 100:g}")
+            if self.unmeasured[pos]
+            else ""
         )
         if not named:
-            return f"overlaps {more:,} parcels{deep}"
-        tail = f" and {more:,} more parcels{deep}" if more > 0 else ""
-        return f"overlaps {named}{tail} (share of the smaller parcel)"
+            return t("overlaps {n} parcels{deep}", n=n, deep=deep)
+        tail = t(" and {n} more parcels{deep}", n=n, deep=deep) if more > 0 else ""
+        return t("overlaps {named}{tail} (share of the smaller parcel)", named=named, tail=tail)
 
 
+# message ids: t(COPY_SUGGESTION) where they are said
 COPY_SUGGESTION = "parcels should not overlap: their area is counted twice"
 OVERLAP_SUGGESTION = "parcels should not overlap"
 
 
 def copy_message(first: str) -> str:
-    return f"has the same outline as {first}"
+    return t("has the same outline as {first}", first=first)
 
 
 def find_overlaps(geoms: np.ndarray) -> Overlaps:
@@ -273,17 +296,22 @@ def check_overlaps(chk: Checker, geoms: np.ndarray) -> None:
         first_copy >= 0,
         "warning",
         "geometry",
-        lambda pos: copy_message(
-            f"kavel_id {chk.ids[first_copy[pos]]!r} (row {first_copy[pos] + 1})"
-        ),
-        COPY_SUGGESTION,
+        lambda pos: copy_message(_named(chk.ids[first_copy[pos]], first_copy[pos])),
+        t(COPY_SUGGESTION),
     )
     chk.flag(
         overlaps.overlapping(),
         "warning",
         "geometry",
-        lambda pos: overlaps.message(pos, lambda a: f"kavel_id {chk.ids[a]!r} (row {a + 1})"),
-        OVERLAP_SUGGESTION,
+        lambda pos: overlaps.message(pos, lambda a: _named(chk.ids[a], a)),
+        t(OVERLAP_SUGGESTION),
+    )
+
+
+def _named(kavel_id: object, position: int) -> str:
+    """Another parcel as a finding names it: ``kavel_id 'K1' (row 1)`` (``rij`` in Dutch)."""
+    return t(
+        "kavel_id {kavel_id} ({row})", kavel_id=repr(kavel_id), row=t("row {row}", row=position + 1)
     )
 
 

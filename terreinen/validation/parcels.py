@@ -16,6 +16,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import DATA_MODEL_HINT
+from terreinen.i18n import t
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.columns import (
     Checker,
@@ -53,7 +54,7 @@ def check_parcels(
         chk, out = _check_attributes(frame, source)
         values, geometry_findings, overlap_findings = geometry_checks.result()
     for column, rows in with_nul.items():
-        chk.flag(rows, "warning", column, NUL_REMOVED)
+        chk.flag(rows, "warning", column, t(NUL_REMOVED))
     chk.report.findings += geometry_findings
     if values is None:
         return None, chk.report
@@ -70,9 +71,9 @@ def _missing_columns(chk: Checker, frame: pd.DataFrame, required) -> None:
             continue
         chk.add(
             "error",
-            f"required column {column!r} is missing",
+            t("required column {column} is missing", column=repr(column)),
             column,
-            suggestion=closest(column, frame.columns, "column", otherwise=DATA_MODEL_HINT),
+            suggestion=closest(column, frame.columns, "column", otherwise=t(DATA_MODEL_HINT)),
         )
 
 
@@ -81,7 +82,7 @@ def _check_attributes(frame: pd.DataFrame, source: str) -> tuple[Checker, dict[s
     chk = Checker(frame, source)
     _missing_columns(chk, frame, schema.REQUIRED_COLUMNS)
     if len(frame) == 0:
-        chk.add("error", "the file contains no parcels")
+        chk.add("error", t("the file contains no parcels"))
     out: dict[str, pd.Series] = {}
     for column in schema.TEXT_COLUMNS:
         if column in frame:
@@ -92,7 +93,7 @@ def _check_attributes(frame: pd.DataFrame, source: str) -> tuple[Checker, dict[s
         if column in frame:
             values = check_category(chk, column, open_ended=column == "segment")
             if column in schema.REQUIRED_COLUMNS:
-                chk.flag(is_blank(frame[column]), "error", column, "value is missing")
+                chk.flag(is_blank(frame[column]), "error", column, t("value is missing"))
             out[column] = values
     for column in schema.DATE_COLUMNS:
         if column in frame:
@@ -114,8 +115,8 @@ def _check_status(chk: Checker, out: dict[str, pd.Series]) -> None:
         sold & no_date,
         "warning",
         "uitgiftedatum",
-        "parcel is uitgegeven but has no uitgiftedatum",
-        "without a date the sale is left out of take-up and counts as sold on any as-of date",
+        t("parcel is uitgegeven but has no uitgiftedatum"),
+        t("without a date the sale is left out of take-up and counts as sold on any as-of date"),
     )
     if "planfase" in out:
         soft = out["planfase"].isin([str(p) for p in schema.SOFT_PHASES]).to_numpy()
@@ -123,10 +124,11 @@ def _check_status(chk: Checker, out: dict[str, pd.Series]) -> None:
             soft & (out["status"] == "terstond_uitgeefbaar").to_numpy(),
             "warning",
             "status",
-            lambda pos: (
-                f"status terstond_uitgeefbaar in soft plan phase {out['planfase'].iloc[pos]}"
+            lambda pos: t(
+                "status terstond_uitgeefbaar in soft plan phase {phase}",
+                phase=out["planfase"].iloc[pos],
             ),
-            "land in a plan that is not yet adopted cannot be issued at once",
+            t("land in a plan that is not yet adopted cannot be issued at once"),
         )
 
 
@@ -138,7 +140,7 @@ def _check_geometries(
     chk = Checker(frame, source)
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
     if geometry is None:
-        chk.add("error", "the file has no geometry", "geometry")
+        chk.add("error", t("the file has no geometry"), "geometry")
         return None, chk.report.findings, []
     geoms = resolve_crs(chk, geometry, crs)
     if geoms is None:
@@ -158,14 +160,16 @@ def _check_area(chk: Checker, stated: pd.Series, area_ha: np.ndarray) -> None:
         off & np.isfinite(ratio),
         "warning",
         "opgegeven_ha",
-        lambda pos: (
-            f"stated area {stated.iloc[pos]:,.4g} ha differs "
-            f"{ratio[pos] - 1:+.0%} from the geometry's {area_ha[pos]:,.4g} ha"
+        lambda pos: t(
+            "stated area {stated} ha differs {share} from the geometry's {area} ha",
+            stated=f"{stated.iloc[pos]:,.4g}",
+            share=f"{ratio[pos] - 1:+.0%}",
+            area=f"{area_ha[pos]:,.4g}",
         ),
         lambda pos: (
-            "the stated area looks like m², not ha"
+            t("the stated area looks like m², not ha")
             if 5_000 < ratio[pos] < 20_000
-            else "the geometry's area is used"
+            else t("the geometry's area is used")
         ),
     )
 
@@ -217,7 +221,7 @@ def check_table(
     frame, with_nul = without_nul(frame)
     chk = Checker(frame, source, noun=noun)
     for column, rows in with_nul.items():
-        chk.flag(rows, "warning", column, NUL_REMOVED)
+        chk.flag(rows, "warning", column, t(NUL_REMOVED))
     _missing_columns(chk, frame, required)
     out = frame.copy()
     for column in frame.columns:
@@ -230,7 +234,7 @@ def check_table(
         else:
             values = as_text(frame[column])
         if column in required:
-            chk.flag(is_blank(frame[column]), "error", column, "value is missing")
+            chk.flag(is_blank(frame[column]), "error", column, t("value is missing"))
         out[column] = values
     if unique is not None and unique in out:
         check_unique(chk, out[unique], unique, noun.rstrip("s"))

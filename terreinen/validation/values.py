@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from terreinen import schema, settings
+from terreinen.i18n import format_number, t
 
 
 def as_text(values: pd.Series) -> pd.Series:
@@ -31,7 +32,7 @@ def as_text(values: pd.Series) -> pd.Series:
     return text.mask(text.eq(""))
 
 
-NUL_REMOVED = (
+NUL_REMOVED = (  # a message id: t(NUL_REMOVED) where it is said
     "NUL characters removed from the text (GDAL's writers would cut it there, so the same "
     "data would differ between formats)"
 )
@@ -105,10 +106,12 @@ def suggest(column: str, raw: str) -> str | None:
     text = canonical_value(column, raw)
     if column == "milieucategorie" and text in {"3", "4", "5"}:
         subs = [c for c in schema.MILIEUCATEGORIEEN if c.startswith(text + ".")]
-        return f"IBIS records only the main number; write one of {', '.join(subs)}"
+        return t("IBIS records only the main number; write one of {values}", values=", ".join(subs))
     allowed = schema.CATEGORY_VALUES[column]
     meant = {value: value for value in allowed} | schema.VALUE_SYNONYMS.get(column, {})
-    return closest(text, meant, column, otherwise=f"allowed values: {', '.join(allowed)}")
+    return closest(
+        text, meant, column, otherwise=t("allowed values: {values}", values=", ".join(allowed))
+    )
 
 
 def closest(
@@ -126,12 +129,14 @@ def closest(
     meant = dict(known) if isinstance(known, Mapping) else {str(k): str(k) for k in known}
     match = difflib.get_close_matches(str(name), list(meant), n=1)
     if match:
-        return f"did you mean {meant[match[0]]!r}?"
+        return t("did you mean {name}?", name=repr(meant[match[0]]))
     if otherwise is not None:
         return otherwise
     names = sorted(set(meant.values()))
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return f"known ({what}): {shown}" if names else f"there is no {what} to choose from"
+    if not names:
+        return t("there is no {what} to choose from", what=what)
+    return t("known ({what}): {names}", what=what, names=shown)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -202,10 +207,9 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
 def row_list(rows: np.ndarray) -> str:
+    """Up to ten row numbers, and how many more, in the reader's language."""
     shown = ", ".join(str(r) for r in rows[:10])
-    return shown + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+    if len(rows) <= 10:
+        return shown
+    return t("{shown} and {n} more", shown=shown, n=format_number(len(rows) - 10, 0))
