@@ -42,6 +42,7 @@ from terreinen import (
     TerreinenDataError,
     TerreinenError,
     read_parcels,
+    settings,
 )
 from terreinen.capacity import capacity
 from terreinen.cli import app
@@ -907,3 +908,23 @@ def test_gis_software_reads_the_geopackage(worked_gpkg):
     latest = versions[versions["geldig_tot"].isna() & ~versions["vervallen"].astype(bool)]
     areas = dict(zip(latest["kavel_id"], (latest.area / 10_000).round(6), strict=True))
     assert areas == {"A1": 1, "A2": 2, "A4": 3, "A5": 0.8, "T1": 4, "T2": 1.5, "T3": 1, "T4": 0.6}
+
+
+def test_an_officers_refused_edits_are_said_in_dutch(tmp_path, monkeypatch):
+    """The register's answers to an officer in the reader's language: an unknown parcel, a
+    sale of a sold parcel, an edit that changes nothing (none recorded)."""
+    store = _work(str(tmp_path / "register.gpkg"))
+    monkeypatch.setattr(settings, "language", "nl")
+    edit = {"date": "2022-02-01", "by": "J. Jansen", "reason": "akte"}
+    with Register.open(store) as register:
+        with pytest.raises(TerreinenError, match="geen kavel met kavel_id 'A9'"):
+            register.set("A9", status="optie", **edit)
+        with pytest.raises(TerreinenError, match=r"A4 is al verkocht \(uitgegeven sinds"):
+            register.set("A4", status="uitgegeven", **edit)
+        register.set("A2", status="optie", **edit)
+        with pytest.raises(TerreinenError, match="A2 heeft deze waarden al"):
+            register.set("A2", status="optie", **edit)
+        assert register.history("A2")["status"].tolist()[-1] == "optie"
+    result = cli("register", "set", "A2", "--store", store, "--date", "2022-03-01", "--by",
+                 "x", "--reason", "y", "--status", "optie", "--lang", "nl")  # fmt: skip
+    assert result.exit_code == 2 and "A2 heeft deze waarden al" in result.stderr

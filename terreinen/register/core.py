@@ -35,6 +35,7 @@ from terreinen.errors import (
     TerreinenOptionError,
     TerreinenStoreError,
 )
+from terreinen.i18n import t
 from terreinen.io import cbs
 from terreinen.io.files import read_parcels
 from terreinen.io.source import redacted
@@ -166,8 +167,15 @@ class Register:
         delivery date (maps show it)."""
         rows = self._rows(as_of)
         if rows.empty:
-            when = f"on {as_day(as_of)}" if as_of is not None else "yet"
-            raise TerreinenNotFoundError(f"{self.label}: the register holds no parcels {when}")
+            if as_of is None:
+                message = t("{label}: the register holds no parcels yet", label=self.label)
+            else:
+                message = t(
+                    "{label}: the register holds no parcels on {day}",
+                    label=self.label,
+                    day=as_day(as_of),
+                )
+            raise TerreinenNotFoundError(message)
         parcels = as_parcels(rows, self.label)
         latest = self.deliveries(as_of)  # the data date per municipality, shown on maps
         parcels.attrs["leveringen"] = dict(
@@ -318,9 +326,10 @@ class Register:
         cursor.execute(f"SELECT kavel_id FROM {HEADS}")
         known = [row[0] for row in cursor.fetchall()]
         hint = closest(str(kavel_id), known, "kavel_id", otherwise="")
-        return TerreinenNotFoundError(
-            f"{self.label}: no parcel with kavel_id {kavel_id!r}" + (f"; {hint}" if hint else "")
+        message = t(
+            "{label}: no parcel with kavel_id {kavel_id}", label=self.label, kavel_id=repr(kavel_id)
         )
+        return TerreinenNotFoundError(message + (f"; {hint}" if hint else ""))
 
     def import_delivery(
         self,
@@ -396,7 +405,14 @@ class Register:
         then = self.state(as_of=day)
         parcels = then[then["gemeente"] == gemeente]
         if parcels.empty:
-            raise TerreinenNotFoundError(f"{self.label}: {gemeente} had no parcels on {day}")
+            raise TerreinenNotFoundError(
+                t(
+                    "{label}: {gemeente} had no parcels on {day}",
+                    label=self.label,
+                    gemeente=gemeente,
+                    day=day,
+                )
+            )
         return self.import_delivery(
             parcels,
             date=date,
@@ -447,17 +463,34 @@ class Register:
             version, since, retired = int(head[0]), as_day(head[1]), bool(head[2])
             if expect_version is not None and version != expect_version:
                 raise TerreinenConflictError(
-                    f"{kavel_id} is at version {version}, not {expect_version}: someone changed "
-                    "it meanwhile; nothing was written (see `terreinen register history`, then "
-                    "edit again)"
+                    t(
+                        "{kavel_id} is at version {version}, not {expected}: someone changed "
+                        "it meanwhile; nothing was written (see `terreinen register history`, "
+                        "then edit again)",
+                        kavel_id=kavel_id,
+                        version=version,
+                        expected=expect_version,
+                    )
                 )
             if retired:
-                raise TerreinenOptionError(f"{kavel_id} was retired (vervallen) on {since}")
+                raise TerreinenOptionError(
+                    t(
+                        "{kavel_id} was retired (vervallen) on {since}",
+                        kavel_id=kavel_id,
+                        since=since,
+                    )
+                )
             if day < since:
                 raise TerreinenOptionError(
-                    f"{kavel_id}: date {day} is before its latest version {version} of {since}; "
-                    "a version starts on or after the one before (a wrong version: "
-                    "`terreinen register correct` or `undo`)"
+                    t(
+                        "{kavel_id}: date {day} is before its latest version {version} of "
+                        "{since}; a version starts on or after the one before (a wrong version: "
+                        "`terreinen register correct` or `undo`)",
+                        kavel_id=kavel_id,
+                        day=day,
+                        version=version,
+                        since=since,
+                    )
                 )
             row = self._version(cursor, kavel_id, version)
             edits = _edits(row, values, kavel_id, version, day, force)
@@ -536,13 +569,23 @@ class Register:
             _, before = self._withdrawable(cursor, kavel_id, version)
             if before is None:
                 raise TerreinenOptionError(
-                    f"{kavel_id}: version {version} is its first; there is no version to go back to"
+                    t(
+                        "{kavel_id}: version {version} is its first; there is no version to go "
+                        "back to",
+                        kavel_id=kavel_id,
+                        version=version,
+                    )
                 )
             s.withdraw_version(cursor, kavel_id, version, s.door(by), reason)
             previous, since, gone = before
             s.reopen_version(cursor, kavel_id, previous)
-            s.update_rows(cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"],
-                          [(previous, since, gone, kavel_id)])  # fmt: skip
+            s.update_rows(
+                cursor,
+                HEADS,
+                ["versie", "geldig_van", "vervallen"],
+                ["kavel_id"],
+                [(previous, since, gone, kavel_id)],
+            )
         return previous
 
     def _withdrawable(self, cursor, kavel_id: str, version: int):
@@ -696,8 +739,13 @@ class Register:
         door, bron, reden, gone = meta
         rows = self._version_rows(row, [[new, day, None, now_text(), door, bron, reden, gone]])
         s.insert_rows(cursor, VERSIONS, [*_INSERTED, "corrigeert"], [(*r, corrects) for r in rows])
-        s.update_rows(cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"],
-                      [(new, day, gone, kavel_id)])  # fmt: skip
+        s.update_rows(
+            cursor,
+            HEADS,
+            ["versie", "geldig_van", "vervallen"],
+            ["kavel_id"],
+            [(new, day, gone, kavel_id)],
+        )
         return new
 
     def _warn_if_edited(self, cursor, kavel_id: str, gemeente: str) -> None:
@@ -885,17 +933,25 @@ def _edits(row: pd.DataFrame, values: dict, kavel_id: str, version: int, day: st
     values = dict(values)
     status, sold = values.get("status"), row.at[0, "status"] == "uitgegeven"
     if sold and status is not None and not force:
-        since = str(row.at[0, "uitgiftedatum"] or "an unknown date")
+        since = str(row.at[0, "uitgiftedatum"] or t("an unknown date"))
+        said = {"kavel_id": kavel_id, "since": since, "version": str(version)}
         if status == "uitgegeven":
             raise TerreinenOptionError(
-                f"{kavel_id} is sold already (uitgegeven since {since}, version {version}); "
-                "nothing was written (force: record it anyway)"
+                t(
+                    "{kavel_id} is sold already (uitgegeven since {since}, version {version}); "
+                    "nothing was written (force: record it anyway)",
+                    **said,
+                )
             )
         raise TerreinenOptionError(
-            f"{kavel_id} is sold (uitgegeven since {since}, version {version}): making it "
-            f"{status} undoes the sale; nothing was written (if the sale fell through, force "
-            "it: its uitgiftedatum is then cleared; a wrong version: `terreinen register "
-            "correct` or `undo`)"
+            t(
+                "{kavel_id} is sold (uitgegeven since {since}, version {version}): making it "
+                "{status} undoes the sale; nothing was written (if the sale fell through, force "
+                "it: its uitgiftedatum is then cleared; a wrong version: `terreinen register "
+                "correct` or `undo`)",
+                status=status,
+                **said,
+            )
         )
     if sold and status not in (None, "uitgegeven"):
         values["uitgiftedatum"] = None  # not sold any more: no sale date
@@ -904,8 +960,12 @@ def _edits(row: pd.DataFrame, values: dict, kavel_id: str, version: int, day: st
     changed = {c: v for c, v in values.items() if not same_value(row.at[0, c], v)}
     if not changed and not force:
         raise TerreinenOptionError(
-            f"{kavel_id} has these values already (version {version}): the edit changes "
-            "nothing and was not recorded"
+            t(
+                "{kavel_id} has these values already (version {version}): the edit changes "
+                "nothing and was not recorded",
+                kavel_id=kavel_id,
+                version=version,
+            )
         )
     return changed
 
