@@ -23,6 +23,7 @@ from terreinen import schema
 from terreinen.capacity import EFFECTIVE, NO_CATEGORY
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import status_on
+from terreinen.i18n import t
 from terreinen.matching import MATCH_COLUMNS
 from terreinen.study import Study
 from terreinen.validation.values import closest
@@ -88,7 +89,7 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
     data (the command line resolves case first). Raises
     :class:`terreinen.errors.TerreinenOptionError` for an unknown area."""
     if (gemeente is None) == (regio is None):
-        raise TerreinenOptionError("give either gemeente or regio")
+        raise TerreinenOptionError(t("give either gemeente or regio"))
     if gemeente is not None:
         part, name, level = study.for_gemeente(gemeente), gemeente, "gemeente"
         members = [gemeente]
@@ -119,16 +120,24 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
 def _members(study: Study, regio: str) -> list[str]:
     """The municipalities of a region (those with parcels)."""
     if study.regions is None:
-        raise TerreinenOptionError(f"regio {regio!r}: the study has no region table; give regions=")
+        raise TerreinenOptionError(
+            t("regio {regio}: the study has no region table; give regions=", regio=repr(regio))
+        )
     known = sorted(study.regions["regio"].dropna().astype(str).unique())
     if regio not in known:
         raise TerreinenOptionError(
-            f"regio {regio!r} is not in the region table ({closest(regio, known, 'region')})"
+            t(
+                "regio {regio} is not in the region table ({hint})",
+                regio=repr(regio),
+                hint=closest(regio, known, "region"),
+            )
         )
     named = set(study.regions.loc[study.regions["regio"] == regio, "gemeente"].astype(str))
     members = [m for m in study.municipalities if m in named]
     if not members:
-        raise TerreinenOptionError(f"regio {regio!r}: none of its municipalities has parcels")
+        raise TerreinenOptionError(
+            t("regio {regio}: none of its municipalities has parcels", regio=repr(regio))
+        )
     return members
 
 
@@ -150,7 +159,9 @@ def available_by(part: Study, by: str) -> pd.DataFrame:
     ``milieucategorie`` (``by``), every value of the contract listed (also with 0 ha);
     unknown where any of the group's land is unknown; and a ``Totaal``."""
     if by not in AVAILABLE_BY and by != EFFECTIVE:
-        raise TerreinenOptionError(f"by {by!r}: choose {' or '.join(AVAILABLE_BY)}")
+        raise TerreinenOptionError(
+            t("by {by}: choose {choices}", by=repr(by), choices=t(" or ").join(AVAILABLE_BY))
+        )
     categories = _BY_EFFECTIVE if by == EFFECTIVE else AVAILABLE_BY[by]
     figures = part.figures[_SPLIT]
     values = part.parcels[by].astype(object)

@@ -16,6 +16,7 @@ from terreinen import schema, settings
 from terreinen.capacity import TOTAL, area_keys
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import AsOf, as_of_date, parcel_figures, sale_dates, status_on
+from terreinen.i18n import t
 
 __all__ = ["DEMAND_COLUMNS", "DEMAND_LEVELS", "DEMAND_SPLITS", "check_scenarios", "demand"]
 
@@ -50,12 +51,18 @@ def check_scenarios(scenarios: Sequence[float]) -> tuple[float, float, float]:
         factors = ()
     if len(factors) != 3 or not all(np.isfinite(f) and f > 0 for f in factors):
         raise TerreinenOptionError(
-            f"scenarios {list(scenarios)!r}: give three positive numbers (low, middle, high "
-            "take-up factors), e.g. 0.7,1.0,1.3"
+            t(
+                "scenarios {scenarios}: give three positive numbers (low, middle, high "
+                "take-up factors), e.g. 0.7,1.0,1.3",
+                scenarios=repr(list(scenarios)),
+            )
         )
     if not factors[0] <= factors[1] <= factors[2]:
         raise TerreinenOptionError(
-            f"scenarios {list(factors)!r}: give the factors from low to high, e.g. 0.7,1.0,1.3"
+            t(
+                "scenarios {scenarios}: give the factors from low to high, e.g. 0.7,1.0,1.3",
+                scenarios=repr(list(factors)),
+            )
         )
     return factors  # type: ignore[return-value]
 
@@ -97,21 +104,41 @@ def demand(
     """
     if by not in DEMAND_LEVELS:
         raise TerreinenOptionError(
-            f"cannot group demand by {by!r}; choose {', '.join(DEMAND_LEVELS)}"
+            t(
+                "cannot group demand by {by}; choose {choices}",
+                by=repr(by),
+                choices=", ".join(DEMAND_LEVELS),
+            )
         )
     if per not in DEMAND_SPLITS:
         raise TerreinenOptionError(
-            f"cannot split demand per {per!r}; choose {', '.join(DEMAND_SPLITS)}"
+            t(
+                "cannot split demand per {per}; choose {choices}",
+                per=repr(per),
+                choices=", ".join(DEMAND_SPLITS),
+            )
         )
     horizon = settings.demand_horizon_years if horizon is None else horizon
     if not (isinstance(horizon, int | float) and np.isfinite(horizon) and horizon > 0):
-        raise TerreinenOptionError(f"horizon {horizon!r}: give a positive number of years")
+        raise TerreinenOptionError(
+            t(
+                "{name} {value}: give a positive number of years",
+                name="horizon",
+                value=repr(horizon),
+            )
+        )
     low, middle, high = check_scenarios(
         settings.demand_scenarios if scenarios is None else scenarios
     )
     years = settings.takeup_years if takeup_years is None else takeup_years
     if years <= 0:
-        raise TerreinenOptionError(f"takeup_years {years!r}: give a positive number of years")
+        raise TerreinenOptionError(
+            t(
+                "{name} {value}: give a positive number of years",
+                name="takeup_years",
+                value=repr(years),
+            )
+        )
     date = as_of_date(as_of)
 
     if figures is None:

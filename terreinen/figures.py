@@ -98,7 +98,13 @@ def as_of_date(as_of: AsOf, name: str = "as_of") -> pd.Timestamp:
     if stamp is None or pd.isna(stamp) or not _PANDAS_YEARS[0] <= stamp.year <= _PANDAS_YEARS[1]:
         first, last = _PANDAS_YEARS
         raise TerreinenOptionError(
-            f"{name} {as_of!r} is not a date of the years {first}-{last}; write YYYY-MM-DD"
+            t(
+                "{name} {value} is not a date of the years {first}-{last}; write YYYY-MM-DD",
+                name=name,
+                value=repr(as_of),
+                first=first,
+                last=last,
+            )
         )
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)

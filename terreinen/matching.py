@@ -64,9 +64,15 @@ def parse_milieucategorie(text: str) -> tuple[str, str | None]:
         return value, None
     lowest = next((c for c in schema.MILIEUCATEGORIEEN if c.split(".")[0] == value), None)
     if lowest is not None:
-        return lowest, f"milieucategorie {value} read as {lowest} and up"
+        return lowest, t(
+            "milieucategorie {value} read as {lowest} and up", value=value, lowest=lowest
+        )
     raise TerreinenOptionError(
-        f"milieucategorie {text!r} is unknown; one of {', '.join(schema.MILIEUCATEGORIEEN)}"
+        t(
+            "milieucategorie {value} is unknown; one of {values}",
+            value=repr(text),
+            values=", ".join(schema.MILIEUCATEGORIEEN),
+        )
     )
 
 
@@ -77,8 +83,12 @@ def _lat_lon(lat: float, lon: float) -> tuple[float, float]:
     swapped = _NL_LAT[0] <= lon <= _NL_LAT[1] and _NL_LON[0] <= lat <= _NL_LON[1]
     if swapped and not inside:
         warnings.warn(
-            f"--near {lat},{lon} lies outside the Netherlands; read as {lon},{lat} "
-            "(latitude first: lat,lon)",
+            t(
+                "near {lat},{lon} lies outside the Netherlands; read as {lon},{lat} "
+                "(latitude first: lat,lon)",
+                lat=lat,
+                lon=lon,
+            ),
             TerreinenDataWarning,
             stacklevel=3,
         )
@@ -184,8 +194,14 @@ def _reference(parcels: gpd.GeoDataFrame, near: str) -> _Reference:
     known = sorted(
         {*parcels["gemeente"].astype(str), *parcels.get("kern", pd.Series()).dropna().astype(str)}
     )
-    hint = closest(near, known, "place", "give a municipality or town in the data, or lat,lon")
-    raise TerreinenNotFoundError(f"near {near!r} is not a municipality or town in the data; {hint}")
+    hint = closest(near, known, "place", t("give a municipality or town in the data, or lat,lon"))
+    raise TerreinenNotFoundError(
+        t(
+            "near {near} is not a municipality or town in the data; {hint}",
+            near=repr(near),
+            hint=hint,
+        )
+    )
 
 
 def _point_said(reference: _Reference, near: str, crs) -> tuple[dict, str]:
@@ -330,7 +346,7 @@ def closest_candidates(
     1
     """
     if n < 1:
-        raise TerreinenOptionError(f"n must be at least 1 (got {n})")
+        raise TerreinenOptionError(t("{name} must be at least 1 (got {value})", name="n", value=n))
     request = _request(wishes, "closest_candidates")
     candidates, _ = _unsold(parcels, request, as_of)
     return _closest(candidates, _gaps(candidates, request), request, n)

@@ -116,7 +116,11 @@ class Study:
         self.takeup_years = settings.takeup_years if takeup_years is None else takeup_years
         if self.takeup_years <= 0:
             raise TerreinenOptionError(
-                f"takeup_years {self.takeup_years!r}: give a positive number of years"
+                t(
+                    "{name} {value}: give a positive number of years",
+                    name="takeup_years",
+                    value=repr(self.takeup_years),
+                )
             )
         self.history = history
         self.source = str(source) if source is not None else "<parcels>"
@@ -335,7 +339,13 @@ class Study:
         region count the region), take-up averages the same years."""
         if gemeente not in self.municipalities:
             hint = closest(gemeente, self.municipalities, "municipality")
-            raise TerreinenNotFoundError(f"gemeente {gemeente!r} is not in the parcels ({hint})")
+            raise TerreinenNotFoundError(
+                t(
+                    "gemeente {gemeente} is not in the parcels ({hint})",
+                    gemeente=repr(gemeente),
+                    hint=hint,
+                )
+            )
         key = ("gemeente", gemeente)
         if key not in self._slices:
             part = self.subset(self.parcels["gemeente"].astype(str) == gemeente)

@@ -13,15 +13,20 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from conftest import DATA, ROOT, cli, frame, parcel, rect
 
-from terreinen import TerreinenDataWarning
+from terreinen import TerreinenDataWarning, settings
+from terreinen.area_report import area_report
 from terreinen.capacity import capacity
 from terreinen.cli import app
+from terreinen.demand import demand
+from terreinen.errors import TerreinenError
 from terreinen.export import export
 from terreinen.i18n import _translations
 from terreinen.io.files import read_parcels
 from terreinen.maps import overview_map
 from terreinen.maps.plain import noscript_tables
+from terreinen.matching import closest_candidates, find_parcels
 from terreinen.study import Study
+from terreinen.validation.values import closest
 
 
 @pytest.fixture
@@ -267,3 +272,43 @@ def test_every_output_states_both_dates_and_the_range(two_dates, tmp_path):
     assert next(iter(sheets)) == "toelichting"
     said = sheets["toelichting"].set_index("onderwerp")["toelichting"]
     assert said["peildatum"] == "2026-12-02" and said["gegevens t/m"] == "2025-06-30"
+
+
+def _two_parcels(folder) -> gpd.GeoDataFrame:
+    path = folder / "kavels.geojson"
+    frame([parcel("A", rect(0, 0, 100, 100)), parcel("B", rect(200, 0, 300, 100))]).to_file(path)
+    return read_parcels(path)
+
+
+@pytest.mark.parametrize(
+    ("call", "dutch"),
+    [
+        (lambda s: area_report(s), "geef gemeente of regio"),
+        (lambda s: area_report(s, regio="Noord"), "regio 'Noord': de studie heeft geen regiotabel"),
+        (lambda s: s.for_gemeente("Asen"), "gemeente 'Asen' komt niet voor in de kavels (bedoelde u"),
+        (lambda s: demand(s.parcels, by="straat"), "de vraag kan niet worden gegroepeerd naar 'straat'"),
+        (lambda s: demand(s.parcels, horizon=-1), "horizon -1: geef een positief aantal jaren"),
+        (lambda s: closest_candidates(s.parcels, n=0), "n moet minstens 1 zijn (gegeven: 0)"),
+        (lambda s: find_parcels(s.parcels, near="Zwolle"), "near 'Zwolle' is geen gemeente of kern"),
+        (lambda s: find_parcels(s.parcels, milieucategorie="9"), "milieucategorie '9' is onbekend"),
+        (lambda s: overview_map(s, municipal_colour="rood"), "municipal_colour 'rood': kies"),
+        (lambda s: overview_map(s, tiles="googl"), "tiles 'googl': geen achtergrondkaart"),
+        (lambda s: Study(s.parcels, as_of="2026-13-45"), "is geen datum in de jaren"),
+    ],
+)  # fmt: skip
+def test_the_library_answers_a_wrong_argument_in_dutch(call, dutch, monkeypatch, tmp_path):
+    """The Python API's exceptions follow the language setting (issue 22, item 1): the
+    default Dutch names the parameter (not a CLI flag) and says what to give."""
+    study = Study(_two_parcels(tmp_path), as_of="2026-06-30")
+    monkeypatch.setattr(settings, "language", "nl")
+    with pytest.raises(TerreinenError) as raised:
+        call(study)
+    assert dutch in str(raised.value)
+
+
+def test_a_suggestion_names_what_it_suggests_in_dutch(monkeypatch):
+    """The "known (...)" of a suggestion names the kind of thing in the reader's words."""
+    monkeypatch.setattr(settings, "language", "nl")
+    assert (
+        closest("Zwolle", ["Assen", "Emmen"], "municipality") == "bekend (gemeente): Assen, Emmen"
+    )

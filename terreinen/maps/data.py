@@ -17,6 +17,7 @@ from terreinen import schema, settings
 from terreinen.capacity import TOTAL
 from terreinen.errors import TerreinenOptionError
 from terreinen.figures import AsOf, as_of_date, status_on
+from terreinen.i18n import t
 from terreinen.io import cbs
 from terreinen.io.write import record_input
 from terreinen.outlines import dissolve, simplify
@@ -417,10 +418,10 @@ def _boundary_shapes(boundaries, names: list[str]) -> np.ndarray:
     column = next((c for c in frame.columns if str(c).lower() in _BOUNDARY_NAMES), None)
     if column is None:
         raise TerreinenOptionError(
-            f"the boundaries need a name column, one of {', '.join(_BOUNDARY_NAMES)}"
+            t("the boundaries need a name column, one of {names}", names=", ".join(_BOUNDARY_NAMES))
         )
     if frame.crs is None:
-        raise TerreinenOptionError("the boundaries have no coordinate system")
+        raise TerreinenOptionError(t("the boundaries have no coordinate system"))
     shapes = frame.to_crs(settings.rd_crs).set_index(frame[column].astype(str)).geometry
     shapes = shapes[~shapes.index.duplicated()].simplify(10).to_crs(settings.web_crs)
     return np.array([shapes.get(name, shapely.Polygon()) for name in names], dtype=object)

@@ -36,6 +36,7 @@ from terreinen.errors import (
     optional_import,
 )
 from terreinen.figures import AsOf, dated
+from terreinen.i18n import t
 from terreinen.io.files import read_parcels
 from terreinen.io.write import atomic_path, write_atomically
 from terreinen.maps.data import (
@@ -137,7 +138,11 @@ def tile_providers(tiles) -> list:
         if isinstance(tile, str):
             if tile not in TILES:
                 raise TerreinenOptionError(
-                    f"tiles {tile!r}: not a base map; {closest(tile, [*TILES, 'none'], 'base map')}"
+                    t(
+                        "tiles {tile}: not a base map; {hint}",
+                        tile=repr(tile),
+                        hint=closest(tile, [*TILES, "none"], "base map"),
+                    )
                 )
             tile = TILES[tile]
         providers.append(tile)
@@ -353,7 +358,9 @@ def _as_parcels(parcels) -> gpd.GeoDataFrame:
 def _checked_url(url: str | None) -> str | None:
     # a scheme is case-insensitive (RFC 3986 3.1): HTTPS:// is as good as https://
     if url is not None and not re.match(r"https?://[^\s]+$", url, re.IGNORECASE):
-        raise TerreinenOptionError(f"more_info_url must be an http(s) address, not {url!r}")
+        raise TerreinenOptionError(
+            t("more_info_url must be an http(s) address, not {url}", url=repr(url))
+        )
     return url
 
 
@@ -418,10 +425,14 @@ def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
     study = _as_study(parcels, agreements=agreements, regions=regions, history=history, as_of=as_of)
     if municipal_colour not in ("afspraken", "oordeel"):
         raise TerreinenOptionError(
-            f"municipal_colour {municipal_colour!r}: choose 'afspraken' or 'oordeel'"
+            t(
+                "municipal_colour {value}: choose 'afspraken' or 'oordeel'",
+                value=repr(municipal_colour),
+            )
         )
     if municipal_colour == "oordeel" and demand is None:
-        raise TerreinenOptionError("municipal_colour='oordeel' needs demand= (terreinen.demand)")
+        raise TerreinenOptionError(t("municipal_colour='oordeel' needs demand= (terreinen.demand)"))
+    tile_providers(tiles)  # a base map that is none is said before any work
     drawn = _drawable(study)
     parcels = drawn.parcels
     date = study.as_of
@@ -476,7 +487,10 @@ def _as_study(parcels, **options) -> Study:
         given = sorted(name for name, value in options.items() if value is not None)
         if given:
             raise TerreinenOptionError(
-                f"{', '.join(given)}: the study holds these already; give them to the Study"
+                t(
+                    "{names}: the study holds these already; give them to the Study",
+                    names=", ".join(given),
+                )
             )
         return parcels
     return Study(_as_parcels(parcels), **options)
@@ -553,7 +567,7 @@ def find_map(
         parcels, **{k: kwargs.pop(k, None) for k in ("agreements", "regions", "history", "as_of")}
     )
     if found.empty:
-        raise TerreinenNotFoundError("no parcels match, so there is no map to write")
+        raise TerreinenNotFoundError(t("no parcels match, so there is no map to write"))
     ids = set("+".join(found["kavel_id"].astype(str)).split("+"))
     shown = study.subset(study.parcels["kavel_id"].astype(str).isin(ids))
     parcels = study.parcels
@@ -627,7 +641,11 @@ def _write_assets(folder: Path) -> None:
             folder.mkdir()
         except OSError as exc:
             raise TerreinenWriteError(
-                f"{folder}: cannot create the folder ({exc.strerror})"
+                t(
+                    "{folder}: cannot create the folder ({reason})",
+                    folder=folder,
+                    reason=exc.strerror,
+                )
             ) from None
     for name, text in _assets().items():
         write_atomically(folder / name, text)

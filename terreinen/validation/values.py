@@ -135,8 +135,8 @@ def closest(
     names = sorted(set(meant.values()))
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
     if not names:
-        return t("there is no {what} to choose from", what=what)
-    return t("known ({what}): {names}", what=what, names=shown)
+        return t("there is no {what} to choose from", what=t(what))
+    return t("known ({what}): {names}", what=t(what), names=shown)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
