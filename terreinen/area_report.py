@@ -110,7 +110,7 @@ def area_report(study: Study, gemeente: str | None = None, *, regio: str | None 
         "vraag en aanbod": _demand(part, level, name),
     }
     if study.comparison is not None:
-        tables["afspraken"] = _agreements(study, members, name)
+        tables["afspraken"] = study.agreements_on(members, name)
     tables["beschikbare kavels"] = available_parcels(part)
     tables["samenvatting"].attrs = dict(capacity.attrs)
     window = part.window if part.takeup_known else None
@@ -182,19 +182,6 @@ def _demand(part: Study, level: str, name: str) -> pd.DataFrame:
     in both: only this region's rows)."""
     table = part.demand(level)
     return table[table["gebied"].astype(str) == name].reset_index(drop=True)
-
-
-def _agreements(study: Study, members: list[str], name: str) -> pd.DataFrame:
-    """The agreements rows that concern the area: on its municipalities, their regions and
-    provinces, or the region itself."""
-    comparison = study.comparison
-    assert comparison is not None
-    concerned = {name, *members}
-    if study.regions is not None:
-        rows = study.regions[study.regions["gemeente"].astype(str).isin(members)]
-        concerned |= set(rows["regio"].dropna().astype(str)) | set(rows["provincie"].astype(str))
-    concerned |= set(study.parcels.loc[study.parcels["gemeente"].isin(members), "provincie"])
-    return comparison[comparison["gebied"].astype(str).isin(concerned)].reset_index(drop=True)
 
 
 def available_parcels(part: Study) -> pd.DataFrame:

@@ -335,8 +335,9 @@ class Study:
 
     def for_gemeente(self, gemeente: str) -> Study:
         """The study of one municipality's parcels: its figures are the study's own (not
-        computed again), the agreement comparison is the whole study's (agreements on a
-        region count the region), take-up averages the same years."""
+        computed again), the agreement comparison the whole study's rows that concern it
+        (:meth:`agreements_on`: agreements on a region count the region), take-up averages
+        the same years."""
         if gemeente not in self.municipalities:
             hint = closest(gemeente, self.municipalities, "municipality")
             raise TerreinenNotFoundError(
@@ -350,8 +351,26 @@ class Study:
         if key not in self._slices:
             part = self.subset(self.parcels["gemeente"].astype(str) == gemeente)
             part._whole = (self, gemeente)
+            if self.comparison is not None:  # the agreements that concern it
+                part._tables[("agreements",)] = self.agreements_on([gemeente], gemeente)
             self._slices[key] = part
         return self._slices[key]
+
+    def agreements_on(self, members: list[str], name: str) -> pd.DataFrame:
+        """The rows of :attr:`comparison` that concern the area ``name`` of the
+        municipalities ``members``: the agreements on its municipalities, their regions and
+        provinces, or on the area itself (a study with agreements)."""
+        comparison = self.comparison
+        if comparison is None:
+            raise TerreinenOptionError(t("the study has no agreements"))
+        concerned = {name, *members}
+        if self.regions is not None:
+            rows = self.regions[self.regions["gemeente"].astype(str).isin(members)]
+            concerned |= set(rows["regio"].dropna().astype(str))
+            concerned |= set(rows["provincie"].astype(str))
+        mine = self.parcels["gemeente"].isin(members)
+        concerned |= set(self.parcels.loc[mine, "provincie"].astype(str))
+        return comparison[comparison["gebied"].astype(str).isin(concerned)].reset_index(drop=True)
 
     @cached_property
     def _slices(self) -> dict[tuple, Study]:

@@ -51,7 +51,7 @@ def test_recognised_by_content_and_needs_a_municipality(export):
     parcels, report = load_parcels(export)
     assert parcels is None
     (message,) = [str(f) for f in report.errors]  # not "kavel_id is missing"
-    assert "gemeente" in message and "--gemeente" in message
+    assert "gemeente" in message and "--gemeente-van-bestand" in message
 
 
 def test_hand_computed_hectares(export):
@@ -143,8 +143,10 @@ def test_unreadable_year_is_an_error(tmp_path):
 
 
 def test_cli_prints_unknown_line(export):
-    args = ["capacity", export, "--by", "terrein", "--gemeente", "Assen"]
-    result = cli(*args, "--provincie", "Drenthe", "--as-of", AS_OF, env={"COLUMNS": "100"})
+    args = ["capacity", export, "--by", "terrein", "--gemeente-van-bestand", "Assen"]
+    result = cli(
+        *args, "--provincie-van-bestand", "Drenthe", "--as-of", AS_OF, env={"COLUMNS": "100"}
+    )
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     total = next(line for line in lines if line.strip().startswith("Totaal"))
@@ -156,11 +158,19 @@ def test_cli_prints_unknown_line(export):
 def test_cli_without_municipality_exits_2(export):
     result = cli("capacity", export)
     assert result.exit_code == 2
-    assert "--gemeente" in result.stderr and "Traceback" not in result.stderr
+    assert "--gemeente-van-bestand" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_csv_and_json_leave_unknown_empty(export):
-    common = ["--by", "terrein", "--gemeente", "Assen", "--provincie", "Drenthe", "--as-of", AS_OF]
+    common = [
+        "--by",
+        "terrein",
+        "--gemeente-van-bestand",
+        "Assen",
+        "--provincie-van-bestand",
+        "Drenthe",
+    ]
+    common += ["--as-of", AS_OF]
     csv = cli("capacity", export, *common, "--format", "csv", "--csv", "international")
     assert csv.exit_code == 0
     rows = pd.read_csv(pd.io.common.StringIO(csv.stdout), keep_default_na=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -312,3 +313,72 @@ def test_a_suggestion_names_what_it_suggests_in_dutch(monkeypatch):
     assert (
         closest("Zwolle", ["Assen", "Emmen"], "municipality") == "bekend (gemeente): Assen, Emmen"
     )
+
+
+@pytest.fixture
+def two_towns(tmp_path):
+    """Assen: A1 1 ha terstond (hard), A2 2 ha soft (planfase 4), A3 0.5 ha sold in 2020;
+    Emmen: E1 3 ha terstond (hard). Agreements on each municipality and on the province."""
+    rows = [
+        parcel("A1", rect(0, 0, 100, 100)),
+        parcel("A2", rect(200, 0, 200, 100), planfase=4),
+        parcel("A3", rect(500, 0, 50, 100), status="uitgegeven", uitgiftedatum="2020-03-01"),
+        parcel("E1", rect(0, 0, 300, 100, "Emmen"), gemeente="Emmen"),
+    ]  # fmt: skip
+    path = tmp_path / "kavels.geojson"
+    frame(rows).to_file(path)
+    (tmp_path / "agreements.csv").write_text(
+        "afspraak_id,gebied,niveau,segment,plancapaciteit,max_ha,periode_start,periode_eind,bron\n"
+        "A-1,Assen,gemeente,,hard,10,2020-01-01,2030-12-31,test\n"
+        "E-1,Emmen,gemeente,,totaal,1,2020-01-01,2030-12-31,test\n"
+        "D-1,Drenthe,provincie,,totaal,50,2020-01-01,2030-12-31,test\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_gemeente_means_only_that_municipality_in_every_command(two_towns, tmp_path):
+    """Issue 22, item 3: ``--gemeente`` filters, the same in every command (case aside);
+    Emmen's 3 ha appear nowhere. Assen by hand: 3.5 ha gross, 1 ha hard, 2 ha soft, 0.5 ha
+    sold in 2020 (take-up 0.05 ha a year over 2016-2025)."""
+    common = ["--as-of", "2026-06-30", "--gemeente", "assen", "-f", "json"]
+    capacity_rows = json.loads(cli("capacity", two_towns, *common).stdout)
+    assert {row["gebied"] for row in capacity_rows} == {"Assen", "Totaal"}
+    for row in capacity_rows:
+        assert (row["bruto_ha"], row["hard_ha"], row["zacht_ha"]) == pytest.approx((3.5, 1, 2))
+        assert row["uitgifte_ha_per_jaar"] == pytest.approx(0.05)
+    by_segment = json.loads(cli("capacity", two_towns, *common, "--by", "segment").stdout)
+    total = next(row for row in by_segment if row["segment"] == "Totaal")
+    # A2 is terstond uitgeefbaar by its status, and soft by its plan phase
+    assert (total["terstond_ha"], total["hard_ha"], total["onverkocht_ha"]) == pytest.approx(
+        (3, 1, 3)
+    )
+    demand_rows = json.loads(cli("demand", two_towns, *common).stdout)
+    assert {row["gebied"] for row in demand_rows} == {"Assen"}
+    agreements = json.loads(cli("agreements", two_towns, *common).stdout)
+    # its own agreement and the province's (which counts all of Drenthe: 3 + 3 ha)
+    said = {row["afspraak_id"]: row["actual_ha"] for row in agreements if row["afspraak_id"]}
+    assert said == pytest.approx({"A-1": 1, "D-1": 6})
+    found = json.loads(cli("find", two_towns, *common, "--min-ha", "0").stdout)
+    assert sorted(row["kavel_id"] for row in found) == ["A1", "A2"]
+    workbook = tmp_path / "assen.xlsx"
+    args = ["export", two_towns, "--as-of", "2026-06-30", "--gemeente", "Assen", "--to", workbook]
+    assert cli(*args).exit_code == 0
+    sheets = pd.read_excel(workbook, sheet_name=None)
+    assert sorted(sheets["beschikbare kavels"]["kavel_id"]) == ["A1", "A2"]
+    assert sheets["gemeenten"]["gebied"].tolist() == ["Assen", "Totaal"]
+    assert sorted(sheets["afspraken"]["afspraak_id"].dropna()) == ["A-1", "D-1"]
+    wrong = cli("capacity", two_towns, "--gemeente", "Asen")
+    assert wrong.exit_code == 2 and "--gemeente 'Asen'" in wrong.stderr
+    assert "did you mean 'Assen'?" in wrong.stderr
+
+
+def test_an_options_error_names_the_option_as_typed(two_towns):
+    """The library's message names the parameter (min_ha); the command line the option."""
+    result = cli("find", two_towns, "--min-ha", "3", "--max-ha", "1")
+    assert result.exit_code == 2
+    assert "--min-ha 3.0 is larger than --max-ha 1.0" in result.stderr
+    with pytest.raises(TerreinenError, match=r"^min_ha 3\.0 is larger than max_ha 1\.0"):
+        find_parcels(read_parcels(two_towns), min_ha=3.0, max_ha=1.0)
+    result = cli("demand", two_towns, "--horizon", "0")
+    assert result.exit_code == 2 and "--horizon 0.0: give a positive number" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,11 +18,12 @@ from terreinen.cli.common import (
     CrsOpt,
     FormatOpt,
     GemeenteOpt,
+    GemeenteVanBestandOpt,
     GevoeligOpt,
     LayerOpt,
     OutputOpt,
     ParcelsArg,
-    ProvincieOpt,
+    ProvincieVanBestandOpt,
     RegionsOpt,
     agreements_for,
     by_levels,
@@ -92,7 +94,8 @@ def capacity_command(
         ),
     ] = None,
     gemeente: GemeenteOpt = None,
-    provincie: ProvincieOpt = None,
+    gemeente_van_bestand: GemeenteVanBestandOpt = None,
+    provincie_van_bestand: ProvincieVanBestandOpt = None,
     all_columns: AllColumnsOpt = False,
     gevoelig: GevoeligOpt = None,
 ) -> None:
@@ -101,10 +104,21 @@ def capacity_command(
     hard and soft hectares per milieucategorie, zoned and effective, per area."""
     if engine not in ("pandas", "dask"):
         raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
-    if engine == "dask" and gevoelig is not None:
-        raise fail(t("--gevoelig works with --engine pandas"))
+    pandas_only = {"--gevoelig": gevoelig, "--gemeente": gemeente}
+    for option in (name for name, given in pandas_only.items() if given is not None):
+        if engine == "dask":
+            raise fail(t("{option} works with --engine pandas", option=option))
     if by in AVAILABLE_BY and engine == "pandas":
-        _available(parcels, by, (parse_as_of(as_of), layer, crs, regions, columns), fmt, output)
+        reading = {
+            "as_of": parse_as_of(as_of),
+            "layer": layer,
+            "crs": crs,
+            "columns": columns,
+            "file_gemeente": gemeente_van_bestand,
+            "file_provincie": provincie_van_bestand,
+            "gemeente": gemeente,
+        }
+        _available(parcels, by, reading, regions, (fmt, output))
         return
     if engine == "dask" and (layer or crs or columns):
         raise fail(
@@ -125,8 +139,9 @@ def capacity_command(
             layer=layer,
             columns=columns,
             crs=crs,
+            file_gemeente=gemeente_van_bestand,
+            file_provincie=provincie_van_bestand,
             gemeente=gemeente,
-            provincie=provincie,
             regions=regions,
             takeup_years=takeup_years,
             sensitive=gevoelig,
@@ -159,16 +174,17 @@ def capacity_command(
     )
 
 
-def _available(parcels: Source, by: str, reading: tuple, fmt: str, output) -> None:
+def _available(
+    parcels: Source, by: str, reading: dict, regions: Path | None, show_as: tuple
+) -> None:
     """``capacity --by segment``: the unsold hectares by status and plan capacity per
-    segment (or category), as the officer's page states them."""
-    date, layer, crs, regions, columns = reading
+    segment (or category), as the officer's page states them. ``reading``: the keywords
+    of :func:`open_study`."""
+    fmt, output = show_as
     regions = regions_for(parcels, regions)
-    inputs = inputs_of(parcels, regions, columns)
+    inputs = inputs_of(parcels, regions, reading["columns"])
     guard(inputs, output)
-    with open_study(
-        parcels, as_of=date, layer=layer, crs=crs, regions=regions, columns=columns
-    ) as study:
+    with open_study(parcels, regions=regions, **reading) as study:
         table = available_by(study, by)
         title = t(
             "Available per {by} (ha) {dates} ({name})",
@@ -199,6 +215,7 @@ def demand_command(
     layer: LayerOpt = None,
     columns: ColumnsOpt = None,
     crs: CrsOpt = None,
+    gemeente: GemeenteOpt = None,
 ) -> None:
     """Demand (take-up x scenario x horizon) beside hard and soft supply, per area and
     segment: the Ladder's first step."""
@@ -216,6 +233,7 @@ def demand_command(
         layer=layer,
         columns=columns,
         crs=crs,
+        gemeente=gemeente,
     ) as study:
         table = study.demand(by, per, horizon=horizon, scenarios=factors)
     title = t(
@@ -269,7 +287,8 @@ def agreements_command(
     columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
-    provincie: ProvincieOpt = None,
+    gemeente_van_bestand: GemeenteVanBestandOpt = None,
+    provincie_van_bestand: ProvincieVanBestandOpt = None,
     all_columns: AllColumnsOpt = False,
     store: Annotated[
         str | None,
@@ -303,13 +322,14 @@ def agreements_command(
         layer=layer,
         columns=columns,
         crs=crs,
+        file_gemeente=gemeente_van_bestand,
+        file_provincie=provincie_van_bestand,
         gemeente=gemeente,
-        provincie=provincie,
         agreements=table_path,
         regions=regions,
         store=store,
     ) as study:
-        table = study.comparison
+        table = study.comparison  # with --gemeente: the agreements that concern it
     emit(
         table,
         fmt,

@@ -52,6 +52,8 @@ from terreinen.errors import (
     TerreinenDataError,
     TerreinenDataWarning,
     TerreinenError,
+    TerreinenNotFoundError,
+    TerreinenOptionError,
     TerreinenReadError,
 )
 from terreinen.figures import as_of_date, dated
@@ -95,14 +97,46 @@ def exit_code_of(error: TerreinenError) -> int:
     return next(EXIT_CODES[kind] for kind in type(error).__mro__ if kind in EXIT_CODES)
 
 
-def failure(error: TerreinenError) -> typer.Exit:
+def failure(error: TerreinenError, flags: dict[str, str] | None = None) -> typer.Exit:
     """Print one of terreinen's errors in plain words (a data error's findings first, as
-    many as ``--verbose`` allows) and return the exit that ends the command."""
+    many as ``--verbose`` allows) and return the exit that ends the command. ``flags``:
+    the command's options by parameter name (:func:`option_flags`), which an argument's
+    error names as the user typed them."""
     if isinstance(error, TerreinenDataError) and not isinstance(error, TerreinenReadError):
         print_findings(error.report, limit=None if state["verbose"] else 20)
         said = t("{summary}; nothing was written", summary=error.report.summary())
         return fail(said, exit_code_of(error))
+    if isinstance(error, TerreinenOptionError | TerreinenNotFoundError):
+        return fail(as_typed(str(error), flags or {}), exit_code_of(error))
     return fail(str(error), exit_code_of(error))
+
+
+def option_flags(command: typer.core.TyperCommand | typer.core.TyperGroup) -> dict[str, str]:
+    """The long flag of each of ``command``'s options, by parameter name
+    (``{"min_ha": "--min-ha"}``)."""
+    return {
+        param.name: max(param.opts, key=len)
+        for param in command.params
+        if param.param_type_name == "option" and param.name and param.opts
+    }
+
+
+def as_typed(message: str, flags: dict[str, str]) -> str:
+    """A library message about an argument names its parameter (``min_ha``); the command
+    line says the option the user typed (``--min-ha``). A parameter is renamed where it
+    opens the message, or anywhere when its name cannot be a plain word (``max_ha``),
+    and only as a word followed by its value: "cannot group by ..." stays as it is.
+
+    >>> flags = {"min_ha": "--min-ha", "max_ha": "--max-ha"}
+    >>> as_typed("min_ha 3.0 is larger than max_ha 1.0", flags)
+    '--min-ha 3.0 is larger than --max-ha 1.0'
+    >>> as_typed("cannot group demand by 'straat'; by 'x'", {"by": "--by"})
+    "cannot group demand by 'straat'; by 'x'"
+    """
+    for name, flag in flags.items():
+        where = r"(?<![\w'\"./-])" if "_" in name else "^"
+        message = re.sub(rf"{where}{re.escape(name)}(?= )", flag, message)
+    return message
 
 
 EMBEDDED = Source.of(get_path("parcels"))
@@ -127,10 +161,20 @@ ParcelsArg = Annotated[
 LayerOpt = Annotated[str | None, typer.Option(help="Layer of a GeoPackage to read.")]
 GemeenteOpt = Annotated[
     str | None,
-    typer.Option("--gemeente", help="Municipality of a file without one (e.g. a park export)."),
+    typer.Option(
+        "--gemeente", help="Only this municipality (as the data write it; case does not matter)."
+    ),
 ]
-ProvincieOpt = Annotated[
-    str | None, typer.Option("--provincie", help="Province of a file without one.")
+GemeenteVanBestandOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--gemeente-van-bestand",
+        help="Municipality of a file without one (e.g. a park export without outlines).",
+    ),
+]
+ProvincieVanBestandOpt = Annotated[
+    str | None,
+    typer.Option("--provincie-van-bestand", help="Province of a file without one."),
 ]
 ColumnsOpt = Annotated[
     Path | None,
@@ -228,6 +272,18 @@ class GroupHelpInLanguage(_InLanguage, typer.core.TyperGroup):
     """A command group whose ``--help`` and usage line are in the reader's language."""
 
 
+_FLAGS = "terreinen.flags"  # the invoked command's option_flags, in the context's meta
+
+
+def _named_command(group, ctx, args: list[str]):
+    """The (sub)command the words ``args`` name, e.g. ``register`` then ``set``."""
+    command = group
+    for token in args:
+        found = command.get_command(ctx, token) if hasattr(command, "get_command") else None
+        command = found or command
+    return command
+
+
 class ErrorsInPlainWords(GroupHelpInLanguage):
     """The command group: terreinen's own errors become a plain message and an exit code,
     a bug of ours one line (the traceback with --verbose), never a traceback otherwise.
@@ -246,6 +302,7 @@ class ErrorsInPlainWords(GroupHelpInLanguage):
 
     def parse_args(self, ctx, args):
         args = global_options_first(args)
+        ctx.meta[_FLAGS] = option_flags(_named_command(self, ctx, args))
         # --help is answered while parsing, before the options take effect: the language first
         settings.language = _language_asked(args) or os.environ.get("TERREINEN_LANG") or "nl"
         set_typer_words()
@@ -259,7 +316,7 @@ class ErrorsInPlainWords(GroupHelpInLanguage):
             with _warnings_said(), inputs_protected():
                 return super().invoke(ctx)
         except TerreinenError as exc:  # bad input: a file, a table, an output path, an option
-            raise failure(exc) from None
+            raise failure(exc, ctx.meta.get(_FLAGS)) from None
         except (KeyboardInterrupt, Terminated) as exc:
             interrupted = isinstance(exc, KeyboardInterrupt)
         except UsageError as exc:  # a subcommand's: click says what is wrong, in language
@@ -467,8 +524,9 @@ def open_study(
     as_of: dt.date | None = None,
     layer: str | None = None,
     crs: str | None = None,
+    file_gemeente: str | None = None,
+    file_provincie: str | None = None,
     gemeente: str | None = None,
-    provincie: str | None = None,
     agreements: Path | None = None,
     regions: Path | None = None,
     store: str | None = None,
@@ -480,20 +538,22 @@ def open_study(
     on ``as_of``), the agreements and regions (given, or ``agreements.csv`` /
     ``gemeenten.csv`` beside the parcels), and the history ``toevoeging`` agreements count
     from (``store``, else ``source`` when it is a register, else for the embedded parcels
-    their yearly deliveries). Registers stay open while the study is used."""
+    their yearly deliveries). ``file_gemeente``, ``file_provincie``: of a file without
+    them. ``gemeente``: the study of that municipality only (as the data write it, case
+    aside). Registers stay open while the study is used."""
     with contextlib.ExitStack() as stack:
         history: History | None = None
         if is_register(source.location):
             history = stack.enter_context(Register.open(source.location))
             frame = _register_state(history, as_of)
         else:
-            named = {"gemeente": gemeente, "provincie": provincie}
+            named = {"gemeente": file_gemeente, "provincie": file_provincie}
             frame = load(source, layer, crs, as_of, columns=columns, **named)
         if store is not None:
             history = stack.enter_context(Register.open(store))
         elif history is None and source == EMBEDDED:
             history = DeliveryHistory((day, part) for day, _, part in example_deliveries())
-        yield Study(
+        study = Study(
             frame,
             as_of=as_of,
             agreements=agreements_for(source, agreements),
@@ -503,6 +563,10 @@ def open_study(
             source=source,
             sensitive=sensitive,
         )
+        if gemeente is not None:
+            named_as = resolve_name(gemeente, study.municipalities, "municipality", "--gemeente")
+            study = study.for_gemeente(named_as)
+        yield study
 
 
 def resolve_name(name: str, known, what: str, option: str) -> str:

@@ -15,10 +15,11 @@ from terreinen.cli.common import (
     ColumnsOpt,
     CrsOpt,
     GemeenteOpt,
+    GemeenteVanBestandOpt,
     GevoeligOpt,
     LayerOpt,
     ParcelsArg,
-    ProvincieOpt,
+    ProvincieVanBestandOpt,
     RegionsOpt,
     agreements_for,
     fail,
@@ -54,8 +55,8 @@ def validate_command(
     layer: LayerOpt = None,
     columns: ColumnsOpt = None,
     crs: CrsOpt = None,
-    gemeente: GemeenteOpt = None,
-    provincie: ProvincieOpt = None,
+    gemeente_van_bestand: GemeenteVanBestandOpt = None,
+    provincie_van_bestand: ProvincieVanBestandOpt = None,
 ) -> None:
     """Check a parcels file against the data model and list every finding."""
     with progress(t("reading and checking {name}", name=parcels.name)):
@@ -64,7 +65,12 @@ def validate_command(
                 stored = register.state()
             _, report = load_parcels(stored)
         else:
-            reading = {"layer": layer, "crs": crs, "gemeente": gemeente, "provincie": provincie}
+            reading = {
+                "layer": layer,
+                "crs": crs,
+                "gemeente": gemeente_van_bestand,
+                "provincie": provincie_van_bestand,
+            }
             _, report = load_parcels(parcels.location, columns=columns, **reading)
     print_findings(report, limit=None if state["verbose"] else 50)
     if not state["quiet"] or not report.ok:
@@ -138,7 +144,8 @@ def export_command(
     columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
-    provincie: ProvincieOpt = None,
+    gemeente_van_bestand: GemeenteVanBestandOpt = None,
+    provincie_van_bestand: ProvincieVanBestandOpt = None,
     gevoelig: GevoeligOpt = None,
 ) -> None:
     """Export parcels and summaries as GeoPackage, an Excel workbook, GeoJSON or IBIS;
@@ -156,8 +163,9 @@ def export_command(
             layer=layer,
             columns=columns,
             crs=crs,
+            file_gemeente=gemeente_van_bestand,
+            file_provincie=provincie_van_bestand,
             gemeente=gemeente,
-            provincie=provincie,
             agreements=agreements,
             regions=regions,
             sensitive=gevoelig,

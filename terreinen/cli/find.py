@@ -19,11 +19,12 @@ from terreinen.cli.common import (
     CrsOpt,
     FormatOpt,
     GemeenteOpt,
+    GemeenteVanBestandOpt,
     GevoeligOpt,
     LayerOpt,
     OutputOpt,
     ParcelsArg,
-    ProvincieOpt,
+    ProvincieVanBestandOpt,
     decimal_number,
     emit,
     fail,
@@ -106,7 +107,8 @@ def find_command(
     columns: ColumnsOpt = None,
     crs: CrsOpt = None,
     gemeente: GemeenteOpt = None,
-    provincie: ProvincieOpt = None,
+    gemeente_van_bestand: GemeenteVanBestandOpt = None,
+    provincie_van_bestand: ProvincieVanBestandOpt = None,
     gevoelig: GevoeligOpt = None,
 ) -> None:
     """Unsold parcels for a company: size, category (-m 4.2 or 4,2; 4 = 4.1 and up),
@@ -136,8 +138,9 @@ def find_command(
         layer=layer,
         columns=columns,
         crs=crs,
+        file_gemeente=gemeente_van_bestand,
+        file_provincie=provincie_van_bestand,
         gemeente=gemeente,
-        provincie=provincie,
         sensitive=gevoelig,
     ) as study:
         shown = (limit, fmt, output, all_columns)
@@ -180,13 +183,13 @@ def _notes(found, study: Study) -> list[str]:
     misses = found.attrs.get("bijna")
     if misses is not None and len(misses):  # what the zoned category alone would have offered
         said += [
-            f"not offered: kavel_id {kavel_id} ({why})"
+            t("not offered: kavel_id {kavel_id} ({why})", kavel_id=kavel_id, why=why)
             for kavel_id, why in zip(
                 misses["kavel_id"].head(_NEAR_MISSES_LISTED), misses["reden"], strict=False
             )
         ]
         more = len(misses) - min(len(misses), _NEAR_MISSES_LISTED)
-        said += [f"and {more} more parcels too close to homes"] if more > 0 else []
+        said += [t("and {n} more parcels too close to homes", n=more)] if more > 0 else []
     return said
 
 

@@ -408,7 +408,10 @@ def _municipality_from_codes(table: pd.DataFrame, frame: pd.DataFrame) -> list[F
 def _with_hint(finding: Finding) -> Finding:
     """A missing municipality or province can be given for the whole file."""
     if finding.column in ("gemeente", "provincie") and finding.row is None:
-        hint = t("give it for the whole file with {name}=... (CLI: --{name})", name=finding.column)
+        hint = t(
+            "give it for the whole file with {name}=... (CLI: --{name}-van-bestand)",
+            name=finding.column,
+        )
         return replace(finding, suggestion=hint)
     return finding
 

@@ -641,11 +641,7 @@ def _write_assets(folder: Path) -> None:
             folder.mkdir()
         except OSError as exc:
             raise TerreinenWriteError(
-                t(
-                    "{folder}: cannot create the folder ({reason})",
-                    folder=folder,
-                    reason=exc.strerror,
-                )
+                t("{path}: cannot create the folder ({why})", path=folder, why=exc.strerror)
             ) from None
     for name, text in _assets().items():
         write_atomically(folder / name, text)
