@@ -17,6 +17,7 @@ import pandas as pd
 from terreinen import schema
 from terreinen.errors import TerreinenDataError, TerreinenNotFoundError
 from terreinen.figures import UNKNOWN, AsOf, as_of_date, parcel_figures
+from terreinen.i18n import t
 from terreinen.io.tables import read_agreements, read_regions, regions_beside
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.values import closest
@@ -91,7 +92,9 @@ class DeliveryHistory:
             for date, parcels in self._deliveries
         ]
         if not any(len(part) for part in parts):
-            raise TerreinenNotFoundError(f"no delivery on or before {as_of_date(as_of).date()}")
+            raise TerreinenNotFoundError(
+                t("no delivery on or before {day}", day=as_of_date(as_of).date())
+            )
         return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
@@ -397,11 +400,15 @@ def _check_references(
             known = [name for level, name in members if level == niveau]
             hint = closest(gebied, known, niveau)
             if niveau == "regio" and not known:
-                hint = "regional agreements need the municipality/region table (--regions)"
+                hint = t("regional agreements need the municipality/region table (regions)")
             findings.append(
                 Finding(
                     "error",
-                    f"{niveau} {gebied!r} is not in the parcels or region table",
+                    t(
+                        "{niveau} {gebied} is not in the parcels or region table",
+                        niveau=niveau,
+                        gebied=repr(gebied),
+                    ),
                     row=row,
                     column="gebied",
                     suggestion=hint,
@@ -412,7 +419,7 @@ def _check_references(
             findings.append(
                 Finding(
                     "error",
-                    f"unknown segment {segment!r}",
+                    t("unknown segment {segment}", segment=repr(segment)),
                     row=row,
                     column="segment",
                     suggestion=closest(segment, segments, "segment"),
@@ -435,13 +442,20 @@ def _park_findings(agreement: dict, row: int, members: dict, parcels: pd.DataFra
         named = _in_parks(parcels, [token])
         if not named.any():
             known = parcels["terrein"].astype(object).dropna().unique()
-            message = f"park {token!r} is not in the parcels (by name or RIN number)"
+            message = t(
+                "park {park} is not in the parcels (by name or RIN number)", park=repr(token)
+            )
             hint = closest(token, known, "park")
         elif not parcels.loc[named, "gemeente"].astype(object).isin(area).any():
             where = ", ".join(sorted(parcels.loc[named, "gemeente"].astype(str).unique()))
             area_name = f"{agreement['niveau']} {agreement['gebied']!r}"
-            message = f"park {token!r} lies in {where}, not in {area_name}"
-            hint = "name a park of the agreement's area"
+            message = t(
+                "park {park} lies in {where}, not in {area}",
+                park=repr(token),
+                where=where,
+                area=area_name,
+            )
+            hint = t("name a park of the agreement's area")
         else:
             continue
         findings.append(Finding("error", message, row=row, column="terreinen", suggestion=hint))
