@@ -400,7 +400,7 @@ def _check_references(
             known = [name for level, name in members if level == niveau]
             hint = closest(gebied, known, niveau)
             if niveau == "regio" and not known:
-                hint = t("regional agreements need the municipality/region table (regions)")
+                hint = t("regional agreements need regions, the municipality/region table")
             findings.append(
                 Finding(
                     "error",
