@@ -242,7 +242,7 @@ def _stock(figures: pd.DataFrame, kind: str) -> tuple[float, str]:
         for cause, (why, columns) in UNKNOWN.items()
         if figures[f"onbekend_{cause}"].any() and _KIND_COLUMN[kind] in (*columns, "onverkocht_ha")
     ]
-    return np.nan, "; ".join(causes) or "the data do not give this figure for part of the land"
+    return np.nan, "; ".join(causes) or t("the data do not give this figure for part of the land")
 
 
 def _judged(agreement: dict, actual: float, active: bool) -> dict:
@@ -294,26 +294,29 @@ def _added(agreement: dict, members: dict, states: _States, date: pd.Timestamp):
     why they are unknown (NaN) when they are."""
     start = agreement["periode_start"]
     if states.history is None:
-        return np.nan, (
+        return np.nan, t(
             "grondslag toevoeging needs the register's history (history=..., "
             "CLI: a register as PARCELS or --store)"
         )
     if pd.isna(start):
-        return np.nan, "grondslag toevoeging needs a periode_start"
+        return np.nan, t("grondslag toevoeging needs a periode_start")
     if date < start:
-        return np.nan, f"the period starts on {start.date()}, after the as-of date"
+        return np.nan, t("the period starts on {day}, after the as-of date", day=start.date())
     end = date if pd.isna(agreement["periode_eind"]) else min(agreement["periode_eind"], date)
     if not states.delivered(end):
-        return np.nan, (
-            f"the history holds no delivery on or before {end.date()}: capacity added within "
-            "the period is unknown"
+        return np.nan, t(
+            "the history holds no delivery on or before {day}: capacity added within the "
+            "period is unknown",
+            day=end.date(),
         )
     after = states.on(end)
     counted = after[_in_agreement(after, agreement, members, segment=True)]
     missing = _not_reached(agreement, members, states, set(counted["gemeente"]), end, date)
     if missing:
-        return np.nan, (
-            f"the history does not reach back to {start.date()} for {', '.join(sorted(missing))}"
+        return np.nan, t(
+            "the history does not reach back to {day} for {gemeenten}",
+            day=start.date(),
+            gemeenten=", ".join(sorted(missing)),
         )
     before = states.on(start).set_index("kavel_id")
     phases = _KIND_PHASES[agreement["plancapaciteit"]]
