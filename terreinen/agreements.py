@@ -17,6 +17,7 @@ import pandas as pd
 from terreinen import schema
 from terreinen.errors import TerreinenDataError, TerreinenNotFoundError
 from terreinen.figures import UNKNOWN, AsOf, as_of_date, parcel_figures
+from terreinen.i18n import t
 from terreinen.io.tables import read_agreements, read_regions, regions_beside
 from terreinen.report import Finding, ValidationReport
 from terreinen.validation.values import closest
@@ -91,7 +92,9 @@ class DeliveryHistory:
             for date, parcels in self._deliveries
         ]
         if not any(len(part) for part in parts):
-            raise TerreinenNotFoundError(f"no delivery on or before {as_of_date(as_of).date()}")
+            raise TerreinenNotFoundError(
+                t("no delivery on or before {day}", day=as_of_date(as_of).date())
+            )
         return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
@@ -239,7 +242,7 @@ def _stock(figures: pd.DataFrame, kind: str) -> tuple[float, str]:
         for cause, (why, columns) in UNKNOWN.items()
         if figures[f"onbekend_{cause}"].any() and _KIND_COLUMN[kind] in (*columns, "onverkocht_ha")
     ]
-    return np.nan, "; ".join(causes) or "the data do not give this figure for part of the land"
+    return np.nan, "; ".join(causes) or t("the data do not give this figure for part of the land")
 
 
 def _judged(agreement: dict, actual: float, active: bool) -> dict:
@@ -291,26 +294,29 @@ def _added(agreement: dict, members: dict, states: _States, date: pd.Timestamp):
     why they are unknown (NaN) when they are."""
     start = agreement["periode_start"]
     if states.history is None:
-        return np.nan, (
+        return np.nan, t(
             "grondslag toevoeging needs the register's history (history=..., "
             "CLI: a register as PARCELS or --store)"
         )
     if pd.isna(start):
-        return np.nan, "grondslag toevoeging needs a periode_start"
+        return np.nan, t("grondslag toevoeging needs a periode_start")
     if date < start:
-        return np.nan, f"the period starts on {start.date()}, after the as-of date"
+        return np.nan, t("the period starts on {day}, after the as-of date", day=start.date())
     end = date if pd.isna(agreement["periode_eind"]) else min(agreement["periode_eind"], date)
     if not states.delivered(end):
-        return np.nan, (
-            f"the history holds no delivery on or before {end.date()}: capacity added within "
-            "the period is unknown"
+        return np.nan, t(
+            "the history holds no delivery on or before {day}: capacity added within the "
+            "period is unknown",
+            day=end.date(),
         )
     after = states.on(end)
     counted = after[_in_agreement(after, agreement, members, segment=True)]
     missing = _not_reached(agreement, members, states, set(counted["gemeente"]), end, date)
     if missing:
-        return np.nan, (
-            f"the history does not reach back to {start.date()} for {', '.join(sorted(missing))}"
+        return np.nan, t(
+            "the history does not reach back to {day} for {gemeenten}",
+            day=start.date(),
+            gemeenten=", ".join(sorted(missing)),
         )
     before = states.on(start).set_index("kavel_id")
     phases = _KIND_PHASES[agreement["plancapaciteit"]]
@@ -397,11 +403,15 @@ def _check_references(
             known = [name for level, name in members if level == niveau]
             hint = closest(gebied, known, niveau)
             if niveau == "regio" and not known:
-                hint = "regional agreements need the municipality/region table (--regions)"
+                hint = t("regional agreements need regions, the municipality/region table")
             findings.append(
                 Finding(
                     "error",
-                    f"{niveau} {gebied!r} is not in the parcels or region table",
+                    t(
+                        "{niveau} {gebied} is not in the parcels or region table",
+                        niveau=niveau,
+                        gebied=repr(gebied),
+                    ),
                     row=row,
                     column="gebied",
                     suggestion=hint,
@@ -412,7 +422,7 @@ def _check_references(
             findings.append(
                 Finding(
                     "error",
-                    f"unknown segment {segment!r}",
+                    t("unknown segment {segment}", segment=repr(segment)),
                     row=row,
                     column="segment",
                     suggestion=closest(segment, segments, "segment"),
@@ -435,13 +445,20 @@ def _park_findings(agreement: dict, row: int, members: dict, parcels: pd.DataFra
         named = _in_parks(parcels, [token])
         if not named.any():
             known = parcels["terrein"].astype(object).dropna().unique()
-            message = f"park {token!r} is not in the parcels (by name or RIN number)"
+            message = t(
+                "park {park} is not in the parcels (by name or RIN number)", park=repr(token)
+            )
             hint = closest(token, known, "park")
         elif not parcels.loc[named, "gemeente"].astype(object).isin(area).any():
             where = ", ".join(sorted(parcels.loc[named, "gemeente"].astype(str).unique()))
             area_name = f"{agreement['niveau']} {agreement['gebied']!r}"
-            message = f"park {token!r} lies in {where}, not in {area_name}"
-            hint = "name a park of the agreement's area"
+            message = t(
+                "park {park} lies in {where}, not in {area}",
+                park=repr(token),
+                where=where,
+                area=area_name,
+            )
+            hint = t("name a park of the agreement's area")
         else:
             continue
         findings.append(Finding("error", message, row=row, column="terreinen", suggestion=hint))

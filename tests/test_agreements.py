@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import AS_OF, REGIONS, build
 
-from terreinen import TerreinenDataError, TerreinenReadError
+from terreinen import TerreinenDataError, TerreinenReadError, settings
 from terreinen.agreements import compare_agreements
 from terreinen.io.tables import read_agreements
 
@@ -120,3 +120,25 @@ def test_embedded_agreements(embedded):
     assert heemserpoort["status"] != "inactief"
     assert heemserpoort["actual_ha"] == pytest.approx(15, abs=1.5)  # the 15 ha woon-werkkavels
     assert table.loc["DR-ZOD-1", "status"] == "inactief"  # 2024-2030
+
+
+def test_the_agreements_findings_are_said_in_dutch(monkeypatch):
+    """A misspelt municipality, an unknown segment and a regional agreement without the
+    region table, each named in the reader's language with its suggestion."""
+    bad = AGREEMENTS.assign(
+        gebied=["Asen", "Assen", "R1", "Drenthe", "Emmen"],
+        segment=["", "logistik", "", "", ""],
+    )
+    monkeypatch.setattr(settings, "language", "nl")
+    with pytest.raises(TerreinenDataError) as info:
+        compare_agreements(build(), bad, as_of=AS_OF)
+    said = [(f.row, f.message, f.suggestion) for f in info.value.report.errors]
+    assert said == [
+        (1, "gemeente 'Asen' staat niet in de kavels of de regiotabel", "bedoelde u 'Assen'?"),
+        (2, "onbekend segment 'logistik'", "bedoelde u 'logistiek'?"),
+        (
+            3,
+            "regio 'R1' staat niet in de kavels of de regiotabel",
+            "regionale afspraken vragen regions, de tabel van gemeenten en regio's",
+        ),
+    ]

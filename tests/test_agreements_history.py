@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from conftest import DATA, cli, frame, parcel, rect
 
-from terreinen import read_parcels
+from terreinen import read_parcels, settings
 from terreinen.agreements import DeliveryHistory, compare_agreements
 from terreinen.register import Register, example_deliveries
 
@@ -254,7 +254,7 @@ def test_demand_reads_a_register_on_the_as_of_date(store):
     assert cells[-1] == "voldoende"
 
 
-def test_a_period_that_ended_before_the_first_delivery_is_unknown(tmp_path):
+def test_a_period_that_ended_before_the_first_delivery_is_unknown(tmp_path, monkeypatch):
     # one delivery on 2026-01-01; the agreement's period 2019-2022 ended before it: what was
     # made hard within the period is unknown (not 0.0, not a crash), the stock beside it known
     store = tmp_path / "register.gpkg"
@@ -270,6 +270,14 @@ def test_a_period_that_ended_before_the_first_delivery_is_unknown(tmp_path):
     assert table.loc["T1", "reden"] == (
         "the history holds no delivery on or before 2022-12-31: capacity added within the "
         "period is unknown"
+    )
+    monkeypatch.setattr(settings, "language", settings.language)  # restored after --lang nl
+    result = cli("agreements", store, "-a", path, "--as-of", "2026-06-30", "-f", "csv",
+                 "--csv", "international", "--lang", "nl")  # fmt: skip
+    dutch = pd.read_csv(io.StringIO(result.stdout)).set_index("afspraak_id")
+    assert dutch.loc["T1", "reden"] == (
+        "de geschiedenis heeft geen levering op of voor 2022-12-31: de capaciteit die in de "
+        "periode is toegevoegd, is onbekend"
     )
     # T7 (voorraad): Heemserpoort woon_werk hard and unsold on 2026-06-30: H1 2 + H3 0.5
     # + H4 0.6 (H2 sold)

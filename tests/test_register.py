@@ -24,6 +24,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -928,3 +929,74 @@ def test_an_officers_refused_edits_are_said_in_dutch(tmp_path, monkeypatch):
     result = cli("register", "set", "A2", "--store", store, "--date", "2022-03-01", "--by",
                  "x", "--reason", "y", "--status", "optie", "--lang", "nl")  # fmt: skip
     assert result.exit_code == 2 and "A2 heeft deze waarden al" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("refused", "said"),
+    [
+        (
+            lambda r: r.correct("A2", version=3, by=" ", reason="tikfout"),
+            "een correctie vraagt wie ze maakt (by) en waarom (reason)",
+        ),
+        (
+            lambda r: r.undo("A2", version=2, by="x", reason="y"),
+            "A2: versie 2 is niet de huidige versie 3; alleen de huidige versie kan worden",
+        ),
+        (
+            lambda r: r.set("A2", date="2200-01-01", by="x", reason="y", status="optie"),
+            "datum 2200-01-01 ligt meer dan",
+        ),
+        (
+            lambda r: r.set("A2", date="2022-02-01", by="x", reason="y", status="verkochtt"),
+            "status 'verkochtt' is niet een van",
+        ),
+        (
+            lambda r: changes(r, "2022-01-01", "2021-01-01"),
+            "date_from 2022-01-01 ligt na date_to 2021-01-01",
+        ),
+        (  # Tynaarlo's T1 and T2 delivered as Assen's
+            lambda r: r.import_delivery(
+                frame([assen("T1", 0, 400), assen("T2", 400, 150)]), date="2023-01-01", source="x"
+            ),
+            "de levering voor Assen noemt 2 kavels van een andere gemeente (T1 van Tynaarlo, "
+            "T2 van Tynaarlo); een levering wijzigt alleen de kavels van de eigen gemeente",
+        ),
+        (lambda r: r.grant("assen_rol", "Assen"), "een GeoPackage-register is één bestand"),
+    ],
+)
+def test_the_registers_refusals_are_said_in_dutch(worked_gpkg, monkeypatch, refused, said):
+    """Refused before anything is written, in the reader's language."""
+    before = dump(worked_gpkg)
+    monkeypatch.setattr(settings, "language", "nl")
+    with Register.open(worked_gpkg) as register, pytest.raises(TerreinenError) as info:
+        refused(register)
+    assert said in str(info.value)
+    assert dump(worked_gpkg) == before
+
+
+def test_a_damaged_or_wrong_store_is_said_in_dutch(tmp_path, monkeypatch):
+    """A register with a trigger another program planted, a plain GeoPackage, no file and a
+    store that is no GeoPackage: each refused in Dutch, by the library and the command."""
+    planted = tmp_path / "register.gpkg"
+    Register.create(planted).close()
+    with contextlib.closing(sqlite3.connect(planted)) as db:
+        db.execute("CREATE TRIGGER spion AFTER INSERT ON kavels BEGIN SELECT 1; END")
+        db.commit()
+    plain = tmp_path / "plain.gpkg"
+    delivery_1().to_file(plain)
+    monkeypatch.setattr(settings, "language", "nl")
+    for using, store, said in [
+        (Register.open, planted, "het bestand bevat triggers die een register niet heeft (spion)"),
+        (Register.open, plain, "geen register van terreinen (de tabellen kavel_versies, kavels"),
+        (Register.open, tmp_path / "geen.gpkg", "daar is geen register (maak er een met"),
+        (Register.create, tmp_path / "r.sqlite", "een register is een GeoPackage-bestand (.gpkg)"),
+    ]:
+        with pytest.raises(TerreinenError) as info:
+            using(store)
+        assert said in str(info.value)
+    monkeypatch.setattr(settings, "language", "en")
+    result = cli("register", "history", "A1", "--store", str(plain), "--lang", "nl")
+    assert result.exit_code == 2 and "geen register van terreinen" in result.stderr
+    result = cli("changes", "--store", str(planted), "--from", "2022-01-01", "--to", "2021-01-01",
+                 "--lang", "nl")  # fmt: skip
+    assert result.exit_code == 2 and "--from 2022-01-01 ligt na --to 2021-01-01" in result.stderr

@@ -441,7 +441,7 @@ def changes_command(
 
     start, end = parse_as_of(date_from, "--from"), parse_as_of(date_to, "--to")
     if start is not None and end is not None and start > end:
-        raise fail(f"--from {start} is after --to {end}")
+        raise fail(t("--from {start} is after --to {end}", start=start, end=end))
     with Register.open(store) as register:
         table = changes(register, start, end, by, regions=regions)
     emit(

@@ -13,6 +13,7 @@ import shapely
 from terreinen import schema
 from terreinen.capacity import TOTAL, area_keys
 from terreinen.errors import TerreinenOptionError
+from terreinen.i18n import t
 from terreinen.register.store.base import as_day
 
 CHANGES_COLUMNS = (
@@ -47,9 +48,13 @@ def changes(
     """
     start, end = as_day(date_from), as_day(date_to)
     if start > end:
-        raise TerreinenOptionError(f"date_from {start} is after date_to {end}")
+        raise TerreinenOptionError(
+            t("date_from {start} is after date_to {end}", start=start, end=end)
+        )
     if dt.date.fromisoformat(start) == dt.date.min:
-        raise TerreinenOptionError(f"date_from {start}: there is no day before it to compare with")
+        raise TerreinenOptionError(
+            t("date_from {start}: there is no day before it to compare with", start=start)
+        )
     before = register._rows(dt.date.fromisoformat(start) - dt.timedelta(days=1)).set_index(
         "kavel_id"
     )

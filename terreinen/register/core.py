@@ -102,15 +102,22 @@ class Register:
         label = redacted(str(store))
         if not is_store_url(store) and not Path(store).is_file():
             raise TerreinenNotFoundError(
-                f"{label}: no register there (create one with `terreinen register init "
-                f"--store {label}` or Register.create)"
+                t(
+                    "{label}: no register there (create one with `terreinen register init "
+                    "--store {label}` or Register.create)",
+                    label=label,
+                )
             )
         register = cls(connect(store))
         if not register._store.has_register():
             register.close()
             raise TerreinenStoreError(
-                f"{label}: not a terreinen register (no tables {VERSIONS}, {HEADS}, "
-                f"{DELIVERIES}); create one with `terreinen register init --store {label}`"
+                t(
+                    "{label}: not a terreinen register (no tables {tables}); create one with "
+                    "`terreinen register init --store {label}`",
+                    label=label,
+                    tables=", ".join((VERSIONS, HEADS, DELIVERIES)),
+                )
             )
         try:
             with register._store.reading() as cursor:
@@ -127,7 +134,7 @@ class Register:
         transaction; returns the versions (from, to)."""
         label = redacted(str(store))
         if not is_store_url(store) and not Path(store).is_file():
-            raise TerreinenNotFoundError(f"{label}: no register there")
+            raise TerreinenNotFoundError(t("{label}: no register there", label=label))
         connection = connect(store)
         try:
             return connection.upgrade()
@@ -363,7 +370,7 @@ class Register:
         """
         day = as_day(date)
         if not str(source).strip():
-            raise TerreinenOptionError("a delivery needs a source (--source): where it came from")
+            raise TerreinenOptionError(t("a delivery needs a source (source): where it came from"))
         check_not_future(day, allow_future)
         delivery, covered = checked_delivery(parcels, gemeente)
         s = self._store
@@ -384,7 +391,9 @@ class Register:
             diff.conflicts, diff.accepted = conflicts, accept_delivery
             diff.refusal = None if allow_retire else check_retirement(diff, current, self.label)
             if diff.refusal and not dry_run:
-                raise TerreinenOptionError(f"{diff.refusal}; nothing was written")
+                raise TerreinenOptionError(
+                    t("{refusal}; nothing was written", refusal=diff.refusal)
+                )
             check_dates(diff, heads, day, self.label)
             if not dry_run:
                 self._apply(cursor, diff, changed, current, heads, day, source, by)
@@ -400,7 +409,7 @@ class Register:
         retired, parcels retired since come back. No delivery is recorded (staleness stays
         as it was). Returns what changed, as a delivery's diff."""
         if not str(by).strip() or not str(reason).strip():
-            raise TerreinenOptionError("a revert needs who made it (--by) and why (--reason)")
+            raise TerreinenOptionError(t("a revert needs who made it (by) and why (reason)"))
         day = as_day(to)
         then = self.state(as_of=day)
         parcels = then[then["gemeente"] == gemeente]
@@ -451,7 +460,7 @@ class Register:
         far after today is refused unless ``allow_future``."""
         day = as_day(date)
         if not str(by).strip() or not str(reason).strip():
-            raise TerreinenOptionError("an edit needs who made it (--by) and why (--reason)")
+            raise TerreinenOptionError(t("an edit needs who made it (by) and why (reason)"))
         check_not_future(day, allow_future)
         values = edit_values(status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar)
         s = self._store
@@ -525,14 +534,16 @@ class Register:
         (default: the withdrawn version's own date). A sale dated by the wrong version moves
         with the date. Returns the new version number."""
         if not str(by).strip() or not str(reason).strip():
-            raise TerreinenOptionError("a correction needs who made it (--by) and why (--reason)")
+            raise TerreinenOptionError(t("a correction needs who made it (by) and why (reason)"))
         values = edit_values(
             status=status, planfase=planfase, prijs_m2=prijs_m2, eigenaar=eigenaar, required=False
         )
         if date is None and not values:
             raise TerreinenOptionError(
-                "a correction gives a new date or at least one of status, planfase, prijs_m2, "
-                "eigenaar"
+                t(
+                    "a correction gives a new date or at least one of status, planfase, "
+                    "prijs_m2, eigenaar"
+                )
             )
         day = None if date is None else as_day(date)
         if day is not None:
@@ -545,8 +556,15 @@ class Register:
             start = day or wrong_day
             if before is not None and start < before[1]:
                 raise TerreinenOptionError(
-                    f"{kavel_id}: date {start} is before version {before[0]} of {before[1]}; "
-                    f"correct that one first (undo version {version}, then correct)"
+                    t(
+                        "{kavel_id}: date {start} is before version {before} of {since}; "
+                        "correct that one first (undo version {version}, then correct)",
+                        kavel_id=kavel_id,
+                        start=start,
+                        before=before[0],
+                        since=before[1],
+                        version=version,
+                    )
                 )
             if row.at[0, "uitgiftedatum"] == wrong_day and row.at[0, "status"] == "uitgegeven":
                 values.setdefault("uitgiftedatum", start)  # the sale was dated by the version
@@ -563,7 +581,7 @@ class Register:
         history, valid on no day, with who withdrew it, when and why) and the version before
         it is the current one again, as it was. Returns that version's number."""
         if not str(by).strip() or not str(reason).strip():
-            raise TerreinenOptionError("an undo needs who made it (--by) and why (--reason)")
+            raise TerreinenOptionError(t("an undo needs who made it (by) and why (reason)"))
         s = self._store
         with s.writing() as cursor:
             _, before = self._withdrawable(cursor, kavel_id, version)
@@ -598,9 +616,14 @@ class Register:
             raise self._unknown(cursor, kavel_id)
         if int(head[0]) != version:
             raise TerreinenOptionError(
-                f"{kavel_id}: version {version} is not its current version {head[0]}; only the "
-                "current version can be corrected or undone (undo the later ones first; see "
-                "`terreinen register history`)"
+                t(
+                    "{kavel_id}: version {version} is not its current version {current}; only "
+                    "the current version can be corrected or undone (undo the later ones first; "
+                    "see `terreinen register history`)",
+                    kavel_id=kavel_id,
+                    version=version,
+                    current=head[0],
+                )
             )
         cursor.execute(
             s.sql(
@@ -647,8 +670,10 @@ class Register:
         store = self._postgres()
         if (gemeente is not None) + province + read_only != 1:
             raise TerreinenOptionError(
-                "grant gives exactly one of gemeente (a municipality's role), province (all "
-                "municipalities) and read_only"
+                t(
+                    "grant gives exactly one of gemeente (a municipality's role), province (all "
+                    "municipalities) and read_only"
+                )
             )
         if gemeente is not None:
             right, name = "gemeente", self._municipality(gemeente)
@@ -670,9 +695,12 @@ class Register:
     def _postgres(self) -> PostgresStore:
         if not isinstance(self._store, PostgresStore):
             raise TerreinenOptionError(
-                f"{self.label}: a GeoPackage register is one file: whoever can write the file "
-                "can edit every municipality in it. Roles per municipality need a PostgreSQL "
-                "register (see 'Who may edit what' in docs/data-model.md)"
+                t(
+                    "{label}: a GeoPackage register is one file: whoever can write the file "
+                    "can edit every municipality in it. Roles per municipality need a "
+                    "PostgreSQL register (see 'Who may edit what' in docs/data-model.md)",
+                    label=self.label,
+                )
             )
         return self._store
 
@@ -693,7 +721,11 @@ class Register:
             if not hint:
                 raise
             raise TerreinenOptionError(
-                f"gemeente {gemeente!r}: not a municipality of the register or of CBS; {hint}"
+                t(
+                    "gemeente {gemeente}: not a municipality of the register or of CBS; {hint}",
+                    gemeente=repr(gemeente),
+                    hint=hint,
+                )
             ) from exc
 
     def _check_may_edit(self, cursor, kavel_id: str) -> None:
@@ -771,9 +803,16 @@ class Register:
         if delivered is not None and recorded <= pd.to_datetime(delivered, utc=True):
             return
         warnings.warn(
-            f"{kavel_id} was edited since {gemeente}'s latest delivery (version {version} by "
-            f"{door}, recorded {recorded:%Y-%m-%d %H:%M} UTC); give expect_version "
-            "(--expect-version) to be sure you change what you saw",
+            t(
+                "{kavel_id} was edited since {gemeente}'s latest delivery (version {version} by "
+                "{door}, recorded {recorded} UTC); give expect_version to be sure you change "
+                "what you saw",
+                kavel_id=kavel_id,
+                gemeente=gemeente,
+                version=version,
+                door=door,
+                recorded=f"{recorded:%Y-%m-%d %H:%M}",
+            ),
             TerreinenDataWarning,
             stacklevel=3,
         )
@@ -830,11 +869,20 @@ class Register:
         heads["hoogste"] = pd.Series(dict(cursor.fetchall()), dtype="Int64").reindex(heads.index)
         taken = heads[heads.index.isin(ids) & ~heads["gemeente"].isin(covered)]
         if not taken.empty:
-            examples = ", ".join(f"{k} of {g}" for k, g in taken["gemeente"].head(5).items())
+            examples = ", ".join(
+                t("{kavel_id} of {gemeente}", kavel_id=k, gemeente=g)
+                for k, g in taken["gemeente"].head(5).items()
+            )
             raise TerreinenOptionError(
-                f"{self.label}: the delivery for {', '.join(covered)} names {len(taken)} "
-                f"parcels of another municipality ({examples}); a delivery changes only its "
-                "own municipality's parcels: give them their own kavel_ids; nothing was written"
+                t(
+                    "{label}: the delivery for {covered} names {n} parcels of another "
+                    "municipality ({examples}); a delivery changes only its own municipality's "
+                    "parcels: give them their own kavel_ids; nothing was written",
+                    label=self.label,
+                    covered=", ".join(covered),
+                    n=len(taken),
+                    examples=examples,
+                )
             )
         if not heads["gemeente"].isin(covered).any():
             return heads, self._frame([])

@@ -84,13 +84,18 @@ class DeliveryDiff:
         if not self.conflicts.empty:
             n = self.conflicts["kavel_id"].nunique()
             kept = (
-                "the delivery applied over the edits"
+                t("the delivery applied over the edits")
                 if self.accepted
-                else "the edits kept, the delivery's values recorded as findings"
+                else t("the edits kept, the delivery's values recorded as findings")
             )
-            text += f"; {n} parcels contradict an edit made after the previous delivery: {kept}"
+            said = t(
+                "{n} parcels contradict an edit made after the previous delivery: {kept}",
+                n=n,
+                kept=kept,
+            )
+            text += f"; {said}"
         if self.refusal:
-            text += f"; it would be refused: {self.refusal}"
+            text += "; " + t("it would be refused: {refusal}", refusal=self.refusal)
         return text
 
 
@@ -109,8 +114,13 @@ def checked_delivery(parcels, gemeente) -> tuple[pd.DataFrame, list[str]]:
     others = sorted(set(present) - set(covered))
     if others:
         raise TerreinenOptionError(
-            f"{report.source}: the delivery for {', '.join(covered)} holds parcels of "
-            f"{', '.join(others)}; import those separately or name them with --gemeente"
+            t(
+                "{source}: the delivery for {covered} holds parcels of {others}; import those "
+                "separately or name them in gemeente",
+                source=report.source,
+                covered=", ".join(covered),
+                others=", ".join(others),
+            )
         )
     return delivery, covered
 
@@ -278,11 +288,16 @@ def check_retirement(diff: DeliveryDiff, current: pd.DataFrame, label: str) -> s
     for gemeente, n in gone.to_dict().items():
         total = counts[gemeente]
         if n == total or n > share * total:
-            limit = "all of them" if n == total else f"more than {share:.0%}"
-            return (
-                f"{label}: the delivery would retire {n} of the {total} parcels of "
-                f"{gemeente} ({limit}); is the file complete and the municipality right? "
-                "(allow it with allow_retire, --allow-retire)"
+            limit = t("all of them") if n == total else t("more than {share}", share=f"{share:.0%}")
+            return t(
+                "{label}: the delivery would retire {n} of the {total} parcels of {gemeente} "
+                "({limit}); is the file complete and the municipality right? (allow it with "
+                "allow_retire)",
+                label=label,
+                n=n,
+                total=total,
+                gemeente=gemeente,
+                limit=limit,
             )
     return None
 
@@ -293,8 +308,12 @@ def check_not_future(day: str, allow_future: bool) -> None:
     limit = dt.date.today() + dt.timedelta(days=settings.register_future_days)
     if not allow_future and day > limit.isoformat():
         raise TerreinenOptionError(
-            f"date {day} is more than {settings.register_future_days} days after today; "
-            "a typo? (allow it with allow_future, --allow-future); nothing was written"
+            t(
+                "date {day} is more than {days} days after today; a typo? (allow it with "
+                "allow_future); nothing was written",
+                day=day,
+                days=settings.register_future_days,
+            )
         )
 
 
@@ -308,8 +327,14 @@ def check_dates(diff: DeliveryDiff, heads: pd.DataFrame, day: str, label: str) -
     if not late.empty:
         examples = ", ".join(f"{k} ({d})" for k, d in late.head(5).items())
         raise TerreinenOptionError(
-            f"{label}: the delivery of {day} is older than the latest version of "
-            f"{len(late)} parcels it changes, e.g. {examples}; nothing was written"
+            t(
+                "{label}: the delivery of {day} is older than the latest version of {n} parcels "
+                "it changes, e.g. {examples}; nothing was written",
+                label=label,
+                day=day,
+                n=len(late),
+                examples=examples,
+            )
         )
 
 
@@ -319,8 +344,13 @@ def _category(column: str, value: str) -> str:
     allowed = schema.CATEGORY_VALUES[column]
     if text not in allowed:
         raise TerreinenOptionError(
-            f"{column} {value!r} is not one of {', '.join(allowed)}; {suggest(column, value)}; "
-            "nothing was written"
+            t(
+                "{column} {value} is not one of {allowed}; {hint}; nothing was written",
+                column=column,
+                value=repr(value),
+                allowed=", ".join(allowed),
+                hint=suggest(column, value),
+            )
         )
     return text
 
@@ -336,13 +366,15 @@ def edit_values(*, status, planfase, prijs_m2, eigenaar, required: bool = True) 
     if prijs_m2 is not None:
         price = float(prijs_m2)
         if not math.isfinite(price) or price < 0:
-            raise TerreinenOptionError(f"prijs_m2 {prijs_m2!r} must be a price of 0 or more EUR/m²")
+            raise TerreinenOptionError(
+                t("prijs_m2 {value} must be a price of 0 or more EUR/m²", value=repr(prijs_m2))
+            )
         values["prijs_m2"] = price
     if eigenaar is not None:
         values["eigenaar"] = _category("eigenaar", eigenaar)
     if required and not values:
         raise TerreinenOptionError(
-            "an edit sets at least one of status, planfase, prijs_m2, eigenaar"
+            t("an edit sets at least one of status, planfase, prijs_m2, eigenaar")
         )
     return values
 

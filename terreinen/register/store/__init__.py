@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from terreinen.errors import TerreinenOptionError
+from terreinen.i18n import t
 from terreinen.register.store.base import Store
 from terreinen.register.store.gpkg import SQLiteStore
 from terreinen.register.store.postgis import PostgresStore
@@ -24,6 +25,9 @@ def connect(store: str | Path) -> Store:
     path = Path(store)
     if path.suffix.lower() != ".gpkg":
         raise TerreinenOptionError(
-            f"{store}: a register store is a GeoPackage file (.gpkg) or a postgresql:// URL"
+            t(
+                "{store}: a register store is a GeoPackage file (.gpkg) or a postgresql:// URL",
+                store=store,
+            )
         )
     return SQLiteStore(path)

@@ -36,6 +36,7 @@ import shapely
 
 from terreinen.errors import TerreinenOptionError, TerreinenStoreError
 from terreinen.figures import AsOf, as_of_date
+from terreinen.i18n import t
 
 #: The parcel fields a version keeps (DATA_MODEL.md names), with their kind of SQL type.
 FIELDS: dict[str, str] = {
@@ -272,8 +273,12 @@ class Store:
             return shapely.from_wkb(self.wkb(values))
         except (shapely.errors.ShapelyError, IndexError, TypeError, ValueError) as exc:
             raise TerreinenStoreError(
-                f"{self.label}: a stored outline cannot be read ({exc}); the register is "
-                "damaged or was changed by another program"
+                t(
+                    "{label}: a stored outline cannot be read ({error}); the register is "
+                    "damaged or was changed by another program",
+                    label=self.label,
+                    error=exc,
+                )
             ) from None
 
     def wkb(self, values: Iterable) -> list:
@@ -363,9 +368,14 @@ class Store:
             missing = sorted(set(columns) - {d[0] for d in cursor.description})
             if missing:
                 raise TerreinenStoreError(
-                    f"{self.label}: table {table} lacks the columns {', '.join(missing)} of "
-                    f"register schema version {self.schema_target}; it is damaged or not made by "
-                    "terreinen"
+                    t(
+                        "{label}: table {table} lacks the columns {columns} of register schema "
+                        "version {version}; it is damaged or not made by terreinen",
+                        label=self.label,
+                        table=table,
+                        columns=", ".join(missing),
+                        version=self.schema_target,
+                    )
                 )
 
     def create(self) -> None:
@@ -380,9 +390,13 @@ class Store:
             others = self.foreign_layers(cursor)
             if others:
                 raise TerreinenOptionError(
-                    f"{self.label} holds other layers ({', '.join(others[:5])}): a register "
-                    "is a GeoPackage of its own; give a new file (a delivery is imported with "
-                    "`terreinen register import`)"
+                    t(
+                        "{label} holds other layers ({layers}): a register is a GeoPackage of "
+                        "its own; give a new file (a delivery is imported with `terreinen "
+                        "register import`)",
+                        label=self.label,
+                        layers=", ".join(others[:5]),
+                    )
                 )
             for table in TABLES:
                 self._create_table(cursor, table)
@@ -400,7 +414,7 @@ class Store:
             version = self.schema_version(cursor)
             if version is None:
                 raise TerreinenStoreError(
-                    f"{self.label}: not a terreinen register; nothing upgraded"
+                    t("{label}: not a terreinen register; nothing upgraded", label=self.label)
                 )
             if version > self.schema_target:
                 raise TerreinenStoreError(_other_version(self.label, version, self.schema_target))
@@ -452,9 +466,13 @@ def _to_schema_2(store: Store, cursor) -> None:
             cursor.execute(statement)
     except store.integrity_errors as exc:  # stored rows break a rule
         raise TerreinenStoreError(
-            f"{store.label}: the register breaks a rule of schema version 2 (one open version "
-            f"per parcel, one delivery per municipality, date and source): {exc}; nothing "
-            "upgraded"
+            t(
+                "{label}: the register breaks a rule of schema version 2 (one open version per "
+                "parcel, one delivery per municipality, date and source): {error}; nothing "
+                "upgraded",
+                label=store.label,
+                error=exc,
+            )
         ) from None
     store._register_tables(cursor)
     cursor.execute(f"INSERT INTO {SCHEMA} (versie) VALUES (2)")
@@ -467,14 +485,20 @@ Store.migrations = SHARED_MIGRATIONS
 
 def _other_version(label: str, version: int, target: int) -> str:
     if version > target:
-        return (
-            f"{label}: register schema version {version} is newer than this terreinen's "
-            f"{target}; install a newer terreinen"
+        return t(
+            "{label}: register schema version {version} is newer than this terreinen's "
+            "{target}; install a newer terreinen",
+            label=label,
+            version=version,
+            target=target,
         )
-    return (
-        f"{label}: register schema version {version}, this terreinen needs version "
-        f"{target}; upgrade it from version {version} with `terreinen register upgrade "
-        f"--store {label}` (Register.upgrade)"
+    return t(
+        "{label}: register schema version {version}, this terreinen needs version {target}; "
+        "upgrade it from version {version} with `terreinen register upgrade --store {label}` "
+        "(Register.upgrade)",
+        label=label,
+        version=version,
+        target=target,
     )
 
 

@@ -17,6 +17,7 @@ import shapely
 
 from terreinen import settings
 from terreinen.errors import TerreinenOptionError, TerreinenStoreError
+from terreinen.i18n import t
 from terreinen.io.write import record_input
 from terreinen.register.store.base import (
     CONFLICTS,
@@ -77,7 +78,9 @@ class SQLiteStore(Store):
                 bound = functools.partial(_bound, i)
                 self.connection.create_function(name, 1, bound, deterministic=True)
         except sqlite3.Error as exc:
-            raise TerreinenStoreError(f"{path}: cannot open the register ({exc})") from None
+            raise TerreinenStoreError(
+                t("{path}: cannot open the register ({error})", path=path, error=exc)
+            ) from None
 
     def has_register(self) -> bool:
         try:
@@ -88,7 +91,9 @@ class SQLiteStore(Store):
         except sqlite3.OperationalError as exc:
             raise self._plain(exc) from None
         except sqlite3.DatabaseError as exc:
-            raise TerreinenOptionError(f"{self.label}: not a GeoPackage ({exc})") from None
+            raise TerreinenOptionError(
+                t("{label}: not a GeoPackage ({error})", label=self.label, error=exc)
+            ) from None
         return row[0] == 3
 
     def check_store(self, cursor) -> None:
@@ -97,8 +102,11 @@ class SQLiteStore(Store):
         problems = [row[0] for row in cursor.fetchall()]
         if problems != ["ok"]:
             raise TerreinenStoreError(
-                f"{self.label}: the file is damaged ({'; '.join(problems[:3])}); restore it "
-                "from a backup"
+                t(
+                    "{label}: the file is damaged ({problems}); restore it from a backup",
+                    label=self.label,
+                    problems="; ".join(problems[:3]),
+                )
             )
         self._gdal_triggers(cursor)
 
@@ -109,9 +117,13 @@ class SQLiteStore(Store):
         foreign = [name for name, sql in triggers if not _is_gdal_trigger(name, sql)]
         if foreign:
             raise TerreinenStoreError(
-                f"{self.label}: the file holds triggers a register does not have "
-                f"({', '.join(foreign[:5])}): they would run on every edit; refused. Remove "
-                "them (DROP TRIGGER) if you trust the file"
+                t(
+                    "{label}: the file holds triggers a register does not have ({triggers}): "
+                    "they would run on every edit; refused. Remove them (DROP TRIGGER) if you "
+                    "trust the file",
+                    label=self.label,
+                    triggers=", ".join(foreign[:5]),
+                )
             )
         return bool(triggers)
 
@@ -120,18 +132,28 @@ class SQLiteStore(Store):
         super().check_schema(cursor)
         if self.schema_version(cursor) is not None and _RTREE not in self.tables(cursor):
             raise TerreinenStoreError(
-                f"{self.label}: the register lacks its spatial index {_RTREE}; it is damaged "
-                "or not made by terreinen"
+                t(
+                    "{label}: the register lacks its spatial index {index}; it is damaged or "
+                    "not made by terreinen",
+                    label=self.label,
+                    index=_RTREE,
+                )
             )
 
     def _plain(self, exc: sqlite3.Error) -> TerreinenStoreError:
         """A driver error as a plain message: a lock held too long, a read-only file, ..."""
         if "locked" in str(exc) or "busy" in str(exc):
             return TerreinenStoreError(
-                f"{self.label}: the register is locked by another program (waited "
-                f"{settings.register_lock_timeout:g} s); try again later; nothing was written"
+                t(
+                    "{label}: the register is locked by another program (waited {seconds} s); "
+                    "try again later; nothing was written",
+                    label=self.label,
+                    seconds=f"{settings.register_lock_timeout:g}",
+                )
             )
-        return TerreinenStoreError(f"{self.label}: the register cannot be used ({exc})")
+        return TerreinenStoreError(
+            t("{label}: the register cannot be used ({error})", label=self.label, error=exc)
+        )
 
     def tables(self, cursor) -> set[str]:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -186,7 +208,7 @@ class SQLiteStore(Store):
             raise self._plain(exc) from None
         except sqlite3.DatabaseError as exc:  # not a database
             raise TerreinenOptionError(
-                f"{self.label}: cannot use it as a register ({exc})"
+                t("{label}: cannot use it as a register ({error})", label=self.label, error=exc)
             ) from None
         return cursor
 

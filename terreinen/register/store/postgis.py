@@ -17,6 +17,7 @@ from terreinen.errors import (
     TerreinenStoreError,
     optional_import,
 )
+from terreinen.i18n import t
 from terreinen.io.source import redacted
 from terreinen.register.store.base import (
     CONFLICTS,
@@ -83,8 +84,12 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise TerreinenStoreError(
-                f"{self.label}: cannot connect to PostgreSQL ({reason}); is the server "
-                "running and does the database exist?"
+                t(
+                    "{label}: cannot connect to PostgreSQL ({reason}); is the server running "
+                    "and does the database exist?",
+                    label=self.label,
+                    reason=reason,
+                )
             ) from None
         lock = int(settings.register_lock_timeout * 1000)
         statement = int(settings.register_statement_timeout * 1000)
@@ -115,8 +120,11 @@ class PostgresStore(Store):
             row = cursor.fetchone()
             if row is None:
                 raise TerreinenStoreError(
-                    f"{self.label}: PostGIS is not installed in this database; run "
-                    "`create extension postgis` in it (as a superuser) first"
+                    t(
+                        "{label}: PostGIS is not installed in this database; run `create "
+                        "extension postgis` in it (as a superuser) first",
+                        label=self.label,
+                    )
                 )
             register = self.schema(cursor)
             cursor.execute("SELECT set_config('search_path', %s, false)", [f"{register}, pg_temp"])
@@ -140,8 +148,11 @@ class PostgresStore(Store):
         name = cursor.fetchone()[0]
         if name is None:
             raise TerreinenStoreError(
-                f"{self.label}: no schema to hold the register (the search path names none "
-                "that exists)"
+                t(
+                    "{label}: no schema to hold the register (the search path names none that "
+                    "exists)",
+                    label=self.label,
+                )
             )
         return name
 
@@ -158,7 +169,11 @@ class PostgresStore(Store):
         )
         if not cursor.fetchone()[0]:
             raise TerreinenPermissionError(
-                f"{self.label}: {self.user} may only read this register; nothing was written"
+                t(
+                    "{label}: {user} may only read this register; nothing was written",
+                    label=self.label,
+                    user=self.user,
+                )
             )
         cursor.execute(
             f"SELECT g FROM unnest(%s::text[]) AS g WHERE NOT {schema}.kavelregister_mag(g) "
@@ -168,8 +183,13 @@ class PostgresStore(Store):
         refused = [row[0] for row in cursor.fetchall()]
         if refused:
             raise TerreinenPermissionError(
-                f"{self.label}: {self.user} may not edit the parcels of {', '.join(refused)} "
-                "(its rights: `terreinen register roles`, Register.grants); nothing was written"
+                t(
+                    "{label}: {user} may not edit the parcels of {gemeenten} (its rights: "
+                    "`terreinen register roles`, Register.grants); nothing was written",
+                    label=self.label,
+                    user=self.user,
+                    gemeenten=", ".join(refused),
+                )
             )
 
     def grant(self, role: str, right: str, gemeente: str | None, by: str | None) -> bool:
@@ -245,8 +265,11 @@ class PostgresStore(Store):
         )
         if not cursor.fetchone()[0]:
             raise TerreinenPermissionError(
-                f"{self.label}: only the register's owner gives and takes rights; nothing was "
-                "written"
+                t(
+                    "{label}: only the register's owner gives and takes rights; nothing was "
+                    "written",
+                    label=self.label,
+                )
             )
 
     def close_versions(self, cursor, day: str, versions: list[tuple[str, int]]) -> None:
@@ -273,22 +296,35 @@ class PostgresStore(Store):
         errors = self._psycopg.errors
         if isinstance(exc, errors.LockNotAvailable):
             return TerreinenStoreError(
-                f"{self.label}: the register is locked by another session (waited "
-                f"{settings.register_lock_timeout:g} s); try again later; nothing was written"
+                t(
+                    "{label}: the register is locked by another session (waited {seconds} s); "
+                    "try again later; nothing was written",
+                    label=self.label,
+                    seconds=f"{settings.register_lock_timeout:g}",
+                )
             )
         if isinstance(exc, errors.InsufficientPrivilege):
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             return TerreinenPermissionError(
-                f"{self.label}: PostgreSQL refused it ({reason}); nothing was written"
+                t(
+                    "{label}: PostgreSQL refused it ({reason}); nothing was written",
+                    label=self.label,
+                    reason=reason,
+                )
             )
         if isinstance(exc, errors.QueryCanceled):
             return TerreinenStoreError(
-                f"{self.label}: PostgreSQL stopped the work after "
-                f"{settings.register_statement_timeout:g} s (statement_timeout); nothing was "
-                "written"
+                t(
+                    "{label}: PostgreSQL stopped the work after {seconds} s (statement_timeout); "
+                    "nothing was written",
+                    label=self.label,
+                    seconds=f"{settings.register_statement_timeout:g}",
+                )
             )
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return TerreinenStoreError(f"{self.label}: PostgreSQL refused it ({reason})")
+        return TerreinenStoreError(
+            t("{label}: PostgreSQL refused it ({reason})", label=self.label, reason=reason)
+        )
 
     def check_store(self, cursor) -> None:
         """Refuse register tables and functions of more than one owner, or tables with
@@ -304,11 +340,16 @@ class PostgresStore(Store):
         )
         planted = cursor.fetchall()
         if planted:
-            listed = ", ".join(f"{name} on {table}" for table, name in planted[:5])
+            listed = ", ".join(
+                t("{name} on {table}", name=name, table=table) for table, name in planted[:5]
+            )
             raise TerreinenStoreError(
-                f"{self.label}: the register's tables carry triggers or rules a register does "
-                f"not have ({listed}); refused: they would run with the rights of whoever "
-                "edits"
+                t(
+                    "{label}: the register's tables carry triggers or rules a register does not "
+                    "have ({listed}); refused: they would run with the rights of whoever edits",
+                    label=self.label,
+                    listed=listed,
+                )
             )
         cursor.execute(
             "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
@@ -320,10 +361,14 @@ class PostgresStore(Store):
         )
         owners = dict(cursor.fetchall())
         if len(set(owners.values())) > 1:
-            listed = ", ".join(f"{t} of {o}" for t, o in sorted(owners.items()))
+            listed = _owned(sorted(owners.items()))
             raise TerreinenStoreError(
-                f"{self.label}: the register's tables and functions have different owners "
-                f"({listed}); refused: the administrator should own them all"
+                t(
+                    "{label}: the register's tables and functions have different owners "
+                    "({listed}); refused: the administrator should own them all",
+                    label=self.label,
+                    listed=listed,
+                )
             )
 
     def check_owner(self, cursor) -> None:
@@ -337,10 +382,13 @@ class PostgresStore(Store):
         )
         others = cursor.fetchall()
         if others:
-            listed = ", ".join(f"{t} of {o}" for t, o in others[:5])
             raise TerreinenStoreError(
-                f"{self.label}: the register's tables are owned by another role ({listed}); "
-                "refused: create the register as the role that owns it"
+                t(
+                    "{label}: the register's tables are owned by another role ({listed}); "
+                    "refused: create the register as the role that owns it",
+                    label=self.label,
+                    listed=_owned(others[:5]),
+                )
             )
 
     def check_schema(self, cursor) -> None:
@@ -356,8 +404,12 @@ class PostgresStore(Store):
         missing = [row[0] for row in cursor.fetchall()]
         if missing:
             raise TerreinenStoreError(
-                f"{self.label}: the register lacks its functions {', '.join(missing)}; it is "
-                "damaged or not made by terreinen"
+                t(
+                    "{label}: the register lacks its functions {functions}; it is damaged or not "
+                    "made by terreinen",
+                    label=self.label,
+                    functions=", ".join(missing),
+                )
             )
 
     def sql(self, text: str) -> str:
@@ -442,14 +494,22 @@ class PostgresStore(Store):
         self.connection.close()
 
 
+def _owned(pairs: Iterable[tuple[str, str]]) -> str:
+    """Tables or functions with their owners, as a message lists them."""
+    return ", ".join(t("{name} of {owner}", name=name, owner=owner) for name, owner in pairs)
+
+
 def checked_role(role: str) -> str:
     """A role name as PostgreSQL keeps an unquoted one (lowercase letters, digits, ``_``),
     or a plain error naming the parameter."""
     name = str(role).strip()
     if not _ROLE_NAME.fullmatch(name) or name.startswith("pg_"):
         raise TerreinenOptionError(
-            f"role {role!r}: a role name is lowercase letters, digits and _ (at most 63, not "
-            "starting with a digit or pg_)"
+            t(
+                "role {role}: a role name is lowercase letters, digits and _ (at most 63, not "
+                "starting with a digit or pg_)",
+                role=repr(role),
+            )
         )
     return name
 
