@@ -387,6 +387,12 @@ def test_mass_retirement_is_refused_unless_allowed(store, tmp_path):
         assert dump(store) == before
         dry = register.import_delivery(one, date="2026-12-01", source="partial", dry_run=True)
         assert "it would be refused" in dry.summary() and dump(store) == before
+    one.to_file(tmp_path / "partial.gpkg")
+    refused = cli("register", "import", tmp_path / "partial.gpkg", "--store", store, "--date",
+                  "2026-12-01", "--source", "partial")  # fmt: skip
+    assert refused.exit_code == 2 and "(allow it with --allow-retire)" in refused.stderr
+    assert dump(store) == before
+    with Register.open(store) as register:
         diff = register.import_delivery(one, date="2026-12-01", source="partial", allow_retire=True)
     assert sorted(diff.retired) == ["S2", "S3", "S4", "S5"]
     path = tmp_path / "one.gpkg"

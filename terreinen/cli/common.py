@@ -123,19 +123,23 @@ def option_flags(command: typer.core.TyperCommand | typer.core.TyperGroup) -> di
 
 def as_typed(message: str, flags: dict[str, str]) -> str:
     """A library message about an argument names its parameter (``min_ha``); the command
-    line says the option the user typed (``--min-ha``). A parameter is renamed where it
-    opens the message, or anywhere when its name cannot be a plain word (``max_ha``),
-    and only as a word followed by its value: "cannot group by ..." stays as it is.
+    line says the option the user typed (``--min-ha``). A parameter whose name cannot be a
+    plain word (``max_ha``) is renamed wherever it stands as a word; one that can (``by``),
+    where it opens the message followed by its value, or stands in parentheses: "cannot
+    group by ..." stays as it is.
 
-    >>> flags = {"min_ha": "--min-ha", "max_ha": "--max-ha"}
+    >>> flags = {"min_ha": "--min-ha", "max_ha": "--max-ha", "by": "--by"}
     >>> as_typed("min_ha 3.0 is larger than max_ha 1.0", flags)
     '--min-ha 3.0 is larger than --max-ha 1.0'
-    >>> as_typed("cannot group demand by 'straat'; by 'x'", {"by": "--by"})
-    "cannot group demand by 'straat'; by 'x'"
+    >>> as_typed("an edit needs who made it (by); cannot group by 'straat'", flags)
+    "an edit needs who made it (--by); cannot group by 'straat'"
     """
     for name, flag in flags.items():
-        where = r"(?<![\w'\"./-])" if "_" in name else "^"
-        message = re.sub(rf"{where}{re.escape(name)}(?= )", flag, message)
+        word = re.escape(name)
+        pattern = (
+            rf"(?<![\w'\"./-]){word}(?!\w)" if "_" in name else rf"^{word}(?= )|(?<=\(){word}(?=\))"
+        )
+        message = re.sub(pattern, flag, message)
     return message
 
 
