@@ -238,7 +238,7 @@ def _stock(figures: pd.DataFrame, kind: str) -> tuple[float, str]:
     if not values.isna().any():
         return float(values.sum()), ""
     causes = [
-        why
+        t(why)
         for cause, (why, columns) in UNKNOWN.items()
         if figures[f"onbekend_{cause}"].any() and _KIND_COLUMN[kind] in (*columns, "onverkocht_ha")
     ]
@@ -380,7 +380,7 @@ def _municipalities_without_agreement(
             "ruimte_ha": np.nan,
             "benutting_pct": np.nan,
             "status": "geen_afspraak",
-            "reden": UNKNOWN["status"][0] if unknown[name] else "",
+            "reden": t(UNKNOWN["status"][0]) if unknown[name] else "",
             "terreinen": "",
             "grondslag": "voorraad",
             "soort": "",

@@ -355,9 +355,18 @@ def _mark_unknown(table: pd.DataFrame) -> dict[str, str]:
             continue
         table.loc[affected, list(columns)] = np.nan
         n, total = int(affected[areas].sum()), int(areas.sum())
-        extent = "" if n == total else f" for {n} of {total} areas, so the total is unknown too"
+        said = (
+            t(why)
+            if n == total
+            else t(
+                "{why} for {n} of {total} areas, so the total is unknown too",
+                why=t(why),
+                n=n,
+                total=total,
+            )
+        )
         for column in columns:
-            reasons.setdefault(column, []).append(why + extent)
+            reasons.setdefault(column, []).append(said)
     return {column: "; ".join(why) for column, why in reasons.items()}
 
 

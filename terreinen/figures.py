@@ -39,7 +39,8 @@ __all__ = [
 ]
 
 _SALE_FIGURES = ("uitgegeven_ha", "optie_ha", "terstond_ha", "niet_terstond_ha", "onverkocht_ha")
-#: cause -> (why, the capacity figures it leaves unknown)
+#: cause -> (why, in English: the source string of its translation; the capacity figures
+#: it leaves unknown)
 UNKNOWN = {
     "status": (
         "the data hold no status (sale figures)",

@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 from conftest import cli, frame, parcel, rect
 
+from terreinen import settings
 from terreinen.capacity import capacity
+from terreinen.figures import UNKNOWN
+from terreinen.i18n import t
 from terreinen.io.files import read_parcels
 from terreinen.io.ibis import ibis_to_parcels
 
@@ -130,3 +133,16 @@ def test_ibis_export_breakdown_and_map_keep_unknown(tmp_path):
     assert sorted(states) == ["Niet uitgeefbaar (wegen, groen)", "Status onbekend"]
     page = save_map(overview_map(parcels, as_of=AS_OF), tmp_path / "map.html")
     assert "Status onbekend" in page.read_text(encoding="utf-8")
+
+
+def test_why_a_figure_is_unknown_is_said_in_dutch(monkeypatch):
+    """Every cause of an unknown figure has its Dutch words, and the table says them."""
+    for why, _ in UNKNOWN.values():
+        assert t(why, lang="nl") != why
+    known = read_parcels(_sold_parcels(uitgiftedatum="2020-03-01"))
+    unknown, _ = ibis_to_parcels(_park_table(), "parks.csv")
+    monkeypatch.setattr(settings, "language", "nl")
+    table = capacity(pd.concat([known, unknown], ignore_index=True), "gemeente", as_of=AS_OF)
+    said = table.attrs["onbekend"]["hard_ha"]
+    assert said.startswith("de gegevens bevatten geen status (uitgiftecijfers) voor 1 van de 2")
+    assert said.endswith("dus ook het totaal is onbekend")
