@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from terreinen.errors import TerreinenOptionError
+from terreinen.i18n import t
 
 __all__ = ["available", "get_path"]
 
@@ -44,6 +45,10 @@ def get_path(name: str) -> Path:
     """
     if name not in _FILES:
         raise TerreinenOptionError(
-            f"no embedded dataset {name!r}; choose from {', '.join(available())}"
+            t(
+                "no embedded dataset {name}; choose from {choices}",
+                name=repr(name),
+                choices=", ".join(available()),
+            )
         )
     return Path(str(resources.files("terreinen").joinpath("data", _FILES[name])))

@@ -105,8 +105,11 @@ def capacity_sums(
         raise TerreinenDataError(report)
     if report.warnings:
         warnings.warn(
-            f"{report.summary()}: {report.warnings[0]}, ... (terreinen.distributed.validate() "
-            "lists them all)",
+            t(
+                "{summary}: {first}, ... (terreinen.distributed.validate() lists them all)",
+                summary=report.summary(),
+                first=report.warnings[0],
+            ),
             TerreinenDataWarning,
             stacklevel=3,
         )
@@ -131,7 +134,7 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
             dask.delayed(_part_sums)(
                 part,
                 _PartTask(
-                    f"{label}, part {number}", levels, date, takeup_years, table, number, outlines
+                    _part_label(label, number), levels, date, takeup_years, table, number, outlines
                 ),
                 settings.snapshot(),
             )
@@ -142,7 +145,7 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
             if on_part_done is not None:
                 on_part_done(done, len(futures))
         results = [  # in the order of the parts
-            _unreadable(future.exception(), f"{label}, part {number}")
+            _unreadable(future.exception(), _part_label(label, number))
             if future.status == "error"
             else future.result()
             for number, future in enumerate(futures, start=1)
@@ -159,7 +162,12 @@ def _run(parcels, levels, as_of, takeup_years, regions, scheduler, on_part_done=
     return sums, report
 
 
-# what a part that cannot be read lacks, by the error its reading raised
+def _part_label(label: str, number: int) -> str:
+    """The name of part ``number`` of ``label`` in messages."""
+    return t("{label}, part {number}", label=label, number=number)
+
+
+# what a part that cannot be read lacks, by the error its reading raised (message ids)
 _UNREADABLE = {
     "KeyError": "its columns differ from the other parts' (missing: {detail})",
     "GEOSException": "its geometries are not valid WKB ({detail})",
@@ -175,9 +183,9 @@ def _unreadable(exc: BaseException, label: str) -> tuple:
     message = _UNREADABLE.get(type(exc).__name__, "it cannot be read ({detail})")
     finding = Finding(
         "error",
-        message.format(detail=detail),
+        t(message, detail=detail),
         source=label,
-        suggestion="write the parts again with terreinen partition",
+        suggestion=t("write the parts again with terreinen partition"),
     )
     return None, 0, [finding], None
 
@@ -273,18 +281,22 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
     part, row, ids = edge["part"].to_numpy(), edge["row"].to_numpy(), edge["kavel_id"].to_numpy()
 
     def name(a: int, b: int) -> str:
-        where = f"row {row[a]}" if part[a] == part[b] else f"part {part[a]}, row {row[a]}"
-        return f"kavel_id {ids[a]!r} ({where})"
+        where = (
+            t("row {row}", row=row[a])
+            if part[a] == part[b]
+            else t("part {part}, row {row}", part=part[a], row=row[a])
+        )
+        return t("kavel_id {kavel_id} ({row})", kavel_id=repr(ids[a]), row=where)
 
     checked = np.flatnonzero(edge["edge"].to_numpy()).tolist()
-    places = {(f"{label}, part {part[b]}", int(row[b])) for b in checked}
+    places = {(_part_label(label, int(part[b])), int(row[b])) for b in checked}
     report.findings = [f for f in report.findings if not _is_overlap_of(f, places)]
     for b in checked:
         where = {
             "row": int(row[b]),
             "kavel_id": ids[b],
             "column": "geometry",
-            "source": f"{label}, part {part[b]}",
+            "source": _part_label(label, int(part[b])),
         }
         if overlaps.first_copy[b] >= 0:
             message = copy_message(name(int(overlaps.first_copy[b]), b))
@@ -299,10 +311,12 @@ def _overlaps_across_parts(report: ValidationReport, edges: list, label: str) ->
 
 
 def _is_overlap_of(finding: Finding, places: set) -> bool:
+    """Whether ``finding`` is a copy or overlap finding of one of ``places`` (told by its
+    suggestion, which only these findings have, in the reader's language)."""
     return (
         finding.column == "geometry"
         and (finding.source, finding.row) in places
-        and finding.message.startswith(("overlaps ", "has the same outline"))
+        and finding.suggestion in (t(COPY_SUGGESTION), t(OVERLAP_SUGGESTION))
     )
 
 
@@ -317,20 +331,22 @@ def _dask_frame(parcels):
     label = str(parcels)
     record_input(path)
     if not path.exists():
-        raise TerreinenReadError(label, "file or folder not found", "check the path")
+        raise TerreinenReadError(label, t("file or folder not found"), t("check the path"))
     is_parquet = path.suffix.lower() in (".parquet", ".geoparquet") or (
         path.is_dir() and any(path.glob("*.parquet"))
     )
     if not is_parquet:
         raise TerreinenReadError(
             label,
-            "the dask engine reads GeoParquet (a file or a folder of files)",
-            f"convert it first: terreinen partition {parcels} FOLDER",
+            t("the dask engine reads GeoParquet (a file or a folder of files)"),
+            t("convert it first: terreinen partition {parcels} FOLDER", parcels=parcels),
         )
     try:
         return dask_geopandas.read_parquet(path), label
     except Exception as exc:  # Arrow's errors: say what was wrong in plain words
-        raise TerreinenReadError(label, f"the GeoParquet cannot be read: {exc}") from None
+        raise TerreinenReadError(
+            label, t("the GeoParquet cannot be read: {exc}", exc=exc)
+        ) from None
 
 
 @contextlib.contextmanager
@@ -408,7 +424,7 @@ def partition(
     record_input(source)
     refuse_inputs(folder, [source, *protected_inputs()])
     if not source.exists():
-        raise TerreinenReadError(str(source), "file not found", "check the path")
+        raise TerreinenReadError(str(source), t("file not found"), t("check the path"))
     if folder.exists():
         raise TerreinenReadError(
             str(folder), t("the output folder already exists"), t("remove it first")
@@ -416,9 +432,12 @@ def partition(
     if is_register(source):
         raise TerreinenReadError(
             str(source),
-            "is a register: partition reads a parcels file",
-            f"export its parcels on a date first: terreinen export {source} --to kavels.gpkg "
-            "--as-of YYYY-MM-DD",
+            t("is a register: partition reads a parcels file"),
+            t(
+                "export its parcels on a date first: terreinen export {source} --to kavels.gpkg "
+                "--as-of YYYY-MM-DD",
+                source=source,
+            ),
         )
     try:
         if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
@@ -429,12 +448,14 @@ def partition(
             chunks = max(1, -(-rows // size))
             frame = dask_geopandas.read_file(source, npartitions=chunks, layer=layer)
     except Exception as exc:  # GDAL, Arrow and dask errors: an unreadable file, in plain words
-        raise TerreinenReadError(str(source), f"the file cannot be read: {exc}") from None
+        raise TerreinenReadError(
+            str(source), t("the file cannot be read: {exc}", exc=exc)
+        ) from None
     if not isinstance(frame, dask_geopandas.GeoDataFrame):
         raise TerreinenReadError(
             str(source),
-            "the file has no geometry",
-            "partition reads GeoParquet, GeoPackage, GeoJSON or Shapefile",
+            t("the file has no geometry"),
+            t("partition reads GeoParquet, GeoPackage, GeoJSON or Shapefile"),
         )
     parts = max(1, -(-rows // size))
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -447,8 +468,11 @@ def partition(
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise TerreinenReadError(
             str(source),
-            f"the parcels cannot be put in spatial order and written: {detail}",
-            f"terreinen validate {source} lists what is wrong (parcels without a geometry, ...)",
+            t("the parcels cannot be put in spatial order and written: {detail}", detail=detail),
+            t(
+                "terreinen validate {source} lists what is wrong (parcels without a geometry, ...)",
+                source=source,
+            ),
         ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from terreinen.i18n import format_number, t
 from terreinen.report import Finding, ValidationReport
 
 __all__ = [
@@ -58,7 +59,9 @@ class TerreinenDataError(TerreinenError, ValueError):
         self.report = report
         lines = [str(f) for f in report.errors[:_MAX_LISTED]]
         if len(report.errors) > _MAX_LISTED:
-            lines.append(f"... and {len(report.errors) - _MAX_LISTED} more errors")
+            lines.append(
+                t("... and {n} more errors", n=format_number(len(report.errors) - _MAX_LISTED, 0))
+            )
         super().__init__(f"{report.summary()}\n" + "\n".join(lines))
 
 
@@ -124,5 +127,9 @@ def optional_import(name: str, extra: str) -> ModuleType:
     except ImportError as exc:
         missing = exc.name or name  # the package really missing, e.g. dask for our engine
         raise TerreinenDependencyError(
-            f'this needs the optional package {missing!r}: pip install "terreinen[{extra}]"'
+            t(
+                'this needs the optional package {missing}: pip install "terreinen[{extra}]"',
+                missing=repr(missing),
+                extra=extra,
+            )
         ) from None

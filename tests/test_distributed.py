@@ -208,3 +208,47 @@ def test_workers_take_the_callers_settings(client, monkeypatch):
     monkeypatch.setattr(settings, "overlap_tolerance", 0.05)
     assert _overlap_findings(validate(parcels)) == set()
     assert _overlap_findings(dask_validate(parts, scheduler=client)) == set()
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        ("folder", "{folder}: de uitvoermap bestaat al (verwijder die eerst)"),
+        ("missing", "{source}: bestand niet gevonden (controleer het pad)"),
+    ],
+)
+def test_partition_says_why_not_in_dutch(tmp_path, monkeypatch, embedded_path, make, said):
+    """Issue 22, item 1: the reader's language (Dutch by default) in the Python API too."""
+    monkeypatch.setattr(settings, "language", "nl")
+    source = embedded_path if make == "folder" else tmp_path / "geen.gpkg"
+    folder = tmp_path / "parts"
+    if make == "folder":
+        folder.mkdir()
+    with pytest.raises(TerreinenReadError) as raised:
+        partition(source, folder)
+    assert str(raised.value) == said.format(folder=folder, source=source)
+
+
+def test_the_dask_engine_asks_for_geoparquet_in_dutch(monkeypatch, embedded_path):
+    monkeypatch.setattr(settings, "language", "nl")
+    with pytest.raises(TerreinenReadError) as raised:
+        dask_capacity(embedded_path)
+    assert str(raised.value) == (
+        f"{embedded_path}: de dask-engine leest GeoParquet (een bestand of een map met "
+        f"bestanden) (zet het eerst om: terreinen partition {embedded_path} MAP)"
+    )
+
+
+def test_overlaps_across_parts_in_dutch_replace_the_parts_own(client, monkeypatch):
+    """In Dutch as in English: P9 (part 3) overlaps P6 (part 2) by 30% and P8 (its own
+    part) by 60%; its part's own finding (P8 only) gives way to the one across parts."""
+    monkeypatch.setattr(settings, "language", "nl")
+    xs = {"P1": 0, "P2": 100, "P3": 200, "P4": 250, "P5": 400, "P6": 450, "P7": 400}
+    xs.update(P8=560, P9=520)
+    parcels = frame([parcel(name, rect(x, 0, 100, 100)) for name, x in xs.items()])
+    report = dask_validate(_in_parts(parcels, 3), scheduler=client)
+    assert len(report.warnings) == len(validate(parcels).warnings) == 4
+    (p9,) = (f for f in report.warnings if f.kavel_id == "P9")
+    assert (p9.source, p9.row) == ("<dask GeoDataFrame>, deel 3", 3)
+    assert "kavel_id 'P6' (deel 2, rij 3) voor 30%" in p9.message
+    assert "kavel_id 'P8' (rij 2) voor 60%" in p9.message

@@ -20,6 +20,7 @@ import pytest
 import shapely
 from conftest import ROOT, X0, Y0, cli, frame, parcel, rect
 
+from terreinen import settings
 from terreinen.errors import TerreinenWriteError
 from terreinen.io.write import (
     DUTCH_CSV,
@@ -266,3 +267,29 @@ def test_the_command_line_writes_no_float_noise(tmp_path):
     header, assen, _ = result.stdout.splitlines()
     row = dict(zip(header.replace('"', "").split(","), assen.split(","), strict=True))
     assert (row["terstond_ha"], row["bruto_ha"], row["uitgegeven_ha"]) == ("31.26", "50.0", "8.74")
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        (
+            "k.csv",
+            "{tmp}/k.csv: de uitvoer is de invoer {tmp}/k.csv; terreinen overschrijft zijn "
+            "invoer nooit, kies dus een ander uitvoerbestand",
+        ),
+        ("geen/t.csv", "{tmp}/geen/t.csv: de map {tmp}/geen bestaat niet"),
+        (
+            "t.txt",
+            "{tmp}/t.txt: 'txt' is geen formaat om naar te schrijven; de bestandsnaam bepaalt "
+            "het formaat: laat hem eindigen op een van .csv, .json, .xlsx",
+        ),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_said_in_dutch(tmp_path, monkeypatch, output, said):
+    """Issue 22, item 1: the reader's language (Dutch by default) in the Python API too."""
+    monkeypatch.setattr(settings, "language", "nl")
+    source = tmp_path / "k.csv"
+    source.write_text("kavel_id\nA\n")
+    with pytest.raises(TerreinenWriteError) as raised:
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / output, inputs=[source])
+    assert str(raised.value) == said.format(tmp=tmp_path)

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import frame, parcel, rect
+from conftest import cli, frame, parcel, rect
 
 from terreinen import TerreinenDataError, TerreinenReadError, read_parcels, settings
 from terreinen.io import files
@@ -237,3 +237,54 @@ def test_a_file_read_again_unchanged_is_not_read_again(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "area_tolerance", 0.5)
     files.read_parcels(path)
     assert len(readings) == 3  # the checks read the settings: another reading
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("geen.geojson", None, "bestand niet gevonden (controleer het pad en de bestandsnaam)"),
+        ("leeg.geojson", b"", "het bestand is leeg"),
+        (
+            "kavels.csv",
+            b"kavel_id,status\nA,optie\n",
+            "het CSV-bestand heeft geen geometriekolom (zet de omtrek als WKT-tekst in een "
+            "kolom met een van deze namen: geometry, wkt, geom, the_geom, geometrie)",
+        ),
+        (
+            "vorm.csv",
+            b'kavel_id,wkt\nA,"POLYGON ((0 0, 1 0, 1 1, 0 0))"\nB,vierkant\n',
+            "kolom 'wkt' bevat tekst die geen WKT-geometrie is in de rijen 2 (schrijf omtrekken "
+            "als WKT, bijv. POLYGON ((x1 y1, x2 y2, ...)))",
+        ),
+        (
+            "latin1.geojson",
+            b'{"type": "FeatureCollection",\n"name": "Caf\xe9", "features": []}',
+            "het bestand is geen UTF-8-tekst: regel 2 heeft de byte 0xe9 op teken 13 "
+            "(sla het op als UTF-8)",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_said_in_dutch(tmp_path, monkeypatch, name, content, said):
+    """Issue 22, item 1: the reader's language (Dutch by default) in the Python API too."""
+    monkeypatch.setattr(settings, "language", "nl")
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(TerreinenReadError) as raised:
+        read_parcels(path)
+    assert str(raised.value) == f"{path}: {said}"
+
+
+def test_the_errors_past_twenty_are_counted_in_dutch(monkeypatch):
+    monkeypatch.setattr(settings, "language", "nl")
+    rows = [parcel(f"K{i}", rect(200 * i, 0, 100, 100), status="onzin") for i in range(25)]
+    with pytest.raises(TerreinenDataError) as raised:
+        read_parcels(frame(rows))
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 1 + 20 + 1 and lines[-1] == "... en nog 5 fouten"
+
+
+def test_the_command_line_says_a_missing_file_in_dutch(tmp_path):
+    result = cli("validate", tmp_path / "geen.geojson", "--lang", "nl")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'geen.geojson'}: bestand niet gevonden" in result.stderr

@@ -10,6 +10,7 @@ import math
 import pytest
 from conftest import cli, read_cli_csv, rect
 
+from terreinen import settings
 from terreinen.errors import TerreinenReadError
 from terreinen.io.columns import inspect_columns, mapping_document
 from terreinen.io.files import read_parcels, validate
@@ -229,3 +230,23 @@ def test_inspect_writes_json_only_and_never_over_its_input(tmp_path):
     assert cli("inspect", source, "-o", tmp_path / "m.toml").exit_code == 2
     assert cli("inspect", source, "-o", source).exit_code == 2
     assert source.read_text(encoding="utf-8").startswith("nummer;")
+
+
+@pytest.mark.parametrize(
+    ("entries", "said"),
+    [
+        (
+            {"toestand": "staat"},
+            "item 'toestand': 'staat' is geen kolom van het datamodel (bedoelde u 'status'?)",
+        ),
+        ({"oppervlak": {"column": "opgegeven_ha", "unit": "are"}}, "eenheid 'are' is onbekend"),
+        ({"onbekend": "kern"}, "item 'onbekend': {data} heeft geen kolom 'onbekend'"),
+    ],
+)
+def test_a_mapping_that_does_not_fit_is_said_in_dutch(tmp_path, monkeypatch, entries, said):
+    """Issue 22, item 1: the mapping's errors in the reader's language (Dutch by default)."""
+    monkeypatch.setattr(settings, "language", "nl")
+    source = _export(tmp_path)
+    with pytest.raises(TerreinenReadError) as raised:
+        read_parcels(source, columns={"columns": entries})
+    assert said.format(data=source) in str(raised.value)

@@ -159,10 +159,14 @@ def municipality(code_or_name: str | int) -> Municipality:
             rows = frame[frame["gemeente"].map(_plain) == _plain(text)]
     if len(rows) > 1:
         names = ", ".join(rows["gemeente"])
-        raise TerreinenOptionError(f"municipality {code_or_name!r} is ambiguous: {names}")
+        raise TerreinenOptionError(
+            t("municipality {name} is ambiguous: {names}", name=repr(code_or_name), names=names)
+        )
     if rows.empty:
-        hint = closest(str(code_or_name), frame["gemeente"], "municipality")
-        raise TerreinenOptionError(f"no CBS municipality {code_or_name!r}; {hint}")
+        hint = closest(str(code_or_name), frame["gemeente"], t("municipality"))
+        raise TerreinenOptionError(
+            t("no CBS municipality {name}; {hint}", name=repr(code_or_name), hint=hint)
+        )
     row = rows.iloc[0]
     return Municipality(
         code=row["gemeentecode"],
@@ -192,8 +196,10 @@ def province(code_or_name: str) -> Province:
         | (frame["provincie"].str.casefold() == text)
     ]
     if rows.empty:
-        hint = closest(str(code_or_name), frame["provincie"], "province")
-        raise TerreinenOptionError(f"no CBS province {code_or_name!r}; {hint}")
+        hint = closest(str(code_or_name), frame["provincie"], t("province"))
+        raise TerreinenOptionError(
+            t("no CBS province {name}; {hint}", name=repr(code_or_name), hint=hint)
+        )
     row = rows.iloc[0]
     return Province(code=row["provinciecode"], name=row["provincie"])
 

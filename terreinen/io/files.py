@@ -19,6 +19,7 @@ import shapely
 
 from terreinen import schema, settings
 from terreinen.errors import TerreinenDataError, TerreinenDataWarning, TerreinenReadError
+from terreinen.i18n import t
 from terreinen.io import cbs
 from terreinen.io.ibis import ibis_to_parcels, is_ibis_table, registration_vocabulary
 from terreinen.io.mapping import ColumnMapping, MappingSource
@@ -76,7 +77,12 @@ def read_parcels(
         first = "; ".join(str(f) for f in report.warnings[:3])
         more = ", ..." if len(report.warnings) > 3 else ""
         warnings.warn(
-            f"{report.summary()}: {first}{more} (terreinen.validate() lists them all)",
+            t(
+                "{summary}: {first}{more} (terreinen.validate() lists them all)",
+                summary=report.summary(),
+                first=first,
+                more=more,
+            ),
             TerreinenDataWarning,
             stacklevel=2,
         )
@@ -216,13 +222,13 @@ def read_table(
     label = str(source)
     record_input(path)
     if not path.exists():
-        raise TerreinenReadError(label, "file not found", "check the path and the file name")
+        raise TerreinenReadError(label, t("file not found"), t("check the path and the file name"))
     if path.is_file() and path.stat().st_size == 0:
-        raise TerreinenReadError(label, "the file is empty")
+        raise TerreinenReadError(label, t("the file is empty"))
     suffix = path.suffix.lower()
     findings: list[Finding] = []
     if path.is_dir() and (suffix in _TEXT_SUFFIXES or not any(path.iterdir())):
-        raise TerreinenReadError(label, "is a folder, not a file")
+        raise TerreinenReadError(label, t("is a folder, not a file"))
     if suffix in _TEXT_SUFFIXES - _CSV_SUFFIXES:
         _require_utf8(path, label)
     try:
@@ -254,7 +260,9 @@ def _pick_layer(path: Path, label: str, layer: str | None, findings: list[Findin
     if layer is not None:
         if layer not in layers:
             raise TerreinenReadError(
-                label, f"the file has no layer {layer!r}", f"its layers are {listed}"
+                label,
+                t("the file has no layer {layer}", layer=repr(layer)),
+                t("its layers are {listed}", listed=listed),
             )
         return layer
     if len(layers) <= 1:
@@ -264,15 +272,23 @@ def _pick_layer(path: Path, label: str, layer: str | None, findings: list[Findin
         findings.append(
             Finding(
                 "warning",
-                f"the file has layers {listed}; read {preferred[0]!r}",
-                suggestion="choose another with layer=... (CLI: --layer NAME)",
+                t(
+                    "the file has layers {listed}; read {layer}",
+                    listed=listed,
+                    layer=repr(preferred[0]),
+                ),
+                suggestion=t("choose another with layer=... (CLI: --layer NAME)"),
             )
         )
         return preferred[0]
     raise TerreinenReadError(
         label,
-        f"the file has {len(layers)} layers ({listed}) and none is named 'kavels' or 'parcels'",
-        "choose one with layer=... (CLI: --layer NAME)",
+        t(
+            "the file has {n} layers ({listed}) and none is named 'kavels' or 'parcels'",
+            n=len(layers),
+            listed=listed,
+        ),
+        t("choose one with layer=... (CLI: --layer NAME)"),
     )
 
 
@@ -298,7 +314,9 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
             na_values=[""],
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise TerreinenReadError(label, f"the file is not a readable CSV table: {exc}") from None
+        raise TerreinenReadError(
+            label, t("the file is not a readable CSV table: {exc}", exc=exc)
+        ) from None
 
 
 def _with_wkt_geometry(frame: pd.DataFrame, label: str, *, required: bool) -> pd.DataFrame:
@@ -309,8 +327,11 @@ def _with_wkt_geometry(frame: pd.DataFrame, label: str, *, required: bool) -> pd
     if column is None:
         raise TerreinenReadError(
             label,
-            "the CSV file has no geometry column",
-            f"add the outline as WKT text in a column named one of {', '.join(_WKT_COLUMNS)}",
+            t("the CSV file has no geometry column"),
+            t(
+                "add the outline as WKT text in a column named one of {names}",
+                names=", ".join(_WKT_COLUMNS),
+            ),
         )
     text = frame.pop(column).astype(object)  # an empty column is read as floats
     if text.isna().all() and is_ibis_table(frame):  # park figures, outline column empty
@@ -321,8 +342,12 @@ def _with_wkt_geometry(frame: pd.DataFrame, label: str, *, required: bool) -> pd
         rows = ", ".join(str(r + 1) for r in unreadable.to_numpy().nonzero()[0][:10])
         raise TerreinenReadError(
             label,
-            f"column {column!r} holds text that is not WKT geometry in rows {rows}",
-            "write outlines as WKT, e.g. POLYGON ((x1 y1, x2 y2, ...))",
+            t(
+                "column {column} holds text that is not WKT geometry in rows {rows}",
+                column=repr(column),
+                rows=rows,
+            ),
+            t("write outlines as WKT, e.g. POLYGON ((x1 y1, x2 y2, ...))"),
         )
     return gpd.GeoDataFrame(frame, geometry=geoms)
 
@@ -337,7 +362,9 @@ def _require_utf8(path: Path, label: str) -> None:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise TerreinenReadError(
-            label, f"the file is not UTF-8 text: {_first_bad_line(path)}", "save it as UTF-8"
+            label,
+            t("the file is not UTF-8 text: {where}", where=_first_bad_line(path)),
+            t("save it as UTF-8"),
         ) from None
 
 
@@ -348,8 +375,13 @@ def _first_bad_line(path: Path) -> str:
                 line.decode("utf-8")
             except UnicodeDecodeError as exc:
                 byte = line[exc.start]
-                return f"line {number} has the byte 0x{byte:02x} at character {exc.start + 1}"
-    return "an invalid byte"
+                return t(
+                    "line {number} has the byte {byte} at character {character}",
+                    number=number,
+                    byte=f"0x{byte:02x}",
+                    character=exc.start + 1,
+                )
+    return t("an invalid byte")
 
 
 def _explain_read_error(path: Path, exc: Exception) -> str:
@@ -358,20 +390,23 @@ def _explain_read_error(path: Path, exc: Exception) -> str:
             with path.open(encoding="utf-8") as handle:
                 json.load(handle)
         except json.JSONDecodeError as err:
-            return (
-                f"the file is not valid JSON (is it cut off?): {err.msg} at line {err.lineno}, "
-                f"character {err.colno}"
+            return t(
+                "the file is not valid JSON (is it cut off?): {msg} at line {line}, "
+                "character {character}",
+                msg=err.msg,
+                line=err.lineno,
+                character=err.colno,
             )
         except RecursionError:  # Python's own parser gives up where GDAL did
-            return "the JSON is nested deeper than any parcels file (a hostile or broken file)"
+            return t("the JSON is nested deeper than any parcels file (a hostile or broken file)")
         except (UnicodeDecodeError, OSError):
             pass
     if "not recognized as" in str(exc) or "not recognised as" in str(exc):
-        return (
+        return t(
             "the file is not in a format terreinen reads "
             "(GeoJSON, GeoPackage, Shapefile, GeoParquet, CSV)"
         )
-    return f"the file cannot be read: {exc}"
+    return t("the file cannot be read: {exc}", exc=exc)
 
 
 def rename_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
@@ -392,8 +427,12 @@ def rename_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
             findings.append(
                 Finding(
                     "warning",
-                    f"columns {taken[canonical]!r} and {column!r} both mean {canonical!r}; "
-                    f"used {taken[canonical]!r}",
+                    t(
+                        "columns {used} and {column} both mean {canonical}; used {used}",
+                        used=repr(taken[canonical]),
+                        column=repr(column),
+                        canonical=repr(canonical),
+                    ),
                     column=str(column),
                 )
             )

@@ -24,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from terreinen import schema
-from terreinen.errors import TerreinenReadError
+from terreinen.errors import DATA_MODEL_HINT, TerreinenReadError
+from terreinen.i18n import t
 from terreinen.io.ibis import PARK_COLUMNS, PARK_UNITS
 from terreinen.io.write import record_input
 from terreinen.validation.values import as_text, closest, parse_numbers
@@ -84,12 +85,13 @@ class ColumnMapping:
             return _parse(given, _IN_MEMORY)
         return _parse(_read_json(Path(given)), str(given))
 
-    def apply(self, frame: pd.DataFrame, data: str = "the file") -> pd.DataFrame:
+    def apply(self, frame: pd.DataFrame, data: str | None = None) -> pd.DataFrame:
         """``frame`` with the mapped columns renamed, converted and their values mapped.
 
         ``data`` names the file in messages. A column the mapping names that ``frame``
         lacks, or a target ``frame`` has under another column already, raises
         :class:`TerreinenReadError`."""
+        data = t("the file") if data is None else data
         names = {schema.normalise_name(c): c for c in frame.columns}
         found = {rule.source: self._column(rule, frame, names, data) for rule in self.rules}
         mapped = [rule for rule in self.rules if rule.target is not None]
@@ -99,8 +101,13 @@ class ColumnMapping:
             if already is not None and already not in moved:
                 raise self.error(
                     rule.source,
-                    f"{data} has a column {already!r} already, which means {rule.target!r}",
-                    "leave this entry out, or map that column to another column",
+                    t(
+                        "{data} has a column {column} already, which means {target}",
+                        data=data,
+                        column=repr(already),
+                        target=repr(rule.target),
+                    ),
+                    t("leave this entry out, or map that column to another column"),
                 )
         frame = frame.copy()
         for rule in mapped:
@@ -119,46 +126,59 @@ class ColumnMapping:
             known = [str(c) for c in frame.columns]
             raise self.error(
                 rule.source,
-                f"{data} has no column {rule.source!r}",
-                closest(rule.source, known, "column"),
+                t("{data} has no column {column}", data=data, column=repr(rule.source)),
+                closest(rule.source, known, t("column")),
             )
         return column
 
     def error(self, entry: str, message: str, hint: str | None = None) -> TerreinenReadError:
         """The error about one entry of this mapping."""
-        return TerreinenReadError(self.label, f"entry {entry!r}: {message}", hint)
+        return TerreinenReadError(
+            self.label, t("entry {entry}: {message}", entry=repr(entry), message=message), hint
+        )
 
 
 def _read_json(path: Path) -> object:
     label = str(path)
     record_input(path)
     if not path.is_file():
-        raise TerreinenReadError(label, "column mapping not found", "check the path")
+        raise TerreinenReadError(label, t("column mapping not found"), t("check the path"))
     try:
         with path.open(encoding="utf-8-sig") as handle:
             return json.load(handle)
     except UnicodeDecodeError:
         raise TerreinenReadError(
-            label, "the mapping is not UTF-8 text", "save it as UTF-8"
+            label, t("the mapping is not UTF-8 text"), t("save it as UTF-8")
         ) from None
     except json.JSONDecodeError as exc:
         raise TerreinenReadError(
             label,
-            f"the mapping is not valid JSON: {exc.msg} at line {exc.lineno}, character {exc.colno}",
-            "write it as `terreinen inspect FILE -o mapping.json` does",
+            t(
+                "the mapping is not valid JSON: {msg} at line {line}, character {character}",
+                msg=exc.msg,
+                line=exc.lineno,
+                character=exc.colno,
+            ),
+            t("write it as `terreinen inspect FILE -o mapping.json` does"),
         ) from None
     except RecursionError:
-        raise TerreinenReadError(label, "the mapping is nested too deep to be one") from None
+        raise TerreinenReadError(label, t("the mapping is nested too deep to be one")) from None
 
 
 def _parse(document: object, label: str) -> ColumnMapping:
-    shape = 'an object {"columns": {"column of the file": "contract column", ...}}'
+    shape = t(
+        'an object {{"columns": {{"{file_column}": "{contract_column}", ...}}}}',
+        file_column=t("column of the file"),
+        contract_column=t("contract column"),
+    )
     if not isinstance(document, Mapping) or not isinstance(document.get("columns"), Mapping):
-        raise TerreinenReadError(label, "a column mapping holds an object 'columns'", shape)
+        raise TerreinenReadError(label, t("a column mapping holds an object 'columns'"), shape)
     for key in document:
         if key not in _TOP_KEYS:
             raise TerreinenReadError(
-                label, f"{key!r} is not part of a column mapping", f"it holds {shape}"
+                label,
+                t("{key} is not part of a column mapping", key=repr(key)),
+                t("it holds {shape}", shape=shape),
             )
     empty = ColumnMapping(label, ())
     rules = tuple(_rule(empty, str(source), entry) for source, entry in document["columns"].items())
@@ -168,7 +188,12 @@ def _parse(document: object, label: str) -> ColumnMapping:
             continue
         if rule.target in seen:
             raise empty.error(
-                rule.source, f"{seen[rule.target]!r} is mapped to {rule.target!r} too"
+                rule.source,
+                t(
+                    "{source} is mapped to {target} too",
+                    source=repr(seen[rule.target]),
+                    target=repr(rule.target),
+                ),
             )
         seen[rule.target] = rule.source
     return ColumnMapping(label, rules)
@@ -180,17 +205,19 @@ def _rule(mapping: ColumnMapping, source: str, entry: object) -> ColumnRule:
     if entry is None or isinstance(entry, str):
         entry = {"column": entry}
     if not isinstance(entry, Mapping):
-        raise mapping.error(source, "give a column name, null, or an object with 'column'")
+        raise mapping.error(source, t("give a column name, null, or an object with 'column'"))
     for key in entry:
         if key not in _ENTRY_KEYS:
             raise mapping.error(
-                source, f"{key!r} is not part of an entry", closest(str(key), _ENTRY_KEYS, "key")
+                source,
+                t("{key} is not part of an entry", key=repr(key)),
+                closest(str(key), _ENTRY_KEYS, t("key")),
             )
     target = _target(mapping, source, entry.get("column"))
     unit = _unit(mapping, source, target, entry.get("unit"))
     values = entry.get("values")
     if values is not None and (target is None or not isinstance(values, Mapping)):
-        raise mapping.error(source, "'values' maps values of a mapped column: give an object")
+        raise mapping.error(source, t("'values' maps values of a mapped column: give an object"))
     value_map = None if values is None else _value_map(mapping, source, str(target), values)
     return ColumnRule(source, target, unit, value_map)
 
@@ -200,8 +227,10 @@ def _target(mapping: ColumnMapping, source: str, column: object) -> str | None:
         return None
     target = _BY_NAME.get(schema.normalise_name(str(column)))
     if not isinstance(column, str) or target is None:
-        hint = closest(str(column), _BY_NAME, "contract column", "see docs/data-model.md")
-        raise mapping.error(source, f"{column!r} is not a column of the contract", hint)
+        hint = closest(str(column), _BY_NAME, t("contract column"), t(DATA_MODEL_HINT))
+        raise mapping.error(
+            source, t("{column} is not a column of the contract", column=repr(column)), hint
+        )
     return target
 
 
@@ -210,9 +239,15 @@ def _unit(mapping: ColumnMapping, source: str, target: str | None, unit: object)
         return None
     if target not in TARGET_UNITS:
         areas = ", ".join(TARGET_UNITS)
-        raise mapping.error(source, f"{target!r} holds no area: no unit", f"units go with {areas}")
+        raise mapping.error(
+            source,
+            t("{target} holds no area: no unit", target=repr(target)),
+            t("units go with {areas}", areas=areas),
+        )
     if unit not in UNITS:
-        raise mapping.error(source, f"unit {unit!r} is not known", "choose m2 or ha")
+        raise mapping.error(
+            source, t("unit {unit} is not known", unit=repr(unit)), t("choose m2 or ha")
+        )
     return str(unit)
 
 
@@ -233,7 +268,14 @@ def _value_map(
         ):
             hint = closest(str(meant), known or (), target)
             raise mapping.error(
-                source, f"value {value!r}: {meant!r} is not a value of {target!r}", hint
+                source,
+                t(
+                    "value {value}: {meant} is not a value of {target}",
+                    value=repr(value),
+                    meant=repr(meant),
+                    target=repr(target),
+                ),
+                hint,
             )
         out[schema.normalise_value(value)] = text
     return out

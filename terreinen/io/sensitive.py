@@ -78,7 +78,7 @@ def check_sensitive(
         return None, chk.report
     values = geoms.to_numpy()
     missing = shapely.is_missing(values) | shapely.is_empty(values)
-    chk.flag(missing, "error", "geometry", "geometry is missing or empty")
+    chk.flag(missing, "error", "geometry", t("geometry is missing or empty"))
     wrong = ~missing & ~np.isin(shapely.get_type_id(values), _USABLE)
     chk.flag(
         wrong,
@@ -90,7 +90,9 @@ def check_sensitive(
     usable = ~missing & ~wrong
     bounds = shapely.bounds(np.where(usable, values, None))
     finite = np.isfinite(bounds).all(axis=1)
-    chk.flag(usable & ~finite, "error", "geometry", "geometry has coordinates that are not numbers")
+    chk.flag(
+        usable & ~finite, "error", "geometry", t("geometry has coordinates that are not numbers")
+    )
     usable &= finite
     rd = np.full(len(values), None, dtype=object)
     rd[usable] = to_rd(values[usable], geoms.crs)
@@ -122,6 +124,6 @@ def _check_area_types(chk: Checker, frame: pd.DataFrame) -> np.ndarray:
         "error",
         AREA_COLUMN,
         lambda pos: t("unknown area type {value}", value=repr(raw.iloc[pos])),
-        lambda pos: closest(text[pos], known, "area type"),
+        lambda pos: closest(text[pos], known, t("area type")),
     )
     return np.where(blank, default, text)

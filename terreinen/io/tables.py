@@ -9,6 +9,7 @@ import pandas as pd
 
 from terreinen import schema
 from terreinen.errors import TerreinenDataError, TerreinenReadError
+from terreinen.i18n import t
 from terreinen.io.files import read_csv
 from terreinen.report import Finding
 from terreinen.validation.parcels import check_table
@@ -37,7 +38,9 @@ def read_table_checked(
         label = str(source)
         path = Path(source)
         if not path.is_file():
-            raise TerreinenReadError(label, f"{kind} not found", "check the path")
+            raise TerreinenReadError(
+                label, t("{kind} not found", kind=t(kind)), t("check the path")
+            )
         frame = read_csv(path, label)
     frame.columns = [schema.normalise_name(c) for c in frame.columns]
     checked, report = check_table(
@@ -57,8 +60,11 @@ def read_table_checked(
             report.findings.append(
                 Finding(
                     "error",
-                    f"the period ends ({checked['periode_eind'].iloc[pos].date()}) before it "
-                    f"starts ({checked['periode_start'].iloc[pos].date()})",
+                    t(
+                        "the period ends ({end}) before it starts ({start})",
+                        end=checked["periode_eind"].iloc[pos].date(),
+                        start=checked["periode_start"].iloc[pos].date(),
+                    ),
                     row=int(pos) + 1,
                     column="periode_eind",
                 )

@@ -32,6 +32,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from terreinen.errors import TerreinenWriteError
+from terreinen.i18n import t
 from terreinen.io.source import URL_SCHEMES
 
 __all__ = [
@@ -256,19 +257,33 @@ def output_format(
     if fmt is None:
         if suffix not in by_suffix:
             raise TerreinenWriteError(
-                f"{path}: cannot {what} {suffix.lstrip('.')!r}; the file name decides the "
-                f"format: end it in one of {choices}"
+                t(
+                    "{path}: cannot {what} {suffix}; the file name decides the format: end it "
+                    "in one of {choices}",
+                    path=path,
+                    what=t(what),
+                    suffix=repr(suffix.lstrip(".")),
+                    choices=choices,
+                )
             )
         return by_suffix[suffix]
     fmt = fmt.lower()
     if fmt not in allowed:
-        raise TerreinenWriteError(f"format {fmt!r}: choose {', '.join(allowed)}")
+        raise TerreinenWriteError(
+            t("format {fmt}: choose {choices}", fmt=repr(fmt), choices=", ".join(allowed))
+        )
     if suffix not in allowed[fmt]:
         named = _SUFFIX_FORMATS.get(suffix)
-        said = f"is {named}" if named else f"has no {fmt} extension"
+        said = t("is {named}", named=named) if named else t("has no {fmt} extension", fmt=fmt)
         raise TerreinenWriteError(
-            f"{path}: the file name {said}, but the format asked for is {fmt}; name the file "
-            f"{' or '.join(f'*{e}' for e in allowed[fmt])}, or leave --format out"
+            t(
+                "{path}: the file name {said}, but the format asked for is {fmt}; name the file "
+                "{names}, or leave out fmt=... (CLI: --format)",
+                path=path,
+                said=said,
+                fmt=fmt,
+                names=t(" or ").join(f"*{e}" for e in allowed[fmt]),
+            )
         )
     return fmt
 
@@ -286,11 +301,14 @@ def refuse_inputs(output: str | Path, inputs: Iterable) -> None:
             os.path.realpath(source)
         )
         if same or inside:
-            where = "is" if same else "lies inside"
-            raise TerreinenWriteError(
-                f"{target}: the output {where} the input {source}; terreinen never "
+            message = (
+                "{target}: the output is the input {source}; terreinen never overwrites its "
+                "inputs, so choose another output file"
+                if same
+                else "{target}: the output lies inside the input {source}; terreinen never "
                 "overwrites its inputs, so choose another output file"
             )
+            raise TerreinenWriteError(t(message, target=target, source=source))
 
 
 @contextlib.contextmanager
@@ -340,7 +358,9 @@ def atomic_path(path: str | Path, *, inputs: Iterable = ()) -> Iterator[Path]:
         yield temporary
         _publish(temporary, target, mode)
     except (OSError, *_GDAL_ERRORS) as exc:
-        raise TerreinenWriteError(f"{path}: cannot write ({_reason(exc, target)})") from None
+        raise TerreinenWriteError(
+            t("{path}: cannot write ({reason})", path=path, reason=_reason(exc, target))
+        ) from None
     finally:
         _remove_temporary(folder)
 
@@ -368,10 +388,16 @@ def _target(path: str | Path, inputs: Iterable) -> Path:
     refuse_inputs(path, [*inputs, *protected_inputs()])
     target = Path(os.path.realpath(path))
     if target.exists() and not stat.S_ISREG(target.stat().st_mode):
-        kind = "a folder" if target.is_dir() else "not a regular file (a device, FIFO or socket)"
-        raise TerreinenWriteError(f"{path}: is {kind}; terreinen writes only regular files")
+        kind = (
+            t("a folder") if target.is_dir() else t("not a regular file (a device, FIFO or socket)")
+        )
+        raise TerreinenWriteError(
+            t("{path}: is {kind}; terreinen writes only regular files", path=path, kind=kind)
+        )
     if not target.parent.is_dir():
-        raise TerreinenWriteError(f"{path}: the folder {target.parent} does not exist")
+        raise TerreinenWriteError(
+            t("{path}: the folder {folder} does not exist", path=path, folder=target.parent)
+        )
     return target
 
 
@@ -386,10 +412,18 @@ def _private_folder(path: str | Path, target: Path) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise TerreinenWriteError(f"{path}: cannot write here ({exc.strerror})") from None
+            raise TerreinenWriteError(
+                t("{path}: cannot write here ({reason})", path=path, reason=exc.strerror)
+            ) from None
         _PENDING.add(folder)
         return folder
-    raise TerreinenWriteError(f"{path}: cannot write here (no free temporary name)")
+    raise TerreinenWriteError(
+        t(
+            "{path}: cannot write here ({reason})",
+            path=path,
+            reason=t("no free temporary name"),
+        )
+    )
 
 
 def _temporary_names() -> Iterator[str]:
@@ -401,7 +435,7 @@ def _temporary_names() -> Iterator[str]:
 def _publish(temporary: Path, target: Path, mode: int) -> None:
     """Give the finished temporary file its mode and rename it onto ``target``; only a
     regular file is ever moved into place."""
-    odd = OSError(errno.EINVAL, "the temporary file is not a regular file")
+    odd = OSError(errno.EINVAL, t("the temporary file is not a regular file"))
     try:
         handle = os.open(temporary, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
@@ -442,7 +476,7 @@ def _reason(exc: BaseException, target: Path) -> str:
     with contextlib.suppress(OSError):
         full = full or shutil.disk_usage(target.parent).free < _LOW_SPACE
     if full:
-        return "the disk is full; nothing was written"
+        return t("the disk is full; nothing was written")
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc)
