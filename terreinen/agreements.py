@@ -403,7 +403,10 @@ def _check_references(
             known = [name for level, name in members if level == niveau]
             hint = closest(gebied, known, niveau)
             if niveau == "regio" and not known:
-                hint = t("regional agreements need regions, the municipality/region table")
+                hint = t(
+                    "regional agreements need regions=..., the municipality/region table "
+                    "(CLI: --regions)"
+                )
             findings.append(
                 Finding(
                     "error",

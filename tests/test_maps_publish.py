@@ -191,7 +191,7 @@ def test_cli_page_options_and_capacity_agree(browser, tmp_path):
     ("option", "message"),
     [
         (["--tiles", "osmm"], "did you mean 'osm'"),
-        (["--more-info-url", "javascript:alert(1)"], "more_info_url must be an http(s) address"),
+        (["--more-info-url", "javascript:alert(1)"], "--more-info-url must be an http(s) address"),
     ],
 )
 def test_cli_rejects_bad_page_options(tmp_path, option, message):
