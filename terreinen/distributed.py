@@ -393,18 +393,6 @@ def _client(scheduler) -> Iterator:
         yield client
 
 
-def _partition_scheduler() -> Client | str:
-    """The current client if there is one (a notebook's), else dask's local threads.
-
-    Named explicitly: dask's global ``scheduler`` setting can say "distributed" after
-    clients were closed in another order than they were opened (each restores the setting
-    it found), and then a partition without any client would fail."""
-    try:
-        return Client.current()
-    except ValueError:
-        return "threads"
-
-
 def partition(
     source: str | Path,
     folder: str | Path,
@@ -461,7 +449,11 @@ def partition(
     folder.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        with dask.config.set(scheduler=_partition_scheduler()):
+        # on this machine's threads, never a cluster's workers: the source and the folder
+        # are paths here (a remote worker would write to its own disk), and dask's global
+        # scheduler setting may still say "distributed" after a client closed (and the
+        # shuffle "p2p", which needs one)
+        with dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"}):
             frame.spatial_shuffle(by="hilbert", npartitions=parts).to_parquet(scratch / folder.name)
         (scratch / folder.name).rename(folder)
     except Exception as exc:  # dask, Arrow: a missing geometry, a column of odd values

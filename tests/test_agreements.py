@@ -139,6 +139,7 @@ def test_the_agreements_findings_are_said_in_dutch(monkeypatch):
         (
             3,
             "regio 'R1' staat niet in de kavels of de regiotabel",
-            "regionale afspraken vragen regions, de tabel van gemeenten en regio's",
+            "regionale afspraken vragen regions=..., de tabel van gemeenten en regio's "
+            "(opdrachtregel: --regions)",
         ),
     ]

@@ -112,13 +112,15 @@ def test_partition_will_not_overwrite(tmp_path, embedded_path):
     assert list(tmp_path.iterdir()) == [folder]  # no scratch folder left behind
 
 
-def test_partition_works_after_clients_were_closed_out_of_order(tmp_path, embedded_path):
+def test_partition_works_after_clients_were_closed_out_of_order(tmp_path, fixture_parcels):
     """Two clients closed in the order they were opened leave dask's global scheduler
     setting at "distributed" with no client (each restores what it found): how test
-    modules on one worker, or a notebook, can leave it. partition works all the same."""
+    modules on one worker, or a notebook, can leave it. partition works all the same, on
+    this machine's threads."""
+    fixture_parcels.to_file(tmp_path / "k.gpkg")
     with dask.config.set(scheduler="dask.distributed"):
-        assert partition(embedded_path, tmp_path / "parts", parcels_per_part=2_000) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["parts"]
+        assert partition(tmp_path / "k.gpkg", tmp_path / "parts", parcels_per_part=8) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.gpkg", "parts"]
 
 
 def test_cli_engine_dask_on_a_local_cluster_prints_the_in_memory_figures(tmp_path, embedded_path):
