@@ -86,6 +86,7 @@ def test_overview_says_each_warning_once(tmp_path):
 ENGLISH = (
     "warning", "error", "wrote", "more columns", "reading", "averages", "unknown:",
     "register ready", " parcels,", "row ", "column ", "overlaps", "unknown value", "recorded", " new,", "applied", "nothing was written", "municipality maps",
+    "not found", "cannot", "is not", "choose", "give ", "the file", "is larger", "no register", "did you mean", "known (",
     # typer's own words (terreinen.cli.usage)
     "usage:", "show this message", "no such", "missing argument", "invalid value", "[default:", "for help",
 )  # fmt: skip
@@ -148,6 +149,23 @@ def _runs(folder):
     yield ["rapport"]
     yield ["capacity", "--takeup-years", "0"]
     yield ["validate", folder / "fouten.gpkg"]  # findings: their frame and messages
+    # the errors of every layer: reading, options, writing, the register, the dask engine
+    yield ["capacity", folder / "ontbreekt.gpkg"]
+    yield ["capacity", "--gemeente", "Asen"]
+    yield ["find", "--min-ha", "3", "--max-ha", "1"]
+    yield ["find", "--near", "Zwolle"]
+    yield ["demand", "--horizon", "0"]
+    yield ["map", "--tiles", "googl", "-o", folder / "g.html"]
+    yield ["export", "--to", folder / "studie.txt"]
+    yield ["export", folder / "assen.gpkg", "--to", folder / "assen.gpkg"]  # over its input
+    yield ["capacity", folder / "assen.gpkg", "--columns", folder / "ontbreekt.json"]
+    yield ["register", "history", "X", "--store", folder / "geen.gpkg"]
+    yield ["register", "set", "X", "--store", store, "--date", "2026-02-01", "--by", "J",
+           "--reason", "akte", "--status", "optie"]  # fmt: skip
+    yield ["register", "import", folder / "assen.gpkg", "--store", store, "--date", "2026-02-01",
+           "--source", "levering", "--gemeente", "Emmen"]  # fmt: skip
+    yield ["changes", "--store", store, "--from", "2026-01-01", "--to", "2025-01-01"]
+    yield ["capacity", folder / "assen.gpkg", "--engine", "dask"]
 
 
 def test_one_language_dutch(workplace):
