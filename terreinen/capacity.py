@@ -450,7 +450,7 @@ def breakdown(
     result.loc[unknown.to_numpy(), figures_of] = np.nan
     result = result.reset_index()
     if unknown.any():
-        why = "the data hold no status or plan phase for part of the land"
+        why = t("the data hold no status or plan phase for part of the land")
         result.attrs["onbekend"] = dict.fromkeys(figures_of, why)
     return result
 

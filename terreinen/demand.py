@@ -209,12 +209,12 @@ def _unknown_reasons(no_takeup: pd.Series, no_supply: pd.Series) -> dict[str, st
         "oordeel",
     )
     if no_takeup.any():
-        why = "the data hold no status or no sale dates for part of the land"
+        why = t("the data hold no status or no sale dates for part of the land")
         for column in ("uitgifte_ha_per_jaar", "vraag_laag_ha", "vraag_midden_ha"):
             reasons[column] = why
         reasons.update(dict.fromkeys(("vraag_hoog_ha", *derived), why))
     if no_supply.any():
-        why = "the data hold no status or no plan phase for part of the unsold land"
+        why = t("the data hold no status or no plan phase for part of the unsold land")
         for column in ("aanbod_hard_ha", "aanbod_zacht_ha", *derived):
             reasons[column] = "; ".join(filter(None, (reasons.get(column), why)))
     return reasons
