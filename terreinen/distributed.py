@@ -393,6 +393,15 @@ def _client(scheduler) -> Iterator:
         yield client
 
 
+def _chunked(source: Path, layer: str | None, rows: int, chunks: int):
+    """A file of ``rows`` parcels as a dask frame of ``chunks`` chunks: read in one pass
+    when it is small enough (``settings.partition_in_memory``), else chunk by chunk."""
+    if rows > settings.partition_in_memory:
+        return dask_geopandas.read_file(source, npartitions=chunks, layer=layer)
+    whole = gpd.read_file(source, layer=layer, engine="pyogrio", use_arrow=True)
+    return dask_geopandas.from_geopandas(whole, npartitions=chunks)
+
+
 def partition(
     source: str | Path,
     folder: str | Path,
@@ -433,8 +442,7 @@ def partition(
             rows = len(frame)
         else:
             rows = pyogrio.read_info(source, layer=layer)["features"]
-            chunks = max(1, -(-rows // size))
-            frame = dask_geopandas.read_file(source, npartitions=chunks, layer=layer)
+            frame = _chunked(source, layer, rows, max(1, -(-rows // size)))
     except Exception as exc:  # GDAL, Arrow and dask errors: an unreadable file, in plain words
         raise TerreinenReadError(
             str(source), t("the file cannot be read: {exc}", exc=exc)

@@ -53,6 +53,12 @@ threads: int = max(1, min(4, os.cpu_count() or 1))
 #: which takes about 0.5 GB per 100,000 parcels.
 parcels_per_part: int = 100_000
 
+#: ``partition`` reads a file of at most this many parcels (not GeoParquet) in one pass, in
+#: memory (about 2 GB per million parcels), then splits it: GeoJSON and Shapefile are
+#: otherwise parsed again for every chunk read, and the spatial sort reads each chunk twice
+#: (benchmarks/partition.py). A larger file is read chunk by chunk.
+partition_in_memory: int = 500_000
+
 #: Worker processes of the LocalCluster that the dask engine starts when given no cluster
 #: (None: one per core), and each worker's memory limit (dask's "auto": RAM / workers).
 dask_workers: int | None = None

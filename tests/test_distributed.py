@@ -269,3 +269,21 @@ def test_overlaps_across_parts_in_dutch_replace_the_parts_own(client, monkeypatc
     assert (p9.source, p9.row) == ("<dask GeoDataFrame>, deel 3", 3)
     assert "kavel_id 'P6' (deel 2, rij 3) voor 30%" in p9.message
     assert "kavel_id 'P8' (rij 2) voor 60%" in p9.message
+
+
+def test_partition_in_one_pass_or_chunk_by_chunk_writes_the_same_parts(
+    tmp_path, fixture_parcels, monkeypatch
+):
+    """A file read in one pass (up to settings.partition_in_memory parcels) or chunk by
+    chunk gives the same parcels in the same parts."""
+    fixture_parcels.to_file(tmp_path / "k.geojson")
+    parts = {}
+    for name, limit in (("whole", 1_000), ("chunks", 0)):
+        monkeypatch.setattr(settings, "partition_in_memory", limit)
+        assert partition(tmp_path / "k.geojson", tmp_path / name, parcels_per_part=5) == 3
+        parts[name] = [
+            sorted(gpd.read_parquet(part)["kavel_id"])
+            for part in sorted((tmp_path / name).glob("*.parquet"))
+        ]
+    assert parts["whole"] == parts["chunks"]
+    assert sorted(k for part in parts["whole"] for k in part) == sorted(fixture_parcels["kavel_id"])
