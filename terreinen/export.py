@@ -156,6 +156,7 @@ def explanation(study: Study) -> pd.DataFrame:
         "peildatum": study.as_of.date().isoformat(),
         "gegevens t/m": "onbekend (geen datums)" if until is None else date_range(until),
         "bron": study.source,
+        **({} if study.gemeente is None else {"gebied": f"alleen gemeente {study.gemeente}"}),
         "afspraken": study.agreements_source or "geen",
         "uitgiftejaren": f"{first}-{last}: de {study.takeup_years} volle kalenderjaren voor de "
         "peildatum, nooit jaren na de gegevens"

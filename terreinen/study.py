@@ -372,6 +372,11 @@ class Study:
         concerned |= set(self.parcels.loc[mine, "provincie"].astype(str))
         return comparison[comparison["gebied"].astype(str).isin(concerned)].reset_index(drop=True)
 
+    @property
+    def gemeente(self) -> str | None:
+        """The municipality this study is the slice of (:meth:`for_gemeente`), else None."""
+        return None if self._whole is None else self._whole[1]
+
     @cached_property
     def _slices(self) -> dict[tuple, Study]:
         return {}

@@ -386,6 +386,12 @@ def test_gemeente_means_only_that_municipality_in_every_command(two_towns, tmp_p
     assert sorted(sheets["beschikbare kavels"]["kavel_id"]) == ["A1", "A2"]
     assert sheets["gemeenten"]["gebied"].tolist() == ["Assen", "Totaal"]
     assert sorted(sheets["afspraken"]["afspraak_id"].dropna()) == ["A-1", "D-1"]
+    said = sheets["toelichting"].set_index("onderwerp")["toelichting"]
+    assert said["gebied"] == "alleen gemeente Assen"
+    dask = cli("capacity", two_towns, "--engine", "dask", "--gemeente-van-bestand", "Assen")
+    assert (
+        dask.exit_code == 2 and "--gemeente-van-bestand works with --engine pandas" in dask.stderr
+    )
     wrong = cli("capacity", two_towns, "--gemeente", "Asen")
     assert wrong.exit_code == 2 and "--gemeente 'Asen'" in wrong.stderr
     assert "did you mean 'Assen'?" in wrong.stderr

@@ -104,10 +104,15 @@ def capacity_command(
     hard and soft hectares per milieucategorie, zoned and effective, per area."""
     if engine not in ("pandas", "dask"):
         raise fail(t("--engine {engine}: choose pandas or dask", engine=repr(engine)))
-    pandas_only = {"--gevoelig": gevoelig, "--gemeente": gemeente}
-    for option in (name for name, given in pandas_only.items() if given is not None):
-        if engine == "dask":
-            raise fail(t("{option} works with --engine pandas", option=option))
+    pandas_only = {
+        "--gevoelig": gevoelig,
+        "--gemeente": gemeente,
+        "--gemeente-van-bestand": gemeente_van_bestand,
+        "--provincie-van-bestand": provincie_van_bestand,
+    }
+    given = [option for option, value in pandas_only.items() if value is not None]
+    if engine == "dask" and given:
+        raise fail(t("{option} works with --engine pandas", option=given[0]))
     if by in AVAILABLE_BY and engine == "pandas":
         reading = {
             "as_of": parse_as_of(as_of),

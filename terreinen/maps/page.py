@@ -432,7 +432,7 @@ def overview_map(  # noqa: PLR0913  (keywords as GeoDataFrame.explore has them)
         )
     if municipal_colour == "oordeel" and demand is None:
         raise TerreinenOptionError(t("municipal_colour='oordeel' needs demand= (terreinen.demand)"))
-    tile_providers(tiles)  # a base map that is none is said before any work
+    tile_providers(tiles)  # an unknown base map is refused before any work
     drawn = _drawable(study)
     parcels = drawn.parcels
     date = study.as_of
