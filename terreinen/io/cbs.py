@@ -163,7 +163,7 @@ def municipality(code_or_name: str | int) -> Municipality:
             t("municipality {name} is ambiguous: {names}", name=repr(code_or_name), names=names)
         )
     if rows.empty:
-        hint = closest(str(code_or_name), frame["gemeente"], t("municipality"))
+        hint = closest(str(code_or_name), frame["gemeente"], "municipality")
         raise TerreinenOptionError(
             t("no CBS municipality {name}; {hint}", name=repr(code_or_name), hint=hint)
         )
@@ -196,7 +196,7 @@ def province(code_or_name: str) -> Province:
         | (frame["provincie"].str.casefold() == text)
     ]
     if rows.empty:
-        hint = closest(str(code_or_name), frame["provincie"], t("province"))
+        hint = closest(str(code_or_name), frame["provincie"], "province")
         raise TerreinenOptionError(
             t("no CBS province {name}; {hint}", name=repr(code_or_name), hint=hint)
         )

@@ -127,7 +127,7 @@ class ColumnMapping:
             raise self.error(
                 rule.source,
                 t("{data} has no column {column}", data=data, column=repr(rule.source)),
-                closest(rule.source, known, t("column")),
+                closest(rule.source, known, "column"),
             )
         return column
 
@@ -211,7 +211,7 @@ def _rule(mapping: ColumnMapping, source: str, entry: object) -> ColumnRule:
             raise mapping.error(
                 source,
                 t("{key} is not part of an entry", key=repr(key)),
-                closest(str(key), _ENTRY_KEYS, t("key")),
+                closest(str(key), _ENTRY_KEYS, "key"),
             )
     target = _target(mapping, source, entry.get("column"))
     unit = _unit(mapping, source, target, entry.get("unit"))
@@ -227,7 +227,7 @@ def _target(mapping: ColumnMapping, source: str, column: object) -> str | None:
         return None
     target = _BY_NAME.get(schema.normalise_name(str(column)))
     if not isinstance(column, str) or target is None:
-        hint = closest(str(column), _BY_NAME, t("contract column"), t(DATA_MODEL_HINT))
+        hint = closest(str(column), _BY_NAME, "contract column", t(DATA_MODEL_HINT))
         raise mapping.error(
             source, t("{column} is not a column of the contract", column=repr(column)), hint
         )

@@ -124,6 +124,6 @@ def _check_area_types(chk: Checker, frame: pd.DataFrame) -> np.ndarray:
         "error",
         AREA_COLUMN,
         lambda pos: t("unknown area type {value}", value=repr(raw.iloc[pos])),
-        lambda pos: closest(text[pos], known, t("area type")),
+        lambda pos: closest(text[pos], known, "area type"),
     )
     return np.where(blank, default, text)
