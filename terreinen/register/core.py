@@ -597,13 +597,7 @@ class Register:
             s.withdraw_version(cursor, kavel_id, version, s.door(by), reason)
             previous, since, gone = before
             s.reopen_version(cursor, kavel_id, previous)
-            s.update_rows(
-                cursor,
-                HEADS,
-                ["versie", "geldig_van", "vervallen"],
-                ["kavel_id"],
-                [(previous, since, gone, kavel_id)],
-            )
+            s.point_head(cursor, kavel_id, (previous, since, gone))
         return previous
 
     def _withdrawable(self, cursor, kavel_id: str, version: int):
@@ -771,13 +765,7 @@ class Register:
         door, bron, reden, gone = meta
         rows = self._version_rows(row, [[new, day, None, now_text(), door, bron, reden, gone]])
         s.insert_rows(cursor, VERSIONS, [*_INSERTED, "corrigeert"], [(*r, corrects) for r in rows])
-        s.update_rows(
-            cursor,
-            HEADS,
-            ["versie", "geldig_van", "vervallen"],
-            ["kavel_id"],
-            [(new, day, gone, kavel_id)],
-        )
+        s.point_head(cursor, kavel_id, (new, day, gone))
         return new
 
     def _warn_if_edited(self, cursor, kavel_id: str, gemeente: str) -> None:

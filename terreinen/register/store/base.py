@@ -323,6 +323,13 @@ class Store:
             cursor, VERSIONS, ["geldig_tot"], ["kavel_id", "versie"], [(None, kavel_id, version)]
         )
 
+    def point_head(self, cursor, kavel_id: str, head: tuple) -> None:
+        """Make ``head`` (``versie``, ``geldig_van``, ``vervallen``) the parcel's current
+        version in the heads table."""
+        self.update_rows(
+            cursor, HEADS, ["versie", "geldig_van", "vervallen"], ["kavel_id"], [(*head, kavel_id)]
+        )
+
     def door(self, by: str | None) -> str:
         """Who records a change: ``by``, else the operating-system user (a GeoPackage is one
         file: whoever can write it can edit it)."""
