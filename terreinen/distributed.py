@@ -436,44 +436,48 @@ def partition(
                 source=source,
             ),
         )
-    try:
-        if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
-            frame = dask_geopandas.read_parquet(source)
-            rows = len(frame)
-        else:
-            rows = pyogrio.read_info(source, layer=layer)["features"]
-            frame = _chunked(source, layer, rows, max(1, -(-rows // size)))
-    except Exception as exc:  # GDAL, Arrow and dask errors: an unreadable file, in plain words
-        raise TerreinenReadError(
-            str(source), t("the file cannot be read: {exc}", exc=exc)
-        ) from None
-    if not isinstance(frame, dask_geopandas.GeoDataFrame):
-        raise TerreinenReadError(
-            str(source),
-            t("the file has no geometry"),
-            t("partition reads GeoParquet, GeoPackage, GeoJSON or Shapefile"),
-        )
-    parts = max(1, -(-rows // size))
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        # on this machine's threads, never a cluster's workers: the source and the folder
-        # are paths here (a remote worker would write to its own disk), and dask's global
-        # scheduler setting may still say "distributed" after a client closed (and the
-        # shuffle "p2p", which needs one)
-        with dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"}):
+    # reading, sorting and writing on this machine's threads, never a cluster's workers: the
+    # source and the folder are paths here (a remote worker would write to its own disk),
+    # and dask's global scheduler setting may still say "distributed" after a client closed
+    # (and the shuffle "p2p", which needs one)
+    with dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"}):
+        try:
+            if source.suffix.lower() in (".parquet", ".geoparquet") or source.is_dir():
+                frame = dask_geopandas.read_parquet(source)
+                rows = len(frame)
+            else:
+                rows = pyogrio.read_info(source, layer=layer)["features"]
+                frame = _chunked(source, layer, rows, max(1, -(-rows // size)))
+        except Exception as exc:  # GDAL, Arrow and dask errors: an unreadable file, in plain words
+            raise TerreinenReadError(
+                str(source), t("the file cannot be read: {exc}", exc=exc)
+            ) from None
+        if not isinstance(frame, dask_geopandas.GeoDataFrame):
+            raise TerreinenReadError(
+                str(source),
+                t("the file has no geometry"),
+                t("partition reads GeoParquet, GeoPackage, GeoJSON or Shapefile"),
+            )
+        parts = max(1, -(-rows // size))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
             frame.spatial_shuffle(by="hilbert", npartitions=parts).to_parquet(scratch / folder.name)
-        (scratch / folder.name).rename(folder)
-    except Exception as exc:  # dask, Arrow: a missing geometry, a column of odd values
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TerreinenReadError(
-            str(source),
-            t("the parcels cannot be put in spatial order and written: {detail}", detail=detail),
-            t(
-                "terreinen validate {source} lists what is wrong (parcels without a geometry, ...)",
-                source=source,
-            ),
-        ) from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return parts
+            (scratch / folder.name).rename(folder)
+        except Exception as exc:  # dask, Arrow: a missing geometry, a column of odd values
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise TerreinenReadError(
+                str(source),
+                t(
+                    "the parcels cannot be put in spatial order and written: {detail}",
+                    detail=detail,
+                ),
+                t(
+                    "terreinen validate {source} lists what is wrong (parcels without a "
+                    "geometry, ...)",
+                    source=source,
+                ),
+            ) from None
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return parts

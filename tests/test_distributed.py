@@ -131,9 +131,11 @@ def test_partition_works_after_clients_were_closed_out_of_order(tmp_path, fixtur
     modules on one worker, or a notebook, can leave it. partition works all the same, on
     this machine's threads."""
     fixture_parcels.to_file(tmp_path / "k.gpkg")
+    fixture_parcels.to_parquet(tmp_path / "k.parquet")  # read by dask, not pyogrio
     with dask.config.set(scheduler="dask.distributed"):
         assert partition(tmp_path / "k.gpkg", tmp_path / "parts", parcels_per_part=8) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.gpkg", "parts"]
+        assert partition(tmp_path / "k.parquet", tmp_path / "delen", parcels_per_part=8) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["delen", "k.gpkg", "k.parquet", "parts"]
 
 
 def test_cli_engine_dask_on_a_local_cluster_prints_the_in_memory_figures(
